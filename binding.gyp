@@ -1,0 +1,36 @@
+{
+  "variables": {
+    "sr_version": "<!(node -p \"require('./package.json').version\")",
+    "sr_cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong"]
+  },
+  "targets": [
+    {
+      "target_name": "seccomp",
+      "sources": ["native/seccomp/addon.c", "native/seccomp/sr_seccomp.c", "native/common/sr_error.c"],
+      "cflags": ["<@(sr_cflags)"],
+      "libraries": ["-lseccomp"]
+    },
+    {
+      "target_name": "secure-run-launch",
+      "type": "executable",
+      "sources": [
+        "native/launcher/main.c",
+        "native/launcher/args.c",
+        "native/launcher/caps.c",
+        "native/launcher/cgroup.c",
+        "native/launcher/cgroup_v1.c",
+        "native/launcher/cgroup_v2.c",
+        "native/launcher/rootfs.c",
+        "native/launcher/netns.c",
+        "native/launcher/proto.c",
+        "native/launcher/app.c",
+        "native/launcher/init.c",
+        "native/launcher/supervisor.c",
+        "native/common/sr_error.c"
+      ],
+      "defines": ["SR_VERSION=\"<(sr_version)\""],
+      "cflags": ["<@(sr_cflags)", "-fPIE"],
+      "ldflags": ["-pie", "-Wl,-z,relro,-z,now"]
+    }
+  ]
+}

@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import { loadApp } from "../../src/appspec/load.js";
+import { makePlan } from "../../src/plan/make.js";
+import type { CliIO } from "../io.js";
+import { renderPlan } from "../render/plan.js";
+
+export function registerPlan(program: Command, io: CliIO): void {
+  program
+    .command("plan")
+    .summary("show the hardening plan derived from an app definition")
+    .description(
+      "Loads and validates APP, evaluates the policy for this host and shows the plan: what the\n" +
+        "app may do, and why each permission is there. Nothing is launched.",
+    )
+    .argument("<app>", "app definition (YAML)")
+    .option("--json", "print the Plan document (schemas/plan.schema.json)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  secure-run plan examples/hello.yaml\n" +
+        "  secure-run plan --json examples/hello.yaml | jq '.seccomp.syscalls | length'\n" +
+        "\nExit status: 0; 2 when the app definition is invalid.",
+    )
+    .action((file: string, opts: { json?: boolean }) => {
+      const { plan } = makePlan(loadApp(file));
+      io.stdout.write(
+        opts.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan, file, io.out)}\n`,
+      );
+    });
+}

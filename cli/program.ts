@@ -1,0 +1,52 @@
+/** The command line: wiring only. Each command lives in commands/. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command } from "commander";
+import { packageRoot } from "../src/paths.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerRun } from "./commands/run.js";
+import type { CliIO } from "./io.js";
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function createProgram(io: CliIO): Command {
+  const program = new Command("secure-run");
+  program
+    .description(
+      "Derives the tightest Linux sandbox an app needs from a one-page YAML definition,\n" +
+        "explains every permission, and launches the app in it.",
+    )
+    .version(version(), "-V, --version", "print the version")
+    .option("--debug", "show stack traces of internal errors")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .hook("preAction", (cmd) => {
+      io.debug = Boolean(cmd.opts<{ debug?: boolean }>().debug);
+    })
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  secure-run plan examples/hello.yaml     show what the app may do and why\n" +
+        "  secure-run run examples/hello.yaml      run it in its sandbox\n" +
+        "\nEnvironment: NO_COLOR disables colour.",
+    );
+  registerPlan(program, io);
+  registerRun(program, io);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  }
+  return program;
+}

@@ -1,0 +1,33 @@
+#include "sr_error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int sr_fail(struct sr_error *err, int code, const char *fmt, ...) {
+  if (err != NULL) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->code = code;
+  }
+  return -1;
+}
+
+void sr_error_format(const struct sr_error *err, char *buf, size_t size) {
+  if (err->code != 0)
+    snprintf(buf, size, "%s: %s", err->msg, strerror(err->code));
+  else
+    snprintf(buf, size, "%s", err->msg);
+}
+
+void sr_cleanup_close(int *fd) {
+  if (*fd >= 0) {
+    int saved = errno;
+    close(*fd);
+    errno = saved;
+  }
+}

@@ -1,0 +1,137 @@
+/* The app's own process, from fork to execve. Each step comments why it is where it is. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "netns.h"
+#include "proto.h"
+#include "sandbox.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+__attribute__((noreturn)) static void fail(int msg_fd, enum sr_msg_type type, const char *step,
+                                           const struct sr_error *err, int status) {
+  sr_msg_send_error(msg_fd, type, step, err);
+  _exit(status);
+}
+
+static const char *env_path(const struct sr_config *cfg) {
+  for (size_t i = 0; i < cfg->nenv; i++)
+    if (strncmp(cfg->env[i], "PATH=", 5) == 0) return cfg->env[i] + 5;
+  return DEFAULT_PATH;
+}
+
+/* Finds the program as execvp would, so that "not found" (127) and "cannot execute" (126) are
+ * told apart before the filter is loaded. */
+static int resolve_program(const struct sr_config *cfg, char *out, size_t size,
+                           struct sr_error *err) {
+  const char *name = cfg->argv[0];
+  if (strchr(name, '/') != NULL) {
+    snprintf(out, size, "%s", name);
+    return 0;
+  }
+  const char *path = env_path(cfg);
+  int seen_eacces = 0;
+  for (const char *p = path; *p;) {
+    const char *end = strchrnul(p, ':');
+    int n = snprintf(out, size, "%.*s/%s", (int)(end - p), p, name);
+    if (n > 0 && (size_t)n < size && end != p) {
+      struct stat st;
+      if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (access(out, X_OK) == 0) return 0;
+        seen_eacces = 1;
+      }
+    }
+    p = *end ? end + 1 : end;
+  }
+  return sr_fail(err, seen_eacces ? EACCES : ENOENT, "`%s` in PATH %s", name, path);
+}
+
+void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int msg_fd) {
+  struct sr_error err = {0};
+  sigset_t none;
+
+  /* Signals were blocked for the supervisor and init; the app starts with defaults. */
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+
+  /* A new session: no controlling terminal, so TIOCSTI has nothing to inject into. */
+  if (cfg->new_session && setsid() < 0)
+    fail(msg_fd, SR_MSG_ERROR, "setsid", &(struct sr_error){errno, "setsid"}, 125);
+
+  /* Resource limits while CAP_SYS_RESOURCE still allows raising hard limits. */
+  for (size_t i = 0; i < cfg->nrlimits; i++) {
+    struct rlimit rl = {cfg->rlimits[i].soft, cfg->rlimits[i].hard};
+    if (setrlimit(cfg->rlimits[i].resource, &rl) < 0) {
+      sr_fail(&err, errno, "setrlimit(%d)", cfg->rlimits[i].resource);
+      fail(msg_fd, SR_MSG_ERROR, "rlimits", &err, 125);
+    }
+  }
+
+  /* Capabilities, part 1, while CAP_SETPCAP is held: the root special case is locked off and
+   * the bounding set is cut to what is kept, so nothing can be regained later. */
+  if (sr_caps_lock_securebits(&err) < 0 || sr_caps_drop_bounding(cfg->keep_caps, &err) < 0)
+    fail(msg_fd, SR_MSG_ERROR, "capabilities", &err, 125);
+
+  /* Switch user and groups. SECBIT_NO_SETUID_FIXUP keeps the sets unchanged for part 2. */
+  if (setgroups(cfg->ngroups, cfg->groups) < 0 || setresgid(cfg->gid, cfg->gid, cfg->gid) < 0 ||
+      setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) {
+    sr_fail(&err, errno, "switch to uid %u gid %u", (unsigned)cfg->uid, (unsigned)cfg->gid);
+    fail(msg_fd, SR_MSG_ERROR, "user", &err, 125);
+  }
+
+  /* Landlock after the user switch and before the capability drop. */
+  if (cfg->restrict_tcp_bind &&
+      sr_landlock_restrict_tcp_bind(cfg->bind_ports, cfg->nbind_ports, &err) < 0)
+    fail(msg_fd, SR_MSG_ERROR, "landlock", &err, 125);
+
+  /* Capabilities, part 2: effective, permitted, inheritable and ambient become the kept set. */
+  if (sr_caps_set(cfg->keep_caps, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "capabilities", &err, 125);
+
+  /* No execve may grant privileges again (setuid bits, file capabilities beyond the bounding
+   * set); also what lets an unprivileged process load a seccomp filter. */
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    fail(msg_fd, SR_MSG_ERROR, "no_new_privs", &(struct sr_error){errno, "PR_SET_NO_NEW_PRIVS"},
+         125);
+
+  if (chdir(cfg->cwd) < 0) {
+    sr_fail(&err, errno, "chdir `%s`", cfg->cwd);
+    fail(msg_fd, SR_MSG_ERROR, "cwd", &err, 125);
+  }
+
+  char program[4096];
+  if (resolve_program(cfg, program, sizeof program, &err) < 0)
+    fail(msg_fd, SR_MSG_EXEC_ERROR, "execve", &err, err.code == ENOENT ? 127 : 126);
+
+  /* Every descriptor but stdio and the message socket (close-on-exec) is closed, so nothing of
+   * the caller's (a directory fd, a socket) reaches the app. */
+  if (msg_fd > 3 && syscall(SYS_close_range, 3, msg_fd - 1, 0) < 0)
+    fail(msg_fd, SR_MSG_ERROR, "close fds", &(struct sr_error){errno, "close_range"}, 125);
+  if (syscall(SYS_close_range, msg_fd + 1, ~0U, 0) < 0)
+    fail(msg_fd, SR_MSG_ERROR, "close fds", &(struct sr_error){errno, "close_range"}, 125);
+
+  /* The filter last: from here on only the allowlist holds, and the only call left is execve. */
+  if (bpf->len > 0) {
+    struct sock_fprog prog = {(unsigned short)bpf->len, bpf->insns};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+      fail(msg_fd, SR_MSG_ERROR, "seccomp", &(struct sr_error){errno, "loading the seccomp filter"},
+           125);
+  }
+  execve(program, cfg->argv, cfg->env);
+  sr_fail(&err, errno, "execve `%s`", program);
+  fail(msg_fd, SR_MSG_EXEC_ERROR, "execve", &err, err.code == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,290 @@
+#define _GNU_SOURCE
+#include "args.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+
+const char sr_usage[] =
+    "usage: secure-run-launch [OPTION…] -- PROGRAM [ARG…]\n"
+    "Launches PROGRAM exactly as the options say; secure-run computes them from a plan.\n"
+    "\n"
+    "  --name NAME                  app name (part of the cgroup's name)\n"
+    "  --hostname NAME              hostname inside (needs uts in --unshare)\n"
+    "  --unshare LIST               namespaces: comma list of ipc,mount,net,pid,uts\n"
+    "  --uid N  --gid N             user and group of the app\n"
+    "  --groups LIST                supplementary groups, comma list of gids\n"
+    "  --cwd DIR                    working directory inside\n"
+    "  --env NAME=VALUE             environment of the app (repeat; nothing else is passed)\n"
+    "  --cap NAME                   capability to keep (repeat); all others are dropped\n"
+    "  --rlimit NAME=SOFT:HARD      resource limit (core, nofile, nproc, …; 'inf' for none)\n"
+    "  --new-session                run the app in a new session (no controlling terminal)\n"
+    "  --memory BYTES               cgroup memory limit\n"
+    "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
+    "  --pids N                     cgroup process limit\n"
+    "  --cgroup-parent PATH         create the cgroup below this path of the own cgroup\n"
+    "  --ro-bind SRC DST            bind host SRC read-only at DST (-try: skip if missing)\n"
+    "  --ro-bind-try SRC DST\n"
+    "  --bind SRC DST               bind host SRC writable at DST\n"
+    "  --bind-try SRC DST\n"
+    "  --tmpfs DST BYTES MODE       tmpfs at DST (MODE in octal)\n"
+    "  --proc DST                   a new proc at DST\n"
+    "  --dev DST                    a minimal /dev at DST\n"
+    "  --symlink CONTENT DST        a symbolic link at DST\n"
+    "  --read-only-root             make the new root itself read-only\n"
+    "  --restrict-tcp-bind PORTS    Landlock: TCP bind only to these ports (comma list)\n"
+    "  --seccomp-fd FD              read the BPF program from FD; loaded last, before execve\n"
+    "  --report-fd FD               write the exit report (JSON) to FD\n"
+    "  --help, --version\n"
+    "Exit status: the app's; 128+N when killed by signal N; 125 when the launch failed;\n"
+    "126 when PROGRAM cannot be executed; 127 when it is not found.\n";
+
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out,
+                     struct sr_error *err) {
+  char *end = NULL;
+  if (s[0] < '0' || s[0] > '9')
+    return sr_fail(err, 0, "%s: expected a number, got \"%s\"", opt, s);
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > max)
+    return sr_fail(err, 0, "%s: expected a number up to %llu, got \"%s\"", opt,
+                   (unsigned long long)max, s);
+  *out = v;
+  return 0;
+}
+
+static int parse_path(const char *opt, const char *s, struct sr_error *err) {
+  if (s[0] != '/')
+    return sr_fail(err, 0, "%s: expected an absolute path, got \"%s\"", opt, s);
+  for (const char *p = s; (p = strstr(p, "..")) != NULL; p += 2) {
+    bool starts = p[-1] == '/';
+    bool ends = p[2] == '/' || p[2] == '\0';
+    if (starts && ends) return sr_fail(err, 0, "%s: \"..\" is not allowed in \"%s\"", opt, s);
+  }
+  return 0;
+}
+
+static int parse_namespaces(const char *s, int *flags, struct sr_error *err) {
+  static const struct {
+    const char *name;
+    int flag;
+  } table[] = {{"ipc", CLONE_NEWIPC}, {"mount", CLONE_NEWNS}, {"net", CLONE_NEWNET},
+               {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}};
+  sr_autofree char *copy = strdup(s);
+  if (copy == NULL) return sr_fail(err, ENOMEM, "--unshare");
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    size_t i;
+    for (i = 0; i < sizeof table / sizeof table[0]; i++)
+      if (strcmp(table[i].name, tok) == 0) break;
+    if (i == sizeof table / sizeof table[0])
+      return sr_fail(err, 0, "--unshare: unknown namespace \"%s\" (ipc, mount, net, pid, uts)",
+                     tok);
+    *flags |= table[i].flag;
+  }
+  return 0;
+}
+
+static int parse_rlimit(const char *s, struct sr_rlimit *out, struct sr_error *err) {
+  static const struct {
+    const char *name;
+    int resource;
+  } table[] = {{"core", RLIMIT_CORE},       {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},
+               {"as", RLIMIT_AS},           {"cpu", RLIMIT_CPU},       {"fsize", RLIMIT_FSIZE},
+               {"data", RLIMIT_DATA},       {"stack", RLIMIT_STACK},   {"memlock", RLIMIT_MEMLOCK},
+               {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},   {"rtprio", RLIMIT_RTPRIO},
+               {"sigpending", RLIMIT_SIGPENDING}};
+  const char *eq = strchr(s, '=');
+  const char *colon = eq ? strchr(eq, ':') : NULL;
+  if (eq == NULL || colon == NULL)
+    return sr_fail(err, 0, "--rlimit: expected NAME=SOFT:HARD, got \"%s\"", s);
+  size_t i;
+  for (i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strlen(table[i].name) == (size_t)(eq - s) && strncmp(table[i].name, s, eq - s) == 0)
+      break;
+  if (i == sizeof table / sizeof table[0])
+    return sr_fail(err, 0, "--rlimit: unknown resource in \"%s\"", s);
+  char soft[32], hard[32];
+  if ((size_t)(colon - eq - 1) >= sizeof soft || strlen(colon + 1) >= sizeof hard)
+    return sr_fail(err, 0, "--rlimit: value too long in \"%s\"", s);
+  memcpy(soft, eq + 1, colon - eq - 1);
+  soft[colon - eq - 1] = '\0';
+  strcpy(hard, colon + 1);
+  uint64_t v[2];
+  const char *parts[2] = {soft, hard};
+  for (int k = 0; k < 2; k++) {
+    if (strcmp(parts[k], "inf") == 0)
+      v[k] = RLIM_INFINITY;
+    else if (parse_u64("--rlimit", parts[k], UINT64_MAX - 1, &v[k], err) < 0)
+      return -1;
+  }
+  if (v[0] > v[1]) return sr_fail(err, 0, "--rlimit: soft limit above hard limit in \"%s\"", s);
+  *out = (struct sr_rlimit){table[i].resource, (rlim_t)v[0], (rlim_t)v[1]};
+  return 0;
+}
+
+static int parse_list(const char *opt, const char *s, uint64_t max, uint64_t *out, size_t cap,
+                      size_t *n, struct sr_error *err) {
+  sr_autofree char *copy = strdup(s);
+  if (copy == NULL) return sr_fail(err, ENOMEM, "%s", opt);
+  char *save = NULL;
+  *n = 0;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (*n == cap) return sr_fail(err, 0, "%s: more than %zu entries", opt, cap);
+    if (parse_u64(opt, tok, max, &out[(*n)++], err) < 0) return -1;
+  }
+  return 0;
+}
+
+static int add_mount(struct sr_config *cfg, enum sr_mount_kind kind, const char *opt,
+                     const char *source, const char *target, struct sr_error *err) {
+  if (parse_path(opt, target, err) < 0) return -1;
+  if (kind == SR_MOUNT_BIND && parse_path(opt, source, err) < 0) return -1;
+  struct sr_mount *m = &cfg->mounts[cfg->nmounts++];
+  *m = (struct sr_mount){.kind = kind, .source = source, .target = target};
+  return 0;
+}
+
+int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error *err) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->memory_max = cfg->swap_max = cfg->pids_max = -1;
+  cfg->seccomp_fd = cfg->report_fd = -1;
+  cfg->uid = 0;
+  cfg->gid = 0;
+  cfg->cwd = "/";
+  cfg->mounts = calloc((size_t)argc + 1, sizeof *cfg->mounts);
+  cfg->env = calloc((size_t)argc + 1, sizeof *cfg->env);
+  if (cfg->mounts == NULL || cfg->env == NULL) return sr_fail(err, ENOMEM, "parsing arguments");
+
+  int i;
+  for (i = 1; i < argc; i++) {
+    const char *opt = argv[i];
+    if (strcmp(opt, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(opt, "--help") == 0 || strcmp(opt, "--version") == 0)
+      return sr_fail(err, 0, "%s", opt); /* the caller handles these before parsing */
+    if (strcmp(opt, "--new-session") == 0) {
+      cfg->new_session = true;
+      continue;
+    }
+    if (strcmp(opt, "--read-only-root") == 0) {
+      cfg->read_only_root = true;
+      continue;
+    }
+    /* Every other option takes at least one value. */
+    if (strncmp(opt, "--", 2) != 0)
+      return sr_fail(err, 0, "unexpected argument \"%s\" (the program goes after --)", opt);
+    int need = (strcmp(opt, "--tmpfs") == 0) ? 3
+               : (strcmp(opt, "--ro-bind") == 0 || strcmp(opt, "--ro-bind-try") == 0 ||
+                  strcmp(opt, "--bind") == 0 || strcmp(opt, "--bind-try") == 0 ||
+                  strcmp(opt, "--symlink") == 0)
+                   ? 2
+                   : 1;
+    if (i + need >= argc) return sr_fail(err, 0, "%s: missing value", opt);
+    char **v = &argv[i + 1];
+    i += need;
+    uint64_t n = 0;
+    if (strcmp(opt, "--name") == 0) {
+      cfg->name = v[0];
+    } else if (strcmp(opt, "--hostname") == 0) {
+      if (strlen(v[0]) == 0 || strlen(v[0]) > 64)
+        return sr_fail(err, 0, "--hostname: expected 1 to 64 characters");
+      cfg->hostname = v[0];
+    } else if (strcmp(opt, "--unshare") == 0) {
+      if (parse_namespaces(v[0], &cfg->clone_flags, err) < 0) return -1;
+    } else if (strcmp(opt, "--uid") == 0) {
+      if (parse_u64(opt, v[0], UINT32_MAX - 1, &n, err) < 0) return -1;
+      cfg->uid = (uid_t)n;
+    } else if (strcmp(opt, "--gid") == 0) {
+      if (parse_u64(opt, v[0], UINT32_MAX - 1, &n, err) < 0) return -1;
+      cfg->gid = (gid_t)n;
+    } else if (strcmp(opt, "--groups") == 0) {
+      uint64_t g[SR_MAX_GROUPS];
+      if (parse_list(opt, v[0], UINT32_MAX - 1, g, SR_MAX_GROUPS, &cfg->ngroups, err) < 0)
+        return -1;
+      for (size_t k = 0; k < cfg->ngroups; k++) cfg->groups[k] = (gid_t)g[k];
+    } else if (strcmp(opt, "--cwd") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      cfg->cwd = v[0];
+    } else if (strcmp(opt, "--env") == 0) {
+      if (strchr(v[0], '=') == NULL || v[0][0] == '=')
+        return sr_fail(err, 0, "--env: expected NAME=VALUE, got \"%s\"", v[0]);
+      cfg->env[cfg->nenv++] = v[0];
+    } else if (strcmp(opt, "--cap") == 0) {
+      int cap = sr_cap_from_name(v[0]);
+      if (cap < 0) return sr_fail(err, 0, "--cap: unknown capability \"%s\"", v[0]);
+      cfg->keep_caps |= 1ULL << cap;
+    } else if (strcmp(opt, "--rlimit") == 0) {
+      if (cfg->nrlimits == SR_MAX_RLIMITS) return sr_fail(err, 0, "--rlimit: too many");
+      if (parse_rlimit(v[0], &cfg->rlimits[cfg->nrlimits++], err) < 0) return -1;
+    } else if (strcmp(opt, "--memory") == 0) {
+      if (parse_u64(opt, v[0], INT64_MAX, &n, err) < 0) return -1;
+      cfg->memory_max = (int64_t)n;
+    } else if (strcmp(opt, "--memory-swap") == 0) {
+      if (parse_u64(opt, v[0], INT64_MAX, &n, err) < 0) return -1;
+      cfg->swap_max = (int64_t)n;
+    } else if (strcmp(opt, "--pids") == 0) {
+      if (parse_u64(opt, v[0], INT64_MAX, &n, err) < 0) return -1;
+      cfg->pids_max = (int64_t)n;
+    } else if (strcmp(opt, "--cgroup-parent") == 0) {
+      if (strstr(v[0], "..") != NULL || v[0][0] == '\0')
+        return sr_fail(err, 0, "--cgroup-parent: expected a path without \"..\"");
+      cfg->cgroup_parent = v[0];
+    } else if (strcmp(opt, "--ro-bind") == 0 || strcmp(opt, "--ro-bind-try") == 0 ||
+               strcmp(opt, "--bind") == 0 || strcmp(opt, "--bind-try") == 0) {
+      if (add_mount(cfg, SR_MOUNT_BIND, opt, v[0], v[1], err) < 0) return -1;
+      cfg->mounts[cfg->nmounts - 1].read_only = strncmp(opt, "--ro-", 5) == 0;
+      cfg->mounts[cfg->nmounts - 1].optional = strstr(opt, "-try") != NULL;
+    } else if (strcmp(opt, "--tmpfs") == 0) {
+      if (add_mount(cfg, SR_MOUNT_TMPFS, opt, NULL, v[0], err) < 0) return -1;
+      if (parse_u64(opt, v[1], UINT64_MAX, &n, err) < 0) return -1;
+      cfg->mounts[cfg->nmounts - 1].size = n;
+      char *end = NULL;
+      unsigned long mode = strtoul(v[2], &end, 8);
+      if (*v[2] == '\0' || *end != '\0' || mode > 07777)
+        return sr_fail(err, 0, "--tmpfs: expected an octal mode, got \"%s\"", v[2]);
+      cfg->mounts[cfg->nmounts - 1].mode = (unsigned int)mode;
+    } else if (strcmp(opt, "--proc") == 0) {
+      if (add_mount(cfg, SR_MOUNT_PROC, opt, NULL, v[0], err) < 0) return -1;
+    } else if (strcmp(opt, "--dev") == 0) {
+      if (add_mount(cfg, SR_MOUNT_DEV, opt, NULL, v[0], err) < 0) return -1;
+    } else if (strcmp(opt, "--symlink") == 0) {
+      if (add_mount(cfg, SR_MOUNT_SYMLINK, opt, v[0], v[1], err) < 0) return -1;
+    } else if (strcmp(opt, "--restrict-tcp-bind") == 0) {
+      uint64_t p[SR_MAX_PORTS];
+      if (parse_list(opt, v[0], 65535, p, SR_MAX_PORTS, &cfg->nbind_ports, err) < 0) return -1;
+      for (size_t k = 0; k < cfg->nbind_ports; k++) cfg->bind_ports[k] = (uint16_t)p[k];
+      cfg->restrict_tcp_bind = true;
+    } else if (strcmp(opt, "--seccomp-fd") == 0 || strcmp(opt, "--report-fd") == 0) {
+      if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
+      if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
+      *(strcmp(opt, "--seccomp-fd") == 0 ? &cfg->seccomp_fd : &cfg->report_fd) = (int)n;
+    } else {
+      return sr_fail(err, 0, "unknown option \"%s\" (see --help)", opt);
+    }
+  }
+  if (i >= argc) return sr_fail(err, 0, "no program given (put it after --)");
+  cfg->argv = &argv[i];
+  cfg->new_root = cfg->nmounts > 0;
+  if (cfg->new_root && !(cfg->clone_flags & CLONE_NEWNS))
+    return sr_fail(err, 0, "mount options need \"mount\" in --unshare");
+  if (cfg->hostname && !(cfg->clone_flags & CLONE_NEWUTS))
+    return sr_fail(err, 0, "--hostname needs \"uts\" in --unshare");
+  if (cfg->swap_max >= 0 && cfg->memory_max < 0)
+    return sr_fail(err, 0, "--memory-swap needs --memory");
+  return 0;
+}
+
+void sr_args_free(struct sr_config *cfg) {
+  free(cfg->mounts);
+  free(cfg->env);
+  cfg->mounts = NULL;
+  cfg->env = NULL;
+}

@@ -1,0 +1,63 @@
+/* What the launcher is asked to do: one launch, fully explicit. Filled by sr_args_parse from
+ * the command line; nothing in here is a default that the plan did not state. */
+#ifndef SR_CONFIG_H
+#define SR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define SR_MAX_GROUPS 64
+#define SR_MAX_RLIMITS 16
+#define SR_MAX_PORTS 64
+
+enum sr_mount_kind { SR_MOUNT_BIND, SR_MOUNT_TMPFS, SR_MOUNT_PROC, SR_MOUNT_DEV, SR_MOUNT_SYMLINK };
+
+struct sr_mount {
+  enum sr_mount_kind kind;
+  const char *source; /* bind: host path; symlink: the link's content */
+  const char *target; /* absolute path inside the sandbox */
+  bool read_only;
+  bool optional; /* bind: skip when the source does not exist */
+  uint64_t size; /* tmpfs: bytes */
+  unsigned int mode; /* tmpfs: permissions of its root */
+};
+
+struct sr_rlimit {
+  int resource;
+  rlim_t soft, hard;
+};
+
+struct sr_config {
+  const char *name;     /* the app's name, part of the cgroup's name */
+  const char *hostname; /* NULL: keep */
+  int clone_flags;      /* CLONE_NEW… */
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[SR_MAX_GROUPS];
+  size_t ngroups;
+  const char *cwd;
+  char **env; /* NULL-terminated; the app's whole environment */
+  size_t nenv;
+  uint64_t keep_caps; /* bit n: keep capability n */
+  struct sr_rlimit rlimits[SR_MAX_RLIMITS];
+  size_t nrlimits;
+  bool new_session;
+  int64_t memory_max;  /* bytes, -1: no limit */
+  int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */
+  int64_t pids_max;    /* -1: no limit */
+  const char *cgroup_parent; /* relative to the launcher's own cgroup; NULL: directly under it */
+  struct sr_mount *mounts;
+  size_t nmounts;
+  bool new_root;        /* build a new root from `mounts` and pivot into it */
+  bool read_only_root;
+  bool restrict_tcp_bind; /* Landlock: bind only to bind_ports */
+  uint16_t bind_ports[SR_MAX_PORTS];
+  size_t nbind_ports;
+  int seccomp_fd; /* -1: none */
+  int report_fd;  /* -1: none */
+  char **argv;    /* program and arguments, NULL-terminated */
+};
+
+#endif

@@ -1,0 +1,117 @@
+/* The sandbox's first process. It builds what needs the launcher's privileges (hostname, the
+ * new root, loopback), starts the app, then keeps only CAP_KILL and becomes a tiny init that
+ * reaps zombies and forwards signals. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "netns.h"
+#include "proto.h"
+#include "rootfs.h"
+#include "sandbox.h"
+
+__attribute__((noreturn)) static void fail(int msg_fd, const char *step, const struct sr_error *e) {
+  sr_msg_send_error(msg_fd, SR_MSG_ERROR, step, e);
+  _exit(125);
+}
+
+/* Only the app's processes share this pid namespace: init may not do more than signal them. */
+static int become_minimal(struct sr_error *err) {
+  const uint64_t kill_only = 1ULL << 5; /* CAP_KILL */
+  if (sr_caps_drop_bounding(kill_only, err) < 0 || sr_caps_set(kill_only, err) < 0) return -1;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sr_fail(err, errno, "no_new_privs");
+  /* Not dumpable: the app cannot read init's memory or ptrace it, even as the same user. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sr_fail(err, errno, "PR_SET_DUMPABLE");
+  return 0;
+}
+
+static void protect_from_oom(void) {
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    if (write(fd, "-1000", 5) < 0) { /* best effort: the app is the one to go first anyway */
+    }
+    close(fd);
+  }
+}
+
+__attribute__((noreturn)) static void reap_and_forward(pid_t app, int msg_fd) {
+  sigset_t set;
+  sigemptyset(&set);
+  int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&set, forwarded[i]);
+  sigaddset(&set, SIGCHLD);
+  /* Already blocked since the supervisor: nothing arrives before the loop can see it. */
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  if (sfd < 0) {
+    /* Cannot supervise: take the app down rather than leave it unreaped. */
+    kill(app, SIGKILL);
+    fail(msg_fd, "init", &(struct sr_error){errno, "signalfd"});
+  }
+  for (;;) {
+    struct signalfd_siginfo si;
+    ssize_t n = read(sfd, &si, sizeof si);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != sizeof si) {
+      kill(app, SIGKILL);
+      fail(msg_fd, "init", &(struct sr_error){errno, "reading signals"});
+    }
+    if (si.ssi_signo != SIGCHLD) {
+      kill(app, (int)si.ssi_signo);
+      continue;
+    }
+    for (;;) {
+      int status;
+      pid_t p = waitpid(-1, &status, WNOHANG);
+      if (p <= 0) break;
+      if (p == app) {
+        sr_msg_send_exit(msg_fd, status);
+        /* Leaving ends the pid namespace: the kernel kills whatever the app left running. */
+        _exit(0);
+      }
+    }
+  }
+}
+
+void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int msg_fd,
+                  int sync_fd) {
+  struct sr_error err = {0};
+  char go;
+
+  /* If the supervisor dies, so does the sandbox (and with init, the whole pid namespace). */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_PDEATHSIG"});
+  /* Nothing runs before the supervisor has put this process into the cgroup. */
+  ssize_t n;
+  do {
+    n = read(sync_fd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(125); /* the supervisor gave up; it reports why */
+  close(sync_fd);
+
+  if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+    sr_fail(&err, errno, "sethostname `%s`", cfg->hostname);
+    fail(msg_fd, "hostname", &err);
+  }
+  if (cfg->new_root && sr_rootfs_setup(cfg, &err) < 0) fail(msg_fd, "rootfs", &err);
+  if ((cfg->clone_flags & CLONE_NEWNET) && sr_loopback_up(&err) < 0) fail(msg_fd, "network", &err);
+
+  pid_t app = fork();
+  if (app < 0) fail(msg_fd, "fork", &(struct sr_error){errno, "fork the app"});
+  if (app == 0) sr_app_exec(cfg, bpf, msg_fd);
+
+  protect_from_oom();
+  if (become_minimal(&err) < 0) {
+    kill(app, SIGKILL);
+    fail(msg_fd, "init", &err);
+  }
+  reap_and_forward(app, msg_fd);
+}

@@ -1,0 +1,26 @@
+#ifndef SR_SANDBOX_H
+#define SR_SANDBOX_H
+
+#include <stddef.h>
+#include <linux/filter.h>
+
+#include "config.h"
+
+struct sr_bpf_prog {
+  struct sock_filter *insns;
+  size_t len; /* instructions */
+};
+
+/* The first process in the new namespaces (pid 1 when a pid namespace is asked for): waits to
+ * be placed in the cgroup, builds the sandbox, starts the app and then reaps, forwards signals
+ * and reports the app's end. Never returns. */
+__attribute__((noreturn)) void sr_init_main(const struct sr_config *cfg,
+                                            const struct sr_bpf_prog *bpf, int msg_fd,
+                                            int sync_fd);
+
+/* In the app's process: the last steps, in the order that leaves no gap, then execve. Never
+ * returns. */
+__attribute__((noreturn)) void sr_app_exec(const struct sr_config *cfg,
+                                           const struct sr_bpf_prog *bpf, int msg_fd);
+
+#endif

@@ -1,0 +1,286 @@
+/* The supervisor stays in the caller's namespaces: it creates the cgroup, starts init in the
+ * new namespaces, places it in the cgroup, forwards signals, collects the outcome and removes
+ * what it created, whatever happened. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "sandbox.h"
+
+#define MAX_BPF_INSNS 4096
+
+static void set_failed(struct sr_report *rep, const char *step, const struct sr_error *e,
+                       int exit_code) {
+  if (strcmp(rep->status, "failed") == 0) return; /* the first failure is the cause */
+  rep->status = "failed";
+  rep->exit_code = exit_code;
+  snprintf(rep->step, sizeof rep->step, "%s", step);
+  rep->error = *e;
+}
+
+static int read_bpf(int fd, struct sr_bpf_prog *out, struct sr_error *err) {
+  size_t cap = 8 * MAX_BPF_INSNS + 1, len = 0;
+  unsigned char *buf = malloc(cap);
+  if (buf == NULL) return sr_fail(err, ENOMEM, "reading the seccomp filter");
+  for (;;) {
+    ssize_t n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      free(buf);
+      return sr_fail(err, e, "reading the seccomp filter from fd %d", fd);
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len == cap) {
+      free(buf);
+      return sr_fail(err, E2BIG, "seccomp filter longer than %d instructions", MAX_BPF_INSNS);
+    }
+  }
+  close(fd);
+  if (len == 0 || len % sizeof(struct sock_filter) != 0) {
+    free(buf);
+    return sr_fail(err, EINVAL, "seccomp filter of %zu bytes is not a whole BPF program", len);
+  }
+  out->insns = (struct sock_filter *)buf;
+  out->len = len / sizeof(struct sock_filter);
+  return 0;
+}
+
+static void drain_messages(int fd, struct sr_report *rep, int *app_status, bool *closed) {
+  for (;;) {
+    struct sr_msg m;
+    ssize_t n = recv(fd, &m, sizeof m, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return; /* EAGAIN: nothing more now */
+    if (n == 0) {
+      *closed = true;
+      return;
+    }
+    if ((size_t)n != sizeof m) continue;
+    m.step[sizeof m.step - 1] = '\0';
+    m.text[sizeof m.text - 1] = '\0';
+    struct sr_error e = {.code = m.code};
+    snprintf(e.msg, sizeof e.msg, "%s", m.text);
+    if (m.type == SR_MSG_EXIT)
+      *app_status = m.status;
+    else if (m.type == SR_MSG_EXEC_ERROR)
+      set_failed(rep, m.step, &e, m.code == ENOENT ? 127 : 126);
+    else
+      set_failed(rep, m.step, &e, 125);
+  }
+}
+
+/* Waits for init, forwarding signals; returns init's wait status. */
+static int supervise(pid_t init, int sfd, int msg_fd, struct sr_report *rep, int *app_status) {
+  bool closed = false;
+  int terminations = 0;
+  for (;;) {
+    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {msg_fd, POLLIN, 0}};
+    int n = poll(fds, closed ? 1 : 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      kill(init, SIGKILL);
+      struct sr_error e = {errno, "poll"};
+      set_failed(rep, "supervise", &e, 125);
+    }
+    if (!closed && (fds[1].revents & (POLLIN | POLLHUP)))
+      drain_messages(msg_fd, rep, app_status, &closed);
+    if (fds[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) != sizeof si) continue;
+      if (si.ssi_signo != SIGCHLD) {
+        /* Forwarded to init, which passes it to the app. A third INT/TERM ends it all. */
+        if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) terminations++;
+        kill(init, terminations >= 3 ? SIGKILL : (int)si.ssi_signo);
+        continue;
+      }
+    }
+    int status;
+    pid_t p = waitpid(init, &status, WNOHANG);
+    if (p == init) {
+      drain_messages(msg_fd, rep, app_status, &closed);
+      return status;
+    }
+  }
+}
+
+static int block_signals(sigset_t *set) {
+  int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+  sigemptyset(set);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(set, sigs[i]);
+  return sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
+                   struct sr_cgroup *cg, struct sr_report *rep) {
+  struct sr_error err = {0};
+  sigset_t set;
+  if (block_signals(&set) < 0) {
+    set_failed(rep, "signals", &(struct sr_error){errno, "sigprocmask"}, 125);
+    return;
+  }
+  sr_autoclose int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+  int msg[2] = {-1, -1}, sync[2] = {-1, -1};
+  if (sfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, msg) < 0 ||
+      pipe2(sync, O_CLOEXEC) < 0) {
+    set_failed(rep, "setup", &(struct sr_error){errno, "signalfd, socketpair or pipe"}, 125);
+    goto out;
+  }
+
+  pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)(cfg->clone_flags | SIGCHLD), NULL, NULL,
+                              NULL, NULL);
+  if (init < 0) {
+    sr_fail(&err, errno, "clone into new namespaces");
+    set_failed(rep, "clone", &err, 125);
+    goto out;
+  }
+  if (init == 0) {
+    close(msg[0]);
+    close(sync[1]);
+    close(sfd);
+    if (cfg->report_fd >= 0) close(cfg->report_fd);
+    sr_init_main(cfg, bpf, msg[1], sync[0]);
+  }
+  close(msg[1]);
+  msg[1] = -1;
+  close(sync[0]);
+  sync[0] = -1;
+
+  /* Into the cgroup before it runs anything of the app's. */
+  if (cg->driver && cg->driver->add(cg, init, &err) < 0) {
+    set_failed(rep, "cgroup", &err, 125);
+    kill(init, SIGKILL);
+    waitpid(init, NULL, 0);
+    goto out;
+  }
+  if (write(sync[1], "g", 1) != 1) {
+    set_failed(rep, "sync", &(struct sr_error){errno, "releasing init"}, 125);
+    kill(init, SIGKILL);
+    waitpid(init, NULL, 0);
+    goto out;
+  }
+  close(sync[1]);
+  sync[1] = -1;
+
+  int app_status = -1;
+  int init_status = supervise(init, sfd, msg[0], rep, &app_status);
+  if (strcmp(rep->status, "failed") == 0) goto out;
+  if (app_status < 0) {
+    /* init ended without a word: killed (the OOM killer, or SIGKILL from outside). */
+    app_status = init_status;
+  }
+  if (WIFEXITED(app_status)) {
+    rep->status = "exited";
+    rep->app_exit = WEXITSTATUS(app_status);
+    rep->exit_code = rep->app_exit;
+  } else if (WIFSIGNALED(app_status)) {
+    rep->status = "signaled";
+    rep->app_signal = WTERMSIG(app_status);
+    rep->exit_code = 128 + rep->app_signal;
+  }
+out:
+  for (int i = 0; i < 2; i++) {
+    if (msg[i] >= 0) close(msg[i]);
+    if (sync[i] >= 0) close(sync[i]);
+  }
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+void sr_supervise(const struct sr_config *cfg, struct sr_report *rep) {
+  struct sr_error err = {0};
+  struct sr_bpf_prog bpf = {NULL, 0};
+  struct sr_cgroup cg;
+  memset(rep, 0, sizeof *rep);
+  memset(&cg, 0, sizeof cg);
+  rep->status = "running";
+  rep->stats.memory_peak = -1;
+
+  if (cfg->seccomp_fd >= 0 && read_bpf(cfg->seccomp_fd, &bpf, &err) < 0) {
+    set_failed(rep, "seccomp", &err, 125);
+    return;
+  }
+  char name[96];
+  snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
+  struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max};
+  if (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
+      (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {
+    set_failed(rep, "cgroup", &err, 125);
+  } else {
+    launch(cfg, &bpf, &cg, rep);
+  }
+  if (cg.driver) {
+    rep->cgroup_driver = cg.driver->name;
+    cg.driver->stats(&cg, &rep->stats);
+    struct sr_error cerr = {0};
+    if (cg.driver->destroy(&cg, &cerr) < 0)
+      sr_error_format(&cerr, rep->cleanup_error, sizeof rep->cleanup_error);
+  }
+  free(bpf.insns);
+}
+
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(f, "\\%c", *p);
+    else if (*p < 0x20)
+      fprintf(f, "\\u%04x", *p);
+    else
+      fputc(*p, f);
+  }
+  fputc('"', f);
+}
+
+void sr_report_write(int fd, const struct sr_report *rep) {
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&buf, &size);
+  if (f == NULL) return;
+  fprintf(f, "{\"status\":\"%s\",\"exitCode\":%d", rep->status, rep->exit_code);
+  if (strcmp(rep->status, "exited") == 0) fprintf(f, ",\"appExitCode\":%d", rep->app_exit);
+  if (strcmp(rep->status, "signaled") == 0) fprintf(f, ",\"signal\":%d", rep->app_signal);
+  if (strcmp(rep->status, "failed") == 0) {
+    fprintf(f, ",\"error\":{\"step\":");
+    json_string(f, rep->step);
+    fprintf(f, ",\"errno\":%d,\"message\":", rep->error.code);
+    json_string(f, rep->error.msg);
+    fprintf(f, ",\"detail\":");
+    json_string(f, rep->error.code ? strerror(rep->error.code) : "");
+    fputc('}', f);
+  }
+  fprintf(f, ",\"oomKilled\":%s", rep->stats.oom_kills > 0 ? "true" : "false");
+  if (rep->cgroup_driver) {
+    fprintf(f, ",\"cgroup\":{\"driver\":\"%s\",\"memoryPeak\":%lld,\"oomKills\":%lld,"
+               "\"pidsLimitHits\":%lld}",
+            rep->cgroup_driver, (long long)rep->stats.memory_peak,
+            (long long)rep->stats.oom_kills, (long long)rep->stats.pids_limit_hits);
+  }
+  if (rep->cleanup_error[0]) {
+    fprintf(f, ",\"cleanupError\":");
+    json_string(f, rep->cleanup_error);
+  }
+  fputs("}\n", f);
+  fclose(f);
+  for (size_t done = 0; done < size;) {
+    ssize_t n = write(fd, buf + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += (size_t)n;
+  }
+  free(buf);
+}

@@ -1,0 +1,26 @@
+#ifndef SR_SUPERVISOR_H
+#define SR_SUPERVISOR_H
+
+#include "../common/sr_error.h"
+#include "cgroup.h"
+#include "config.h"
+
+struct sr_report {
+  int exit_code;      /* what the launcher exits with */
+  const char *status; /* "exited", "signaled", "failed" */
+  int app_exit;       /* exited: the app's status */
+  int app_signal;     /* signaled: the signal */
+  char step[32];      /* failed: the step */
+  struct sr_error error;
+  const char *cgroup_driver; /* NULL: no cgroup */
+  struct sr_cgroup_stats stats;
+  char cleanup_error[SR_ERROR_MSG_MAX + 64]; /* empty when all was removed */
+};
+
+/* Runs one launch from start to end: cgroup, namespaces, the app, waiting, cleanup. */
+void sr_supervise(const struct sr_config *cfg, struct sr_report *rep);
+
+/* The report as one line of JSON. */
+void sr_report_write(int fd, const struct sr_report *rep);
+
+#endif

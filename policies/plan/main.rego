@@ -1,0 +1,34 @@
+# METADATA
+# title: secure-run plan
+# description: |
+#   Maps an app definition and the facts of the host to a hardening plan. Each area has its own
+#   package; this one assembles them and collects input errors.
+package secure_run.plan
+
+import data.secure_run.plan.capabilities
+import data.secure_run.plan.cgroup
+import data.secure_run.plan.filesystem
+import data.secure_run.plan.network
+import data.secure_run.plan.process
+import data.secure_run.plan.syscalls
+
+# The entry point evaluated by the engine.
+result := {"plan": plan, "errors": errors}
+
+plan := {
+	"apiVersion": "secure-run/v1",
+	"kind": "Plan",
+	"name": input.app.name,
+	"hostname": network.hostname,
+	"process": process.process,
+	"namespaces": network.namespaces,
+	"filesystem": filesystem.filesystem,
+	"capabilities": capabilities.capabilities,
+	"seccomp": syscalls.seccomp,
+	"network": network.network,
+	"landlock": network.landlock,
+	"cgroup": cgroup.cgroup,
+	"notices": network.notices,
+}
+
+errors := syscalls.errors

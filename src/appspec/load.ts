@@ -1,0 +1,76 @@
+/** Reads an app definition: YAML → schema → normalized App, with every problem located. */
+import { readFileSync } from "node:fs";
+import { InputError, type Issue } from "../errors.js";
+import { normalizeApp } from "./normalize.js";
+import type { App, AppSpec } from "./types.js";
+import { formatPath, validateAgainst, type SchemaProblem } from "./validate.js";
+import { parseYaml, type YamlSource } from "./yaml-source.js";
+
+export interface LoadedApp {
+  file: string;
+  /** As written (schema-valid). */
+  spec: AppSpec;
+  /** As the policy reads it. */
+  app: App;
+  source: YamlSource;
+}
+
+export function locateProblems(source: YamlSource, problems: SchemaProblem[]): Issue[] {
+  return problems.map((p) => {
+    const pos = source.locate(p.path, p.at);
+    const issue: Issue = {
+      file: source.file,
+      ...pos,
+      path: formatPath(p.path),
+      message: p.message,
+    };
+    if (p.hint) issue.hint = p.hint;
+    return issue;
+  });
+}
+
+/** Parses text (read from `file`) as an app definition. Throws InputError with every problem. */
+export function parseApp(text: string, file: string): LoadedApp {
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) {
+    throw new InputError([
+      { file, ...parsed.position, path: "", message: `invalid YAML: ${parsed.message}` },
+    ]);
+  }
+  const { source } = parsed;
+  if (source.value === null || source.value === undefined) {
+    throw new InputError([
+      {
+        file,
+        line: 1,
+        column: 1,
+        path: "",
+        message: "the file is empty",
+        hint: "an app definition starts with apiVersion: secure-run/v1, kind: App, name and command",
+      },
+    ]);
+  }
+  const problems = validateAgainst("app", source.value);
+  if (problems.length > 0) throw new InputError(locateProblems(source, problems));
+  const spec = source.value as AppSpec;
+  const { app, problems: more } = normalizeApp(spec);
+  if (more.length > 0) throw new InputError(locateProblems(source, more));
+  return { file, spec, app, source };
+}
+
+export function loadApp(file: string): LoadedApp {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError([
+      {
+        file,
+        path: "",
+        message: `cannot read the app definition: ${err.code === "ENOENT" ? "no such file" : err.message}`,
+      },
+    ]);
+  }
+  return parseApp(text, file);
+}

@@ -1,0 +1,226 @@
+/** JSON Schema validation (ajv, 2020-12) whose errors read like a person wrote them. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { paths } from "../paths.js";
+import { closest } from "./suggest.js";
+import type { PathSegment } from "./yaml-source.js";
+
+/** A schema problem before it is given a file position. */
+export interface SchemaProblem {
+  path: PathSegment[];
+  /** Point at the key rather than the value (unknown fields). */
+  at: "key" | "value";
+  message: string;
+  hint?: string;
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+/** The compiled validator of schemas/<name>.schema.json (compiled once per process). */
+export function schemaValidator(name: string): ValidateFunction {
+  let v = validators.get(name);
+  if (!v) {
+    const ajv = new Ajv2020({
+      allErrors: true,
+      allowUnionTypes: true,
+      strict: true,
+      strictRequired: false,
+    });
+    ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+    const schema = JSON.parse(
+      readFileSync(join(paths.schemas, `${name}.schema.json`), "utf8"),
+    ) as object;
+    v = ajv.compile(schema);
+    validators.set(name, v);
+  }
+  return v;
+}
+
+export function validateAgainst(name: string, value: unknown): SchemaProblem[] {
+  const validate = schemaValidator(name);
+  if (validate(value)) return [];
+  const problems = (validate.errors ?? []).flatMap((e) => describe(e, value));
+  // One message per place: ajv may say the same thing through several keywords.
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path.join("/")}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+function toPath(pointer: string, root: unknown): PathSegment[] {
+  if (pointer === "") return [];
+  const out: PathSegment[] = [];
+  let node: unknown = root;
+  for (const raw of pointer.slice(1).split("/")) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(node)) {
+      out.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      out.push(seg);
+      node =
+        node !== null && typeof node === "object"
+          ? (node as Record<string, unknown>)[seg]
+          : undefined;
+    }
+  }
+  return out;
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return JSON.stringify(value) ?? "nothing";
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `a string (${JSON.stringify(value)})`;
+  return `a ${typeof value} (${JSON.stringify(value) ?? ""})`;
+}
+
+const article: Record<string, string> = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+  null: "null",
+};
+
+function describe(e: ErrorObject, root: unknown): SchemaProblem[] {
+  const path = toPath(e.instancePath, root);
+  const schema = e.parentSchema;
+  const expected = typeof schema?.["x-expected"] === "string" ? schema["x-expected"] : undefined;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const field = String(p.additionalProperty);
+      const known = Object.keys((schema?.properties as object | undefined) ?? {});
+      const guess = closest(field, known);
+      return [
+        {
+          path: [...path, field],
+          at: "key",
+          message: `unknown field "${field}"`,
+          hint: guess
+            ? `did you mean "${guess}"?`
+            : known.length > 0
+              ? `known fields here: ${known.join(", ")}`
+              : "no fields are allowed here",
+        },
+      ];
+    }
+    case "required":
+      return [
+        {
+          path,
+          at: "value",
+          message: `missing required field "${String(p.missingProperty)}"`,
+        },
+      ];
+    case "enum": {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      const value: unknown = e.data;
+      let hint: string | undefined;
+      if (typeof value === "string") {
+        const bare = value.replace(/^CAP_/i, "").toUpperCase();
+        if (bare !== value && allowed.includes(bare)) hint = `write it as "${bare}"`;
+        else {
+          const guess = closest(value, allowed);
+          if (guess) hint = `did you mean "${guess}"?`;
+        }
+      }
+      const list =
+        allowed.length <= 6 ? allowed.map((a) => JSON.stringify(a)).join(", ") : undefined;
+      return [
+        {
+          path,
+          at: "value",
+          message: list
+            ? `must be one of ${list}; got ${show(value)}`
+            : `unknown value ${show(value)}`,
+          hint: hint ?? (list ? undefined : `allowed: ${allowed.join(", ")}`),
+        },
+      ];
+    }
+    case "const":
+      return [
+        {
+          path,
+          at: "value",
+          message: `must be ${JSON.stringify(p.allowedValue)}; got ${show(e.data)}`,
+        },
+      ];
+    case "type": {
+      const types = String(p.type)
+        .split(",")
+        .map((t) => article[t] ?? t);
+      return [
+        {
+          path,
+          at: "value",
+          message: `expected ${expected ?? types.join(" or ")}; got ${typeName(e.data)}`,
+        },
+      ];
+    }
+    case "pattern":
+      if (e.propertyName !== undefined) return []; // reported by propertyNames
+      return [
+        {
+          path,
+          at: "value",
+          message: `expected ${expected ?? `a value matching ${String(p.pattern)}`}; got ${show(e.data)}`,
+        },
+      ];
+    case "propertyNames": {
+      const name = String(p.propertyName);
+      const names = (schema?.propertyNames as Record<string, unknown> | undefined) ?? {};
+      const want = typeof names["x-expected"] === "string" ? names["x-expected"] : "a valid name";
+      return [
+        { path: [...path, name], at: "key", message: `invalid name "${name}": expected ${want}` },
+      ];
+    }
+    case "minimum":
+    case "maximum":
+      return [
+        {
+          path,
+          at: "value",
+          message: `must be ${e.keyword === "minimum" ? "at least" : "at most"} ${String(p.limit)}; got ${show(e.data)}`,
+        },
+      ];
+    case "minItems":
+      return [{ path, at: "value", message: `must have at least ${String(p.limit)} item(s)` }];
+    case "minLength":
+      return [{ path, at: "value", message: "must not be empty" }];
+    case "uniqueItems":
+      return [
+        {
+          path: [...path, Number(p.i)],
+          at: "value",
+          message: `duplicate entry (the same as item ${String(p.j)})`,
+        },
+      ];
+    default:
+      return [{ path, at: "value", message: e.message ?? `fails ${e.keyword}` }];
+  }
+}

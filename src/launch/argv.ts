@@ -1,0 +1,59 @@
+/** Plan → the launcher's command line. Pure: the launcher does exactly what this says. */
+import type { Mount, Plan } from "../plan/types.js";
+
+export interface LaunchFds {
+  /** Descriptor the launcher reads the BPF program from. */
+  seccomp: number;
+  /** Descriptor the launcher writes its exit report to. */
+  report: number;
+}
+
+function mountArgs(m: Mount): string[] {
+  switch (m.type) {
+    case "bind": {
+      const opt = `--${m.readOnly ? "ro-" : ""}bind${m.optional ? "-try" : ""}`;
+      return [opt, m.source ?? "", m.target];
+    }
+    case "tmpfs":
+      return ["--tmpfs", m.target, String(m.size ?? 0), (m.mode ?? 0o755).toString(8)];
+    case "proc":
+      return ["--proc", m.target];
+    case "dev":
+      return ["--dev", m.target];
+    case "symlink":
+      return ["--symlink", m.linkTo ?? "", m.target];
+  }
+}
+
+export function launcherArgs(plan: Plan, fds: LaunchFds): string[] {
+  const p = plan.process;
+  const args = [
+    "--name",
+    plan.name,
+    "--unshare",
+    [...plan.namespaces].sort().join(","),
+    "--uid",
+    String(p.user.uid),
+    "--gid",
+    String(p.user.gid),
+    "--groups",
+    p.user.groups.join(","),
+    "--cwd",
+    p.cwd,
+  ];
+  if (plan.namespaces.includes("uts")) args.push("--hostname", plan.hostname);
+  for (const e of p.env) args.push("--env", e);
+  for (const c of plan.capabilities.keep) args.push("--cap", c.name);
+  for (const r of p.rlimits) args.push("--rlimit", `${r.type}=${r.soft}:${r.hard}`);
+  if (p.newSession) args.push("--new-session");
+  args.push("--memory", String(plan.cgroup.memory.max));
+  args.push("--memory-swap", String(plan.cgroup.memory.swapMax));
+  args.push("--pids", String(plan.cgroup.pids.max));
+  for (const m of plan.filesystem.mounts) args.push(...mountArgs(m));
+  if (plan.filesystem.readOnlyRoot) args.push("--read-only-root");
+  if (plan.landlock)
+    args.push("--restrict-tcp-bind", plan.landlock.tcpBind.map((b) => b.port).join(","));
+  args.push("--seccomp-fd", String(fds.seccomp), "--report-fd", String(fds.report));
+  args.push("--", ...p.args);
+  return args;
+}

@@ -1,0 +1,49 @@
+/** Everything `run` does before launching: load, plan, compile. */
+import { InputError, InternalError, type Issue } from "../errors.js";
+import { loadApp, type LoadedApp } from "../appspec/load.js";
+import { makePlan, parseFieldPath, type PlanOptions, type PlanResult } from "../plan/make.js";
+import { compileFilters, UnknownSyscallError, type CompiledFilter } from "../seccomp/compile.js";
+
+export interface Prepared extends PlanResult {
+  loaded: LoadedApp;
+  /** The filter for this host's architecture. */
+  filter: CompiledFilter;
+}
+
+export function prepareRun(file: string, options: PlanOptions = {}): Prepared {
+  const loaded = loadApp(file);
+  const result = makePlan(loaded, options);
+  const { plan, host } = result;
+  let filters: CompiledFilter[];
+  try {
+    filters = compileFilters(plan.seccomp);
+  } catch (e) {
+    if (e instanceof UnknownSyscallError) throw unknownSyscall(e, loaded);
+    throw e;
+  }
+  const filter = filters.find((f) => f.arch === host.arch);
+  if (!filter)
+    throw new InternalError(
+      `the plan has no seccomp filter for this host's architecture (${host.arch})`,
+    );
+  return { ...result, loaded, filter };
+}
+
+function unknownSyscall(e: UnknownSyscallError, loaded: LoadedApp): Error {
+  const field = e.reasons.find((r) => r.kind === "field");
+  if (field) {
+    const issue: Issue = {
+      file: loaded.file,
+      ...loaded.source.locate(parseFieldPath(field.ref)),
+      path: field.ref,
+      message: `unknown syscall "${e.syscall}"`,
+      hint: "syscall names are those of the kernel, e.g. getpid, openat, clock_gettime",
+    };
+    return new InputError([issue]);
+  }
+  const profile = e.reasons.find((r) => r.kind === "profile");
+  return new InternalError(
+    `profile "${profile?.ref ?? "?"}" lists an unknown syscall "${e.syscall}"`,
+    "fix the profile in profiles/",
+  );
+}

@@ -1,0 +1,82 @@
+/** Starts the native launcher for a plan and waits for its report. */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
+import { InternalError, LaunchError } from "../errors.js";
+import { paths } from "../paths.js";
+import type { Plan } from "../plan/types.js";
+import { launcherArgs } from "./argv.js";
+
+/** The launcher's exit report (one JSON line on the report descriptor). */
+export interface LaunchReport {
+  status: "exited" | "signaled" | "failed";
+  exitCode: number;
+  appExitCode?: number;
+  signal?: number;
+  error?: { step: string; errno: number; message: string; detail: string };
+  oomKilled: boolean;
+  cgroup?: { driver: "v1" | "v2"; memoryPeak: number; oomKills: number; pidsLimitHits: number };
+  cleanupError?: string;
+}
+
+export interface RunOptions {
+  /** Signals to pass on to the launcher while it runs (the caller wires process signals). */
+  onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
+  launcher?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  report: LaunchReport;
+}
+
+export async function runPlan(
+  plan: Plan,
+  bpf: Buffer,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const launcher = options.launcher ?? paths.launcher;
+  if (!existsSync(launcher)) {
+    throw new InternalError(
+      `the launcher is not built (looked for ${launcher})`,
+      "build it with: npm run build",
+    );
+  }
+  const args = launcherArgs(plan, { seccomp: 3, report: 4 });
+  // The launcher gets a session of its own: terminal signals reach only secure-run, which
+  // forwards each exactly once.
+  const child = spawn(launcher, args, {
+    stdio: ["inherit", "inherit", "inherit", "pipe", "pipe"],
+    detached: true,
+    env: {},
+  });
+  const bpfIn = child.stdio[3] as Writable;
+  const reportOut = child.stdio[4] as Readable;
+  bpfIn.on("error", () => undefined); // the launcher reports its own read failures
+  bpfIn.end(bpf);
+  let reportText = "";
+  reportOut.setEncoding("utf8");
+  reportOut.on("data", (chunk: string) => (reportText += chunk));
+  const reportDone = new Promise<void>((resolve) => reportOut.on("close", resolve));
+  options.onStart?.((signal) => {
+    if (child.pid !== undefined && child.exitCode === null) child.kill(signal);
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.on("error", reject);
+      child.on("exit", (c, s) => {
+        resolve([c, s]);
+      });
+    },
+  );
+  await reportDone;
+  let report: LaunchReport;
+  try {
+    report = JSON.parse(reportText) as LaunchReport;
+  } catch {
+    throw new LaunchError(
+      `the launcher ended without a report (exit ${code ?? "none"}${signal ? `, signal ${signal}` : ""})`,
+    );
+  }
+  return { exitCode: code ?? report.exitCode, report };
+}

@@ -1,0 +1,59 @@
+/** Evaluates the built Rego policy (policies/build/policy.wasm) with OPA's WebAssembly SDK. */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { InternalError } from "../errors.js";
+import { paths } from "../paths.js";
+
+/** The part of @open-policy-agent/opa-wasm used here (its ESM types omit loadPolicySync). */
+interface LoadedPolicy {
+  evaluate(input: unknown, entrypoint?: string | number): unknown;
+  setData(data: object): void;
+}
+interface OpaWasm {
+  loadPolicySync(wasm: Uint8Array, memory?: { initial: number; maximum?: number }): LoadedPolicy;
+}
+const opa = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as OpaWasm;
+
+export const PLAN_ENTRYPOINT = "secure_run/plan/result";
+
+/** An input problem found by the policy (e.g. an unknown profile name). */
+export interface PolicyInputError {
+  path: string;
+  message: string;
+  expected?: string[];
+  got?: string;
+}
+
+export interface PolicyResult {
+  plan: unknown;
+  errors: PolicyInputError[];
+}
+
+export class PolicyEngine {
+  private constructor(private readonly policy: LoadedPolicy) {}
+
+  static load(wasmPath: string = paths.policyWasm): PolicyEngine {
+    let wasm: Buffer;
+    try {
+      wasm = readFileSync(wasmPath);
+    } catch {
+      throw new InternalError(
+        `the policy bundle is missing (${wasmPath})`,
+        "rebuild it with: npm run build:policy (needs opa; scripts/install-opa.sh installs it)",
+      );
+    }
+    // The default 5 pages are too few for large plans: start at 2 MiB and let it grow.
+    return new PolicyEngine(opa.loadPolicySync(wasm, { initial: 32 }));
+  }
+
+  setData(data: object): void {
+    this.policy.setData(data);
+  }
+
+  evaluatePlan(input: object): PolicyResult {
+    const out = this.policy.evaluate(input, PLAN_ENTRYPOINT) as { result?: PolicyResult }[];
+    const result = out[0]?.result;
+    if (!result) throw new InternalError("the plan policy returned no result");
+    return result;
+  }
+}

@@ -1,0 +1,54 @@
+/** The native seccomp addon: a typed interface and a lazy loader that fails closed. */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { InternalError } from "../errors.js";
+import { paths } from "../paths.js";
+
+export interface ArgCondition {
+  index: number;
+  op: "ne" | "lt" | "le" | "eq" | "ge" | "gt" | "masked_eq";
+  value: bigint;
+  mask?: bigint;
+}
+
+export interface NativeAction {
+  action: "allow" | "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "notify";
+  errno?: number;
+}
+
+export interface NativeRule extends NativeAction {
+  name: string;
+  args?: ArgCondition[];
+}
+
+export interface NativeFilterSpec {
+  arch: string;
+  defaultAction: NativeAction;
+  badArchAction: NativeAction["action"];
+  rules: NativeRule[];
+}
+
+export interface SeccompNative {
+  compile(spec: NativeFilterSpec): { bpf: Buffer; skipped: string[] };
+  /** -1: unknown everywhere; -2: not on this architecture */
+  syscallNumber(arch: string, name: string): number;
+  hostFacts(): { libseccomp: string; landlockAbi: number };
+}
+
+let cached: SeccompNative | undefined;
+
+export function loadNative(options: { optional: true }): SeccompNative | undefined;
+export function loadNative(options?: { optional?: false }): SeccompNative;
+export function loadNative(options: { optional?: boolean } = {}): SeccompNative | undefined {
+  if (cached) return cached;
+  if (!existsSync(paths.addon)) {
+    if (options.optional) return undefined;
+    throw new InternalError(
+      `the native layer is not built (looked for ${paths.addon})`,
+      "build it with: npm run build (it needs gcc, make and libseccomp-dev)",
+    );
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(paths.addon) as SeccompNative;
+  return cached;
+}
