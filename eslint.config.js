@@ -32,6 +32,11 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    // node:test's test() and describe() return promises the runner awaits.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-floating-promises": "off" },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },

@@ -19,7 +19,7 @@ if (!nodedir) {
   process.exit(1);
 }
 const gyp = join(root, "node_modules/node-gyp/bin/node-gyp.js");
-const args = [gyp, "rebuild", `--nodedir=${nodedir}`, "--jobs=max"];
+const args = [gyp, "rebuild", `--nodedir=${nodedir}`, "--jobs=max", "--loglevel=warn"];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
 if (result.status !== 0) {
   console.error(

@@ -54,8 +54,14 @@ export function registerRun(program: Command, io: CliIO): void {
         });
         if (report.status === "failed" && report.error) {
           const e = report.error;
+          const what =
+            report.exitCode === 127
+              ? "command not found"
+              : report.exitCode === 126
+                ? "command cannot be invoked"
+                : `launch failed at step "${e.step}"`;
           io.stderr.write(
-            `${io.err.red("secure-run:")} launch failed at step "${e.step}": ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`,
+            `${io.err.red("secure-run:")} ${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`,
           );
         }
         if (report.oomKilled) {

@@ -51,7 +51,23 @@ system_mounts := [
 	{"type": "tmpfs", "target": "/tmp", "size": tmp_size, "mode": 1023, "reasons": [{"kind": "rule", "ref": "filesystem.tmp"}]},
 ]
 
+# The app's own mounts come last, so they may go below /tmp or replace a host view path.
+app_mounts := [m |
+	some i, entry in object.get(input.app, "mounts", [])
+	m := app_mount(entry, sprintf("mounts[%d]", [i]))
+]
+
+app_mount(entry, path) := {
+	"type": "bind", "source": entry.source, "target": entry.target, "readOnly": entry.readOnly,
+	"reasons": [{"kind": "field", "ref": path}],
+} if entry.type == "bind"
+
+app_mount(entry, path) := {
+	"type": "tmpfs", "target": entry.target, "size": entry.size, "mode": 1023,
+	"reasons": [{"kind": "field", "ref": path}],
+} if entry.type == "tmpfs"
+
 filesystem := {
 	"readOnlyRoot": true,
-	"mounts": array.concat(array.concat(root_mounts, etc_mounts), system_mounts),
+	"mounts": array.concat(array.concat(array.concat(root_mounts, etc_mounts), system_mounts), app_mounts),
 }

@@ -1,5 +1,6 @@
 /** Reads an app definition: YAML → schema → normalized App, with every problem located. */
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { InputError, type Issue } from "../errors.js";
 import { normalizeApp } from "./normalize.js";
 import type { App, AppSpec } from "./types.js";
@@ -15,8 +16,9 @@ export interface LoadedApp {
   source: YamlSource;
 }
 
+/** Problems with their positions, in the order they stand in the file. */
 export function locateProblems(source: YamlSource, problems: SchemaProblem[]): Issue[] {
-  return problems.map((p) => {
+  const issues = problems.map((p) => {
     const pos = source.locate(p.path, p.at);
     const issue: Issue = {
       file: source.file,
@@ -27,6 +29,7 @@ export function locateProblems(source: YamlSource, problems: SchemaProblem[]): I
     if (p.hint) issue.hint = p.hint;
     return issue;
   });
+  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 /** Parses text (read from `file`) as an app definition. Throws InputError with every problem. */
@@ -53,7 +56,7 @@ export function parseApp(text: string, file: string): LoadedApp {
   const problems = validateAgainst("app", source.value);
   if (problems.length > 0) throw new InputError(locateProblems(source, problems));
   const spec = source.value as AppSpec;
-  const { app, problems: more } = normalizeApp(spec);
+  const { app, problems: more } = normalizeApp(spec, dirname(resolve(file)));
   if (more.length > 0) throw new InputError(locateProblems(source, more));
   return { file, spec, app, source };
 }

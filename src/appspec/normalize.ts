@@ -1,9 +1,17 @@
 /** From a schema-valid AppSpec to the App the policy reads: units resolved, shorthand expanded. */
-import type { App, AppSpec, ListenPort } from "./types.js";
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import type { App, AppMount, AppSpec, ListenPort } from "./types.js";
 import type { SchemaProblem } from "./validate.js";
 import { parseSize } from "./units.js";
 
-export function normalizeApp(spec: AppSpec): { app: App; problems: SchemaProblem[] } {
+const DEFAULT_TMPFS_SIZE = 64 * 1024 * 1024;
+
+/** baseDir: where relative bind sources are resolved (the app file's directory). */
+export function normalizeApp(
+  spec: AppSpec,
+  baseDir: string,
+): { app: App; problems: SchemaProblem[] } {
   const problems: SchemaProblem[] = [];
   const app: App = { name: spec.name, command: spec.command };
   if (spec.env) {
@@ -11,6 +19,31 @@ export function normalizeApp(spec: AppSpec): { app: App; problems: SchemaProblem
   }
   if (spec.workdir !== undefined) app.workdir = spec.workdir;
   if (spec.user !== undefined) app.user = String(spec.user);
+  if (spec.mounts) {
+    app.mounts = spec.mounts.map((m, i): AppMount => {
+      if ("tmpfs" in m) {
+        const size = m.size === undefined ? DEFAULT_TMPFS_SIZE : parseSize(m.size);
+        if (size === undefined || size < 4096) {
+          problems.push({
+            path: ["mounts", i, "size"],
+            at: "value",
+            message: `expected a size of at least 4Ki; got ${JSON.stringify(m.size)}`,
+          });
+        }
+        return { type: "tmpfs", target: m.tmpfs, size: size ?? DEFAULT_TMPFS_SIZE };
+      }
+      const source = isAbsolute(m.source) ? m.source : resolve(baseDir, m.source);
+      if (!existsSync(source)) {
+        problems.push({
+          path: ["mounts", i, "source"],
+          at: "value",
+          message: `${source} does not exist on this host`,
+          hint: "relative sources are resolved against the app file's directory",
+        });
+      }
+      return { type: "bind", source, target: m.target, readOnly: m.readOnly ?? true };
+    });
+  }
   if (spec.network) {
     app.network = {};
     if (spec.network.mode) app.network.mode = spec.network.mode;

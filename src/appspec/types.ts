@@ -9,6 +9,10 @@ export interface AppSpec {
   env?: Record<string, string | number | boolean>;
   workdir?: string;
   user?: string | number;
+  mounts?: (
+    | { source: string; target: string; readOnly?: boolean }
+    | { tmpfs: string; size?: string | number }
+  )[];
   network?: { mode?: "none" | "host"; listen?: (number | string)[] };
   resources?: { memory?: string | number; pids?: number };
   capabilities?: string[];
@@ -20,6 +24,10 @@ export interface ListenPort {
   protocol: "tcp";
 }
 
+export type AppMount =
+  | { type: "bind"; source: string; target: string; readOnly: boolean }
+  | { type: "tmpfs"; target: string; size: number };
+
 /** The same, with units resolved and shorthand expanded; array indices are unchanged so that
  * field paths stay valid. Defaults are not filled in: the policy does that, with reasons. */
 export interface App {
@@ -28,6 +36,8 @@ export interface App {
   env?: Record<string, string>;
   workdir?: string;
   user?: string;
+  /** Bind sources are absolute host paths; tmpfs sizes are bytes. */
+  mounts?: AppMount[];
   network?: { mode?: "none" | "host"; listen?: ListenPort[] };
   resources?: { memory?: number; pids?: number };
   capabilities?: string[];

@@ -25,6 +25,7 @@ export function schemaValidator(name: string): ValidateFunction {
       allErrors: true,
       allowUnionTypes: true,
       strict: true,
+      verbose: true,
       strictRequired: false,
     });
     ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });

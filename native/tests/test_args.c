@@ -1,0 +1,112 @@
+/* The launcher's command line: what it accepts and what it refuses. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdarg.h>
+
+#include "../launcher/args.h"
+#include "../launcher/caps.h"
+#include "check.h"
+
+#define ARGV(...) ((char *[]){"secure-run-launch", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"secure-run-launch", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(cfg, err, ...) sr_args_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg, err)
+
+static void full_command_line(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  int rc = PARSE(&cfg, &err, "--name", "web", "--unshare", "ipc,mount,net,pid,uts", "--uid", "65534",
+                 "--gid", "65534", "--groups", "4,27", "--hostname", "h", "--env", "A=1", "--env",
+                 "PATH=/bin", "--cap", "NET_BIND_SERVICE", "--cap", "CAP_KILL", "--rlimit",
+                 "nofile=1024:4096", "--memory", "67108864", "--memory-swap", "0", "--pids", "32",
+                 "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/x", "/etc/x", "--tmpfs", "/tmp",
+                 "1048576", "1777", "--proc", "/proc", "--dev", "/dev", "--symlink", "usr/bin",
+                 "/bin", "--read-only-root", "--new-session", "--restrict-tcp-bind", "8080,8443",
+                 "--seccomp-fd", "3", "--report-fd", "4", "--", "/bin/echo", "hi");
+  CHECK(rc == 0);
+  if (rc != 0) fprintf(stderr, "  %s\n", err.msg);
+  CHECK_STR(cfg.name, "web");
+  CHECK(cfg.clone_flags == (CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUTS));
+  CHECK(cfg.uid == 65534 && cfg.gid == 65534);
+  CHECK(cfg.ngroups == 2 && cfg.groups[0] == 4 && cfg.groups[1] == 27);
+  CHECK(cfg.nenv == 2 && cfg.env[2] == NULL);
+  CHECK(cfg.keep_caps == ((1ULL << 10) | (1ULL << 5)));
+  CHECK(cfg.nrlimits == 1 && cfg.rlimits[0].soft == 1024 && cfg.rlimits[0].hard == 4096);
+  CHECK(cfg.memory_max == 67108864 && cfg.swap_max == 0 && cfg.pids_max == 32);
+  CHECK(cfg.nmounts == 6);
+  CHECK(cfg.mounts[0].kind == SR_MOUNT_BIND && cfg.mounts[0].read_only && !cfg.mounts[0].optional);
+  CHECK(cfg.mounts[1].optional);
+  CHECK(cfg.mounts[2].kind == SR_MOUNT_TMPFS && cfg.mounts[2].size == 1048576 &&
+        cfg.mounts[2].mode == 01777);
+  CHECK(cfg.mounts[5].kind == SR_MOUNT_SYMLINK && strcmp(cfg.mounts[5].source, "usr/bin") == 0);
+  CHECK(cfg.new_root && cfg.read_only_root && cfg.new_session);
+  CHECK(cfg.restrict_tcp_bind && cfg.nbind_ports == 2 && cfg.bind_ports[1] == 8443);
+  CHECK(cfg.seccomp_fd == 3 && cfg.report_fd == 4);
+  CHECK_STR(cfg.argv[0], "/bin/echo");
+  CHECK_STR(cfg.argv[1], "hi");
+  CHECK(cfg.argv[2] == NULL);
+  sr_args_free(&cfg);
+}
+
+static void empty_port_list_restricts_everything(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  CHECK(PARSE(&cfg, &err, "--restrict-tcp-bind", "", "--", "/bin/true") == 0);
+  CHECK(cfg.restrict_tcp_bind && cfg.nbind_ports == 0);
+  sr_args_free(&cfg);
+}
+
+/* Each of these must be refused, with a message naming the option. */
+static void refuses(const char *expect, int argc, char **argv) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  int rc = sr_args_parse(argc, argv, &cfg, &err);
+  CHECK(rc == -1);
+  if (rc == -1 && strstr(err.msg, expect) == NULL) {
+    fprintf(stderr, "  message \"%s\" does not mention \"%s\"\n", err.msg, expect);
+    CHECK(0);
+  }
+  sr_args_free(&cfg);
+}
+
+#define REFUSES(expect, ...) refuses(expect, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
+static void bad_input(void) {
+  REFUSES("no program", "--name", "x");
+  REFUSES("no program", "--name", "x", "--");
+  REFUSES("--memory", "--memory", "12k", "--", "/bin/true");
+  REFUSES("--memory", "--memory", "-1", "--", "/bin/true");
+  REFUSES("--uid", "--uid", "99999999999", "--", "/bin/true");
+  REFUSES("unknown namespace", "--unshare", "pid,user", "--", "/bin/true");
+  REFUSES("unknown capability", "--cap", "SYS_GOD", "--", "/bin/true");
+  REFUSES("absolute", "--unshare", "mount", "--ro-bind", "usr", "/usr", "--", "/bin/true");
+  REFUSES("..", "--unshare", "mount", "--ro-bind", "/usr", "/usr/../etc", "--", "/bin/true");
+  REFUSES("mount", "--ro-bind", "/usr", "/usr", "--", "/bin/true");
+  REFUSES("uts", "--hostname", "h", "--", "/bin/true");
+  REFUSES("octal", "--unshare", "mount", "--tmpfs", "/tmp", "1024", "9", "--", "/bin/true");
+  REFUSES("missing value", "--tmpfs", "/tmp", "1024");
+  REFUSES("NAME=SOFT:HARD", "--rlimit", "nofile", "--", "/bin/true");
+  REFUSES("soft limit above hard", "--rlimit", "nofile=10:5", "--", "/bin/true");
+  REFUSES("unknown resource", "--rlimit", "files=1:1", "--", "/bin/true");
+  REFUSES("NAME=VALUE", "--env", "NOEQUALS", "--", "/bin/true");
+  REFUSES("above 2", "--seccomp-fd", "1", "--", "/bin/true");
+  REFUSES("unknown option", "--bogus", "1", "--", "/bin/true");
+  REFUSES("after --", "stray", "--", "/bin/true");
+  REFUSES("--memory-swap needs --memory", "--memory-swap", "0", "--", "/bin/true");
+  REFUSES("up to 65535", "--restrict-tcp-bind", "80,70000", "--", "/bin/true");
+}
+
+static void capability_names(void) {
+  CHECK(sr_cap_from_name("CHOWN") == 0);
+  CHECK(sr_cap_from_name("CAP_SYS_ADMIN") == 21);
+  CHECK(sr_cap_from_name("CHECKPOINT_RESTORE") == 40);
+  CHECK(sr_cap_from_name("chown") == -1);
+  CHECK(sr_cap_last() >= 40);
+}
+
+int main(void) {
+  full_command_line();
+  empty_port_list_restricts_everything();
+  bad_input();
+  capability_names();
+  return checks_report("test_args");
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what secure-run needs on Debian 12 (as root) and builds it: the Debian packages that
+# are missing, the npm dependencies, the TypeScript and the native layer. Safe to run again.
+#   scripts/setup.sh          for running secure-run
+#   scripts/setup.sh --test   also what the test suite needs (a C compiler, make, opa)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(uname -s)" = Linux ] || die "secure-run runs on Linux only"
+command -v node >/dev/null || die "Node.js 20.17 or newer is needed (node not found)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=17)?0:1)' \
+  || die "Node.js 20.17 or newer is needed (found $(node --version))"
+
+packages=(build-essential python3 pkg-config libseccomp-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)"
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+say "building (TypeScript and the native layer)"
+npm run --silent build >/dev/null
+
+if [ "${1:-}" = "--test" ]; then
+  say "installing opa for the policy tests"
+  scripts/install-opa.sh >/dev/null
+fi
+say "ready: $(node dist/cli/main.js --version) ($(pwd))"

@@ -1,0 +1,28 @@
+// npm test: builds, then runs every test file with node's test runner. Lint, types, opa and the
+// native tests are test files too (test/checks, test/native), so one summary covers it all.
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+execFileSync("npm", ["run", "--silent", "build:ts"], { cwd: root, stdio: "inherit" });
+
+function find(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? find(join(dir, e.name))
+      : e.name.endsWith(".test.js")
+        ? [join(dir, e.name)]
+        : [],
+  );
+}
+const only = process.argv.slice(2);
+const files = find(join(root, "dist/test"))
+  .filter((f) => only.length === 0 || only.some((o) => relative(root, f).includes(o)))
+  .sort();
+const r = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=1", ...files],
+  { cwd: root, stdio: "inherit" },
+);
+process.exit(r.status ?? 1);

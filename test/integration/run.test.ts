@@ -1,0 +1,211 @@
+/** Real launches, as root: the sandbox as the app sees it, limits, exit statuses, clean-up. */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { cli, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
+
+const skip = isRoot ? false : "real launches need root (namespaces, cgroups)";
+const tmp = tempDir("run");
+const probeDir = join(tmp.dir, "bin");
+const probe = join(probeDir, "probe");
+let mountsBefore = 0;
+let tmpBefore: string[] = [];
+
+function app(name: string, command: string[], extra = ""): string {
+  return tmp.write(
+    `${name}.yaml`,
+    `apiVersion: secure-run/v1\nkind: App\nname: ${name}\ncommand: ${JSON.stringify(command)}\n` +
+      `mounts:\n  - { source: ${probeDir}, target: /opt/probe }\n${extra}`,
+  );
+}
+
+function runApp(file: string): ReturnType<typeof cli> {
+  return cli(["run", file], { timeout: 60_000 });
+}
+
+function ownProcesses(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes(tmp.dir) || cmd.includes("secure-run-launch")) found.push(`${pid}: ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe("secure-run run", { skip }, () => {
+  before(() => {
+    mountsBefore = readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
+    tmpBefore = readdirSync(tmpdir()).filter((f) => f !== tmp.dir.split("/").pop());
+    execFileSync("mkdir", ["-p", probeDir]);
+    execFileSync("cc", ["-O2", "-Wall", "-o", probe, join(root, "test/fixtures/probe.c")]);
+  });
+  after(() => {
+    tmp.remove();
+  });
+
+  test("the example runs and shows its sandbox", () => {
+    const r = runApp(join(root, "examples/hello.yaml"));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Hello from hello, running as nobody \(uid 65534\)\.$/m);
+  });
+
+  test("the app's exit status is secure-run's", () => {
+    assert.equal(runApp(app("exit0", ["/opt/probe/probe", "exit", "0"])).status, 0);
+    assert.equal(runApp(app("exit7", ["/opt/probe/probe", "exit", "7"])).status, 7);
+  });
+
+  test("killed by a signal: 128+N", () => {
+    const r = runApp(
+      app("selfkill", ["/bin/sh", "-c", "kill -TERM $$"], "syscalls: { profiles: [process] }\n"),
+    );
+    assert.equal(r.status, 143);
+  });
+
+  test("a command that does not exist: 127; one that cannot be executed: 126", () => {
+    const missing = runApp(app("missing", ["/usr/bin/no-such-program"]));
+    assert.equal(missing.status, 127);
+    assert.match(
+      missing.stderr,
+      /^secure-run: command not found: execve `\/usr\/bin\/no-such-program`: No such file or directory$/m,
+    );
+    const notExec = runApp(app("notexec", ["/etc/passwd"]));
+    assert.equal(notExec.status, 126);
+    assert.match(
+      notExec.stderr,
+      /^secure-run: command cannot be invoked: execve `\/etc\/passwd`: Permission denied$/m,
+    );
+  });
+
+  test("a syscall outside the allowlist fails inside and works outside", () => {
+    const outside = execFileSync(probe, ["socket"], { encoding: "utf8" });
+    assert.equal(outside, "socket: ok\n");
+    const inside = runApp(app("nosocket", ["/opt/probe/probe", "socket"]));
+    assert.equal(inside.stdout, "socket: errno 38 (ENOSYS)\n");
+    assert.equal(inside.status, 1);
+  });
+
+  test("allowing the syscall in the app definition lets it through", () => {
+    const r = runApp(
+      app("socket", ["/opt/probe/probe", "socket"], "syscalls: { allow: [socket] }\n"),
+    );
+    assert.equal(r.stdout, "socket: ok\n");
+  });
+
+  test("capabilities are gone, no_new_privs is set, the filter is loaded", () => {
+    const r = runApp(
+      app(
+        "status",
+        [
+          "/bin/sh",
+          "-c",
+          "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status",
+        ],
+        "syscalls: { profiles: [process] }\n",
+      ),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const fields: Record<string, string> = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(/:\s+/) as [string, string]),
+    );
+    assert.deepEqual(fields, {
+      CapInh: "0000000000000000",
+      CapPrm: "0000000000000000",
+      CapEff: "0000000000000000",
+      CapBnd: "0000000000000000",
+      CapAmb: "0000000000000000",
+      NoNewPrivs: "1",
+      Seccomp: "2",
+    });
+  });
+
+  test("a kept capability is in every set, and only it", () => {
+    const r = runApp(
+      app(
+        "keepcap",
+        ["/bin/sh", "-c", "grep -E '^Cap(Eff|Bnd|Amb):' /proc/self/status"],
+        "syscalls: { profiles: [process] }\ncapabilities: [NET_BIND_SERVICE]\n",
+      ),
+    );
+    assert.equal(
+      r.stdout,
+      "CapEff:\t0000000000000400\nCapBnd:\t0000000000000400\nCapAmb:\t0000000000000400\n",
+    );
+  });
+
+  test("host processes are not visible; the app's own are", () => {
+    const r = runApp(
+      app(
+        "ps",
+        ["/bin/sh", "-c", "ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '"],
+        "syscalls: { profiles: [process] }\n",
+      ),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const pids = r.stdout.trim().split(" ").map(Number);
+    assert.ok(pids.includes(1), "init is pid 1");
+    assert.ok(pids.length <= 5, `sees ${pids.length} processes: ${r.stdout}`);
+    assert.ok(!pids.includes(process.pid), "the test runner's pid is not visible");
+  });
+
+  test("the root is read-only, /tmp is writable, host files outside the view are absent", () => {
+    const r = runApp(
+      app(
+        "fs",
+        [
+          "/bin/sh",
+          "-c",
+          "touch /x 2>&1; echo data > /tmp/f && cat /tmp/f; ls /root /home 2>&1; ls /etc/shadow 2>&1",
+        ],
+        "syscalls: { profiles: [process], allow: [utimensat] }\n",
+      ),
+    );
+    assert.match(r.stdout, /touch: cannot touch '\/x': Read-only file system/);
+    assert.match(r.stdout, /^data$/m);
+    assert.match(r.stdout, /ls: cannot access '\/root': No such file or directory/);
+    assert.match(r.stdout, /ls: cannot access '\/etc\/shadow': No such file or directory/);
+  });
+
+  test("a memory hog is killed by the memory limit", () => {
+    const r = runApp(
+      app("memhog", ["/opt/probe/probe", "memhog", "512"], "resources: { memory: 32Mi }\n"),
+    );
+    assert.equal(r.status, 137, r.stdout + r.stderr);
+    assert.match(r.stderr, /memhog was killed by its memory limit \(32Mi\)/);
+    assert.doesNotMatch(r.stdout, /touched/);
+  });
+
+  test("a fork loop is stopped by the pids limit", () => {
+    const r = runApp(
+      app(
+        "forkloop",
+        ["/opt/probe/probe", "forkloop", "200"],
+        "syscalls: { profiles: [process] }\nresources: { pids: 16 }\n",
+      ),
+    );
+    const m = /forkloop: (\d+) forks, then errno 11 \(EAGAIN\)/.exec(r.stdout);
+    assert.ok(m, r.stdout + r.stderr);
+    // init and the probe count too.
+    assert.ok(Number(m[1]) <= 14, r.stdout);
+  });
+
+  test("nothing is left behind: no cgroup, mount, process or temporary file", () => {
+    assert.deepEqual(leftoverCgroups(), []);
+    assert.equal(readFileSync("/proc/self/mountinfo", "utf8").split("\n").length, mountsBefore);
+    assert.deepEqual(ownProcesses(), []);
+    const tmpNow = readdirSync(tmpdir()).filter((f) => f !== tmp.dir.split("/").pop());
+    assert.deepEqual(
+      tmpNow.filter((f) => !tmpBefore.includes(f) && f.startsWith("secure-run")),
+      [],
+    );
+  });
+});

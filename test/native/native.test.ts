@@ -1,0 +1,13 @@
+/** The C unit tests, under AddressSanitizer and UndefinedBehaviorSanitizer. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { test } from "node:test";
+import { root } from "../helpers.js";
+
+test("native tests pass under ASan and UBSan (make -C native/tests check)", () => {
+  const r = spawnSync("make", ["-s", "-C", join(root, "native/tests"), "check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /test_args: \d+ checks, 0 failed/);
+  assert.match(r.stdout, /test_seccomp: \d+ checks, 0 failed/);
+});

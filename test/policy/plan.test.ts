@@ -1,0 +1,97 @@
+/** The built wasm against the Rego sources and the examples. */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseApp } from "../../src/appspec/load.js";
+import { InputError, formatIssue } from "../../src/errors.js";
+import type { HostFacts } from "../../src/host/facts.js";
+import { makePlan } from "../../src/plan/make.js";
+import { policySourceHashes, sha256, type PolicyManifest } from "../../src/policy/manifest.js";
+import { root } from "../helpers.js";
+
+/** A fixed Debian 12 host, so plans do not depend on the machine the tests run on. */
+export const debianHost: HostFacts = {
+  arch: "x86_64",
+  kernel: "6.1.0-28-amd64",
+  root: {
+    "/usr": { type: "dir" },
+    "/bin": { type: "symlink", target: "usr/bin" },
+    "/sbin": { type: "symlink", target: "usr/sbin" },
+    "/lib": { type: "symlink", target: "usr/lib" },
+    "/lib64": { type: "symlink", target: "usr/lib64" },
+  },
+  landlock: { abi: 4 },
+  libseccomp: "2.5.4",
+  rlimits: { nofile: { hard: 524288 }, core: { hard: null } },
+};
+
+const accounts = {
+  passwd:
+    "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+  group: "root:x:0:\nnogroup:x:65534:\n",
+};
+
+test("the built wasm matches its Rego sources (run npm run build:policy when this fails)", () => {
+  const manifest = JSON.parse(
+    readFileSync(join(root, "policies/build/manifest.json"), "utf8"),
+  ) as PolicyManifest;
+  assert.deepEqual(manifest.sources, policySourceHashes(root));
+  assert.equal(manifest.wasmSha256, sha256(readFileSync(join(root, "policies/build/policy.wasm"))));
+});
+
+const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".yaml"));
+
+for (const example of examples) {
+  test(`examples/${example}: the plan is exactly the expected one`, () => {
+    const file = join(root, "examples", example);
+    const loaded = parseApp(readFileSync(file, "utf8"), file);
+    const { plan } = makePlan(loaded, { host: debianHost, accounts });
+    const expectedFile = join(
+      root,
+      "test/policy/expected",
+      example.replace(/\.yaml$/, ".plan.json"),
+    );
+    if (process.env.UPDATE_EXPECTED === "1")
+      writeFileSync(expectedFile, `${JSON.stringify(plan, null, 2)}\n`);
+    const expected: unknown = JSON.parse(readFileSync(expectedFile, "utf8"));
+    assert.deepEqual(plan, expected);
+  });
+}
+
+test("an unknown profile is reported at its position with a suggestion", () => {
+  const text =
+    "apiVersion: secure-run/v1\nkind: App\nname: a\ncommand: [/bin/true]\nsyscalls:\n  profiles: [procss]\n";
+  assert.throws(
+    () => makePlan(parseApp(text, "a.yaml"), { host: debianHost, accounts }),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.deepEqual(e.issues.map(formatIssue), [
+        'a.yaml:6:14: syscalls.profiles[0]: unknown syscall profile "procss"\n  hint: did you mean "process"?',
+      ]);
+      return true;
+    },
+  );
+});
+
+test("an unknown user is reported at the user field", () => {
+  const text =
+    "apiVersion: secure-run/v1\nkind: App\nname: a\ncommand: [/bin/true]\nuser: www-data\n";
+  assert.throws(
+    () => makePlan(parseApp(text, "a.yaml"), { host: debianHost, accounts }),
+    /no user "www-data"/,
+  );
+});
+
+test("the plan adapts to an old Landlock and says so", () => {
+  const text =
+    "apiVersion: secure-run/v1\nkind: App\nname: a\ncommand: [/bin/true]\nnetwork: { listen: [8080] }\n";
+  const { plan } = makePlan(parseApp(text, "a.yaml"), {
+    host: { ...debianHost, landlock: { abi: 3 } },
+    accounts,
+  });
+  assert.equal(plan.landlock, null);
+  assert.deepEqual(plan.notices, [
+    "TCP ports are not restricted: this host's Landlock ABI is 3; port rules need ABI 4 (Linux 6.7)",
+  ]);
+});
