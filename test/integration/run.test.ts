@@ -1,11 +1,11 @@
 /** Real launches, as root: the sandbox as the app sees it, limits, exit statuses, clean-up. */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cli, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
+import { cli, cliPath, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
 
 const skip = isRoot ? false : "real launches need root (namespaces, cgroups)";
 const tmp = tempDir("run");
@@ -66,6 +66,17 @@ describe("secure-run run", { skip }, () => {
       app("selfkill", ["/bin/sh", "-c", "kill -TERM $$"], "syscalls: { profiles: [process] }\n"),
     );
     assert.equal(r.status, 143);
+  });
+
+  test("SIGTERM to secure-run reaches the app; its end is reported as 128+15", async () => {
+    const file = app("sleeper", ["/bin/sleep", "30"]);
+    const child = spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = Date.now();
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    assert.equal(code, 143);
+    assert.ok(Date.now() - started < 5000, "the app ended promptly");
   });
 
   test("a command that does not exist: 127; one that cannot be executed: 126", () => {

@@ -5,9 +5,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { root } from "../helpers.js";
 
-test("native tests pass under ASan and UBSan (make -C native/tests check)", () => {
+test("native tests and real launches of the launcher pass under ASan and UBSan (make -C native/tests check)", () => {
   const r = spawnSync("make", ["-s", "-C", join(root, "native/tests"), "check"], { encoding: "utf8" });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /test_args: \d+ checks, 0 failed/);
   assert.match(r.stdout, /test_seccomp: \d+ checks, 0 failed/);
+  // The sanitized launcher's real launches (native/tests/launch_test.sh).
+  assert.match(r.stdout, /launch_test: no cgroup left: ok/);
+  assert.doesNotMatch(r.stdout, /launch_test: .*expected/);
 });
