@@ -22,6 +22,7 @@
         "native/launcher/cgroup_v2.c",
         "native/launcher/rootfs.c",
         "native/launcher/netns.c",
+        "native/launcher/landlock.c",
         "native/launcher/proto.c",
         "native/launcher/app.c",
         "native/launcher/init.c",

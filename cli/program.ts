@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { packageRoot } from "../src/paths.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerReview } from "./commands/review.js";
 import { registerRun } from "./commands/run.js";
 import type { CliIO } from "./io.js";
 
@@ -38,10 +39,12 @@ export function createProgram(io: CliIO): Command {
       "\nExamples:\n" +
         "  secure-run plan examples/hello.yaml     show what the app may do and why\n" +
         "  secure-run run examples/hello.yaml      run it in its sandbox\n" +
+        "  secure-run review apps/*.yaml           judge app definitions (exit 1 on a deny)\n" +
         "\nEnvironment: NO_COLOR disables colour.",
     );
   registerPlan(program, io);
   registerRun(program, io);
+  registerReview(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadApp } from "../../src/appspec/load.js";
 import { makePlan } from "../../src/plan/make.js";
 import type { CliIO } from "../io.js";
+import { configOption, readConfig } from "../options.js";
 import { renderPlan } from "../render/plan.js";
 
 export function registerPlan(program: Command, io: CliIO): void {
@@ -13,6 +14,7 @@ export function registerPlan(program: Command, io: CliIO): void {
         "app may do, and why each permission is there. Nothing is launched.",
     )
     .argument("<app>", "app definition (YAML)")
+    .addOption(configOption())
     .option("--json", "print the Plan document (schemas/plan.schema.json)")
     .addHelpText(
       "after",
@@ -21,8 +23,8 @@ export function registerPlan(program: Command, io: CliIO): void {
         "  secure-run plan --json examples/hello.yaml | jq '.seccomp.syscalls | length'\n" +
         "\nExit status: 0; 2 when the app definition is invalid.",
     )
-    .action((file: string, opts: { json?: boolean }) => {
-      const { plan } = makePlan(loadApp(file));
+    .action((file: string, opts: { json?: boolean; config?: string }) => {
+      const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config) });
       io.stdout.write(
         opts.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan, file, io.out)}\n`,
       );

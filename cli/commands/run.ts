@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { formatSize } from "../../src/appspec/units.js";
 import { prepareRun } from "../../src/launch/prepare.js";
-import { runPlan } from "../../src/launch/run.js";
+import { runLifecycle } from "../../src/launch/lifecycle.js";
 import type { CliIO } from "../io.js";
+import { configOption, readConfig } from "../options.js";
 
 const FORWARDED: NodeJS.Signals[] = [
   "SIGINT",
@@ -25,6 +26,7 @@ export function registerRun(program: Command, io: CliIO): void {
         "third Ctrl-C or SIGTERM kills it.",
     )
     .argument("<app>", "app definition (YAML)")
+    .addOption(configOption())
     .addHelpText(
       "after",
       "\nExamples:\n" +
@@ -34,14 +36,17 @@ export function registerRun(program: Command, io: CliIO): void {
         "125 when secure-run failed; 126 when the command cannot be invoked; 127 when it is not\n" +
         "found; 2 when the app definition is invalid.",
     )
-    .action(async (file: string) => {
-      const prepared = prepareRun(file);
+    .action(async (file: string, opts: { config?: string }) => {
+      const prepared = prepareRun(file, { config: readConfig(opts.config) });
       const { plan } = prepared;
       for (const n of plan.notices)
         io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
       const handlers = new Map<NodeJS.Signals, () => void>();
+      const many = plan.lifecycle.instances > 1;
+      const label = (i: number): string => (many ? `${plan.name}[${i}]` : plan.name);
       try {
-        const { exitCode, report } = await runPlan(plan, prepared.filter.bpf, {
+        const { exitCode } = await runLifecycle(plan, prepared.filter.bpf, {
+          landlockAbi: prepared.host.landlock.abi ?? 0,
           onStart: (forward) => {
             for (const sig of FORWARDED) {
               const h = (): void => {
@@ -51,26 +56,43 @@ export function registerRun(program: Command, io: CliIO): void {
               process.on(sig, h);
             }
           },
+          onEvent: (ev) => {
+            if (ev.kind === "restart") {
+              io.stderr.write(
+                `${io.err.yellow("secure-run:")} restarting ${label(ev.instance)} (restart ${ev.attempt}) in ${ev.delayMs} ms\n`,
+              );
+              return;
+            }
+            const report = ev.report;
+            const who = label(ev.instance);
+            if (report.status === "failed" && report.error) {
+              const e = report.error;
+              const what =
+                report.exitCode === 127
+                  ? "command not found"
+                  : report.exitCode === 126
+                    ? "command cannot be invoked"
+                    : `launch failed at step "${e.step}"`;
+              io.stderr.write(
+                `${io.err.red("secure-run:")} ${many ? `${who}: ` : ""}${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`,
+              );
+            }
+            if (report.oomKilled) {
+              io.stderr.write(
+                `${io.err.red("secure-run:")} ${who} was killed by its memory limit (${formatSize(plan.cgroup.memory.max)})\n`,
+              );
+            }
+            if (report.cleanupError)
+              io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${report.cleanupError}\n`);
+            if (many || plan.lifecycle.restart.policy !== "no") {
+              const how =
+                report.status === "signaled"
+                  ? `was killed by signal ${report.signal ?? "?"}`
+                  : `exited with ${report.exitCode}`;
+              io.stderr.write(`${io.err.dim(`secure-run: ${who} ${how}`)}\n`);
+            }
+          },
         });
-        if (report.status === "failed" && report.error) {
-          const e = report.error;
-          const what =
-            report.exitCode === 127
-              ? "command not found"
-              : report.exitCode === 126
-                ? "command cannot be invoked"
-                : `launch failed at step "${e.step}"`;
-          io.stderr.write(
-            `${io.err.red("secure-run:")} ${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`,
-          );
-        }
-        if (report.oomKilled) {
-          io.stderr.write(
-            `${io.err.red("secure-run:")} ${plan.name} was killed by its memory limit (${formatSize(plan.cgroup.memory.max)})\n`,
-          );
-        }
-        if (report.cleanupError)
-          io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${report.cleanupError}\n`);
         io.exitCode = exitCode;
       } finally {
         for (const [sig, h] of handlers) process.off(sig, h);

@@ -71,6 +71,11 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
       ? `none kept (all ${plan.capabilities.drop.length} dropped from every set)`
       : `keep ${keep.map((k) => `${k.name} ${s.dim(`(${reasons(k.reasons)})`)}`).join(", ")}; ${plan.capabilities.drop.length} dropped`,
   );
+  for (const r of plan.capabilities.refused) {
+    out.push(
+      `                ${s.red(`not kept: ${r.name}`)} ${s.dim(`(${reasons(r.reasons)}: ${r.why})`)}`,
+    );
+  }
   row(
     "privileges",
     p.noNewPrivileges
@@ -79,11 +84,24 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
   );
   const mem = plan.cgroup.memory;
   const pids = plan.cgroup.pids;
+  const cpu = plan.cgroup.cpu;
   row(
     "limits",
-    `memory ${formatSize(mem.max)} ${s.dim(`(${reasons(mem.reasons)})`)}, swap ${formatSize(mem.swapMax) === "0 B" ? "none" : formatSize(mem.swapMax)}, pids ${pids.max} ${s.dim(`(${reasons(pids.reasons)})`)}`,
+    [
+      `memory ${formatSize(mem.max)} ${s.dim(`(${reasons(mem.reasons)})`)}`,
+      `swap ${mem.swapMax === 0 ? "none" : formatSize(mem.swapMax)}`,
+      cpu
+        ? `cpu ${String(cpu.quota / cpu.period)} cores ${s.dim(`(${reasons(cpu.reasons)})`)}`
+        : "cpu unlimited",
+      `pids ${pids.max} ${s.dim(`(${reasons(pids.reasons)})`)}`,
+    ].join(", ") + (mem.oomGroup ? "; out of memory ends the whole app" : ""),
   );
   row("rlimits", p.rlimits.map((r) => `${r.type} ${r.soft}/${r.hard}`).join(", "));
+  const lc = plan.lifecycle;
+  row(
+    "lifecycle",
+    `restart ${lc.restart.policy}${lc.restart.policy !== "no" ? ` (${lc.restart.maxRetries < 0 ? "no limit" : `at most ${lc.restart.maxRetries}`})` : ""}, ${lc.instances} instance${lc.instances === 1 ? "" : "s"}`,
+  );
   out.push(
     `  ${s.bold("filesystem")}    ${plan.filesystem.readOnlyRoot ? "a new, read-only root:" : "a new root:"}`,
   );
@@ -108,29 +126,74 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
     }
     out.push(`                  ${m.target.padEnd(22)} ${what}`);
   }
+  out.push(
+    wrapList(
+      ["masked:", ...plan.filesystem.maskedPaths.map((m) => m.path)],
+      "                ",
+    ).replace("masked:,", "masked:"),
+  );
+  out.push(
+    wrapList(
+      ["read-only:", ...plan.filesystem.readOnlyPaths.map((m) => m.path)],
+      "                ",
+    ).replace("read-only:,", "read-only:"),
+  );
+  const ll = plan.landlock;
+  const fsRules = ll.fs.filter((r) => r.access.some((a) => a !== "read"));
+  row("landlock", "read everything in the view; only these may be written or run:");
+  out.push(
+    `                write: ${
+      fsRules
+        .filter((r) => r.access.includes("write"))
+        .map((r) => r.path)
+        .join(", ") || "nowhere"
+    }`,
+  );
+  out.push(
+    `                execute: ${
+      fsRules
+        .filter((r) => r.access.includes("execute"))
+        .map((r) => r.path)
+        .join(", ") || "nothing"
+    }`,
+  );
+  out.push(
+    `                TCP bind: ${ll.tcpBind.map((b) => b.port).join(", ") || "none"}; TCP connect: ${ll.tcpConnect.map((b) => b.port).join(", ") || "none"}`,
+  );
+  const se = plan.selinux;
+  row(
+    "selinux",
+    `${se.processType}, files ${se.fileType}, ${se.level} with 2 categories per instance${se.enforced ? "" : s.dim(" (not enforced here)")}`,
+  );
+  if (plan.network.sysctls.length > 0)
+    row("sysctls", plan.network.sysctls.map((x) => `${x.name}=${x.value}`).join(", "));
   const sc = plan.seccomp;
+  const allowed = [...new Set(sc.syscalls.filter((r) => r.action === "allow").map((r) => r.name))];
+  const refused = sc.syscalls.filter((r) => r.action === "errno" && !r.args).map((r) => r.name);
+  const conditional = [...new Set(sc.syscalls.filter((r) => r.args).map((r) => r.name))];
   const def =
     sc.defaultAction.action === "errno"
       ? `fail with ${sc.defaultAction.errno ?? ""}`
       : sc.defaultAction.action;
   row(
     "seccomp",
-    `${sc.syscalls.length} syscalls allowed on ${sc.architectures.join(", ")}; any other syscall: ${def}; other ABIs: ${sc.badArchAction}`,
+    `${allowed.length} syscalls allowed on ${sc.architectures.join(", ")}; ${refused.length} dangerous ones fail with EPERM; any other: ${def}; other ABIs: ${sc.badArchAction}`,
   );
   out.push(
     `                profiles: ${sc.profiles.map((pr) => `${pr.name} ${s.dim(`(${reasons(pr.reasons)})`)}`).join(", ")}`,
   );
-  const extra = sc.syscalls.filter((r) => r.reasons.some((x) => x.kind === "field"));
-  if (extra.length > 0)
-    out.push(`                added by the app: ${extra.map((r) => r.name).join(", ")}`);
-  if (sc.removed.length > 0)
-    out.push(`                removed by the app: ${sc.removed.map((r) => r.name).join(", ")}`);
-  out.push(
-    wrapList(
-      sc.syscalls.map((r) => r.name),
-      "                ",
-    ),
+  if (conditional.length > 0)
+    out.push(`                with argument rules: ${conditional.join(", ")}`);
+  const extra = sc.syscalls.filter((r) =>
+    r.reasons.some((x) => x.kind === "field" && x.ref.startsWith("syscalls.allow")),
   );
+  if (extra.length > 0)
+    out.push(
+      `                added by the app: ${[...new Set(extra.map((r) => r.name))].join(", ")}`,
+    );
+  if (sc.removed.length > 0)
+    out.push(`                removed: ${sc.removed.map((r) => r.name).join(", ")}`);
+  out.push(wrapList(allowed, "                "));
   for (const n of plan.notices) out.push(s.yellow(`  notice: ${n}`));
   return out.join("\n");
 }

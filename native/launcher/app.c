@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "netns.h"
+#include "landlock.h"
 #include "proto.h"
 #include "sandbox.h"
 
@@ -95,9 +95,7 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int
   }
 
   /* Landlock after the user switch and before the capability drop. */
-  if (cfg->restrict_tcp_bind &&
-      sr_landlock_restrict_tcp_bind(cfg->bind_ports, cfg->nbind_ports, &err) < 0)
-    fail(msg_fd, SR_MSG_ERROR, "landlock", &err, 125);
+  if (sr_landlock_apply(cfg, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "landlock", &err, 125);
 
   /* Capabilities, part 2: effective, permitted, inheritable and ambient become the kept set. */
   if (sr_caps_set(cfg->keep_caps, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "capabilities", &err, 125);

@@ -37,7 +37,14 @@ const char sr_usage[] =
     "  --dev DST                    a minimal /dev at DST\n"
     "  --symlink CONTENT DST        a symbolic link at DST\n"
     "  --read-only-root             make the new root itself read-only\n"
+    "  --mask PATH                  hide PATH (a file or directory inside the new root)\n"
+    "  --read-only PATH             make PATH inside the new root read-only\n"
+    "  --sysctl NAME=VALUE          set a net.* sysctl of the new network namespace\n"
+    "  --cpu QUOTA:PERIOD           cgroup CPU limit in microseconds per period\n"
+    "  --landlock-fs ACCESS PATH    Landlock: allow ACCESS (letters r, w, x) below PATH;\n"
+    "                               with any of these, nothing else of the filesystem\n"
     "  --restrict-tcp-bind PORTS    Landlock: TCP bind only to these ports (comma list)\n"
+    "  --restrict-tcp-connect PORTS Landlock: TCP connect only to these ports\n"
     "  --seccomp-fd FD              read the BPF program from FD; loaded last, before execve\n"
     "  --report-fd FD               write the exit report (JSON) to FD\n"
     "  --help, --version\n"
@@ -152,14 +159,19 @@ static int add_mount(struct sr_config *cfg, enum sr_mount_kind kind, const char 
 
 int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error *err) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->memory_max = cfg->swap_max = cfg->pids_max = -1;
+  cfg->memory_max = cfg->swap_max = cfg->pids_max = cfg->cpu_quota = cfg->cpu_period = -1;
   cfg->seccomp_fd = cfg->report_fd = -1;
   cfg->uid = 0;
   cfg->gid = 0;
   cfg->cwd = "/";
   cfg->mounts = calloc((size_t)argc + 1, sizeof *cfg->mounts);
   cfg->env = calloc((size_t)argc + 1, sizeof *cfg->env);
-  if (cfg->mounts == NULL || cfg->env == NULL) return sr_fail(err, ENOMEM, "parsing arguments");
+  cfg->masked = calloc((size_t)argc + 1, sizeof *cfg->masked);
+  cfg->read_only = calloc((size_t)argc + 1, sizeof *cfg->read_only);
+  cfg->fs_rules = calloc((size_t)argc + 1, sizeof *cfg->fs_rules);
+  if (cfg->mounts == NULL || cfg->env == NULL || cfg->masked == NULL || cfg->read_only == NULL ||
+      cfg->fs_rules == NULL)
+    return sr_fail(err, ENOMEM, "parsing arguments");
 
   int i;
   for (i = 1; i < argc; i++) {
@@ -184,7 +196,7 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     int need = (strcmp(opt, "--tmpfs") == 0) ? 3
                : (strcmp(opt, "--ro-bind") == 0 || strcmp(opt, "--ro-bind-try") == 0 ||
                   strcmp(opt, "--bind") == 0 || strcmp(opt, "--bind-try") == 0 ||
-                  strcmp(opt, "--symlink") == 0)
+                  strcmp(opt, "--symlink") == 0 || strcmp(opt, "--landlock-fs") == 0)
                    ? 2
                    : 1;
     if (i + need >= argc) return sr_fail(err, 0, "%s: missing value", opt);
@@ -257,11 +269,51 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (add_mount(cfg, SR_MOUNT_DEV, opt, NULL, v[0], err) < 0) return -1;
     } else if (strcmp(opt, "--symlink") == 0) {
       if (add_mount(cfg, SR_MOUNT_SYMLINK, opt, v[0], v[1], err) < 0) return -1;
-    } else if (strcmp(opt, "--restrict-tcp-bind") == 0) {
+    } else if (strcmp(opt, "--restrict-tcp-bind") == 0 ||
+               strcmp(opt, "--restrict-tcp-connect") == 0) {
+      bool bind = strcmp(opt, "--restrict-tcp-bind") == 0;
       uint64_t p[SR_MAX_PORTS];
-      if (parse_list(opt, v[0], 65535, p, SR_MAX_PORTS, &cfg->nbind_ports, err) < 0) return -1;
-      for (size_t k = 0; k < cfg->nbind_ports; k++) cfg->bind_ports[k] = (uint16_t)p[k];
-      cfg->restrict_tcp_bind = true;
+      size_t n_ports = 0;
+      if (parse_list(opt, v[0], 65535, p, SR_MAX_PORTS, &n_ports, err) < 0) return -1;
+      for (size_t k = 0; k < n_ports; k++)
+        (bind ? cfg->bind_ports : cfg->connect_ports)[k] = (uint16_t)p[k];
+      *(bind ? &cfg->nbind_ports : &cfg->nconnect_ports) = n_ports;
+      *(bind ? &cfg->restrict_tcp_bind : &cfg->restrict_tcp_connect) = true;
+    } else if (strcmp(opt, "--mask") == 0 || strcmp(opt, "--read-only") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      if (strcmp(opt, "--mask") == 0)
+        cfg->masked[cfg->nmasked++] = v[0];
+      else
+        cfg->read_only[cfg->nread_only++] = v[0];
+    } else if (strcmp(opt, "--sysctl") == 0) {
+      if (strncmp(v[0], "net.", 4) != 0 || strchr(v[0], '=') == NULL || strstr(v[0], "..") ||
+          strchr(v[0], '/'))
+        return sr_fail(err, 0, "--sysctl: expected net.NAME=VALUE, got \"%s\"", v[0]);
+      if (cfg->nsysctls == SR_MAX_SYSCTLS) return sr_fail(err, 0, "--sysctl: too many");
+      cfg->sysctls[cfg->nsysctls++] = v[0];
+    } else if (strcmp(opt, "--cpu") == 0) {
+      char *colon = strchr(v[0], ':');
+      uint64_t q = 0, per = 0;
+      if (colon == NULL) return sr_fail(err, 0, "--cpu: expected QUOTA:PERIOD, got \"%s\"", v[0]);
+      *colon = '\0';
+      int rc = parse_u64(opt, v[0], 1000000000, &q, err);
+      *colon = ':';
+      if (rc < 0 || parse_u64(opt, colon + 1, 1000000, &per, err) < 0) return -1;
+      if (q < 1000 || per < 1000)
+        return sr_fail(err, 0, "--cpu: quota and period must be at least 1000 microseconds");
+      cfg->cpu_quota = (int64_t)q;
+      cfg->cpu_period = (int64_t)per;
+    } else if (strcmp(opt, "--landlock-fs") == 0) {
+      unsigned int access = 0;
+      for (const char *c = v[0]; *c; c++) {
+        if (*c == 'r') access |= SR_ACCESS_READ;
+        else if (*c == 'w') access |= SR_ACCESS_WRITE;
+        else if (*c == 'x') access |= SR_ACCESS_EXECUTE;
+        else return sr_fail(err, 0, "--landlock-fs: access is made of r, w, x; got \"%s\"", v[0]);
+      }
+      if (parse_path(opt, v[1], err) < 0) return -1;
+      cfg->fs_rules[cfg->nfs_rules++] = (struct sr_fs_rule){v[1], access};
+      cfg->restrict_fs = true;
     } else if (strcmp(opt, "--seccomp-fd") == 0 || strcmp(opt, "--report-fd") == 0) {
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
       if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
@@ -279,12 +331,21 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--hostname needs \"uts\" in --unshare");
   if (cfg->swap_max >= 0 && cfg->memory_max < 0)
     return sr_fail(err, 0, "--memory-swap needs --memory");
+  if ((cfg->nmasked || cfg->nread_only) && !cfg->new_root)
+    return sr_fail(err, 0, "--mask and --read-only need a new root (mount options)");
+  if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
+    return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
   return 0;
 }
 
 void sr_args_free(struct sr_config *cfg) {
   free(cfg->mounts);
   free(cfg->env);
+  free(cfg->masked);
+  free(cfg->read_only);
+  free(cfg->fs_rules);
   cfg->mounts = NULL;
   cfg->env = NULL;
+  cfg->masked = cfg->read_only = NULL;
+  cfg->fs_rules = NULL;
 }

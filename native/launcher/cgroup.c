@@ -117,10 +117,11 @@ static bool v2_has_controller(const struct cg_mount *m, const char *own, const c
 int sr_cgroup_prepare(struct sr_cgroup *cg, const char *name, const char *parent,
                       const struct sr_cgroup_limits *lim, struct sr_error *err) {
   memset(cg, 0, sizeof *cg);
-  const char *needed[2];
+  const char *needed[3];
   size_t nneeded = 0;
   if (lim->memory_max >= 0) needed[nneeded++] = "memory";
   if (lim->pids_max >= 0) needed[nneeded++] = "pids";
+  if (lim->cpu_quota >= 0) needed[nneeded++] = "cpu";
 
   /* v1 when every needed controller has a v1 hierarchy, v2 when the unified hierarchy offers
    * them all; a controller on neither is an error (fail closed). */

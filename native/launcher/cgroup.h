@@ -16,6 +16,8 @@ struct sr_cgroup_limits {
   int64_t memory_max; /* -1: none */
   int64_t swap_max;   /* -1: not set */
   int64_t pids_max;   /* -1: none */
+  int64_t cpu_quota;  /* microseconds per period, -1: none */
+  int64_t cpu_period;
 };
 
 struct sr_cgroup_stats {
@@ -32,6 +34,10 @@ struct sr_cgroup_driver {
   int (*add)(struct sr_cgroup *cg, pid_t pid, struct sr_error *err);
   void (*stats)(struct sr_cgroup *cg, struct sr_cgroup_stats *out);
   int (*destroy)(struct sr_cgroup *cg, struct sr_error *err);
+  /* A descriptor that becomes readable when the memory limit makes the kernel kill (v1), so
+   * the supervisor can end the whole app; -1 when the kernel does that itself (v2,
+   * memory.oom.group) or there is no memory limit. */
+  int (*oom_events)(struct sr_cgroup *cg, struct sr_error *err);
 };
 
 struct sr_cgroup {

@@ -1,6 +1,9 @@
 /* cgroup v1: one directory per controller hierarchy (memory, pids). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/eventfd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +34,11 @@ static int v1_create(struct sr_cgroup *cg, const struct sr_cgroup_limits *lim,
     } else if (strcmp(ctrl, "pids") == 0) {
       snprintf(value, sizeof value, "%" PRId64, lim->pids_max);
       if (sr_cg_write(cg->dirs[i], "pids.max", value, err) < 0) return -1;
+    } else if (strcmp(ctrl, "cpu") == 0) {
+      snprintf(value, sizeof value, "%" PRId64, lim->cpu_period);
+      if (sr_cg_write(cg->dirs[i], "cpu.cfs_period_us", value, err) < 0) return -1;
+      snprintf(value, sizeof value, "%" PRId64, lim->cpu_quota);
+      if (sr_cg_write(cg->dirs[i], "cpu.cfs_quota_us", value, err) < 0) return -1;
     }
   }
   return 0;
@@ -70,4 +78,32 @@ static int v1_destroy(struct sr_cgroup *cg, struct sr_error *err) {
   return rc;
 }
 
-const struct sr_cgroup_driver sr_cgroup_v1 = {"v1", v1_create, v1_add, v1_stats, v1_destroy};
+/* v1 kills one process on OOM; an eventfd registered on memory.oom_control tells the
+ * supervisor, which then ends the whole app. */
+static int v1_oom_events(struct sr_cgroup *cg, struct sr_error *err) {
+  for (size_t i = 0; i < cg->ndirs; i++) {
+    if (strcmp(cg->controllers[i], "memory") != 0) continue;
+    char path[PATH_MAX + 32], value[64];
+    snprintf(path, sizeof path, "%s/memory.oom_control", cg->dirs[i]);
+    int ofd = open(path, O_RDONLY | O_CLOEXEC);
+    if (ofd < 0) return sr_fail(err, errno, "open `%s`", path);
+    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (efd < 0) {
+      int e = errno;
+      close(ofd);
+      return sr_fail(err, e, "eventfd");
+    }
+    snprintf(value, sizeof value, "%d %d", efd, ofd);
+    int rc = sr_cg_write(cg->dirs[i], "cgroup.event_control", value, err);
+    close(ofd); /* the kernel holds its own reference */
+    if (rc < 0) {
+      close(efd);
+      return -1;
+    }
+    return efd;
+  }
+  return -1;
+}
+
+const struct sr_cgroup_driver sr_cgroup_v1 = {"v1",       v1_create,  v1_add,
+                                              v1_stats,   v1_destroy, v1_oom_events};

@@ -21,7 +21,8 @@ static int enable_controllers(const char *dir, const struct sr_cgroup_limits *li
   *slash = '\0';
   char value[64] = "";
   if (lim->memory_max >= 0) strcat(value, "+memory ");
-  if (lim->pids_max >= 0) strcat(value, "+pids");
+  if (lim->pids_max >= 0) strcat(value, "+pids ");
+  if (lim->cpu_quota >= 0) strcat(value, "+cpu");
   if (value[0] == '\0') return 0;
   return sr_cg_write(parent, "cgroup.subtree_control", value, err);
 }
@@ -50,6 +51,10 @@ static int v2_create(struct sr_cgroup *cg, const struct sr_cgroup_limits *lim,
     snprintf(value, sizeof value, "%" PRId64, lim->pids_max);
     if (sr_cg_write(dir, "pids.max", value, err) < 0) return -1;
   }
+  if (lim->cpu_quota >= 0) {
+    snprintf(value, sizeof value, "%" PRId64 " %" PRId64, lim->cpu_quota, lim->cpu_period);
+    if (sr_cg_write(dir, "cpu.max", value, err) < 0) return -1;
+  }
   return 0;
 }
 
@@ -76,4 +81,11 @@ static int v2_destroy(struct sr_cgroup *cg, struct sr_error *err) {
   return 0;
 }
 
-const struct sr_cgroup_driver sr_cgroup_v2 = {"v2", v2_create, v2_add, v2_stats, v2_destroy};
+static int v2_oom_events(struct sr_cgroup *cg, struct sr_error *err) {
+  (void)cg;
+  (void)err;
+  return -1; /* memory.oom.group makes the kernel end the whole cgroup */
+}
+
+const struct sr_cgroup_driver sr_cgroup_v2 = {"v2",       v2_create,  v2_add,
+                                              v2_stats,   v2_destroy, v2_oom_events};

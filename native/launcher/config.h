@@ -11,6 +11,7 @@
 #define SR_MAX_GROUPS 64
 #define SR_MAX_RLIMITS 16
 #define SR_MAX_PORTS 64
+#define SR_MAX_SYSCTLS 8
 
 enum sr_mount_kind { SR_MOUNT_BIND, SR_MOUNT_TMPFS, SR_MOUNT_PROC, SR_MOUNT_DEV, SR_MOUNT_SYMLINK };
 
@@ -22,6 +23,16 @@ struct sr_mount {
   bool optional; /* bind: skip when the source does not exist */
   uint64_t size; /* tmpfs: bytes */
   unsigned int mode; /* tmpfs: permissions of its root */
+};
+
+/* Landlock filesystem access, by kind. */
+#define SR_ACCESS_READ 1u
+#define SR_ACCESS_WRITE 2u
+#define SR_ACCESS_EXECUTE 4u
+
+struct sr_fs_rule {
+  const char *path; /* inside the sandbox */
+  unsigned int access;
 };
 
 struct sr_rlimit {
@@ -47,14 +58,28 @@ struct sr_config {
   int64_t memory_max;  /* bytes, -1: no limit */
   int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */
   int64_t pids_max;    /* -1: no limit */
+  int64_t cpu_quota;   /* microseconds per period, -1: no limit */
+  int64_t cpu_period;
   const char *cgroup_parent; /* relative to the launcher's own cgroup; NULL: directly under it */
   struct sr_mount *mounts;
   size_t nmounts;
   bool new_root;        /* build a new root from `mounts` and pivot into it */
   bool read_only_root;
+  const char **masked; /* paths hidden from the app */
+  size_t nmasked;
+  const char **read_only; /* paths made read-only */
+  size_t nread_only;
+  const char *sysctls[SR_MAX_SYSCTLS]; /* "net.ipv4.x=value", in the new network namespace */
+  size_t nsysctls;
+  struct sr_fs_rule *fs_rules; /* Landlock; restrict_fs: only these paths, with this access */
+  size_t nfs_rules;
+  bool restrict_fs;
   bool restrict_tcp_bind; /* Landlock: bind only to bind_ports */
   uint16_t bind_ports[SR_MAX_PORTS];
   size_t nbind_ports;
+  bool restrict_tcp_connect; /* Landlock: connect only to connect_ports */
+  uint16_t connect_ports[SR_MAX_PORTS];
+  size_t nconnect_ports;
   int seccomp_fd; /* -1: none */
   int report_fd;  /* -1: none */
   char **argv;    /* program and arguments, NULL-terminated */

@@ -101,6 +101,10 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, in
     sr_fail(&err, errno, "sethostname `%s`", cfg->hostname);
     fail(msg_fd, "hostname", &err);
   }
+  /* Network sysctls belong to the namespace of whoever writes them: set them while the host's
+   * /proc is still there and writable. */
+  for (size_t i = 0; i < cfg->nsysctls; i++)
+    if (sr_sysctl_set(cfg->sysctls[i], &err) < 0) fail(msg_fd, "sysctl", &err);
   if (cfg->new_root && sr_rootfs_setup(cfg, &err) < 0) fail(msg_fd, "rootfs", &err);
   if ((cfg->clone_flags & CLONE_NEWNET) && sr_loopback_up(&err) < 0) fail(msg_fd, "network", &err);
 

@@ -2,7 +2,8 @@
 #include "netns.h"
 
 #include <errno.h>
-#include <linux/landlock.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,20 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Debian 12's kernel headers predate Landlock's network rules (ABI 4, Linux 6.7). */
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
-#define LANDLOCK_RULE_NET_PORT 2
-struct landlock_net_port_attr {
-  __u64 allowed_access;
-  __u64 port;
-};
-#endif
-
-struct sr_landlock_ruleset_attr {
-  __u64 handled_access_fs;
-  __u64 handled_access_net;
-};
 
 int sr_loopback_up(struct sr_error *err) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -43,30 +30,20 @@ int sr_loopback_up(struct sr_error *err) {
   return 0;
 }
 
-int sr_landlock_abi(void) {
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  return abi < 0 ? 0 : (int)abi;
-}
-
-int sr_landlock_restrict_tcp_bind(const uint16_t *ports, size_t nports, struct sr_error *err) {
-  int abi = sr_landlock_abi();
-  if (abi < 4)
-    return sr_fail(err, ENOTSUP, "Landlock TCP rules need ABI 4, this kernel has %d", abi);
-  struct sr_landlock_ruleset_attr attr = {.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP};
-  int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
-  if (fd < 0) return sr_fail(err, errno, "landlock_create_ruleset");
-  for (size_t i = 0; i < nports; i++) {
-    struct landlock_net_port_attr rule = {.allowed_access = LANDLOCK_ACCESS_NET_BIND_TCP,
-                                          .port = ports[i]};
-    if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_NET_PORT, &rule, 0) < 0) {
-      int e = errno;
-      close(fd);
-      return sr_fail(err, e, "landlock_add_rule (bind TCP %u)", ports[i]);
-    }
-  }
-  int rc = (int)syscall(SYS_landlock_restrict_self, fd, 0);
+int sr_sysctl_set(const char *assignment, struct sr_error *err) {
+  const char *eq = strchr(assignment, '=');
+  char path[PATH_MAX];
+  if (eq == NULL) return sr_fail(err, EINVAL, "sysctl `%s`", assignment);
+  int n = snprintf(path, sizeof path, "/proc/sys/%.*s", (int)(eq - assignment), assignment);
+  if (n < 0 || (size_t)n >= sizeof path) return sr_fail(err, ENAMETOOLONG, "sysctl `%s`", assignment);
+  for (char *p = path + strlen("/proc/sys/"); *p; p++)
+    if (*p == '.') *p = '/';
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sr_fail(err, errno, "open `%s`", path);
+  size_t len = strlen(eq + 1);
+  ssize_t w = write(fd, eq + 1, len);
   int e = errno;
   close(fd);
-  if (rc < 0) return sr_fail(err, e, "landlock_restrict_self");
+  if (w < 0 || (size_t)w != len) return sr_fail(err, w < 0 ? e : EIO, "write `%s`", path);
   return 0;
 }

@@ -9,11 +9,8 @@
 /* Brings the loopback interface of a new network namespace up. */
 int sr_loopback_up(struct sr_error *err);
 
-/* Landlock: from now on this process and its children may bind TCP only to `ports`. Fails
- * (ENOTSUP) when the kernel's Landlock ABI has no network rules (< 4). */
-int sr_landlock_restrict_tcp_bind(const uint16_t *ports, size_t nports, struct sr_error *err);
-
-/* The kernel's Landlock ABI version, 0 when Landlock is not available. */
-int sr_landlock_abi(void);
+/* Writes "net.x.y=value" to /proc/sys/net/x/y: the setting of the calling process's network
+ * namespace. */
+int sr_sysctl_set(const char *assignment, struct sr_error *err);
 
 #endif

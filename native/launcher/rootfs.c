@@ -150,6 +150,29 @@ static int do_mount(const struct sr_mount *m, struct sr_error *err) {
   return sr_fail(err, EINVAL, "unknown mount kind");
 }
 
+/* Hides a path of the new root: /dev/null over a file, an empty read-only tmpfs over a
+ * directory. A path that does not exist needs no hiding. */
+static int mask(const char *path, struct sr_error *err) {
+  char dst[PATH_MAX];
+  struct stat st;
+  if (join(dst, NEW, path, err) < 0) return -1;
+  if (lstat(dst, &st) < 0) return errno == ENOENT ? 0 : sr_fail(err, errno, "stat `%s`", path);
+  int rc = S_ISDIR(st.st_mode)
+               ? mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+               : mount(OLD "/dev/null", dst, NULL, MS_BIND, NULL);
+  if (rc < 0) return sr_fail(err, errno, "mask `%s`", path);
+  return 0;
+}
+
+static int make_read_only(const char *path, struct sr_error *err) {
+  char dst[PATH_MAX];
+  if (join(dst, NEW, path, err) < 0) return -1;
+  if (access(dst, F_OK) < 0) return errno == ENOENT ? 0 : sr_fail(err, errno, "`%s`", path);
+  if (mount(dst, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return sr_fail(err, errno, "bind `%s` onto itself", path);
+  return set_attr(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+}
+
 int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   /* Nothing done here may propagate back to the host's mount namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -166,6 +189,10 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
 
   for (size_t i = 0; i < cfg->nmounts; i++)
     if (do_mount(&cfg->mounts[i], err) < 0) return -1;
+  for (size_t i = 0; i < cfg->nmasked; i++)
+    if (mask(cfg->masked[i], err) < 0) return -1;
+  for (size_t i = 0; i < cfg->nread_only; i++)
+    if (make_read_only(cfg->read_only[i], err) < 0) return -1;
 
   /* Into the new root; the old one (build tmpfs with the host below it) is detached whole. */
   if (chdir(NEW) < 0) return sr_fail(err, errno, "chdir " NEW);

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,21 +86,30 @@ static void drain_messages(int fd, struct sr_report *rep, int *app_status, bool 
   }
 }
 
-/* Waits for init, forwarding signals; returns init's wait status. */
-static int supervise(pid_t init, int sfd, int msg_fd, struct sr_report *rep, int *app_status) {
+/* Waits for init, forwarding signals and ending the whole app when the memory limit killed a
+ * part of it; returns init's wait status. */
+static int supervise(pid_t init, int sfd, int msg_fd, int oom_fd, struct sr_report *rep,
+                     int *app_status) {
   bool closed = false;
   int terminations = 0;
   for (;;) {
-    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {msg_fd, POLLIN, 0}};
-    int n = poll(fds, closed ? 1 : 2, -1);
+    struct pollfd fds[3] = {{sfd, POLLIN, 0}, {oom_fd, POLLIN, 0}, {closed ? -1 : msg_fd, POLLIN, 0}};
+    int n = poll(fds, 3, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       kill(init, SIGKILL);
       struct sr_error e = {errno, "poll"};
       set_failed(rep, "supervise", &e, 125);
     }
-    if (!closed && (fds[1].revents & (POLLIN | POLLHUP)))
+    if (!closed && (fds[2].revents & (POLLIN | POLLHUP)))
       drain_messages(msg_fd, rep, app_status, &closed);
+    if (fds[1].revents & POLLIN) {
+      uint64_t count;
+      if (read(oom_fd, &count, sizeof count) == sizeof count) {
+        rep->oom_group_kill = true;
+        kill(init, SIGKILL); /* the pid namespace, and with it the app, ends */
+      }
+    }
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       if (read(sfd, &si, sizeof si) != sizeof si) continue;
@@ -178,7 +188,16 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   sync[1] = -1;
 
   int app_status = -1;
-  int init_status = supervise(init, sfd, msg[0], rep, &app_status);
+  memset(&err, 0, sizeof err);
+  int oom_fd = cg->driver ? cg->driver->oom_events(cg, &err) : -1;
+  if (oom_fd < 0 && err.msg[0]) {
+    set_failed(rep, "cgroup", &err, 125);
+    kill(init, SIGKILL);
+    waitpid(init, NULL, 0);
+    goto out;
+  }
+  int init_status = supervise(init, sfd, msg[0], oom_fd, rep, &app_status);
+  if (oom_fd >= 0) close(oom_fd);
   if (strcmp(rep->status, "failed") == 0) goto out;
   if (app_status < 0) {
     /* init ended without a word: killed (the OOM killer, or SIGKILL from outside). */
@@ -216,7 +235,8 @@ void sr_supervise(const struct sr_config *cfg, struct sr_report *rep) {
   }
   char name[96];
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
-  struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max};
+  struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
+                                 cfg->cpu_period};
   if (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
       (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {
     set_failed(rep, "cgroup", &err, 125);
@@ -263,7 +283,7 @@ void sr_report_write(int fd, const struct sr_report *rep) {
     json_string(f, rep->error.code ? strerror(rep->error.code) : "");
     fputc('}', f);
   }
-  fprintf(f, ",\"oomKilled\":%s", rep->stats.oom_kills > 0 ? "true" : "false");
+  fprintf(f, ",\"oomKilled\":%s", rep->stats.oom_kills > 0 || rep->oom_group_kill ? "true" : "false");
   if (rep->cgroup_driver) {
     fprintf(f, ",\"cgroup\":{\"driver\":\"%s\",\"memoryPeak\":%lld,\"oomKills\":%lld,"
                "\"pidsLimitHits\":%lld}",

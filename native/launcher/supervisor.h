@@ -14,6 +14,7 @@ struct sr_report {
   struct sr_error error;
   const char *cgroup_driver; /* NULL: no cgroup */
   struct sr_cgroup_stats stats;
+  bool oom_group_kill; /* the supervisor ended the app after an OOM kill in it */
   char cleanup_error[SR_ERROR_MSG_MAX + 64]; /* empty when all was removed */
 };
 

@@ -113,7 +113,10 @@ static int build(scmp_filter_ctx ctx, const struct sr_filter_spec *spec, struct 
       continue;
     }
     if (r->action == spec->default_action) continue; /* libseccomp refuses such rules */
-    rc = seccomp_rule_add_array(ctx, r->action, nr, r->nargs, r->args);
+    /* libseccomp takes rules in the numbering of the architecture it runs on (a pseudo number
+     * when the name does not exist there) and translates them for each filter architecture. */
+    rc = seccomp_rule_add_array(ctx, r->action, seccomp_syscall_resolve_name(r->name), r->nargs,
+                                r->args);
     if (rc < 0) return sr_fail(err, -rc, "adding the rule for syscall \"%s\"", r->name);
   }
   return export_bpf(ctx, out, err);

@@ -1,31 +1,45 @@
 # METADATA
 # title: capabilities
 # description: |
-#   Every capability is dropped from all five sets except those the app asks to keep.
+#   Every capability is dropped from all five sets, except those the app asks for and the
+#   organisation allows. A port below 1024 on the host's network needs NET_BIND_SERVICE; in a
+#   private network namespace the plan lowers ip_unprivileged_port_start instead.
 package secure_run.plan.capabilities
 
-all := [
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-]
+import data.secure_run.lib
+import data.secure_run.plan.network
 
 requested := object.get(input.app, "capabilities", [])
 
-kept contains name if some name in requested
+allowed := {c | some c in lib.allowed_capabilities}
+
+wanted contains {"name": name, "reason": lib.field(sprintf("capabilities[%d]", [i]))} if {
+	some i, name in requested
+	name in allowed
+}
+
+wanted contains {"name": "NET_BIND_SERVICE", "reason": r} if {
+	some p in network.privileged_ports_on_host
+	r := lib.rule_why("capabilities.privileged-port", sprintf("%s: port %d is below 1024 on the host's network", [p.path, p.port]))
+}
+
+kept contains w.name if some w in wanted
+
+refused := [r |
+	some i, name in requested
+	not name in allowed
+	r := {
+		"name": name,
+		"reasons": [lib.field(sprintf("capabilities[%d]", [i]))],
+		"why": "not among the capabilities the organisation allows",
+	}
+]
 
 capabilities := {
 	"keep": [k |
 		some name in sort(kept)
-		k := {"name": name, "reasons": [r |
-			some i, n in requested
-			n == name
-			r := {"kind": "field", "ref": sprintf("capabilities[%d]", [i])}
-		]}
+		k := {"name": name, "reasons": [w.reason | some w in wanted; w.name == name]}
 	],
-	"drop": [name | some name in all; not name in kept],
+	"drop": [name | some name in lib.all_capabilities; not name in kept],
+	"refused": refused,
 }

@@ -1,9 +1,11 @@
 # METADATA
 # title: cgroup limits
 # description: |
-#   Memory (without swap) and process limits of the app's cgroup, from the app's resources or
-#   the defaults when it gives none.
+#   Memory (swap 0 unless asked), CPU quota from cores and a process limit, from the app's
+#   resources or the defaults. An out-of-memory kill ends the whole app.
 package secure_run.plan.cgroup
+
+import data.secure_run.lib
 
 default default_memory := 1073741824
 
@@ -15,17 +17,32 @@ default_pids := data.config.defaults.pids
 
 resources := object.get(input.app, "resources", {})
 
-limit(field, _) := {"value": resources[field], "reasons": [{"kind": "field", "ref": sprintf("resources.%s", [field])}]}
+limit(f, _) := {"value": resources[f], "reasons": [lib.field(sprintf("resources.%s", [f]))]}
 
-limit(field, fallback) := {"value": fallback, "reasons": [{"kind": "rule", "ref": sprintf("cgroup.default-%s", [field])}]} if {
-	not resources[field]
+limit(f, fallback) := {"value": fallback, "reasons": [lib.rule(sprintf("cgroup.default-%s", [f]))]} if {
+	not resources[f]
 }
 
 memory := limit("memory", default_memory)
 
 pids := limit("pids", default_pids)
 
+swap := {"value": resources.swap, "reasons": [lib.field("resources.swap")]} if "swap" in object.keys(resources)
+
+swap := {"value": 0, "reasons": [lib.rule_why("cgroup.no-swap", "no swap unless the app asks")]} if not "swap" in object.keys(resources)
+
+period := 100000
+
+cpu := {
+	"quota": round(resources.cpu * period),
+	"period": period,
+	"reasons": [lib.field("resources.cpu")],
+} if resources.cpu
+
+cpu := null if not resources.cpu
+
 cgroup := {
-	"memory": {"max": memory.value, "swapMax": 0, "reasons": memory.reasons},
+	"memory": {"max": memory.value, "swapMax": swap.value, "oomGroup": true, "reasons": memory.reasons, "swapReasons": swap.reasons},
+	"cpu": cpu,
 	"pids": {"max": pids.value, "reasons": pids.reasons},
 }

@@ -1,9 +1,12 @@
 # METADATA
 # title: filesystem view
 # description: |
-#   A new, read-only root: the host's system directories bound read-only, a few /etc files,
-#   a fresh /proc, a minimal /dev and a private /tmp.
+#   A new, read-only root: the host's system directories and a few /etc files (or a rootfs
+#   directory), all read-only; a fresh /proc with sensitive files masked and /proc/sys
+#   read-only; a minimal /dev; a private /tmp; then the app's own mounts.
 package secure_run.plan.filesystem
+
+import data.secure_run.lib
 
 host_dirs := ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 
@@ -16,42 +19,57 @@ etc_files := [
 	"/etc/gai.conf",
 ]
 
-resolv_conf := ["/etc/resolv.conf"] if object.get(input.app, ["network", "mode"], "none") == "host"
+mode := object.get(input.app, ["network", "mode"], "none")
 
-resolv_conf := [] if object.get(input.app, ["network", "mode"], "none") == "none"
+resolv_conf := ["/etc/resolv.conf"] if mode == "host"
 
-host_root_reason := {"kind": "rule", "ref": "filesystem.host-root"}
+resolv_conf := [] if mode == "none"
 
-root_mounts := [m |
-	some d in host_dirs
-	info := input.host.root[d]
-	m := root_entry(d, info)
-]
+rootfs := input.rootfs
 
-root_entry(d, info) := {"type": "bind", "source": d, "target": d, "readOnly": true, "reasons": [host_root_reason]} if {
-	info.type == "dir"
+# Entries of a rootfs that secure-run provides itself.
+own_entries := {"proc", "dev", "tmp", "sys"}
+
+host_root_reason := lib.rule("filesystem.host-root")
+
+root_entry(source, target, info, reason) := {"type": "bind", "source": source, "target": target, "readOnly": true, "reasons": [reason]} if {
+	info.type in {"dir", "file"}
 }
 
-root_entry(d, info) := {"type": "symlink", "target": d, "linkTo": info.target, "reasons": [host_root_reason]} if {
+root_entry(_, target, info, reason) := {"type": "symlink", "target": target, "linkTo": info.target, "reasons": [reason]} if {
 	info.type == "symlink"
 }
 
-etc_mounts := [m |
-	some f in array.concat(etc_files, resolv_conf)
-	m := {"type": "bind", "source": f, "target": f, "readOnly": true, "optional": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-etc"}]}
-]
+root_mounts := array.concat(
+	[m |
+		some d in host_dirs
+		info := input.host.root[d]
+		m := root_entry(d, d, info, host_root_reason)
+	],
+	[m |
+		some f in array.concat(etc_files, resolv_conf)
+		m := {"type": "bind", "source": f, "target": f, "readOnly": true, "optional": true, "reasons": [lib.rule("filesystem.host-etc")]}
+	],
+) if not rootfs
+
+root_mounts := [m |
+	some name in sort([n | some n, _ in rootfs.entries])
+	not name in own_entries
+	info := rootfs.entries[name]
+	m := root_entry(sprintf("%s/%s", [rootfs.path, name]), sprintf("/%s", [name]), info, lib.field("root.rootfs"))
+] if rootfs
 
 default tmp_size := 67108864
 
 tmp_size := data.config.defaults.tmpSize
 
 system_mounts := [
-	{"type": "proc", "target": "/proc", "reasons": [{"kind": "rule", "ref": "filesystem.proc"}]},
-	{"type": "dev", "target": "/dev", "reasons": [{"kind": "rule", "ref": "filesystem.dev"}]},
-	{"type": "tmpfs", "target": "/tmp", "size": tmp_size, "mode": 1023, "reasons": [{"kind": "rule", "ref": "filesystem.tmp"}]},
+	{"type": "proc", "target": "/proc", "reasons": [lib.rule("filesystem.proc")]},
+	{"type": "dev", "target": "/dev", "reasons": [lib.rule("filesystem.dev")]},
+	{"type": "tmpfs", "target": "/tmp", "size": tmp_size, "mode": 1023, "reasons": [lib.rule("filesystem.tmp")]},
 ]
 
-# The app's own mounts come last, so they may go below /tmp or replace a host view path.
+# The app's own mounts come last, so they may go below /tmp or replace a part of the view.
 app_mounts := [m |
 	some i, entry in object.get(input.app, "mounts", [])
 	m := app_mount(entry, sprintf("mounts[%d]", [i]))
@@ -59,15 +77,37 @@ app_mounts := [m |
 
 app_mount(entry, path) := {
 	"type": "bind", "source": entry.source, "target": entry.target, "readOnly": entry.readOnly,
-	"reasons": [{"kind": "field", "ref": path}],
+	"reasons": [lib.field(path)],
 } if entry.type == "bind"
 
 app_mount(entry, path) := {
 	"type": "tmpfs", "target": entry.target, "size": entry.size, "mode": 1023,
-	"reasons": [{"kind": "field", "ref": path}],
+	"reasons": [lib.field(path)],
 } if entry.type == "tmpfs"
+
+reserved := ["/proc", "/dev", "/sys"]
+
+errors contains {
+	"path": sprintf("mounts[%d]", [i]),
+	"message": sprintf("%s is provided by secure-run and cannot be mounted over", [entry.target]),
+} if {
+	some i, entry in object.get(input.app, "mounts", [])
+	some r in reserved
+	lib.under(entry.target, r)
+}
+
+# Docker's masked and read-only /proc paths.
+masked := [
+	"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+	"/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list",
+	"/proc/timer_stats", "/sys/firmware",
+]
+
+read_only := ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
 filesystem := {
 	"readOnlyRoot": true,
-	"mounts": array.concat(array.concat(array.concat(root_mounts, etc_mounts), system_mounts), app_mounts),
+	"mounts": array.concat(array.concat(root_mounts, system_mounts), app_mounts),
+	"maskedPaths": [{"path": p, "reasons": [lib.rule_why("filesystem.masked", "kernel and hardware details the app has no use for")]} | some p in masked],
+	"readOnlyPaths": [{"path": p, "reasons": [lib.rule_why("filesystem.read-only-proc", "kernel settings the app may read but not change")]} | some p in read_only],
 }

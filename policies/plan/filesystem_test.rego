@@ -4,49 +4,63 @@ import data.secure_run.plan.filesystem
 
 host := {"root": {"/usr": {"type": "dir"}, "/bin": {"type": "symlink", "target": "usr/bin"}}}
 
+fs(app) := f if f := filesystem.filesystem with input as {"app": app, "host": host}
+
+targets(f) := [m.target | some m in f.mounts]
+
 test_host_dirs_bound_read_only_and_symlinks_kept if {
-	fs := filesystem.filesystem with input as {"app": {"name": "a"}, "host": host}
-	fs.readOnlyRoot
-	fs.mounts[0] == {"type": "bind", "source": "/usr", "target": "/usr", "readOnly": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
-	fs.mounts[1] == {"type": "symlink", "target": "/bin", "linkTo": "usr/bin", "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
+	f := fs({"name": "a"})
+	f.readOnlyRoot
+	f.mounts[0] == {"type": "bind", "source": "/usr", "target": "/usr", "readOnly": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
+	f.mounts[1] == {"type": "symlink", "target": "/bin", "linkTo": "usr/bin", "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
 }
 
-targets(fs) := [m.target | some m in fs.mounts]
-
 test_proc_dev_tmp_present if {
-	fs := filesystem.filesystem with input as {"app": {"name": "a"}, "host": host}
-	t := targets(fs)
+	t := targets(fs({"name": "a"}))
 	"/proc" in t
 	"/dev" in t
 	"/tmp" in t
 }
 
-test_resolv_conf_only_with_host_network if {
-	fs := filesystem.filesystem with input as {"app": {"name": "a"}, "host": host}
-	not "/etc/resolv.conf" in targets(fs)
-	fs2 := filesystem.filesystem with input as {"app": {"name": "a", "network": {"mode": "host"}}, "host": host}
-	"/etc/resolv.conf" in targets(fs2)
+test_proc_is_masked_and_sys_read_only if {
+	f := fs({"name": "a"})
+	"/proc/kcore" in {m.path | some m in f.maskedPaths}
+	"/proc/sys" in {m.path | some m in f.readOnlyPaths}
 }
 
-test_no_writable_host_binds if {
-	fs := filesystem.filesystem with input as {"app": {"name": "a"}, "host": host}
-	count([m | some m in fs.mounts; m.type == "bind"; not m.readOnly]) == 0
+test_resolv_conf_only_with_host_network if {
+	not "/etc/resolv.conf" in targets(fs({"name": "a"}))
+	"/etc/resolv.conf" in targets(fs({"name": "a", "network": {"mode": "host"}}))
+}
+
+test_no_writable_host_binds_by_default if {
+	count([m | some m in fs({"name": "a"}).mounts; m.type == "bind"; not m.readOnly]) == 0
 }
 
 test_app_mounts_come_last_with_reasons if {
-	app := {"name": "a", "mounts": [
+	f := fs({"name": "a", "mounts": [
 		{"type": "bind", "source": "/srv/site", "target": "/var/www", "readOnly": true},
 		{"type": "tmpfs", "target": "/var/cache", "size": 1048576},
-	]}
-	fs := filesystem.filesystem with input as {"app": app, "host": host}
-	n := count(fs.mounts)
-	fs.mounts[n - 2] == {"type": "bind", "source": "/srv/site", "target": "/var/www", "readOnly": true, "reasons": [{"kind": "field", "ref": "mounts[0]"}]}
-	fs.mounts[n - 1] == {"type": "tmpfs", "target": "/var/cache", "size": 1048576, "mode": 1023, "reasons": [{"kind": "field", "ref": "mounts[1]"}]}
+	]})
+	n := count(f.mounts)
+	f.mounts[n - 2] == {"type": "bind", "source": "/srv/site", "target": "/var/www", "readOnly": true, "reasons": [{"kind": "field", "ref": "mounts[0]"}]}
+	f.mounts[n - 1] == {"type": "tmpfs", "target": "/var/cache", "size": 1048576, "mode": 1023, "reasons": [{"kind": "field", "ref": "mounts[1]"}]}
 }
 
-test_writable_bind_only_when_asked if {
-	app := {"name": "a", "mounts": [{"type": "bind", "source": "/srv/data", "target": "/data", "readOnly": false}]}
-	fs := filesystem.filesystem with input as {"app": app, "host": host}
-	writable := [m.target | some m in fs.mounts; m.type == "bind"; not m.readOnly]
-	writable == ["/data"]
+test_rootfs_replaces_the_host_view if {
+	rootfs := {"path": "/srv/root", "entries": {
+		"usr": {"type": "dir"}, "bin": {"type": "symlink", "target": "usr/bin"},
+		"etc": {"type": "dir"}, "proc": {"type": "dir"}, "tmp": {"type": "dir"},
+	}}
+	f := filesystem.filesystem with input as {"app": {"name": "a"}, "host": host, "rootfs": rootfs}
+	t := targets(f)
+	"/etc" in t
+	not "/etc/passwd" in t
+	{"type": "bind", "source": "/srv/root/usr", "target": "/usr", "readOnly": true, "reasons": [{"kind": "field", "ref": "root.rootfs"}]} in f.mounts
+	count([x | some x in t; x == "/proc"]) == 1
+}
+
+test_mounting_over_proc_is_an_error if {
+	errs := filesystem.errors with input as {"app": {"name": "a", "mounts": [{"type": "tmpfs", "target": "/proc/x", "size": 4096}]}, "host": host}
+	errs == {{"path": "mounts[0]", "message": "/proc/x is provided by secure-run and cannot be mounted over"}}
 }

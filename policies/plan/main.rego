@@ -2,14 +2,17 @@
 # title: secure-run plan
 # description: |
 #   Maps an app definition and the facts of the host to a hardening plan. Each area has its own
-#   package; this one assembles them and collects input errors.
+#   package; this one assembles them and collects input errors and notices.
 package secure_run.plan
 
 import data.secure_run.plan.capabilities
 import data.secure_run.plan.cgroup
 import data.secure_run.plan.filesystem
+import data.secure_run.plan.landlock
+import data.secure_run.plan.lifecycle
 import data.secure_run.plan.network
 import data.secure_run.plan.process
+import data.secure_run.plan.selinux
 import data.secure_run.plan.syscalls
 
 # The entry point evaluated by the engine.
@@ -26,9 +29,11 @@ plan := {
 	"capabilities": capabilities.capabilities,
 	"seccomp": syscalls.seccomp,
 	"network": network.network,
-	"landlock": network.landlock,
+	"landlock": landlock.landlock,
+	"selinux": selinux.selinux,
 	"cgroup": cgroup.cgroup,
-	"notices": network.notices,
+	"lifecycle": lifecycle.lifecycle,
+	"notices": sort(landlock.notices | selinux.notices),
 }
 
-errors := syscalls.errors
+errors := syscalls.errors | filesystem.errors

@@ -2,39 +2,55 @@
 # title: network, namespaces and hostname
 # description: |
 #   `none` gives the app a private network namespace with only loopback; `host` shares the
-#   host's. Binding TCP ports other than the declared `listen` ports is refused with Landlock
-#   where the kernel supports it (ABI 4).
+#   host's. Declared ports become Landlock rules (see landlock) and choose socket profiles.
 package secure_run.plan.network
+
+import data.secure_run.lib
 
 mode := object.get(input.app, ["network", "mode"], "none")
 
 listen := object.get(input.app, ["network", "listen"], [])
 
-hostname := input.app.name
+connect := object.get(input.app, ["network", "connect"], [])
+
+hostname := object.get(input.app, "hostname", input.app.name)
 
 namespaces := ["ipc", "mount", "net", "pid", "uts"] if mode == "none"
 
 namespaces := ["ipc", "mount", "pid", "uts"] if mode == "host"
 
-network := {
-	"mode": mode,
-	"listen": [l |
-		some i, entry in listen
-		l := {"port": entry.port, "protocol": entry.protocol, "reasons": [{"kind": "field", "ref": sprintf("network.listen[%d]", [i])}]}
-	],
+ports(list, field) := [p |
+	some i, entry in list
+	p := {"port": entry.port, "protocol": entry.protocol, "reasons": [lib.field(sprintf("%s[%d]", [field, i]))]}
+]
+
+privileged_listen contains {"port": entry.port, "path": sprintf("network.listen[%d]", [i])} if {
+	some i, entry in listen
+	entry.port < 1024
 }
 
-landlock_abi := object.get(input.host, ["landlock", "abi"], 0)
+privileged_ports_on_host contains p if {
+	mode == "host"
+	some p in privileged_listen
+}
 
-# Landlock restricts TCP bind from ABI 4 on.
-landlock := {"tcpBind": [p |
-	some i, entry in listen
-	entry.protocol == "tcp"
-	p := {"port": entry.port, "reasons": [{"kind": "field", "ref": sprintf("network.listen[%d]", [i])}]}
-]} if landlock_abi >= 4
+lowest_privileged := min({p.port | some p in privileged_listen})
 
-landlock := null if landlock_abi < 4
+# In its own network namespace the app may bind its low ports without a capability.
+sysctls := [{
+	"name": "net.ipv4.ip_unprivileged_port_start",
+	"value": sprintf("%d", [lowest_privileged]),
+	"reasons": [lib.rule_why("network.unprivileged-low-ports", sprintf("port %d is below 1024; in a private network namespace no capability is needed", [lowest_privileged]))],
+}] if {
+	mode == "none"
+	count(privileged_listen) > 0
+}
 
-notices contains sprintf("TCP ports are not restricted: this host's Landlock ABI is %d; port rules need ABI 4 (Linux 6.7)", [landlock_abi]) if {
-	landlock_abi < 4
+default sysctls := []
+
+network := {
+	"mode": mode,
+	"listen": ports(listen, "network.listen"),
+	"connect": ports(connect, "network.connect"),
+	"sysctls": sysctls,
 }

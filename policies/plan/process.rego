@@ -2,8 +2,10 @@
 # title: the app's process
 # description: |
 #   Arguments, environment (only what the app sets, plus PATH and HOME), working directory,
-#   user and group, no_new_privs and resource limits.
+#   user and group, no_new_privs, a new session and resource limits.
 package secure_run.plan.process
+
+import data.secure_run.lib
 
 default_path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -12,24 +14,6 @@ identity := input.host.identity
 base_env := {"PATH": default_path, "HOME": identity.home}
 
 env := object.union(base_env, object.get(input.app, "env", {}))
-
-process := {
-	"args": input.app.command,
-	"env": [sprintf("%s=%s", [k, env[k]]) | some k in sort([key | some key, _ in env])],
-	"cwd": object.get(input.app, "workdir", "/"),
-	"user": {
-		"uid": identity.uid,
-		"gid": identity.gid,
-		"groups": identity.groups,
-		"reasons": [user_reason],
-	},
-	"noNewPrivileges": true,
-	"newSession": true,
-	"rlimits": [
-		{"type": "core", "soft": 0, "hard": 0, "reasons": [{"kind": "rule", "ref": "process.no-core-dumps"}]},
-		{"type": "nofile", "soft": min([1024, nofile_hard]), "hard": nofile_hard, "reasons": [{"kind": "rule", "ref": "process.nofile"}]},
-	],
-}
 
 # Up to 65536 open files, within the hard limit secure-run itself has (raising it needs
 # CAP_SYS_RESOURCE, which a plan never relies on).
@@ -42,6 +26,26 @@ host_nofile_hard := h if {
 
 nofile_hard := min([65536, host_nofile_hard])
 
-user_reason := {"kind": "field", "ref": "user"} if input.app.user
+user_reasons contains lib.field("user") if input.app.user
 
-user_reason := {"kind": "rule", "ref": "process.default-user"} if not input.app.user
+user_reasons contains lib.field("group") if input.app.group
+
+user_reasons contains lib.rule("process.default-user") if not input.app.user
+
+process := {
+	"args": input.app.command,
+	"env": [sprintf("%s=%s", [k, env[k]]) | some k in sort([key | some key, _ in env])],
+	"cwd": object.get(input.app, "workdir", "/"),
+	"user": {
+		"uid": identity.uid,
+		"gid": identity.gid,
+		"groups": identity.groups,
+		"reasons": [r | some r in user_reasons],
+	},
+	"noNewPrivileges": true,
+	"newSession": true,
+	"rlimits": [
+		{"type": "core", "soft": 0, "hard": 0, "reasons": [lib.rule_why("process.no-core-dumps", "a core dump could write the app's memory out")]},
+		{"type": "nofile", "soft": min([1024, nofile_hard]), "hard": nofile_hard, "reasons": [lib.rule("process.nofile")]},
+	],
+}

@@ -1,24 +1,49 @@
 # METADATA
 # title: syscall allowlist
 # description: |
-#   The allowlist is the union of the chosen profiles plus `syscalls.allow`, minus
-#   `syscalls.deny`. Every allowed syscall carries the reasons it is allowed.
+#   The allowlist is the union of the profiles chosen from what the app declares and the ones it
+#   names, plus `syscalls.allow`, minus `syscalls.deny`. Some calls get argument rules that cut
+#   their risk. Unknown syscalls fail with ENOSYS, known dangerous ones with EPERM.
 package secure_run.plan.syscalls
 
-# Syscalls that are not allowed return ENOSYS: the C library then falls back to older calls
-# (clone3 → clone, statx → newfstatat) instead of failing.
-default_action := {"action": "errno", "errno": "ENOSYS"}
+import data.secure_run.lib
 
 app_syscalls := object.get(input.app, "syscalls", {})
 
-# Profiles chosen for the app, each with why it was chosen.
-chosen contains {"profile": "base", "reason": {"kind": "rule", "ref": "syscalls.base"}}
+listen := object.get(input.app, ["network", "listen"], [])
 
-chosen contains {"profile": "net-server", "reason": {"kind": "field", "ref": "network.listen"}} if {
-	count(object.get(input.app, ["network", "listen"], [])) > 0
+connect := object.get(input.app, ["network", "connect"], [])
+
+# Unknown syscalls fail with ENOSYS: the C library then falls back to older calls
+# (clone3 → clone, statx → newfstatat, openat2 → openat) instead of failing.
+default_action := {"action": "errno", "errno": "ENOSYS"}
+
+hint_profiles := {
+	"threads": ["threads"],
+	"spawns": ["process"],
+	"shell": ["process"],
+	"python": ["python", "threads"],
+	"node": ["node", "threads"],
 }
 
-chosen contains {"profile": name, "reason": {"kind": "field", "ref": sprintf("syscalls.profiles[%d]", [i])}} if {
+# Profiles chosen for the app, each with why.
+chosen contains {"profile": "base", "reason": lib.rule("syscalls.base")}
+
+chosen contains {"profile": "net-server", "reason": lib.field("network.listen")} if count(listen) > 0
+
+chosen contains {"profile": "net-client", "reason": lib.field("network.connect")} if count(connect) > 0
+
+chosen contains {"profile": "files-write", "reason": lib.field(sprintf("mounts[%d]", [i]))} if {
+	some i, m in object.get(input.app, "mounts", [])
+	lib.writable(m)
+}
+
+chosen contains {"profile": p, "reason": lib.field(sprintf("syscalls.hints[%d]", [i]))} if {
+	some i, h in object.get(app_syscalls, "hints", [])
+	some p in hint_profiles[h]
+}
+
+chosen contains {"profile": name, "reason": lib.field(sprintf("syscalls.profiles[%d]", [i]))} if {
 	some i, name in object.get(app_syscalls, "profiles", [])
 }
 
@@ -38,6 +63,10 @@ errors contains {
 
 denied contains name if some name in object.get(app_syscalls, "deny", [])
 
+# clone3 passes its flags in memory, where a filter cannot read them: it stays ENOSYS so the C
+# library uses clone, whose flags the rule below checks.
+never := {"clone3"}
+
 candidates contains name if {
 	some p in profile_names
 	some name, _ in object.get(data.profiles, [p, "syscalls"], {})
@@ -48,6 +77,7 @@ candidates contains name if some name in object.get(app_syscalls, "allow", [])
 allowed contains name if {
 	some name in candidates
 	not name in denied
+	not name in never
 }
 
 reasons(name) := array.concat(
@@ -59,23 +89,127 @@ reasons(name) := array.concat(
 	[r |
 		some i, n in object.get(app_syscalls, "allow", [])
 		n == name
-		r := {"kind": "field", "ref": sprintf("syscalls.allow[%d]", [i])}
+		r := lib.field(sprintf("syscalls.allow[%d]", [i]))
 	],
 )
 
-removed := [r |
-	some i, name in object.get(app_syscalls, "deny", [])
-	r := {"name": name, "reasons": [{"kind": "field", "ref": sprintf("syscalls.deny[%d]", [i])}]}
+# Argument rules. Several rules for one syscall are alternatives (OR); the conditions of one
+# rule are all required (AND), at most one per argument.
+
+af_unix := 1
+
+af_inet := 2
+
+af_inet6 := 10
+
+af_netlink := 16
+
+# socket: AF_UNIX always; IP families only when the app declares network ports.
+families contains {"value": af_unix, "reason": lib.rule_why("syscalls.socket-families", "local sockets only, unless the app declares network ports")}
+
+families contains {"value": af, "reason": lib.field("network.listen")} if {
+	count(listen) > 0
+	some af in [af_inet, af_inet6]
+}
+
+families contains {"value": af, "reason": lib.field("network.connect")} if {
+	count(connect) > 0
+	some af in [af_inet, af_inet6]
+}
+
+socket_rules := [r |
+	some af in sort({f.value | some f in families})
+	r := {
+		"name": "socket", "action": "allow",
+		"args": [{"index": 0, "op": "eq", "value": af}],
+		"reasons": array.concat(reasons("socket"), [f.reason | some f in families; f.value == af]),
+	}
 ]
+
+# The resolver asks the kernel for the host's addresses (AI_ADDRCONFIG) over NETLINK_ROUTE.
+netlink_rules := [{
+	"name": "socket", "action": "allow",
+	"args": [{"index": 0, "op": "eq", "value": af_netlink}, {"index": 2, "op": "eq", "value": 0}],
+	"reasons": array.concat(reasons("socket"), [lib.rule_why("syscalls.netlink-route", "getaddrinfo asks for the host's addresses over NETLINK_ROUTE")]),
+}] if count(connect) > 0
+
+netlink_rules := [] if count(connect) == 0
+
+# CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
+clone_namespace_flags := 2114060416
+
+special := {"socket", "socketpair", "clone", "personality", "ioctl"}
+
+rules_for("socket") := array.concat(socket_rules, netlink_rules)
+
+rules_for("socketpair") := [{
+	"name": "socketpair", "action": "allow",
+	"args": [{"index": 0, "op": "eq", "value": af_unix}],
+	"reasons": array.concat(reasons("socketpair"), [lib.rule_why("syscalls.socket-families", "socket pairs are local only")]),
+}]
+
+rules_for("clone") := [{
+	"name": "clone", "action": "allow",
+	"args": [{"index": 0, "op": "masked_eq", "mask": clone_namespace_flags, "value": 0}],
+	"reasons": array.concat(reasons("clone"), [lib.rule_why("syscalls.clone-no-namespaces", "new processes and threads, never new namespaces")]),
+}]
+
+# PER_LINUX, and the query 0xffffffff; no other execution domain.
+rules_for("personality") := [r |
+	some v in [0, 4294967295]
+	r := {
+		"name": "personality", "action": "allow",
+		"args": [{"index": 0, "op": "eq", "value": v}],
+		"reasons": array.concat(reasons("personality"), [lib.rule_why("syscalls.personality", "only the default execution domain")]),
+	}
+]
+
+# ioctl is allowed, but TIOCSTI (push input into a terminal) and TIOCLINUX are refused. The
+# kernel reads the request as 32 bits, so the rule masks the upper half.
+rules_for("ioctl") := array.concat(
+	[{"name": "ioctl", "action": "allow", "reasons": reasons("ioctl")}],
+	[r |
+		some req in [21522, 21532]
+		r := {
+			"name": "ioctl", "action": "errno", "errno": "EPERM",
+			"args": [{"index": 1, "op": "masked_eq", "mask": 4294967295, "value": req}],
+			"reasons": [lib.rule_why("syscalls.ioctl-no-tiocsti", "terminal input injection (TIOCSTI, TIOCLINUX)")],
+		}
+	],
+)
+
+rules_for(name) := [{"name": name, "action": "allow", "reasons": reasons(name)}] if not name in special
+
+allowed_rules := [r |
+	some name in sort(allowed)
+	some r in rules_for(name)
+]
+
+# Known dangerous syscalls that are not allowed fail with EPERM: "not permitted" is the truth,
+# where ENOSYS could send a program down a fallback path.
+refused_rules := [r |
+	some name in sort(lib.dangerous_syscalls)
+	not name in allowed
+	r := {"name": name, "action": "errno", "errno": "EPERM", "reasons": [lib.rule_why("syscalls.dangerous-eperm", "a dangerous syscall, refused")]}
+]
+
+removed := array.concat(
+	[r |
+		some i, name in object.get(app_syscalls, "deny", [])
+		r := {"name": name, "reasons": [lib.field(sprintf("syscalls.deny[%d]", [i]))]}
+	],
+	[r |
+		some name in never
+		name in candidates
+		r := {"name": name, "reasons": [lib.rule_why("syscalls.clone3-enosys", "its flags cannot be checked; the C library falls back to clone")]}
+	],
+)
 
 seccomp := {
 	"defaultAction": default_action,
 	"badArchAction": "kill_process",
 	"architectures": [input.host.arch],
-	"profiles": [c | some c in sort([{"name": x.profile, "reasons": [x.reason]} | some x in chosen])],
-	"syscalls": [r |
-		some name in sort(allowed)
-		r := {"name": name, "action": "allow", "reasons": reasons(name)}
-	],
+	"profiles": [{"name": p, "reasons": [c.reason | some c in chosen; c.profile == p]} | some p in sort(profile_names)],
+	"syscalls": array.concat(allowed_rules, refused_rules),
 	"removed": removed,
 }

@@ -3,59 +3,113 @@ package secure_run.plan.syscalls_test
 import data.secure_run.plan.syscalls
 
 profiles := {
-	"base": {"description": "b", "syscalls": {"read": "read files", "write": "write files"}},
-	"process": {"description": "p", "syscalls": {"clone": "fork", "wait4": "wait"}},
+	"base": {"description": "b", "syscalls": {"read": "read files", "write": "write files", "ioctl": "tty"}},
+	"process": {"description": "p", "syscalls": {"clone": "fork", "wait4": "wait", "clone3": "new fork"}},
+	"threads": {"description": "t", "syscalls": {"futex": "wait", "clone": "threads"}},
 	"net-server": {"description": "n", "syscalls": {"socket": "sockets", "bind": "bind"}},
+	"net-client": {"description": "c", "syscalls": {"socket": "sockets", "connect": "connect"}},
+	"files-write": {"description": "w", "syscalls": {"unlink": "remove"}},
+	"unix": {"description": "u", "syscalls": {"socket": "local", "socketpair": "pairs"}},
 }
 
 host := {"arch": "x86_64"}
 
-names(s) := [r.name | some r in s.syscalls]
+plan(app) := s if {
+	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as profiles
+}
+
+allowed_names(s) := {r.name | some r in s.syscalls; r.action == "allow"}
+
+rules_of(s, name) := [r | some r in s.syscalls; r.name == name]
 
 test_base_is_always_included if {
-	s := syscalls.seccomp with input as {"app": {"name": "a"}, "host": host} with data.profiles as profiles
-	names(s) == ["read", "write"]
+	s := plan({"name": "a"})
+	allowed_names(s) == {"ioctl", "read", "write"}
 	s.profiles == [{"name": "base", "reasons": [{"kind": "rule", "ref": "syscalls.base"}]}]
 }
 
 test_named_profile_adds_its_syscalls_with_reasons if {
-	app := {"name": "a", "syscalls": {"profiles": ["process"]}}
-	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as profiles
-	names(s) == ["clone", "read", "wait4", "write"]
-	some r in s.syscalls
-	r.name == "clone"
-	r.reasons == [{"kind": "profile", "ref": "process", "why": "fork"}]
+	s := plan({"name": "a", "syscalls": {"profiles": ["process"]}})
+	"wait4" in allowed_names(s)
+	rules_of(s, "wait4") == [{"name": "wait4", "action": "allow", "reasons": [{"kind": "profile", "ref": "process", "why": "wait"}]}]
 }
 
-test_listen_chooses_net_server if {
-	app := {"name": "a", "network": {"listen": [{"port": 8080, "protocol": "tcp"}]}}
-	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as profiles
-	"socket" in names(s)
+test_hints_choose_profiles if {
+	s := plan({"name": "a", "syscalls": {"hints": ["threads"]}})
+	"futex" in allowed_names(s)
+	{"name": "threads", "reasons": [{"kind": "field", "ref": "syscalls.hints[0]"}]} in s.profiles
+}
+
+test_writable_mount_chooses_files_write if {
+	s := plan({"name": "a", "mounts": [{"type": "tmpfs", "target": "/cache", "size": 4096}]})
+	"unlink" in allowed_names(s)
+	s2 := plan({"name": "a", "mounts": [{"type": "bind", "source": "/x", "target": "/x", "readOnly": true}]})
+	not "unlink" in allowed_names(s2)
+}
+
+test_listen_chooses_net_server_and_ip_families if {
+	s := plan({"name": "a", "network": {"listen": [{"port": 8080, "protocol": "tcp"}]}})
 	{"name": "net-server", "reasons": [{"kind": "field", "ref": "network.listen"}]} in s.profiles
+	families := {r.args[0].value | some r in rules_of(s, "socket")}
+	families == {1, 2, 10}
 }
 
-test_no_listen_no_server_calls if {
-	s := syscalls.seccomp with input as {"app": {"name": "a"}, "host": host} with data.profiles as profiles
-	not "socket" in names(s)
+test_no_network_declared_only_local_sockets if {
+	s := plan({"name": "a", "syscalls": {"profiles": ["unix"]}})
+	[r.args | some r in rules_of(s, "socket")] == [[{"index": 0, "op": "eq", "value": 1}]]
+	[r.args | some r in rules_of(s, "socketpair")] == [[{"index": 0, "op": "eq", "value": 1}]]
+}
+
+test_connect_adds_netlink_route_for_the_resolver if {
+	s := plan({"name": "a", "network": {"connect": [{"port": 443, "protocol": "tcp"}]}})
+	some r in rules_of(s, "socket")
+	r.args == [{"index": 0, "op": "eq", "value": 16}, {"index": 2, "op": "eq", "value": 0}]
+	not "net-server" in {p.name | some p in s.profiles}
+}
+
+test_clone_never_with_namespace_flags if {
+	s := plan({"name": "a", "syscalls": {"profiles": ["process"]}})
+	rules_of(s, "clone")[0].args == [{"index": 0, "op": "masked_eq", "mask": 2114060416, "value": 0}]
+}
+
+test_clone3_stays_enosys_even_from_a_profile if {
+	s := plan({"name": "a", "syscalls": {"profiles": ["process"]}})
+	not "clone3" in allowed_names(s)
+	some r in s.removed
+	r.name == "clone3"
+}
+
+test_ioctl_refuses_tiocsti if {
+	s := plan({"name": "a"})
+	some r in rules_of(s, "ioctl")
+	r.action == "errno"
+	r.errno == "EPERM"
+	r.args == [{"index": 1, "op": "masked_eq", "mask": 4294967295, "value": 21522}]
+}
+
+test_dangerous_syscalls_fail_with_eperm if {
+	s := plan({"name": "a"})
+	rules_of(s, "mount") == [{"name": "mount", "action": "errno", "errno": "EPERM", "reasons": [{"kind": "rule", "ref": "syscalls.dangerous-eperm", "why": "a dangerous syscall, refused"}]}]
+}
+
+test_dangerous_allowed_by_the_app_is_not_refused if {
+	s := plan({"name": "a", "syscalls": {"allow": ["ptrace"]}})
+	rules_of(s, "ptrace") == [{"name": "ptrace", "action": "allow", "reasons": [{"kind": "field", "ref": "syscalls.allow[0]"}]}]
 }
 
 test_allow_adds_with_field_reason if {
-	app := {"name": "a", "syscalls": {"allow": ["getpid", "read"]}}
-	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as profiles
-	some r in s.syscalls
-	r.name == "read"
-	r.reasons == [
+	s := plan({"name": "a", "syscalls": {"allow": ["getpid", "read"]}})
+	rules_of(s, "read")[0].reasons == [
 		{"kind": "profile", "ref": "base", "why": "read files"},
 		{"kind": "field", "ref": "syscalls.allow[1]"},
 	]
-	"getpid" in names(s)
+	"getpid" in allowed_names(s)
 }
 
 test_deny_removes_even_from_profiles if {
-	app := {"name": "a", "syscalls": {"deny": ["write"], "allow": ["write"]}}
-	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as profiles
-	names(s) == ["read"]
-	s.removed == [{"name": "write", "reasons": [{"kind": "field", "ref": "syscalls.deny[0]"}]}]
+	s := plan({"name": "a", "syscalls": {"deny": ["write"], "allow": ["write"]}})
+	not "write" in allowed_names(s)
+	{"name": "write", "reasons": [{"kind": "field", "ref": "syscalls.deny[0]"}]} in s.removed
 }
 
 test_unknown_profile_is_an_error if {
@@ -64,19 +118,19 @@ test_unknown_profile_is_an_error if {
 	errs == {{
 		"path": "syscalls.profiles[1]",
 		"message": "unknown syscall profile \"pyhton\"",
-		"expected": ["base", "net-server", "process"],
+		"expected": ["base", "files-write", "net-client", "net-server", "process", "threads", "unix"],
 		"got": "pyhton",
 	}}
 }
 
 test_known_profiles_no_errors if {
-	app := {"name": "a", "syscalls": {"profiles": ["process"]}}
-	errs := syscalls.errors with input as {"app": app, "host": host} with data.profiles as profiles
+	errs := syscalls.errors with input as {"app": {"name": "a", "syscalls": {"profiles": ["process"]}}, "host": host}
+		with data.profiles as profiles
 	count(errs) == 0
 }
 
 test_default_action_enosys_and_bad_arch_kills if {
-	s := syscalls.seccomp with input as {"app": {"name": "a"}, "host": host} with data.profiles as profiles
+	s := plan({"name": "a"})
 	s.defaultAction == {"action": "errno", "errno": "ENOSYS"}
 	s.badArchAction == "kill_process"
 	s.architectures == ["x86_64"]

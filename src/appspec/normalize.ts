@@ -1,24 +1,52 @@
-/** From a schema-valid AppSpec to the App the policy reads: units resolved, shorthand expanded. */
-import { existsSync } from "node:fs";
+/** From a schema-valid AppSpec to the App the policy reads: units resolved, shorthand expanded,
+ * host paths made absolute and checked. */
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import type { App, AppMount, AppSpec, ListenPort } from "./types.js";
+import type { App, AppMount, AppSpec, Port } from "./types.js";
 import type { SchemaProblem } from "./validate.js";
-import { parseSize } from "./units.js";
+import { parseCpu, parseSize } from "./units.js";
 
 const DEFAULT_TMPFS_SIZE = 64 * 1024 * 1024;
 
-/** baseDir: where relative bind sources are resolved (the app file's directory). */
+type PortSpec = NonNullable<NonNullable<AppSpec["network"]>["listen"]>[number];
+
+function port(entry: PortSpec): Port {
+  if (typeof entry === "number") return { port: entry, protocol: "tcp" };
+  if (typeof entry === "object") return { port: entry.port, protocol: entry.protocol ?? "tcp" };
+  const [num = "", proto] = entry.split("/");
+  return { port: Number(num), protocol: proto === "udp" ? "udp" : "tcp" };
+}
+
+/** baseDir: where relative host paths are resolved (the app file's directory). */
 export function normalizeApp(
   spec: AppSpec,
   baseDir: string,
 ): { app: App; problems: SchemaProblem[] } {
   const problems: SchemaProblem[] = [];
+  const hostPath = (p: string, path: (string | number)[], kind: "dir" | "any"): string => {
+    const abs = isAbsolute(p) ? p : resolve(baseDir, p);
+    if (!existsSync(abs)) {
+      problems.push({
+        path,
+        at: "value",
+        message: `${abs} does not exist on this host`,
+        hint: "relative paths are resolved against the app file's directory",
+      });
+    } else if (kind === "dir" && !statSync(abs).isDirectory()) {
+      problems.push({ path, at: "value", message: `${abs} is not a directory` });
+    }
+    return abs;
+  };
   const app: App = { name: spec.name, command: spec.command };
-  if (spec.env) {
+  if (spec.env)
     app.env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, String(v)]));
-  }
   if (spec.workdir !== undefined) app.workdir = spec.workdir;
   if (spec.user !== undefined) app.user = String(spec.user);
+  if (spec.group !== undefined) app.group = String(spec.group);
+  if (spec.hostname !== undefined) app.hostname = spec.hostname;
+  if (spec.root?.rootfs !== undefined) {
+    app.root = { type: "rootfs", path: hostPath(spec.root.rootfs, ["root", "rootfs"], "dir") };
+  } else if (spec.root) app.root = { type: "host" };
   if (spec.mounts) {
     app.mounts = spec.mounts.map((m, i): AppMount => {
       if ("tmpfs" in m) {
@@ -32,50 +60,73 @@ export function normalizeApp(
         }
         return { type: "tmpfs", target: m.tmpfs, size: size ?? DEFAULT_TMPFS_SIZE };
       }
-      const source = isAbsolute(m.source) ? m.source : resolve(baseDir, m.source);
-      if (!existsSync(source)) {
-        problems.push({
-          path: ["mounts", i, "source"],
-          at: "value",
-          message: `${source} does not exist on this host`,
-          hint: "relative sources are resolved against the app file's directory",
-        });
-      }
+      const source = hostPath(m.source, ["mounts", i, "source"], "any");
       return { type: "bind", source, target: m.target, readOnly: m.readOnly ?? true };
     });
   }
   if (spec.network) {
     app.network = {};
     if (spec.network.mode) app.network.mode = spec.network.mode;
-    if (spec.network.listen) {
-      app.network.listen = spec.network.listen.map((entry, i): ListenPort => {
-        const port = typeof entry === "number" ? entry : Number(entry.split("/")[0]);
-        if (!(port >= 1 && port <= 65535)) {
+    for (const field of ["listen", "connect"] as const) {
+      const list = spec.network[field];
+      if (!list) continue;
+      app.network[field] = list.map((entry, i) => {
+        const p = port(entry);
+        if (!(p.port >= 1 && p.port <= 65535)) {
           problems.push({
-            path: ["network", "listen", i],
+            path: ["network", field, i],
             at: "value",
             message: `port must be between 1 and 65535; got ${JSON.stringify(entry)}`,
           });
         }
-        return { port, protocol: "tcp" };
+        return p;
+      });
+      const seen = new Set<string>();
+      app.network[field].forEach((p, i) => {
+        const key = `${p.port}/${p.protocol}`;
+        if (seen.has(key))
+          problems.push({
+            path: ["network", field, i],
+            at: "value",
+            message: `${key} is listed twice`,
+          });
+        seen.add(key);
       });
     }
   }
   if (spec.resources) {
+    const r = spec.resources;
     app.resources = {};
-    if (spec.resources.memory !== undefined) {
-      const bytes = parseSize(spec.resources.memory);
-      if (bytes === undefined || bytes < 1048576) {
+    for (const field of ["memory", "swap"] as const) {
+      const value = r[field];
+      if (value === undefined) continue;
+      const bytes = parseSize(value);
+      const min = field === "memory" ? 1048576 : 0;
+      if (bytes === undefined || bytes < min) {
         problems.push({
-          path: ["resources", "memory"],
+          path: ["resources", field],
           at: "value",
-          message: `expected a size of at least 1Mi; got ${JSON.stringify(spec.resources.memory)}`,
+          message: `expected a size${min ? " of at least 1Mi" : ""}; got ${JSON.stringify(value)}`,
         });
-      } else app.resources.memory = bytes;
+      } else app.resources[field] = bytes;
     }
-    if (spec.resources.pids !== undefined) app.resources.pids = spec.resources.pids;
+    if (r.cpu !== undefined) {
+      const cores = parseCpu(r.cpu);
+      if (cores === undefined || cores < 0.01) {
+        problems.push({
+          path: ["resources", "cpu"],
+          at: "value",
+          message: `expected at least 0.01 cores (10m); got ${JSON.stringify(r.cpu)}`,
+        });
+      } else app.resources.cpu = cores;
+    }
+    if (r.pids !== undefined) app.resources.pids = r.pids;
   }
   if (spec.capabilities) app.capabilities = spec.capabilities;
   if (spec.syscalls) app.syscalls = spec.syscalls;
+  if (spec.restart !== undefined) {
+    app.restart = typeof spec.restart === "string" ? { policy: spec.restart } : spec.restart;
+  }
+  if (spec.instances !== undefined) app.instances = spec.instances;
   return { app, problems };
 }

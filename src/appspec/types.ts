@@ -1,5 +1,8 @@
 /** The app definition (AppSpec v1) as validated, and as the policy receives it. */
 
+type PortSpec = number | string | { port: number; protocol?: "tcp" | "udp" };
+type RestartPolicy = "no" | "always" | "on-failure";
+
 /** What the user writes, after schema validation. */
 export interface AppSpec {
   apiVersion: "secure-run/v1";
@@ -9,19 +12,29 @@ export interface AppSpec {
   env?: Record<string, string | number | boolean>;
   workdir?: string;
   user?: string | number;
+  group?: string | number;
+  hostname?: string;
+  root?: { host?: true; rootfs?: string };
   mounts?: (
     | { source: string; target: string; readOnly?: boolean }
     | { tmpfs: string; size?: string | number }
   )[];
-  network?: { mode?: "none" | "host"; listen?: (number | string)[] };
-  resources?: { memory?: string | number; pids?: number };
+  network?: { mode?: "none" | "host"; listen?: PortSpec[]; connect?: PortSpec[] };
+  resources?: {
+    memory?: string | number;
+    swap?: string | number;
+    cpu?: string | number;
+    pids?: number;
+  };
   capabilities?: string[];
-  syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[] };
+  syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[]; hints?: string[] };
+  restart?: RestartPolicy | { policy: RestartPolicy; maxRetries?: number };
+  instances?: number;
 }
 
-export interface ListenPort {
+export interface Port {
   port: number;
-  protocol: "tcp";
+  protocol: "tcp" | "udp";
 }
 
 export type AppMount =
@@ -36,10 +49,17 @@ export interface App {
   env?: Record<string, string>;
   workdir?: string;
   user?: string;
+  group?: string;
+  hostname?: string;
+  /** rootfs: an absolute host path */
+  root?: { type: "host" } | { type: "rootfs"; path: string };
   /** Bind sources are absolute host paths; tmpfs sizes are bytes. */
   mounts?: AppMount[];
-  network?: { mode?: "none" | "host"; listen?: ListenPort[] };
-  resources?: { memory?: number; pids?: number };
+  network?: { mode?: "none" | "host"; listen?: Port[]; connect?: Port[] };
+  /** memory and swap in bytes, cpu in cores */
+  resources?: { memory?: number; swap?: number; cpu?: number; pids?: number };
   capabilities?: string[];
-  syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[] };
+  syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[]; hints?: string[] };
+  restart?: { policy: RestartPolicy; maxRetries?: number };
+  instances?: number;
 }

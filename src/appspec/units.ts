@@ -31,3 +31,12 @@ export function formatSize(bytes: number): string {
   }
   return `${bytes} B`;
 }
+
+/** Cores from 0.5, "0.5" or "500m". */
+export function parseCpu(value: string | number): number | undefined {
+  if (typeof value === "number") return value > 0 ? value : undefined;
+  const milli = /^([0-9]+)m$/.exec(value);
+  if (milli) return Number(milli[1]) / 1000;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}

@@ -41,7 +41,7 @@ export function schemaValidator(name: string): ValidateFunction {
 export function validateAgainst(name: string, value: unknown): SchemaProblem[] {
   const validate = schemaValidator(name);
   if (validate(value)) return [];
-  const problems = (validate.errors ?? []).flatMap((e) => describe(e, value));
+  const problems = resolveAlternatives(validate.errors ?? []).flatMap((e) => describe(e, value));
   // One message per place: ajv may say the same thing through several keywords.
   const seen = new Set<string>();
   return problems.filter((p) => {
@@ -50,6 +50,37 @@ export function validateAgainst(name: string, value: unknown): SchemaProblem[] {
     seen.add(key);
     return true;
   });
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+function branchAccepts(branch: Record<string, unknown>, data: unknown): boolean {
+  const t = jsonType(data);
+  const types = branch.type === undefined ? [] : ([] as unknown[]).concat(branch.type);
+  if (types.includes(t) || (t === "integer" && types.includes("number"))) return true;
+  return Array.isArray(branch.enum) && branch.enum.some((e) => jsonType(e) === t);
+}
+
+/** For anyOf/oneOf, keep only the errors of the alternative the value was meant to be (the one
+ * of its type); when none is, one error saying what was expected. */
+function resolveAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  let out = errors;
+  for (const alt of errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf")) {
+    const branches = ((alt.schema as unknown[] | undefined) ?? []) as Record<string, unknown>[];
+    const prefix = `${alt.schemaPath}/`;
+    const chosen = branches.findIndex((b) => branchAccepts(b, alt.data));
+    out = out.filter((e) => {
+      if (e === alt) return chosen < 0;
+      if (!e.schemaPath.startsWith(prefix)) return true;
+      return chosen >= 0 && e.schemaPath.startsWith(`${prefix}${chosen}/`) && e.keyword !== "type";
+    });
+  }
+  return out;
 }
 
 export function formatPath(path: readonly PathSegment[]): string {
@@ -219,6 +250,30 @@ function describe(e: ErrorObject, root: unknown): SchemaProblem[] {
           path: [...path, Number(p.i)],
           at: "value",
           message: `duplicate entry (the same as item ${String(p.j)})`,
+        },
+      ];
+    case "anyOf":
+    case "oneOf":
+      return [
+        {
+          path,
+          at: "value",
+          message: `expected ${expected ?? "one of the allowed forms"}; got ${show(e.data)}`,
+        },
+      ];
+    case "exclusiveMinimum":
+      return [
+        { path, at: "value", message: `must be more than ${String(p.limit)}; got ${show(e.data)}` },
+      ];
+    case "minProperties":
+    case "maxProperties":
+      return [
+        {
+          path,
+          at: "value",
+          message: expected
+            ? `expected ${expected}`
+            : `must have ${e.keyword === "minProperties" ? "at least" : "at most"} ${String(p.limit)} field(s)`,
         },
       ];
     default:

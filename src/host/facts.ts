@@ -1,10 +1,11 @@
 /** Facts about this host that the policy takes into account and that `plan` shows. */
-import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
 import { arch as nodeArch, release } from "node:os";
 import { loadNative } from "../seccomp/native.js";
 
 export interface RootEntry {
-  type: "dir" | "symlink";
+  type: "dir" | "file" | "symlink";
   target?: string;
 }
 
@@ -18,6 +19,7 @@ export interface HostFacts {
   /** Hard resource limits secure-run runs with: a plan cannot raise them without
    * CAP_SYS_RESOURCE, so the policy stays within them. null: unlimited. */
   rlimits: Record<string, { hard: number | null }>;
+  selinux: "enforcing" | "permissive" | "disabled";
   libseccomp: string | null;
 }
 
@@ -30,18 +32,45 @@ const archNames: Record<string, string> = {
 
 export const ROOT_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 
+function entry(path: string): RootEntry | undefined {
+  try {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return { type: "symlink", target: readlinkSync(path) };
+    if (st.isDirectory()) return { type: "dir" };
+    if (st.isFile()) return { type: "file" };
+  } catch {
+    // absent
+  }
+  return undefined;
+}
+
 export function rootLayout(dirs: readonly string[] = ROOT_DIRS): Record<string, RootEntry> {
   const out: Record<string, RootEntry> = {};
   for (const d of dirs) {
-    try {
-      const st = lstatSync(d);
-      if (st.isSymbolicLink()) out[d] = { type: "symlink", target: readlinkSync(d) };
-      else if (st.isDirectory()) out[d] = { type: "dir" };
-    } catch {
-      // absent on this host
-    }
+    const e = entry(d);
+    if (e && e.type !== "file") out[d] = e;
   }
   return out;
+}
+
+/** The top-level entries of a rootfs directory (name → what it is). */
+export function rootfsEntries(dir: string): Record<string, RootEntry> {
+  const out: Record<string, RootEntry> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const e = entry(join(dir, name));
+    if (e) out[name] = e;
+  }
+  return out;
+}
+
+export function selinuxState(): HostFacts["selinux"] {
+  try {
+    return readFileSync("/sys/fs/selinux/enforce", "utf8").trim() === "1"
+      ? "enforcing"
+      : "permissive";
+  } catch {
+    return "disabled";
+  }
 }
 
 const limitNames: Record<string, string> = {
@@ -74,5 +103,6 @@ export function hostFacts(): HostFacts {
     landlock: { abi: nf ? nf.landlockAbi : null },
     libseccomp: nf ? nf.libseccomp : null,
     rlimits: parseLimits(readFileSync("/proc/self/limits", "utf8")),
+    selinux: selinuxState(),
   };
 }

@@ -1,6 +1,7 @@
 /** Resolves the app's `user` ("name", "uid", "name:group", "uid:gid") against the host's
  * /etc/passwd and /etc/group, the files the sandbox's host view shows too. */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export interface Identity {
   uid: number;
@@ -48,8 +49,10 @@ export function resolveIdentity(
   user: string,
   passwdText: string,
   groupText: string,
+  group?: string,
 ): IdentityResult {
-  const [userPart = "", groupPart] = user.split(":");
+  const [userPart = "", inlineGroup] = user.split(":");
+  const groupPart = group ?? inlineGroup;
   const passwd = parsePasswd(passwdText);
   const groups = parseGroup(groupText);
   const numeric = /^[0-9]+$/.test(userPart);
@@ -57,7 +60,7 @@ export function resolveIdentity(
   if (!entry && !numeric) {
     return {
       ok: false,
-      message: `no user "${userPart}" in the host's /etc/passwd`,
+      message: `no user "${userPart}" in /etc/passwd`,
       hint: "use a user that exists on the host, or a numeric uid such as 1000",
     };
   }
@@ -67,7 +70,7 @@ export function resolveIdentity(
     const g = /^[0-9]+$/.test(groupPart)
       ? { gid: Number(groupPart) }
       : groups.find((x) => x.name === groupPart);
-    if (!g) return { ok: false, message: `no group "${groupPart}" in the host's /etc/group` };
+    if (!g) return { ok: false, message: `no group "${groupPart}" in /etc/group` };
     gid = g.gid;
   }
   const name = entry?.name ?? String(uid);
@@ -86,13 +89,14 @@ export function resolveIdentity(
   };
 }
 
-export function readHostAccounts(): { passwd: string; group: string } {
+/** /etc/passwd and /etc/group of the host, or of a rootfs. */
+export function readAccounts(root = "/"): { passwd: string; group: string } {
   const read = (f: string): string => {
     try {
-      return readFileSync(f, "utf8");
+      return readFileSync(join(root, f), "utf8");
     } catch {
       return "";
     }
   };
-  return { passwd: read("/etc/passwd"), group: read("/etc/group") };
+  return { passwd: read("etc/passwd"), group: read("etc/group") };
 }

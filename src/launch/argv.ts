@@ -1,12 +1,17 @@
 /** Plan → the launcher's command line. Pure: the launcher does exactly what this says. */
 import type { Mount, Plan } from "../plan/types.js";
 
-export interface LaunchFds {
+export interface LaunchOptions {
   /** Descriptor the launcher reads the BPF program from. */
   seccomp: number;
   /** Descriptor the launcher writes its exit report to. */
   report: number;
+  /** This host's Landlock ABI: rules it cannot enforce are left out (the plan's notices say
+   * so). */
+  landlockAbi: number;
 }
+
+const accessLetters: Record<string, string> = { read: "r", write: "w", execute: "x" };
 
 function mountArgs(m: Mount): string[] {
   switch (m.type) {
@@ -25,7 +30,7 @@ function mountArgs(m: Mount): string[] {
   }
 }
 
-export function launcherArgs(plan: Plan, fds: LaunchFds): string[] {
+export function launcherArgs(plan: Plan, opts: LaunchOptions): string[] {
   const p = plan.process;
   const args = [
     "--name",
@@ -49,11 +54,22 @@ export function launcherArgs(plan: Plan, fds: LaunchFds): string[] {
   args.push("--memory", String(plan.cgroup.memory.max));
   args.push("--memory-swap", String(plan.cgroup.memory.swapMax));
   args.push("--pids", String(plan.cgroup.pids.max));
+  if (plan.cgroup.cpu) args.push("--cpu", `${plan.cgroup.cpu.quota}:${plan.cgroup.cpu.period}`);
   for (const m of plan.filesystem.mounts) args.push(...mountArgs(m));
+  for (const m of plan.filesystem.maskedPaths) args.push("--mask", m.path);
+  for (const r of plan.filesystem.readOnlyPaths) args.push("--read-only", r.path);
   if (plan.filesystem.readOnlyRoot) args.push("--read-only-root");
-  if (plan.landlock)
-    args.push("--restrict-tcp-bind", plan.landlock.tcpBind.map((b) => b.port).join(","));
-  args.push("--seccomp-fd", String(fds.seccomp), "--report-fd", String(fds.report));
+  for (const s of plan.network.sysctls) args.push("--sysctl", `${s.name}=${s.value}`);
+  const ll = plan.landlock;
+  if (opts.landlockAbi >= 1) {
+    for (const r of ll.fs)
+      args.push("--landlock-fs", r.access.map((a) => accessLetters[a]).join(""), r.path);
+  }
+  if (opts.landlockAbi >= 4) {
+    args.push("--restrict-tcp-bind", ll.tcpBind.map((b) => b.port).join(","));
+    args.push("--restrict-tcp-connect", ll.tcpConnect.map((b) => b.port).join(","));
+  }
+  args.push("--seccomp-fd", String(opts.seccomp), "--report-fd", String(opts.report));
   args.push("--", ...p.args);
   return args;
 }

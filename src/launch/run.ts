@@ -20,6 +20,8 @@ export interface LaunchReport {
 }
 
 export interface RunOptions {
+  /** This host's Landlock ABI (host facts). */
+  landlockAbi: number;
   /** Signals to pass on to the launcher while it runs (the caller wires process signals). */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   launcher?: string;
@@ -30,11 +32,7 @@ export interface RunResult {
   report: LaunchReport;
 }
 
-export async function runPlan(
-  plan: Plan,
-  bpf: Buffer,
-  options: RunOptions = {},
-): Promise<RunResult> {
+export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Promise<RunResult> {
   const launcher = options.launcher ?? paths.launcher;
   if (!existsSync(launcher)) {
     throw new InternalError(
@@ -42,7 +40,7 @@ export async function runPlan(
       "build it with: npm run build",
     );
   }
-  const args = launcherArgs(plan, { seccomp: 3, report: 4 });
+  const args = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi });
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {

@@ -1,10 +1,11 @@
-/** AppSpec + host facts + profiles → Plan, through the policy. */
+/** AppSpec + host facts + profiles + organisation config → Plan, through the policy. */
 import { InputError, type Issue } from "../errors.js";
 import type { LoadedApp } from "../appspec/load.js";
 import { closest } from "../appspec/suggest.js";
 import type { PathSegment } from "../appspec/yaml-source.js";
-import { hostFacts, type HostFacts } from "../host/facts.js";
-import { DEFAULT_USER, readHostAccounts, resolveIdentity } from "../host/identity.js";
+import type { OrgConfig } from "../config/load.js";
+import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
+import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js";
 import { PolicyEngine } from "../policy/engine.js";
 import { loadProfiles, type Profiles } from "../profiles/load.js";
 import type { Plan } from "./types.js";
@@ -13,9 +14,10 @@ import { assertPlan } from "./validate.js";
 export interface PlanOptions {
   /** Defaults to this host's facts. */
   host?: HostFacts;
-  /** Defaults to the host's /etc/passwd and /etc/group. */
+  /** Defaults to /etc/passwd and /etc/group of the host (or of the rootfs). */
   accounts?: { passwd: string; group: string };
   profiles?: Profiles;
+  config?: OrgConfig;
   engine?: PolicyEngine;
 }
 
@@ -23,9 +25,15 @@ export interface PlanResult {
   plan: Plan;
   host: HostFacts;
   profiles: Profiles;
+  config: OrgConfig;
 }
 
 let sharedEngine: PolicyEngine | undefined;
+
+/** The policy engine, loaded once per process. */
+export function policyEngine(): PolicyEngine {
+  return (sharedEngine ??= PolicyEngine.load());
+}
 
 /** "syscalls.profiles[1]" → ["syscalls", "profiles", 1] */
 export function parseFieldPath(path: string): PathSegment[] {
@@ -37,40 +45,58 @@ export function parseFieldPath(path: string): PathSegment[] {
   return out;
 }
 
+/** An issue located in the app file at a field path (or its nearest existing ancestor). */
+export function issueAt(loaded: LoadedApp, path: string, message: string, hint?: string): Issue {
+  const issue: Issue = {
+    file: loaded.file,
+    ...loaded.source.locate(parseFieldPath(path)),
+    path,
+    message,
+  };
+  if (hint) issue.hint = hint;
+  return issue;
+}
+
+/** What the policy reads as `input`. */
+export function planInput(
+  loaded: LoadedApp,
+  host: HostFacts,
+  accounts?: { passwd: string; group: string },
+): object {
+  const { app } = loaded;
+  const rootfs = app.root?.type === "rootfs" ? app.root.path : undefined;
+  const acc = accounts ?? readAccounts(rootfs ?? "/");
+  const id = resolveIdentity(app.user ?? DEFAULT_USER, acc.passwd, acc.group, app.group);
+  if (!id.ok) {
+    const field = app.group !== undefined && id.message.startsWith("no group") ? "group" : "user";
+    throw new InputError([
+      issueAt(loaded, app[field] === undefined ? "" : field, id.message, id.hint),
+    ]);
+  }
+  const input: Record<string, unknown> = { app, host: { ...host, identity: id.identity } };
+  if (rootfs) input.rootfs = { path: rootfs, entries: rootfsEntries(rootfs) };
+  return input;
+}
+
 export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResult {
   const host = options.host ?? hostFacts();
   const profiles = options.profiles ?? loadProfiles();
-  const accounts = options.accounts ?? readHostAccounts();
-  const user = loaded.app.user ?? DEFAULT_USER;
-  const id = resolveIdentity(user, accounts.passwd, accounts.group);
-  if (!id.ok) {
-    const issue: Issue = {
-      file: loaded.file,
-      ...loaded.source.locate(loaded.app.user === undefined ? [] : ["user"]),
-      path: "user",
-      message: id.message,
-    };
-    if (id.hint) issue.hint = id.hint;
-    throw new InputError([issue]);
-  }
-  const engine = options.engine ?? (sharedEngine ??= PolicyEngine.load());
-  engine.setData({ profiles });
-  const result = engine.evaluatePlan({ app: loaded.app, host: { ...host, identity: id.identity } });
+  const config = options.config ?? {};
+  const engine = options.engine ?? policyEngine();
+  engine.setData({ profiles, config });
+  const result = engine.evaluatePlan(planInput(loaded, host, options.accounts));
   if (result.errors.length > 0) {
     throw new InputError(
       result.errors.map((e) => {
-        const issue: Issue = {
-          file: loaded.file,
-          ...loaded.source.locate(parseFieldPath(e.path)),
-          path: e.path,
-          message: e.message,
-        };
         const guess = e.got && e.expected ? closest(e.got, e.expected) : undefined;
-        if (guess) issue.hint = `did you mean "${guess}"?`;
-        else if (e.expected) issue.hint = `known: ${e.expected.join(", ")}`;
-        return issue;
+        const hint = guess
+          ? `did you mean "${guess}"?`
+          : e.expected
+            ? `known: ${e.expected.join(", ")}`
+            : undefined;
+        return issueAt(loaded, e.path, e.message, hint);
       }),
     );
   }
-  return { plan: assertPlan(result.plan), host, profiles };
+  return { plan: assertPlan(result.plan), host, profiles, config };
 }

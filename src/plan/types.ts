@@ -18,9 +18,24 @@ export interface Mount {
   reasons: Reason[];
 }
 
+export interface ArgCondition {
+  index: number;
+  op: "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "masked_eq";
+  value: number;
+  mask?: number;
+}
+
 export interface SyscallRule {
   name: string;
-  action: "allow";
+  action: "allow" | "errno";
+  errno?: string;
+  args?: ArgCondition[];
+  reasons: Reason[];
+}
+
+export interface PortGrant {
+  port: number;
+  protocol: "tcp" | "udp";
   reasons: Reason[];
 }
 
@@ -39,8 +54,17 @@ export interface Plan {
     rlimits: { type: string; soft: number; hard: number; reasons: Reason[] }[];
   };
   namespaces: ("ipc" | "mount" | "net" | "pid" | "uts")[];
-  filesystem: { readOnlyRoot: boolean; mounts: Mount[] };
-  capabilities: { keep: { name: string; reasons: Reason[] }[]; drop: string[] };
+  filesystem: {
+    readOnlyRoot: boolean;
+    mounts: Mount[];
+    maskedPaths: { path: string; reasons: Reason[] }[];
+    readOnlyPaths: { path: string; reasons: Reason[] }[];
+  };
+  capabilities: {
+    keep: { name: string; reasons: Reason[] }[];
+    drop: string[];
+    refused: { name: string; reasons: Reason[]; why: string }[];
+  };
   seccomp: {
     defaultAction: {
       action: "errno" | "kill_process" | "kill_thread" | "trap" | "log";
@@ -54,12 +78,37 @@ export interface Plan {
   };
   network: {
     mode: "none" | "host";
-    listen: { port: number; protocol: "tcp"; reasons: Reason[] }[];
+    listen: PortGrant[];
+    connect: PortGrant[];
+    sysctls: { name: string; value: string; reasons: Reason[] }[];
   };
-  landlock: { tcpBind: { port: number; reasons: Reason[] }[] } | null;
+  landlock: {
+    fs: { path: string; access: ("read" | "write" | "execute")[]; reasons: Reason[] }[];
+    tcpBind: { port: number; reasons: Reason[] }[];
+    tcpConnect: { port: number; reasons: Reason[] }[];
+  };
+  selinux: {
+    processType: string;
+    fileType: string;
+    level: string;
+    categories: { count: 2; allocation: "per-instance" };
+    enforced: boolean;
+    reasons: Reason[];
+  };
   cgroup: {
-    memory: { max: number; swapMax: number; reasons: Reason[] };
+    memory: {
+      max: number;
+      swapMax: number;
+      oomGroup: boolean;
+      reasons: Reason[];
+      swapReasons: Reason[];
+    };
+    cpu: { quota: number; period: number; reasons: Reason[] } | null;
     pids: { max: number; reasons: Reason[] };
+  };
+  lifecycle: {
+    restart: { policy: "no" | "always" | "on-failure"; maxRetries: number };
+    instances: number;
   };
   notices: string[];
 }

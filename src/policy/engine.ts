@@ -15,6 +15,17 @@ interface OpaWasm {
 const opa = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as OpaWasm;
 
 export const PLAN_ENTRYPOINT = "secure_run/plan/result";
+export const REVIEW_ENTRYPOINT = "secure_run/review/decisions";
+
+/** A review decision as the policy makes it. */
+export interface PolicyDecision {
+  rule: string;
+  level: "deny" | "warn" | "info";
+  title: string;
+  message: string;
+  /** Field path in the app definition; "" for the whole app. */
+  path: string;
+}
 
 /** An input problem found by the policy (e.g. an unknown profile name). */
 export interface PolicyInputError {
@@ -30,9 +41,16 @@ export interface PolicyResult {
 }
 
 export class PolicyEngine {
-  private constructor(private readonly policy: LoadedPolicy) {}
+  private constructor(
+    private readonly policy: LoadedPolicy,
+    private readonly reviewEntrypoint: string,
+  ) {}
 
-  static load(wasmPath: string = paths.policyWasm): PolicyEngine {
+  /** reviewEntrypoint: where the decisions are (user policies have their own). */
+  static load(
+    wasmPath: string = paths.policyWasm,
+    reviewEntrypoint = REVIEW_ENTRYPOINT,
+  ): PolicyEngine {
     let wasm: Buffer;
     try {
       wasm = readFileSync(wasmPath);
@@ -43,11 +61,20 @@ export class PolicyEngine {
       );
     }
     // The default 5 pages are too few for large plans: start at 2 MiB and let it grow.
-    return new PolicyEngine(opa.loadPolicySync(wasm, { initial: 32 }));
+    return new PolicyEngine(opa.loadPolicySync(wasm, { initial: 32 }), reviewEntrypoint);
   }
 
   setData(data: object): void {
     this.policy.setData(data);
+  }
+
+  evaluateReview(input: object): PolicyDecision[] {
+    const out = this.policy.evaluate(input, this.reviewEntrypoint) as {
+      result?: PolicyDecision[];
+    }[];
+    const result = out[0]?.result;
+    if (!result) throw new InternalError("the review policy returned no result");
+    return result;
   }
 
   evaluatePlan(input: object): PolicyResult {

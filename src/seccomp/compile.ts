@@ -1,8 +1,14 @@
 /** Plan's seccomp section → one BPF program per architecture, through the native addon. */
 import { constants } from "node:os";
 import { InternalError } from "../errors.js";
-import type { Plan, Reason } from "../plan/types.js";
-import { loadNative, type NativeAction, type SeccompNative } from "./native.js";
+import type { Plan, Reason, SyscallRule } from "../plan/types.js";
+import {
+  loadNative,
+  type ArgCondition,
+  type NativeAction,
+  type NativeRule,
+  type SeccompNative,
+} from "./native.js";
 
 export interface CompiledFilter {
   arch: string;
@@ -34,6 +40,21 @@ function nativeAction(a: Plan["seccomp"]["defaultAction"]): NativeAction {
     : { action: a.action };
 }
 
+export function nativeRule(r: SyscallRule): NativeRule {
+  const rule: NativeRule =
+    r.action === "errno"
+      ? { name: r.name, action: "errno", errno: errnoNumber(r.errno ?? "EPERM") }
+      : { name: r.name, action: "allow" };
+  if (r.args) {
+    rule.args = r.args.map((a) => {
+      const c: ArgCondition = { index: a.index, op: a.op, value: BigInt(a.value) };
+      if (a.mask !== undefined) c.mask = BigInt(a.mask);
+      return c;
+    });
+  }
+  return rule;
+}
+
 export function compileFilters(
   seccomp: Plan["seccomp"],
   native: SeccompNative = loadNative(),
@@ -44,7 +65,7 @@ export function compileFilters(
         arch,
         defaultAction: nativeAction(seccomp.defaultAction),
         badArchAction: seccomp.badArchAction,
-        rules: seccomp.syscalls.map((r) => ({ name: r.name, action: r.action })),
+        rules: seccomp.syscalls.map(nativeRule),
       });
       return { arch, bpf, skipped };
     } catch (e) {

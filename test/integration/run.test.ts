@@ -11,6 +11,7 @@ const skip = isRoot ? false : "real launches need root (namespaces, cgroups)";
 const tmp = tempDir("run");
 const probeDir = join(tmp.dir, "bin");
 const probe = join(probeDir, "probe");
+const rootfs = join(tmp.dir, "rootfs");
 let mountsBefore = 0;
 let tmpBefore: string[] = [];
 
@@ -45,6 +46,20 @@ describe("secure-run run", { skip }, () => {
     tmpBefore = readdirSync(tmpdir()).filter((f) => f !== tmp.dir.split("/").pop());
     execFileSync("mkdir", ["-p", probeDir]);
     execFileSync("cc", ["-O2", "-Wall", "-o", probe, join(root, "test/fixtures/probe.c")]);
+    // A rootfs of one static program and an /etc/passwd.
+    execFileSync("mkdir", ["-p", join(rootfs, "bin"), join(rootfs, "etc")]);
+    execFileSync("cc", [
+      "-O2",
+      "-static",
+      "-o",
+      join(rootfs, "bin/probe"),
+      join(root, "test/fixtures/probe.c"),
+    ]);
+    tmp.write(
+      "rootfs/etc/passwd",
+      "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n",
+    );
+    tmp.write("rootfs/etc/group", "root:x:0:\napp:x:1000:\n");
   });
   after(() => {
     tmp.remove();
@@ -102,11 +117,15 @@ describe("secure-run run", { skip }, () => {
     assert.equal(inside.status, 1);
   });
 
-  test("allowing the syscall in the app definition lets it through", () => {
-    const r = runApp(
-      app("socket", ["/opt/probe/probe", "socket"], "syscalls: { allow: [socket] }\n"),
+  test("socket: allowed alone it is local-only; declaring network ports allows IP sockets", () => {
+    const local = runApp(
+      app("socket-local", ["/opt/probe/probe", "socket"], "syscalls: { allow: [socket] }\n"),
     );
-    assert.equal(r.stdout, "socket: ok\n");
+    assert.equal(local.stdout, "socket: errno 38 (ENOSYS)\n");
+    const net = runApp(
+      app("socket-net", ["/opt/probe/probe", "socket"], "network: { connect: [443] }\n"),
+    );
+    assert.equal(net.stdout, "socket: ok\n");
   });
 
   test("capabilities are gone, no_new_privs is set, the filter is loaded", () => {
@@ -207,6 +226,156 @@ describe("secure-run run", { skip }, () => {
     assert.ok(m, r.stdout + r.stderr);
     // init and the probe count too.
     assert.ok(Number(m[1]) <= 14, r.stdout);
+  });
+
+  test("/proc is masked where it tells about the host, and /proc/sys is read-only", () => {
+    const r = runApp(
+      app(
+        "procview",
+        [
+          "/bin/sh",
+          "-c",
+          "wc -c < /proc/interrupts; wc -c < /proc/keys; echo 1 > /proc/sys/kernel/panic 2>&1; cat /proc/sys/kernel/ostype",
+        ],
+        "syscalls: { hints: [shell] }\n",
+      ),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    // On the host they are not empty: the masking is what the test sees.
+    assert.ok(
+      execFileSync("wc", ["-c", "/proc/interrupts"], { encoding: "utf8" }).trim() !==
+        "0 /proc/interrupts",
+    );
+    assert.deepEqual(r.stdout.split("\n").slice(0, 2), ["0", "0"]);
+    assert.match(r.stderr, /\/proc\/sys\/kernel\/panic: Read-only file system/);
+    assert.match(r.stdout, /^Linux$/m);
+  });
+
+  test("Landlock: /tmp may be written but not executed from; /usr may be run", () => {
+    const r = runApp(
+      app(
+        "noexec",
+        [
+          "/bin/sh",
+          "-c",
+          'cp /bin/true /tmp/t && echo copied; /tmp/t; echo "exec: $?"; /bin/true && echo usr ok',
+        ],
+        "syscalls: { hints: [shell] }\n",
+      ),
+    );
+    assert.match(r.stdout, /^copied$/m);
+    assert.match(r.stderr, /\/tmp\/t: Permission denied/);
+    assert.match(r.stdout, /^exec: 126$/m);
+    assert.match(r.stdout, /^usr ok$/m);
+  });
+
+  test("Landlock: only the declared TCP ports may be bound and connected to", () => {
+    const net = "network: { listen: [8080], connect: [5432] }\n";
+    assert.equal(
+      runApp(app("bind-ok", ["/opt/probe/probe", "bind", "8080"], net)).stdout,
+      "bind: ok\n",
+    );
+    assert.equal(
+      runApp(app("bind-no", ["/opt/probe/probe", "bind", "8081"], net)).stdout,
+      "bind: errno 13 (EACCES)\n",
+    );
+    // Nothing listens: allowed is "refused by the peer", not allowed is Landlock's EACCES.
+    assert.equal(
+      runApp(app("conn-ok", ["/opt/probe/probe", "connect", "5432"], net)).stdout,
+      "connect: errno 111 (ECONNREFUSED)\n",
+    );
+    assert.equal(
+      runApp(app("conn-no", ["/opt/probe/probe", "connect", "5433"], net)).stdout,
+      "connect: errno 13 (EACCES)\n",
+    );
+  });
+
+  test("a port below 1024 in a private network namespace binds without any capability", () => {
+    const r = runApp(
+      app("lowport", ["/opt/probe/probe", "bind", "80"], "network: { listen: [80] }\n"),
+    );
+    assert.equal(r.stdout, "bind: ok\n", r.stderr);
+    const plan = JSON.parse(
+      cli([
+        "plan",
+        "--json",
+        tmp.write(
+          "lowport-plan.yaml",
+          "apiVersion: secure-run/v1\nkind: App\nname: lp\ncommand: [x]\nnetwork: { listen: [80] }\n",
+        ),
+      ]).stdout,
+    ) as {
+      capabilities: { keep: unknown[] };
+    };
+    assert.deepEqual(plan.capabilities.keep, []);
+  });
+
+  test("an OOM kill of one process ends the whole app", () => {
+    const r = runApp(
+      app(
+        "oomgroup",
+        ["/opt/probe/probe", "oomchild", "256"],
+        "resources: { memory: 32Mi }\nsyscalls: { hints: [spawns] }\n",
+      ),
+    );
+    assert.equal(r.status, 137, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /parent survived/);
+    assert.match(r.stderr, /oomgroup was killed by its memory limit/);
+  });
+
+  test("the cpu limit is written to the app's cgroup", async () => {
+    const file = app("cpu", ["/bin/sleep", "5"], "resources: { cpu: 0.25 }\n");
+    const child = spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" });
+    try {
+      let quota: string | undefined;
+      for (let i = 0; i < 50 && quota === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const dir = leftoverCgroups().find(
+          (d) => d.includes("/cpu/") && d.includes("secure-run-cpu-"),
+        );
+        if (dir) quota = readFileSync(join(dir, "cpu.cfs_quota_us"), "utf8").trim();
+      }
+      assert.equal(quota, "25000");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.on("exit", r));
+    }
+  });
+
+  test("restart on-failure: at most maxRetries more runs", () => {
+    const r = runApp(
+      app(
+        "flaky",
+        ["/bin/sh", "-c", "echo run; exit 3"],
+        "syscalls: { hints: [shell] }\nrestart: { policy: on-failure, maxRetries: 2 }\n",
+      ),
+    );
+    assert.equal(r.status, 3);
+    assert.equal(r.stdout, "run\nrun\nrun\n");
+    assert.equal((r.stderr.match(/restarting flaky/g) ?? []).length, 2);
+  });
+
+  test("instances: each runs in its own sandbox", () => {
+    const r = runApp(
+      app(
+        "twins",
+        ["/bin/sh", "-c", "echo pid $$"],
+        "syscalls: { hints: [shell] }\ninstances: 3\n",
+      ),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    // Each is pid 2 of its own pid namespace (init is 1).
+    assert.equal(r.stdout, "pid 2\npid 2\npid 2\n");
+  });
+
+  test("a rootfs directory replaces the host view; its own users apply", () => {
+    const r = runApp(
+      tmp.write(
+        "rootfs-app.yaml",
+        `apiVersion: secure-run/v1\nkind: App\nname: rootfs-app\nroot: { rootfs: ${rootfs} }\nuser: app\nhostname: inside\ncommand: [/bin/probe, exit, "5"]\n`,
+      ),
+    );
+    assert.equal(r.status, 5, r.stderr);
   });
 
   test("nothing is left behind: no cgroup, mount, process or temporary file", () => {

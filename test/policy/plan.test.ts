@@ -24,6 +24,7 @@ export const debianHost: HostFacts = {
   landlock: { abi: 4 },
   libseccomp: "2.5.4",
   rlimits: { nofile: { hard: 524288 }, core: { hard: null } },
+  selinux: "disabled",
 };
 
 const accounts = {
@@ -90,8 +91,12 @@ test("the plan adapts to an old Landlock and says so", () => {
     host: { ...debianHost, landlock: { abi: 3 } },
     accounts,
   });
-  assert.equal(plan.landlock, null);
+  assert.deepEqual(
+    plan.landlock.tcpBind.map((b) => b.port),
+    [8080],
+  );
   assert.deepEqual(plan.notices, [
+    "SELinux is disabled on this host: the planned labels are not enforced",
     "TCP ports are not restricted: this host's Landlock ABI is 3; port rules need ABI 4 (Linux 6.7)",
   ]);
 });

@@ -22,6 +22,8 @@ const plan: Plan = {
   namespaces: ["uts", "pid", "mount", "ipc"],
   filesystem: {
     readOnlyRoot: true,
+    maskedPaths: [{ path: "/proc/kcore", reasons: r }],
+    readOnlyPaths: [{ path: "/proc/sys", reasons: r }],
     mounts: [
       { type: "bind", source: "/usr", target: "/usr", readOnly: true, reasons: r },
       {
@@ -39,7 +41,7 @@ const plan: Plan = {
       { type: "tmpfs", target: "/tmp", size: 1048576, mode: 1023, reasons: r },
     ],
   },
-  capabilities: { keep: [{ name: "NET_BIND_SERVICE", reasons: r }], drop: [] },
+  capabilities: { keep: [{ name: "NET_BIND_SERVICE", reasons: r }], drop: [], refused: [] },
   seccomp: {
     defaultAction: { action: "errno", errno: "ENOSYS" },
     badArchAction: "kill_process",
@@ -48,14 +50,40 @@ const plan: Plan = {
     syscalls: [],
     removed: [],
   },
-  network: { mode: "host", listen: [{ port: 80, protocol: "tcp", reasons: r }] },
-  landlock: { tcpBind: [{ port: 80, reasons: r }] },
-  cgroup: { memory: { max: 134217728, swapMax: 0, reasons: r }, pids: { max: 64, reasons: r } },
+  network: {
+    mode: "host",
+    listen: [{ port: 80, protocol: "tcp", reasons: r }],
+    connect: [{ port: 5432, protocol: "tcp", reasons: r }],
+    sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "80", reasons: r }],
+  },
+  landlock: {
+    fs: [
+      { path: "/", access: ["read"], reasons: r },
+      { path: "/tmp", access: ["read", "write"], reasons: r },
+      { path: "/usr", access: ["execute", "read"], reasons: r },
+    ],
+    tcpBind: [{ port: 80, reasons: r }],
+    tcpConnect: [{ port: 5432, reasons: r }],
+  },
+  selinux: {
+    processType: "container_t",
+    fileType: "container_file_t",
+    level: "s0",
+    categories: { count: 2, allocation: "per-instance" },
+    enforced: false,
+    reasons: r,
+  },
+  cgroup: {
+    memory: { max: 134217728, swapMax: 0, oomGroup: true, reasons: r, swapReasons: r },
+    cpu: { quota: 50000, period: 100000, reasons: r },
+    pids: { max: 64, reasons: r },
+  },
+  lifecycle: { restart: { policy: "no", maxRetries: 0 }, instances: 1 },
   notices: [],
 };
 
 test("every part of the plan becomes a launcher option", () => {
-  assert.deepEqual(launcherArgs(plan, { seccomp: 3, report: 4 }), [
+  assert.deepEqual(launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 7 }), [
     "--name",
     "web",
     "--unshare",
@@ -85,6 +113,8 @@ test("every part of the plan becomes a launcher option", () => {
     "0",
     "--pids",
     "64",
+    "--cpu",
+    "50000:100000",
     "--ro-bind",
     "/usr",
     "/usr",
@@ -105,9 +135,26 @@ test("every part of the plan becomes a launcher option", () => {
     "/tmp",
     "1048576",
     "1777",
+    "--mask",
+    "/proc/kcore",
+    "--read-only",
+    "/proc/sys",
     "--read-only-root",
+    "--sysctl",
+    "net.ipv4.ip_unprivileged_port_start=80",
+    "--landlock-fs",
+    "r",
+    "/",
+    "--landlock-fs",
+    "rw",
+    "/tmp",
+    "--landlock-fs",
+    "xr",
+    "/usr",
     "--restrict-tcp-bind",
     "80",
+    "--restrict-tcp-connect",
+    "5432",
     "--seccomp-fd",
     "3",
     "--report-fd",
@@ -119,11 +166,14 @@ test("every part of the plan becomes a launcher option", () => {
   ]);
 });
 
-test("no Landlock section, no restriction option; no uts, no hostname", () => {
-  const args = launcherArgs(
-    { ...plan, landlock: null, namespaces: ["pid"] },
-    { seccomp: 3, report: 4 },
+test("what this host's Landlock cannot enforce is left out; no uts, no hostname", () => {
+  const old = launcherArgs(
+    { ...plan, namespaces: ["pid"] },
+    { seccomp: 3, report: 4, landlockAbi: 3 },
   );
-  assert.ok(!args.includes("--restrict-tcp-bind"));
-  assert.ok(!args.includes("--hostname"));
+  assert.ok(old.includes("--landlock-fs"));
+  assert.ok(!old.includes("--restrict-tcp-bind"));
+  assert.ok(!old.includes("--hostname"));
+  const none = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 0 });
+  assert.ok(!none.includes("--landlock-fs"));
 });

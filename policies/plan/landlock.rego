@@ -1,0 +1,67 @@
+# METADATA
+# title: Landlock rules
+# description: |
+#   Filesystem access from the root and the mounts (read and execute for the read-only view,
+#   read and write without execute for writable places), TCP bind from `listen` and TCP connect
+#   from `connect`. What this host's Landlock ABI cannot enforce is said in the notices.
+package secure_run.plan.landlock
+
+import data.secure_run.lib
+import data.secure_run.plan.filesystem
+import data.secure_run.plan.network
+
+abi := object.get(input.host, ["landlock", "abi"], 0)
+
+access(m) := ["read", "write"] if lib.writable(m)
+
+# Programs and libraries may run from the read-only view; configuration files only be read.
+access(m) := ["execute", "read"] if {
+	m.type == "bind"
+	m.readOnly == true
+	not etc_file(m)
+}
+
+access(m) := ["read"] if etc_file(m)
+
+etc_file(m) if {
+	some r in m.reasons
+	r.ref == "filesystem.host-etc"
+}
+
+access(m) := ["read"] if m.type == "proc"
+
+access(m) := ["read", "write"] if m.type == "dev"
+
+# Everything in the view may be read: it is all there for the app. Writing and executing are
+# what the rules below grant, place by place.
+view := {"path": "/", "access": ["read"], "reasons": [lib.rule_why("landlock.read-view", "the app may read what its view shows")]}
+
+fs := array.concat([view], [r |
+	some m in filesystem.filesystem.mounts
+	m.type != "symlink"
+	r := {"path": m.target, "access": access(m), "reasons": m.reasons}
+])
+
+tcp(list) := [r |
+	some p in list
+	p.protocol == "tcp"
+	r := {"port": p.port, "reasons": p.reasons}
+]
+
+landlock := {
+	"fs": fs,
+	"tcpBind": tcp(network.network.listen),
+	"tcpConnect": tcp(network.network.connect),
+}
+
+notices contains "Landlock is not available on this host: filesystem and TCP port rules are not enforced" if abi == 0
+
+notices contains sprintf("TCP ports are not restricted: this host's Landlock ABI is %d; port rules need ABI 4 (Linux 6.7)", [abi]) if {
+	abi > 0
+	abi < 4
+}
+
+notices contains "UDP ports are not restricted: Landlock has rules for TCP only" if {
+	some p in array.concat(network.network.listen, network.network.connect)
+	p.protocol == "udp"
+}

@@ -1,0 +1,37 @@
+package secure_run.plan.landlock_test
+
+import data.secure_run.plan.landlock
+
+host := {"root": {"/usr": {"type": "dir"}}, "landlock": {"abi": 7}}
+
+rule_for(l, path) := [r.access | some r in l.fs; r.path == path]
+
+test_read_view_write_only_where_writable_execute_only_from_read_only_binds if {
+	app := {"name": "a", "mounts": [{"type": "bind", "source": "/srv", "target": "/data", "readOnly": false}]}
+	l := landlock.landlock with input as {"app": app, "host": host}
+	rule_for(l, "/") == [["read"]]
+	rule_for(l, "/usr") == [["execute", "read"]]
+	rule_for(l, "/etc/passwd") == [["read"]]
+	rule_for(l, "/tmp") == [["read", "write"]]
+	rule_for(l, "/data") == [["read", "write"]]
+	rule_for(l, "/proc") == [["read"]]
+}
+
+test_tcp_rules_from_listen_and_connect if {
+	app := {"name": "a", "network": {
+		"listen": [{"port": 8080, "protocol": "tcp"}, {"port": 53, "protocol": "udp"}],
+		"connect": [{"port": 5432, "protocol": "tcp"}],
+	}}
+	l := landlock.landlock with input as {"app": app, "host": host}
+	[p.port | some p in l.tcpBind] == [8080]
+	[p.port | some p in l.tcpConnect] == [5432]
+	n := landlock.notices with input as {"app": app, "host": host}
+	n == {"UDP ports are not restricted: Landlock has rules for TCP only"}
+}
+
+test_old_abi_is_a_notice if {
+	n := landlock.notices with input as {"app": {"name": "a"}, "host": {"landlock": {"abi": 3}}}
+	n == {"TCP ports are not restricted: this host's Landlock ABI is 3; port rules need ABI 4 (Linux 6.7)"}
+	n0 := landlock.notices with input as {"app": {"name": "a"}, "host": {"landlock": {"abi": 0}}}
+	n0 == {"Landlock is not available on this host: filesystem and TCP port rules are not enforced"}
+}

@@ -1,0 +1,16 @@
+# METADATA
+# title: restart policy and instances
+# description: What happens when the app ends, and how many copies run.
+package secure_run.plan.lifecycle
+
+restart_spec := object.get(input.app, "restart", {"policy": "no"})
+
+default_retries := {"no": 0, "always": -1, "on-failure": 3}
+
+lifecycle := {
+	"restart": {
+		"policy": restart_spec.policy,
+		"maxRetries": object.get(restart_spec, "maxRetries", default_retries[restart_spec.policy]),
+	},
+	"instances": object.get(input.app, "instances", 1),
+}

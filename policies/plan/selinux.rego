@@ -1,0 +1,30 @@
+# METADATA
+# title: SELinux labels
+# description: |
+#   The app runs as a confined container type and its files get the matching file type. The
+#   launcher allocates two MCS categories per instance, so that instances cannot read each
+#   other's files. Where SELinux is not enabled, the labels are planned but not enforced.
+package secure_run.plan.selinux
+
+import data.secure_run.lib
+
+default process_type := "container_t"
+
+process_type := data.config.selinux.processType
+
+default file_type := "container_file_t"
+
+file_type := data.config.selinux.fileType
+
+state := object.get(input.host, ["selinux"], "disabled")
+
+selinux := {
+	"processType": process_type,
+	"fileType": file_type,
+	"level": "s0",
+	"categories": {"count": 2, "allocation": "per-instance"},
+	"enforced": state == "enforcing",
+	"reasons": [lib.rule_why("selinux.container", "confined like a container; categories keep instances apart")],
+}
+
+notices contains sprintf("SELinux is %s on this host: the planned labels are not enforced", [state]) if state != "enforcing"

@@ -1,0 +1,24 @@
+package secure_run.plan.selinux_test
+
+import data.secure_run.plan.selinux
+
+test_container_types_not_enforced_without_selinux if {
+	s := selinux.selinux with input as {"app": {"name": "a"}, "host": {"selinux": "disabled"}}
+	s.processType == "container_t"
+	s.fileType == "container_file_t"
+	s.enforced == false
+	n := selinux.notices with input as {"app": {"name": "a"}, "host": {"selinux": "disabled"}}
+	count(n) == 1
+}
+
+test_enforced_where_selinux_enforces if {
+	s := selinux.selinux with input as {"app": {"name": "a"}, "host": {"selinux": "enforcing"}}
+	s.enforced == true
+	n := selinux.notices with input as {"app": {"name": "a"}, "host": {"selinux": "enforcing"}}
+	count(n) == 0
+}
+
+test_types_from_the_configuration if {
+	s := selinux.selinux with input as {"app": {"name": "a"}, "host": {}} with data.config.selinux as {"processType": "svirt_lxc_net_t"}
+	s.processType == "svirt_lxc_net_t"
+}

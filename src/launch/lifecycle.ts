@@ -1,0 +1,76 @@
+/** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
+ * restarted as the plan's restart policy says. */
+import type { Plan } from "../plan/types.js";
+import { runPlan, type LaunchReport } from "./run.js";
+
+export type LifecycleEvent =
+  | { kind: "exit"; instance: number; attempt: number; report: LaunchReport }
+  | { kind: "restart"; instance: number; attempt: number; delayMs: number };
+
+export interface LifecycleOptions {
+  landlockAbi: number;
+  /** Receives a function that passes a signal to every running instance. */
+  onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
+  onEvent?: (event: LifecycleEvent) => void;
+  launcher?: string;
+}
+
+const STOP_SIGNALS = new Set<NodeJS.Signals>(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
+
+/** Whether an instance that ended with this report is started again. */
+export function shouldRestart(
+  plan: Plan,
+  report: LaunchReport,
+  restarts: number,
+  stopping: boolean,
+): boolean {
+  const { policy, maxRetries } = plan.lifecycle.restart;
+  if (stopping || policy === "no") return false;
+  if (maxRetries >= 0 && restarts >= maxRetries) return false;
+  // secure-run's own failures (125, 126, 127) would only repeat.
+  if (report.status === "failed") return false;
+  return policy === "always" || report.exitCode !== 0;
+}
+
+export function restartDelay(restarts: number): number {
+  return Math.min(100 * 2 ** restarts, 10_000);
+}
+
+/** Runs every instance to its end; the exit code is the first instance's that failed, else 0. */
+export async function runLifecycle(
+  plan: Plan,
+  bpf: Buffer,
+  options: LifecycleOptions,
+): Promise<{ exitCode: number; reports: LaunchReport[] }> {
+  const forwards = new Set<(signal: NodeJS.Signals) => void>();
+  let stopping = false;
+  options.onStart?.((signal) => {
+    if (STOP_SIGNALS.has(signal)) stopping = true;
+    for (const f of forwards) f(signal);
+  });
+  const runInstance = async (instance: number): Promise<LaunchReport> => {
+    for (let restarts = 0; ; restarts++) {
+      let forward: ((s: NodeJS.Signals) => void) | undefined;
+      const { report } = await runPlan(plan, bpf, {
+        landlockAbi: options.landlockAbi,
+        ...(options.launcher ? { launcher: options.launcher } : {}),
+        onStart: (f) => {
+          forward = f;
+          forwards.add(f);
+        },
+      });
+      if (forward) forwards.delete(forward);
+      options.onEvent?.({ kind: "exit", instance, attempt: restarts, report });
+      if (!shouldRestart(plan, report, restarts, stopping)) return report;
+      const delayMs = restartDelay(restarts);
+      options.onEvent?.({ kind: "restart", instance, attempt: restarts + 1, delayMs });
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (stopping) return report;
+    }
+  };
+  const reports = await Promise.all(
+    Array.from({ length: plan.lifecycle.instances }, (_, i) => runInstance(i)),
+  );
+  const failed = reports.find((r) => r.exitCode !== 0);
+  return { exitCode: failed?.exitCode ?? 0, reports };
+}
