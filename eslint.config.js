@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs", "benchmarks/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["cli/**/*.ts", "scripts/**/*.mjs", "test/**/*.ts"],
+    files: ["cli/**/*.ts", "scripts/**/*.mjs", "benchmarks/**/*.mjs", "test/**/*.ts"],
     rules: { "no-console": "off" },
   },
   {

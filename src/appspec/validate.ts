@@ -41,7 +41,10 @@ export function schemaValidator(name: string): ValidateFunction {
 export function validateAgainst(name: string, value: unknown): SchemaProblem[] {
   const validate = schemaValidator(name);
   if (validate(value)) return [];
-  const problems = resolveAlternatives(validate.errors ?? []).flatMap((e) => describe(e, value));
+  const errors = validate.errors ?? [];
+  const resolved = resolveAlternatives(errors);
+  // Never report "valid" for an invalid document, whatever the filtering above did.
+  const problems = (resolved.length > 0 ? resolved : errors).flatMap((e) => describe(e, value));
   // One message per place: ajv may say the same thing through several keywords.
   const seen = new Set<string>();
   return problems.filter((p) => {
@@ -77,7 +80,9 @@ function resolveAlternatives(errors: ErrorObject[]): ErrorObject[] {
     out = out.filter((e) => {
       if (e === alt) return chosen < 0;
       if (!e.schemaPath.startsWith(prefix)) return true;
-      return chosen >= 0 && e.schemaPath.startsWith(`${prefix}${chosen}/`) && e.keyword !== "type";
+      // The chosen branch's own type error is no news (the value is of that type).
+      const ownType = e.keyword === "type" && e.instancePath === alt.instancePath;
+      return chosen >= 0 && e.schemaPath.startsWith(`${prefix}${chosen}/`) && !ownType;
     });
   }
   return out;

@@ -45,7 +45,7 @@ export function reviewApp(file: string, options: ReviewOptions = {}): AppReview 
     if (e instanceof InputError) return { file, decisions: [], issues: e.issues };
     throw e;
   }
-  const input = { app: loaded.app, plan };
+  const input = { app: loaded.app, spec: loaded.spec, plan };
   const raw = [...policyEngine().evaluateReview(input)];
   for (const user of options.userPolicies ?? []) {
     user.setData({ config: options.config ?? {} });

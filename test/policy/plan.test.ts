@@ -5,27 +5,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseApp } from "../../src/appspec/load.js";
 import { InputError, formatIssue } from "../../src/errors.js";
-import type { HostFacts } from "../../src/host/facts.js";
 import { makePlan } from "../../src/plan/make.js";
 import { policySourceHashes, sha256, type PolicyManifest } from "../../src/policy/manifest.js";
 import { root } from "../helpers.js";
-
-/** A fixed Debian 12 host, so plans do not depend on the machine the tests run on. */
-export const debianHost: HostFacts = {
-  arch: "x86_64",
-  kernel: "6.1.0-28-amd64",
-  root: {
-    "/usr": { type: "dir" },
-    "/bin": { type: "symlink", target: "usr/bin" },
-    "/sbin": { type: "symlink", target: "usr/sbin" },
-    "/lib": { type: "symlink", target: "usr/lib" },
-    "/lib64": { type: "symlink", target: "usr/lib64" },
-  },
-  landlock: { abi: 4 },
-  libseccomp: "2.5.4",
-  rlimits: { nofile: { hard: 524288 }, core: { hard: null } },
-  selinux: "disabled",
-};
+import { debianHost } from "../fixtures/hosts.js";
 
 const accounts = {
   passwd:
