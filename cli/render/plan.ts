@@ -37,7 +37,14 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
   };
   const p = plan.process;
   out.push(`${s.bold(`Plan for ${plan.name}`)} ${s.dim(`(${source})`)}`);
-  row("command", p.args.map(quoteArg).join(" ").replace(/\n/g, "\\n"));
+  // A script argument shows its first line; `plan --json` has all of it.
+  const shown = p.args.map((a) => {
+    const lines = a.trimEnd().split("\n");
+    return lines.length > 1
+      ? `${quoteArg(`${lines[0] ?? ""} …`)} ${s.dim(`(${lines.length} lines)`)}`
+      : quoteArg(a);
+  });
+  row("command", shown.join(" "));
   row(
     "user",
     `uid ${p.user.uid}, gid ${p.user.gid}${p.user.groups.length ? `, groups ${p.user.groups.join(",")}` : ""} ${s.dim(`(${reasons(p.user.reasons)})`)}`,
@@ -52,18 +59,11 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
       ? "none: a private network namespace with loopback only"
       : "host: the host's network",
   );
-  if (plan.network.listen.length > 0) {
-    row(
-      "listen",
-      plan.network.listen
-        .map((l) => `${l.port}/${l.protocol} ${s.dim(`(${reasons(l.reasons)})`)}`)
-        .join(", "),
-    );
-  }
-  if (plan.landlock) {
-    const ports = plan.landlock.tcpBind.map((b) => b.port);
-    row("tcp bind", ports.length ? `only ${ports.join(", ")} (Landlock)` : "none (Landlock)");
-  }
+  const ports = (list: Plan["network"]["listen"]): string =>
+    list.map((l) => `${l.port}/${l.protocol} ${s.dim(`(${reasons(l.reasons)})`)}`).join(", ") ||
+    "none";
+  if (plan.network.listen.length > 0) row("listen", ports(plan.network.listen));
+  if (plan.network.connect.length > 0) row("connect", ports(plan.network.connect));
   const keep = plan.capabilities.keep;
   row(
     "capabilities",
