@@ -34,7 +34,10 @@ export default tseslint.config(
   {
     // node:test's test() and describe() return promises the runner awaits.
     files: ["test/**/*.ts"],
-    rules: { "@typescript-eslint/no-floating-promises": "off" },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "off",
+      "@typescript-eslint/no-confusing-void-expression": "off",
+    },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

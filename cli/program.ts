@@ -6,6 +6,7 @@ import { packageRoot } from "../src/paths.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerReview } from "./commands/review.js";
 import { registerRun } from "./commands/run.js";
+import { registerSeccomp } from "./commands/seccomp.js";
 import type { CliIO } from "./io.js";
 
 export function version(): string {
@@ -45,6 +46,7 @@ export function createProgram(io: CliIO): Command {
   registerPlan(program, io);
   registerRun(program, io);
   registerReview(program, io);
+  registerSeccomp(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),

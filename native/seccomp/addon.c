@@ -280,6 +280,38 @@ static napi_value syscall_number(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* syscallName(arch, nr) → the name, or null when the number has none on arch */
+static napi_value syscall_name(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  char arch[16];
+  size_t len;
+  int32_t nr = -1;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], arch, sizeof arch, &len) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &nr) != napi_ok) {
+    throw_type(env, "syscallName(arch: string, nr: number)");
+    return NULL;
+  }
+  uint32_t token = sr_arch_token(arch);
+  if (token == 0) {
+    throw_error(env, "ERR_SECCOMP_ARCH", "unknown architecture (x86_64, aarch64, x86, arm)", NULL);
+    return NULL;
+  }
+  char *name = nr < 0 ? NULL : seccomp_syscall_resolve_num_arch(token, nr);
+  if (name == NULL) {
+    CHECK(env, napi_get_null(env, &result));
+    return result;
+  }
+  napi_status st = napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result);
+  free(name);
+  if (st != napi_ok) {
+    throw_error(env, "ERR_NAPI", "creating the name", NULL);
+    return NULL;
+  }
+  return result;
+}
+
 /* hostFacts() → {libseccomp: "2.5.4", landlockAbi: number (0 when Landlock is off)} */
 static napi_value host_facts(napi_env env, napi_callback_info info) {
   (void)info;
@@ -299,6 +331,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"compile", NULL, compile, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syscallNumber", NULL, syscall_number, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syscallName", NULL, syscall_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hostFacts", NULL, host_facts, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)

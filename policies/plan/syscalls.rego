@@ -165,9 +165,11 @@ rules_for("personality") := [r |
 ]
 
 # ioctl is allowed, but TIOCSTI (push input into a terminal) and TIOCLINUX are refused. The
-# kernel reads the request as 32 bits, so the rule masks the upper half.
+# kernel reads the request as 32 bits, so the rule masks the upper half. The allow rule tests the
+# same argument (any value): libseccomp drops conditional rules of a syscall that also has an
+# unconditional one, and orders the comparisons of one argument so that the refusals come first.
 rules_for("ioctl") := array.concat(
-	[{"name": "ioctl", "action": "allow", "reasons": reasons("ioctl")}],
+	[{"name": "ioctl", "action": "allow", "args": [{"index": 1, "op": "ge", "value": 0}], "reasons": reasons("ioctl")}],
 	[r |
 		some req in [21522, 21532]
 		r := {

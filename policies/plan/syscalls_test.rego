@@ -87,6 +87,11 @@ test_ioctl_refuses_tiocsti if {
 	r.args == [{"index": 1, "op": "masked_eq", "mask": 4294967295, "value": 21522}]
 }
 
+test_ioctl_allow_rule_is_conditional_too if {
+	s := plan({"name": "a"})
+	[r.args | some r in rules_of(s, "ioctl"); r.action == "allow"] == [[{"index": 1, "op": "ge", "value": 0}]]
+}
+
 test_dangerous_syscalls_fail_with_eperm if {
 	s := plan({"name": "a"})
 	rules_of(s, "mount") == [{"name": "mount", "action": "errno", "errno": "EPERM", "reasons": [{"kind": "rule", "ref": "syscalls.dangerous-eperm", "why": "a dangerous syscall, refused"}]}]

@@ -27,10 +27,22 @@ export interface ArgCondition {
 
 export interface SyscallRule {
   name: string;
-  action: "allow" | "errno";
+  action: "allow" | "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "notify";
   errno?: string;
   args?: ArgCondition[];
   reasons: Reason[];
+}
+
+/** A seccomp filter as data: what the plan's seccomp section, a profile or an imported Docker
+ * profile compile from. */
+export interface SeccompSpec {
+  defaultAction: {
+    action: "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "allow";
+    errno?: string;
+  };
+  badArchAction: "kill_process" | "kill_thread" | "trap";
+  architectures: string[];
+  syscalls: SyscallRule[];
 }
 
 export interface PortGrant {

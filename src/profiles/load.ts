@@ -16,6 +16,34 @@ export interface Profile {
 
 export type Profiles = Record<string, Profile>;
 
+/** One profile file, validated; `expectName` checks that the name matches the file's. */
+export function readProfile(
+  file: string,
+  expectName?: string,
+): { profile?: Profile; issues: Issue[] } {
+  const parsed = parseYaml(readFileSync(file, "utf8"), file);
+  if (!parsed.ok)
+    return {
+      issues: [{ file, ...parsed.position, path: "", message: `invalid YAML: ${parsed.message}` }],
+    };
+  const problems = validateAgainst("profile", parsed.source.value);
+  if (problems.length > 0) return { issues: locateProblems(parsed.source, problems) };
+  const profile = parsed.source.value as Profile;
+  if (expectName !== undefined && profile.name !== expectName) {
+    return {
+      issues: [
+        {
+          file,
+          ...parsed.source.locate(["name"]),
+          path: "name",
+          message: `the profile in ${expectName}.yaml must be named "${expectName}"; got "${profile.name}"`,
+        },
+      ],
+    };
+  }
+  return { profile, issues: [] };
+}
+
 /** Every profile in dir (default: the package's profiles/), validated. */
 export function loadProfiles(dir: string = paths.profiles): Profiles {
   const profiles: Profiles = {};
@@ -24,33 +52,9 @@ export function loadProfiles(dir: string = paths.profiles): Profiles {
     .filter((f) => f.endsWith(".yaml"))
     .sort();
   for (const f of files) {
-    const file = join(dir, f);
-    const parsed = parseYaml(readFileSync(file, "utf8"), file);
-    if (!parsed.ok) {
-      issues.push({
-        file,
-        ...parsed.position,
-        path: "",
-        message: `invalid YAML: ${parsed.message}`,
-      });
-      continue;
-    }
-    const problems = validateAgainst("profile", parsed.source.value);
-    if (problems.length > 0) {
-      issues.push(...locateProblems(parsed.source, problems));
-      continue;
-    }
-    const profile = parsed.source.value as Profile;
-    if (`${profile.name}.yaml` !== f) {
-      issues.push({
-        file,
-        ...parsed.source.locate(["name"]),
-        path: "name",
-        message: `the profile in ${f} must be named "${f.replace(/\.yaml$/, "")}"; got "${profile.name}"`,
-      });
-      continue;
-    }
-    profiles[profile.name] = profile;
+    const r = readProfile(join(dir, f), f.replace(/\.yaml$/, ""));
+    issues.push(...r.issues);
+    if (r.profile) profiles[r.profile.name] = r.profile;
   }
   if (issues.length > 0) throw new InputError(issues);
   return profiles;

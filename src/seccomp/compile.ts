@@ -1,7 +1,8 @@
-/** Plan's seccomp section → one BPF program per architecture, through the native addon. */
+/** A seccomp spec (a plan's section, a profile, an imported Docker profile) → one BPF program per
+ * architecture, through the native addon. */
 import { constants } from "node:os";
 import { InternalError } from "../errors.js";
-import type { Plan, Reason, SyscallRule } from "../plan/types.js";
+import type { Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
 import {
   loadNative,
   type ArgCondition,
@@ -34,18 +35,42 @@ export function errnoNumber(name: string): number {
   return n;
 }
 
-function nativeAction(a: Plan["seccomp"]["defaultAction"]): NativeAction {
+/** ENOSYS for 38; the number itself when it has no name. */
+export function errnoName(n: number): string {
+  const table = constants.errno as Record<string, number | undefined>;
+  return Object.keys(table).find((k) => table[k] === n) ?? String(n);
+}
+
+type ActionLike = {
+  action: SeccompSpec["defaultAction"]["action"] | SyscallRule["action"];
+  errno?: string;
+};
+
+function nativeAction(a: ActionLike): NativeAction {
   return a.action === "errno"
     ? { action: "errno", errno: errnoNumber(a.errno ?? "EPERM") }
     : { action: a.action };
 }
 
+/** libseccomp compares each argument once per rule; a rule with two conditions on one argument
+ * is a mistake in the spec, refused with its name. */
+function checkConditions(r: SyscallRule): void {
+  const seen = new Set<number>();
+  for (const c of r.args ?? []) {
+    if (seen.has(c.index)) {
+      throw new InternalError(
+        `the rule for ${r.name} has two conditions on argument ${c.index}`,
+        "a rule can test each argument once (conditions are ANDed); express alternatives (OR) as separate rules",
+      );
+    }
+    seen.add(c.index);
+  }
+}
+
 export function nativeRule(r: SyscallRule): NativeRule {
-  const rule: NativeRule =
-    r.action === "errno"
-      ? { name: r.name, action: "errno", errno: errnoNumber(r.errno ?? "EPERM") }
-      : { name: r.name, action: "allow" };
-  if (r.args) {
+  checkConditions(r);
+  const rule: NativeRule = { name: r.name, ...nativeAction(r) };
+  if (r.args && r.args.length > 0) {
     rule.args = r.args.map((a) => {
       const c: ArgCondition = { index: a.index, op: a.op, value: BigInt(a.value) };
       if (a.mask !== undefined) c.mask = BigInt(a.mask);
@@ -55,19 +80,41 @@ export function nativeRule(r: SyscallRule): NativeRule {
   return rule;
 }
 
+/** libseccomp drops the conditional rules of a syscall that also has an unconditional rule with
+ * another action: such a spec would not do what it says. */
+function checkMixedRules(spec: SeccompSpec): void {
+  const byName = new Map<string, SyscallRule[]>();
+  for (const r of spec.syscalls) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  for (const [name, rules] of byName) {
+    const plain = rules.find((r) => !r.args || r.args.length === 0);
+    const other =
+      plain && rules.find((r) => r.args && r.args.length > 0 && r.action !== plain.action);
+    if (plain && other) {
+      throw new InternalError(
+        `${name} has an unconditional ${plain.action} rule and a conditional ${other.action} rule: libseccomp would ignore the latter`,
+        "give the broad rule a condition on the same argument (e.g. ge 0), so both are compared",
+      );
+    }
+  }
+}
+
+/** One BPF program per architecture (the spec's, or those given). */
 export function compileFilters(
-  seccomp: Plan["seccomp"],
+  seccomp: SeccompSpec,
   native: SeccompNative = loadNative(),
+  architectures: string[] = seccomp.architectures,
 ): CompiledFilter[] {
-  return seccomp.architectures.map((arch) => {
+  checkMixedRules(seccomp);
+  const rules = seccomp.syscalls.map(nativeRule);
+  return architectures.map((arch) => {
     try {
       const { bpf, skipped } = native.compile({
         arch,
         defaultAction: nativeAction(seccomp.defaultAction),
         badArchAction: seccomp.badArchAction,
-        rules: seccomp.syscalls.map(nativeRule),
+        rules,
       });
-      return { arch, bpf, skipped };
+      return { arch, bpf, skipped: [...new Set(skipped)] };
     } catch (e) {
       const err = e as Error & { code?: string; syscall?: string };
       if (err.code === "ERR_UNKNOWN_SYSCALL" && err.syscall) {

@@ -32,6 +32,8 @@ export interface SeccompNative {
   compile(spec: NativeFilterSpec): { bpf: Buffer; skipped: string[] };
   /** -1: unknown everywhere; -2: not on this architecture */
   syscallNumber(arch: string, name: string): number;
+  /** null when the number is no syscall on arch */
+  syscallName(arch: string, nr: number): string | null;
   hostFacts(): { libseccomp: string; landlockAbi: number };
 }
 

@@ -117,6 +117,30 @@ describe("secure-run run", { skip }, () => {
     assert.equal(inside.status, 1);
   });
 
+  test(
+    "a 32-bit syscall (int 0x80) from the 64-bit app kills it; outside it works",
+    { skip: process.arch !== "x64" ? "x86_64 only" : false },
+    () => {
+      assert.match(
+        execFileSync(probe, ["int80"], { encoding: "utf8" }),
+        /^int80: getpid returned \d+$/m,
+      );
+      const r = runApp(app("int80", ["/opt/probe/probe", "int80"]));
+      assert.equal(r.status, 128 + 31, `SIGSYS expected: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, "");
+    },
+  );
+
+  test("TIOCSTI cannot push input into a terminal, even through the upper bits", () => {
+    const out = (req: string): string =>
+      runApp(app(`ioctl-${req}`, ["/opt/probe/probe", "ioctl", req])).stdout;
+    assert.equal(out("0x5412"), "ioctl: errno 1 (EPERM)\n");
+    assert.equal(out("0x100005412"), "ioctl: errno 1 (EPERM)\n");
+    assert.equal(out("0x541c"), "ioctl: errno 1 (EPERM)\n");
+    // Other requests reach the kernel: stdin is no terminal here.
+    assert.equal(out("0x5401"), "ioctl: errno 25 (ENOTTY)\n");
+  });
+
   test("socket: allowed alone it is local-only; declaring network ports allows IP sockets", () => {
     const local = runApp(
       app("socket-local", ["/opt/probe/probe", "socket"], "syscalls: { allow: [socket] }\n"),

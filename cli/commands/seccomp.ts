@@ -1,0 +1,214 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { InputError } from "../../src/errors.js";
+import type { SeccompAction } from "../../src/seccomp/bpf.js";
+import { compileFilters, errnoName } from "../../src/seccomp/compile.js";
+import {
+  explainFilter,
+  filterArchitectures,
+  type FilterExplanation,
+} from "../../src/seccomp/explain.js";
+import { loadNative } from "../../src/seccomp/native.js";
+import { resolveSource } from "../../src/seccomp/source.js";
+import type { CliIO } from "../io.js";
+import { configOption, readConfig } from "../options.js";
+
+const ARCHES = ["x86_64", "aarch64", "x86", "arm"];
+
+function collect(value: string, previous: string[]): string[] {
+  for (const a of value.split(",")) {
+    if (!ARCHES.includes(a))
+      throw new InputError([
+        {
+          file: "--arch",
+          path: "",
+          message: `unknown architecture "${a}"`,
+          hint: `one of ${ARCHES.join(", ")}`,
+        },
+      ]);
+  }
+  return [...previous, ...value.split(",")];
+}
+
+function describeAction(a: SeccompAction): string {
+  return a.action === "errno" ? `errno ${errnoName(a.data)}` : a.action;
+}
+
+function isBpfFile(path: string): boolean {
+  if (/\.ya?ml$/.test(path) || path.startsWith("docker:")) return false;
+  try {
+    const data = readFileSync(path);
+    return data.length > 0 && data.length % 8 === 0 && data.includes(0);
+  } catch {
+    return false;
+  }
+}
+
+function renderExplanation(e: FilterExplanation, label: string, disassembly: boolean): string {
+  const out: string[] = [`${e.arch} filter from ${label}: ${e.instructions} instructions`];
+  if (disassembly) out.push("", ...e.disassembly);
+  out.push("", `verdicts on ${e.arch} (all arguments 0; * depends on the arguments):`);
+  const width = Math.max(...e.verdicts.map((v) => v.name.length), 8) + 2;
+  for (const v of e.verdicts)
+    out.push(
+      `  ${`${v.name}${v.conditional ? " *" : ""}`.padEnd(width)} ${describeAction(v.verdict)}`,
+    );
+  out.push("", `a syscall through another ABI: ${describeAction(e.otherArch)}`);
+  return out.join("\n");
+}
+
+export function registerSeccomp(program: Command, io: CliIO): void {
+  const seccomp = program
+    .command("seccomp")
+    .summary("compile seccomp filters and read what a filter does")
+    .description(
+      "Compile the seccomp filter of an app, a profile or a Docker/OCI profile to BPF, and explain a compiled filter.",
+    );
+
+  seccomp
+    .command("compile")
+    .summary("compile to BPF, one program per architecture")
+    .argument(
+      "<source>",
+      "an app definition (.yaml), a profile (name or .yaml file), or docker:FILE",
+    )
+    .option(
+      "--arch <arch>",
+      "x86_64, aarch64, x86, arm (repeat or comma list; default: the host's)",
+      collect,
+      [],
+    )
+    .option(
+      "--caps <list>",
+      "for docker: sources, the capabilities the container has (default: Docker's)",
+    )
+    .addOption(configOption())
+    .requiredOption("-o, --output <file>", "where to write; with several architectures FILE.<arch>")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  secure-run seccomp compile examples/hello.yaml -o hello.bpf\n" +
+        "  secure-run seccomp compile examples/hello.yaml --arch x86_64,aarch64 -o hello.bpf\n" +
+        "  secure-run seccomp compile docker:/etc/docker/seccomp.json --arch x86_64 -o docker.bpf\n" +
+        "  secure-run seccomp compile process -o process.bpf",
+    )
+    .action(
+      (
+        source: string,
+        opts: { arch: string[]; caps?: string; config?: string; output: string },
+      ) => {
+        const native = loadNative();
+        const resolved = resolveSource(source, {
+          architectures: opts.arch,
+          native,
+          config: readConfig(opts.config),
+          ...(opts.caps !== undefined
+            ? { capabilities: opts.caps.split(",").filter(Boolean) }
+            : {}),
+        });
+        for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
+        const many = resolved.specs.length > 1;
+        for (const { arch, spec } of resolved.specs) {
+          const [filter] = compileFilters(spec, native, [arch]);
+          if (!filter) continue;
+          const file = many ? `${opts.output}.${arch}` : opts.output;
+          writeFileSync(file, filter.bpf);
+          io.stdout.write(`${file}: ${arch}, ${filter.bpf.length / 8} instructions\n`);
+          if (filter.skipped.length > 0)
+            io.stdout.write(`  not on ${arch}, left out: ${filter.skipped.join(", ")}\n`);
+        }
+      },
+    );
+
+  seccomp
+    .command("explain")
+    .summary("a compiled filter's disassembly and its verdict for each syscall")
+    .argument("<source>", "a BPF file, or anything compile takes (compiled first)")
+    .argument("[syscall...]", "only these syscalls (default: every syscall of the architecture)")
+    .option(
+      "--arch <arch>",
+      "the architecture (default: what a BPF file checks for, or the host's)",
+      collect,
+      [],
+    )
+    .option("--caps <list>", "for docker: sources, the capabilities the container has")
+    .option("--no-disassembly", "only the verdicts")
+    .option("--json", "as JSON")
+    .addOption(configOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  secure-run seccomp explain examples/hello.yaml getpid mount socket\n" +
+        "  secure-run seccomp explain hello.bpf --no-disassembly\n" +
+        "  secure-run seccomp explain examples/hello.yaml --arch aarch64 --json",
+    )
+    .action(
+      (
+        source: string,
+        names: string[],
+        opts: {
+          arch: string[];
+          caps?: string;
+          disassembly: boolean;
+          json?: boolean;
+          config?: string;
+        },
+      ) => {
+        const native = loadNative();
+        const explanations: { label: string; e: FilterExplanation }[] = [];
+        if (isBpfFile(source)) {
+          const bpf = readFileSync(source);
+          const archs = opts.arch.length > 0 ? opts.arch : filterArchitectures(bpf);
+          if (archs.length === 0)
+            throw new InputError([
+              {
+                file: source,
+                path: "",
+                message: "cannot tell which architecture this filter is for",
+                hint: "give --arch",
+              },
+            ]);
+          for (const arch of archs)
+            explanations.push({ label: source, e: explainFilter(bpf, arch, native, names) });
+        } else {
+          const resolved = resolveSource(source, {
+            architectures: opts.arch,
+            native,
+            config: readConfig(opts.config),
+            ...(opts.caps !== undefined
+              ? { capabilities: opts.caps.split(",").filter(Boolean) }
+              : {}),
+          });
+          for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
+          for (const { arch, spec } of resolved.specs) {
+            const [filter] = compileFilters(spec, native, [arch]);
+            if (filter)
+              explanations.push({
+                label: resolved.label,
+                e: explainFilter(filter.bpf, arch, native, names),
+              });
+          }
+        }
+        if (opts.json) {
+          io.stdout.write(
+            `${JSON.stringify(
+              explanations.map((x) => ({ source: x.label, ...x.e })),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        io.stdout.write(
+          `${explanations.map((x) => renderExplanation(x.e, x.label, opts.disassembly)).join("\n\n")}\n`,
+        );
+      },
+    );
+
+  for (const cmd of seccomp.commands) {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  }
+}

@@ -1,0 +1,146 @@
+/** Where a seccomp filter comes from: an app definition (its plan), a profile (by name or file),
+ * or a Docker/OCI seccomp JSON profile (docker:FILE). */
+import { readFileSync } from "node:fs";
+import { release } from "node:os";
+import { InputError } from "../errors.js";
+import { loadApp } from "../appspec/load.js";
+import { parseYaml } from "../appspec/yaml-source.js";
+import type { OrgConfig } from "../config/load.js";
+import { hostFacts } from "../host/facts.js";
+import { makePlan } from "../plan/make.js";
+import type { SeccompSpec } from "../plan/types.js";
+import { loadProfiles, readProfile } from "../profiles/load.js";
+import { importDockerProfile } from "./docker.js";
+import type { SeccompNative } from "./native.js";
+
+/** Docker's default capability set: what a docker:FILE profile is read for, unless told. */
+export const DOCKER_DEFAULT_CAPABILITIES = [
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "NET_RAW",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+];
+
+export interface SourceOptions {
+  /** Architectures to build for; default: the plan's, or this host's. */
+  architectures?: string[];
+  /** For docker: sources, the capabilities the container would have. */
+  capabilities?: string[];
+  config?: OrgConfig;
+  native: SeccompNative;
+}
+
+export interface ResolvedSource {
+  kind: "app" | "profile" | "docker";
+  label: string;
+  /** One spec per architecture (a Docker profile is read for each on its own). */
+  specs: { arch: string; spec: SeccompSpec }[];
+  notes: string[];
+}
+
+function profileSpec(name: string, syscalls: Record<string, string>, arch: string): SeccompSpec {
+  return {
+    defaultAction: { action: "errno", errno: "ENOSYS" },
+    badArchAction: "kill_process",
+    architectures: [arch],
+    syscalls: Object.entries(syscalls)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, why]) => ({
+        name: n,
+        action: "allow",
+        reasons: [{ kind: "profile", ref: name, why }],
+      })),
+  };
+}
+
+export function resolveSource(source: string, options: SourceOptions): ResolvedSource {
+  const host = hostFacts();
+  const archs =
+    options.architectures && options.architectures.length > 0 ? options.architectures : undefined;
+  if (source.startsWith("docker:")) {
+    const file = source.slice("docker:".length);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new InputError([
+        {
+          file,
+          path: "",
+          message: `cannot read a Docker seccomp profile: ${(e as Error).message}`,
+        },
+      ]);
+    }
+    const notes = new Set<string>();
+    const specs = (archs ?? [host.arch]).map((arch) => {
+      const r = importDockerProfile(json, {
+        arch,
+        capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
+        kernel: release(),
+        source: file,
+        native: options.native,
+      });
+      for (const n of r.notes) notes.add(n);
+      return { arch, spec: r.spec };
+    });
+    return { kind: "docker", label: source, specs, notes: [...notes] };
+  }
+  if (/\.ya?ml$/.test(source)) {
+    const parsed = parseYaml(readFileSync(source, "utf8"), source);
+    const kind = parsed.ok ? (parsed.source.value as { kind?: unknown } | null)?.kind : undefined;
+    if (kind === "App" || !parsed.ok) {
+      const { plan } = makePlan(loadApp(source), { config: options.config ?? {}, host });
+      return {
+        kind: "app",
+        label: source,
+        specs: (archs ?? plan.seccomp.architectures).map((arch) => ({
+          arch,
+          spec: { ...plan.seccomp, architectures: [arch] },
+        })),
+        notes: [],
+      };
+    }
+    const { profile: p, issues } = readProfile(source);
+    if (!p) throw new InputError(issues);
+    return {
+      kind: "profile",
+      label: source,
+      specs: (archs ?? [host.arch]).map((arch) => ({
+        arch,
+        spec: profileSpec(p.name, p.syscalls, arch),
+      })),
+      notes: [],
+    };
+  }
+  const profiles = loadProfiles();
+  const p = profiles[source];
+  if (!p) {
+    throw new InputError([
+      {
+        file: source,
+        path: "",
+        message: "not an app definition (.yaml), a profile name or docker:FILE",
+        hint: `profiles: ${Object.keys(profiles).sort().join(", ")}`,
+      },
+    ]);
+  }
+  return {
+    kind: "profile",
+    label: `profile ${p.name}`,
+    specs: (archs ?? [host.arch]).map((arch) => ({
+      arch,
+      spec: profileSpec(p.name, p.syscalls, arch),
+    })),
+    notes: [],
+  };
+}
