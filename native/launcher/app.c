@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -60,6 +61,15 @@ static int resolve_program(const struct sr_config *cfg, char *out, size_t size,
   return sr_fail(err, seen_eacces ? EACCES : ENOENT, "`%s` in PATH %s", name, path);
 }
 
+static bool setgroups_denied(void) {
+  char buf[8] = {0};
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n > 0 && strncmp(buf, "deny", 4) == 0;
+}
+
 void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int msg_fd) {
   struct sr_error err = {0};
   sigset_t none;
@@ -88,8 +98,14 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int
     fail(msg_fd, SR_MSG_ERROR, "capabilities", &err, 125);
 
   /* Switch user and groups. SECBIT_NO_SETUID_FIXUP keeps the sets unchanged for part 2. */
-  if (setgroups(cfg->ngroups, cfg->groups) < 0 || setresgid(cfg->gid, cfg->gid, cfg->gid) < 0 ||
-      setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) {
+  /* An unprivileged caller's user namespace has setgroups denied: no supplementary groups. */
+  bool may_setgroups = !setgroups_denied();
+  if (!may_setgroups && cfg->ngroups > 0) {
+    sr_fail(&err, EPERM, "supplementary groups need a user namespace set up by root");
+    fail(msg_fd, SR_MSG_ERROR, "user", &err, 125);
+  }
+  if ((may_setgroups && setgroups(cfg->ngroups, cfg->groups) < 0) ||
+      setresgid(cfg->gid, cfg->gid, cfg->gid) < 0 || setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) {
     sr_fail(&err, errno, "switch to uid %u gid %u", (unsigned)cfg->uid, (unsigned)cfg->gid);
     fail(msg_fd, SR_MSG_ERROR, "user", &err, 125);
   }

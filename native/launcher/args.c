@@ -16,7 +16,9 @@ const char sr_usage[] =
     "\n"
     "  --name NAME                  app name (part of the cgroup's name)\n"
     "  --hostname NAME              hostname inside (needs uts in --unshare)\n"
-    "  --unshare LIST               namespaces: comma list of ipc,mount,net,pid,uts\n"
+    "  --unshare LIST               namespaces: comma list of cgroup,ipc,mount,net,pid,user,uts\n"
+    "  --uid-map IN:OUT:COUNT       with user: map ids IN.. inside to OUT.. outside (repeat)\n"
+    "  --gid-map IN:OUT:COUNT       the same for groups\n"
     "  --uid N  --gid N             user and group of the app\n"
     "  --groups LIST                supplementary groups, comma list of gids\n"
     "  --cwd DIR                    working directory inside\n"
@@ -81,7 +83,8 @@ static int parse_namespaces(const char *s, int *flags, struct sr_error *err) {
     const char *name;
     int flag;
   } table[] = {{"ipc", CLONE_NEWIPC}, {"mount", CLONE_NEWNS}, {"net", CLONE_NEWNET},
-               {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}};
+               {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}, {"user", CLONE_NEWUSER},
+               {"cgroup", CLONE_NEWCGROUP}};
   sr_autofree char *copy = strdup(s);
   if (copy == NULL) return sr_fail(err, ENOMEM, "--unshare");
   char *save = NULL;
@@ -90,10 +93,24 @@ static int parse_namespaces(const char *s, int *flags, struct sr_error *err) {
     for (i = 0; i < sizeof table / sizeof table[0]; i++)
       if (strcmp(table[i].name, tok) == 0) break;
     if (i == sizeof table / sizeof table[0])
-      return sr_fail(err, 0, "--unshare: unknown namespace \"%s\" (ipc, mount, net, pid, uts)",
+      return sr_fail(err, 0,
+                     "--unshare: unknown namespace \"%s\" (cgroup, ipc, mount, net, pid, user, uts)",
                      tok);
     *flags |= table[i].flag;
   }
+  return 0;
+}
+
+static int parse_id_map(const char *opt, const char *s, struct sr_id_map *out, size_t *n,
+                        struct sr_error *err) {
+  if (*n == SR_MAX_ID_MAPS) return sr_fail(err, 0, "%s: at most %d ranges", opt, SR_MAX_ID_MAPS);
+  unsigned int in = 0, outside = 0, count = 0;
+  char tail;
+  if (sscanf(s, "%u:%u:%u%c", &in, &outside, &count, &tail) != 3 || count == 0)
+    return sr_fail(err, 0, "%s: expected INSIDE:OUTSIDE:COUNT, got \"%s\"", opt, s);
+  if ((uint64_t)in + count > UINT32_MAX || (uint64_t)outside + count > UINT32_MAX)
+    return sr_fail(err, 0, "%s: range \"%s\" goes past the largest id", opt, s);
+  out[(*n)++] = (struct sr_id_map){in, outside, count};
   return 0;
 }
 
@@ -153,7 +170,7 @@ static int add_mount(struct sr_config *cfg, enum sr_mount_kind kind, const char 
   if (parse_path(opt, target, err) < 0) return -1;
   if (kind == SR_MOUNT_BIND && parse_path(opt, source, err) < 0) return -1;
   struct sr_mount *m = &cfg->mounts[cfg->nmounts++];
-  *m = (struct sr_mount){.kind = kind, .source = source, .target = target};
+  *m = (struct sr_mount){.kind = kind, .source = source, .target = target, .tree_fd = -1};
   return 0;
 }
 
@@ -211,6 +228,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       cfg->hostname = v[0];
     } else if (strcmp(opt, "--unshare") == 0) {
       if (parse_namespaces(v[0], &cfg->clone_flags, err) < 0) return -1;
+    } else if (strcmp(opt, "--uid-map") == 0) {
+      if (parse_id_map(opt, v[0], cfg->uid_map, &cfg->nuid_map, err) < 0) return -1;
+    } else if (strcmp(opt, "--gid-map") == 0) {
+      if (parse_id_map(opt, v[0], cfg->gid_map, &cfg->ngid_map, err) < 0) return -1;
     } else if (strcmp(opt, "--uid") == 0) {
       if (parse_u64(opt, v[0], UINT32_MAX - 1, &n, err) < 0) return -1;
       cfg->uid = (uid_t)n;
@@ -333,6 +354,13 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--memory-swap needs --memory");
   if ((cfg->nmasked || cfg->nread_only) && !cfg->new_root)
     return sr_fail(err, 0, "--mask and --read-only need a new root (mount options)");
+  /* The cgroup namespace is entered by init once it is in the app's cgroup, not at clone. */
+  cfg->cgroup_ns = (cfg->clone_flags & CLONE_NEWCGROUP) != 0;
+  cfg->clone_flags &= ~CLONE_NEWCGROUP;
+  if ((cfg->nuid_map || cfg->ngid_map) && !(cfg->clone_flags & CLONE_NEWUSER))
+    return sr_fail(err, 0, "--uid-map and --gid-map need \"user\" in --unshare");
+  if ((cfg->clone_flags & CLONE_NEWUSER) && (cfg->nuid_map == 0 || cfg->ngid_map == 0))
+    return sr_fail(err, 0, "\"user\" in --unshare needs --uid-map and --gid-map");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
   return 0;

@@ -12,6 +12,7 @@
 #define SR_MAX_RLIMITS 16
 #define SR_MAX_PORTS 64
 #define SR_MAX_SYSCTLS 8
+#define SR_MAX_ID_MAPS 8
 
 enum sr_mount_kind { SR_MOUNT_BIND, SR_MOUNT_TMPFS, SR_MOUNT_PROC, SR_MOUNT_DEV, SR_MOUNT_SYMLINK };
 
@@ -23,6 +24,11 @@ struct sr_mount {
   bool optional; /* bind: skip when the source does not exist */
   uint64_t size; /* tmpfs: bytes */
   unsigned int mode; /* tmpfs: permissions of its root */
+  /* bind: the source, opened by the supervisor with open_tree before any namespace (a user
+   * namespace could not reach host paths that are not world-accessible); -1: not opened,
+   * -2: optional and missing. */
+  int tree_fd;
+  bool is_dir;
 };
 
 /* Landlock filesystem access, by kind. */
@@ -35,6 +41,10 @@ struct sr_fs_rule {
   unsigned int access;
 };
 
+struct sr_id_map {
+  uint32_t inside, outside, count;
+};
+
 struct sr_rlimit {
   int resource;
   rlim_t soft, hard;
@@ -44,6 +54,11 @@ struct sr_config {
   const char *name;     /* the app's name, part of the cgroup's name */
   const char *hostname; /* NULL: keep */
   int clone_flags;      /* CLONE_NEW… */
+  bool cgroup_ns;       /* a cgroup namespace rooted at the app's cgroup */
+  struct sr_id_map uid_map[SR_MAX_ID_MAPS]; /* with CLONE_NEWUSER */
+  size_t nuid_map;
+  struct sr_id_map gid_map[SR_MAX_ID_MAPS];
+  size_t ngid_map;
   uid_t uid;
   gid_t gid;
   gid_t groups[SR_MAX_GROUPS];

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/securebits.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -31,6 +32,20 @@ static int become_minimal(struct sr_error *err) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sr_fail(err, errno, "no_new_privs");
   /* Not dumpable: the app cannot read init's memory or ptrace it, even as the same user. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sr_fail(err, errno, "PR_SET_DUMPABLE");
+  return 0;
+}
+
+static int become_mapped_root(const struct sr_config *cfg, struct sr_error *err) {
+  uid_t uid = cfg->uid_map[0].inside;
+  gid_t gid = cfg->gid_map[0].inside;
+  for (size_t i = 0; i < cfg->nuid_map; i++)
+    if (cfg->uid_map[i].inside == 0) uid = 0;
+  for (size_t i = 0; i < cfg->ngid_map; i++)
+    if (cfg->gid_map[i].inside == 0) gid = 0;
+  if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+    return sr_fail(err, errno, "PR_SET_SECUREBITS");
+  if (setresgid(gid, gid, gid) < 0) return sr_fail(err, errno, "setresgid(%u) in the user namespace", gid);
+  if (setresuid(uid, uid, uid) < 0) return sr_fail(err, errno, "setresuid(%u) in the user namespace", uid);
   return 0;
 }
 
@@ -96,6 +111,14 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, in
   } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(125); /* the supervisor gave up; it reports why */
   close(sync_fd);
+
+  /* In a user namespace, become its root (or the one mapped id, for an unprivileged caller), so
+   * that files and mounts made below are owned by a mapped id. The capabilities stay. */
+  if ((cfg->clone_flags & CLONE_NEWUSER) && become_mapped_root(cfg, &err) < 0)
+    fail(msg_fd, "user namespace", &err);
+  /* The app's cgroup becomes the root of what it sees of cgroups. */
+  if (cfg->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+    fail(msg_fd, "cgroup namespace", &(struct sr_error){errno, "unshare(CLONE_NEWCGROUP)"});
 
   if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
     sr_fail(&err, errno, "sethostname `%s`", cfg->hostname);

@@ -69,16 +69,45 @@ static int set_attr(const char *path, uint64_t attrs, struct sr_error *err) {
   return 0;
 }
 
-static int do_bind(const struct sr_mount *m, struct sr_error *err) {
-  char src[PATH_MAX], dst[PATH_MAX];
-  if (join(src, OLD, m->source, err) < 0 || join(dst, NEW, m->target, err) < 0) return -1;
-  struct stat st;
-  if (stat(src, &st) < 0) {
-    if (errno == ENOENT && m->optional) return 0;
-    return sr_fail(err, errno, "bind source `%s`", m->source);
+int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
+  for (size_t i = 0; i < cfg->nmounts; i++) {
+    struct sr_mount *m = &cfg->mounts[i];
+    if (m->kind != SR_MOUNT_BIND) continue;
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, m->source,
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (fd < 0) {
+      if (errno == ENOENT && m->optional) {
+        m->tree_fd = -2;
+        continue;
+      }
+      return sr_fail(err, errno, "bind source `%s`", m->source);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+      int e = errno;
+      close(fd);
+      return sr_fail(err, e, "stat bind source `%s`", m->source);
+    }
+    m->tree_fd = fd;
+    m->is_dir = S_ISDIR(st.st_mode);
   }
-  if (S_ISDIR(st.st_mode) ? mkdir_p(dst, 0755, err) < 0 : touch(dst, err) < 0) return -1;
-  if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+  return 0;
+}
+
+void sr_rootfs_close_sources(struct sr_config *cfg) {
+  for (size_t i = 0; i < cfg->nmounts; i++) {
+    if (cfg->mounts[i].tree_fd >= 0) close(cfg->mounts[i].tree_fd);
+    cfg->mounts[i].tree_fd = -1;
+  }
+}
+
+static int do_bind(const struct sr_mount *m, struct sr_error *err) {
+  char dst[PATH_MAX];
+  if (m->tree_fd == -2) return 0; /* optional, and not there */
+  if (m->tree_fd < 0) return sr_fail(err, EBADF, "bind source `%s` was not opened", m->source);
+  if (join(dst, NEW, m->target, err) < 0) return -1;
+  if (m->is_dir ? mkdir_p(dst, 0755, err) < 0 : touch(dst, err) < 0) return -1;
+  if (syscall(SYS_move_mount, m->tree_fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
     return sr_fail(err, errno, "bind `%s` to `%s`", m->source, m->target);
   uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
   return set_attr(dst, attrs, err);
@@ -189,6 +218,9 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
 
   for (size_t i = 0; i < cfg->nmounts; i++)
     if (do_mount(&cfg->mounts[i], err) < 0) return -1;
+  /* The detached trees are attached now: their descriptors go. */
+  for (size_t i = 0; i < cfg->nmounts; i++)
+    if (cfg->mounts[i].tree_fd >= 0) close(cfg->mounts[i].tree_fd);
   for (size_t i = 0; i < cfg->nmasked; i++)
     if (mask(cfg->masked[i], err) < 0) return -1;
   for (size_t i = 0; i < cfg->nread_only; i++)

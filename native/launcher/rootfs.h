@@ -4,6 +4,11 @@
 #include "../common/sr_error.h"
 #include "config.h"
 
+/* Before any namespace, with the caller's privileges: opens every bind source as a detached
+ * mount tree (open_tree), so that sources the sandbox's user could not reach can be bound. */
+int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err);
+void sr_rootfs_close_sources(struct sr_config *cfg);
+
 /* In a new mount namespace: builds the new root from cfg->mounts on a tmpfs, pivots into it,
  * detaches the old root and, when asked, makes the new root read-only. */
 int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "rootfs.h"
 #include "sandbox.h"
 
 #define MAX_BPF_INSNS 4096
@@ -129,6 +130,41 @@ static int supervise(pid_t init, int sfd, int msg_fd, int oom_fd, struct sr_repo
   }
 }
 
+/* Writes /proc/PID/uid_map and gid_map. An unprivileged caller must first give up setgroups,
+ * as the kernel requires for gid_map. */
+static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error *err) {
+  char path[64], buf[SR_MAX_ID_MAPS * 40];
+  struct {
+    const char *file;
+    const struct sr_id_map *map;
+    size_t n;
+  } maps[] = {{"uid_map", cfg->uid_map, cfg->nuid_map}, {"gid_map", cfg->gid_map, cfg->ngid_map}};
+  if (geteuid() != 0) {
+    snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "deny", 4) != 4) {
+      int e = errno;
+      if (fd >= 0) close(fd);
+      return sr_fail(err, e, "write `%s`", path);
+    }
+    close(fd);
+  }
+  for (size_t m = 0; m < 2; m++) {
+    size_t len = 0;
+    for (size_t i = 0; i < maps[m].n; i++)
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", maps[m].map[i].inside,
+                              maps[m].map[i].outside, maps[m].map[i].count);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, maps[m].file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return sr_fail(err, errno, "open `%s`", path);
+    ssize_t w = write(fd, buf, len);
+    int e = errno;
+    close(fd);
+    if (w < 0 || (size_t)w != len) return sr_fail(err, w < 0 ? e : EIO, "write `%s`", path);
+  }
+  return 0;
+}
+
 static int block_signals(sigset_t *set) {
   int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
   sigemptyset(set);
@@ -171,7 +207,13 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   close(sync[0]);
   sync[0] = -1;
 
-  /* Into the cgroup before it runs anything of the app's. */
+  /* Its ids, then into the cgroup, before it runs anything of the app's. */
+  if ((cfg->clone_flags & CLONE_NEWUSER) && write_id_maps(init, cfg, &err) < 0) {
+    set_failed(rep, "user namespace", &err, 125);
+    kill(init, SIGKILL);
+    waitpid(init, NULL, 0);
+    goto out;
+  }
   if (cg->driver && cg->driver->add(cg, init, &err) < 0) {
     set_failed(rep, "cgroup", &err, 125);
     kill(init, SIGKILL);
@@ -220,7 +262,7 @@ out:
   sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-void sr_supervise(const struct sr_config *cfg, struct sr_report *rep) {
+void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   struct sr_error err = {0};
   struct sr_bpf_prog bpf = {NULL, 0};
   struct sr_cgroup cg;
@@ -237,12 +279,15 @@ void sr_supervise(const struct sr_config *cfg, struct sr_report *rep) {
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
   struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
                                  cfg->cpu_period};
-  if (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
-      (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {
+  if (sr_rootfs_open_sources(cfg, &err) < 0) {
+    set_failed(rep, "rootfs", &err, 125);
+  } else if (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
+             (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {
     set_failed(rep, "cgroup", &err, 125);
   } else {
     launch(cfg, &bpf, &cg, rep);
   }
+  sr_rootfs_close_sources(cfg);
   if (cg.driver) {
     rep->cgroup_driver = cg.driver->name;
     cg.driver->stats(&cg, &rep->stats);

@@ -19,7 +19,7 @@ struct sr_report {
 };
 
 /* Runs one launch from start to end: cgroup, namespaces, the app, waiting, cleanup. */
-void sr_supervise(const struct sr_config *cfg, struct sr_report *rep);
+void sr_supervise(struct sr_config *cfg, struct sr_report *rep);
 
 /* The report as one line of JSON. */
 void sr_report_write(int fd, const struct sr_report *rep);

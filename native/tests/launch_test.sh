@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "launch_test: SKIPPED real launches: they need root"
   exit $fail
 fi
-view=(--unshare ipc,mount,net,pid,uts --hostname asan --uid 65534 --gid 65534 --memory 67108864
+view=(--unshare cgroup,ipc,mount,net,pid,user,uts --uid-map 0:100000:65536 --gid-map 0:100000:65536 --hostname asan --uid 65534 --gid 65534 --memory 67108864
   --memory-swap 0 --pids 16 --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib
   --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp 1048576 1777 --read-only-root
   --new-session --name asan-test)

@@ -47,6 +47,16 @@ static void full_command_line(void) {
   sr_args_free(&cfg);
 }
 
+static void user_namespace(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  CHECK(PARSE(&cfg, &err, "--unshare", "user,cgroup,pid", "--uid-map", "0:100000:65536",
+              "--gid-map", "0:100000:65536", "--", "/bin/true") == 0);
+  CHECK(cfg.nuid_map == 1 && cfg.uid_map[0].outside == 100000 && cfg.uid_map[0].count == 65536);
+  CHECK((cfg.clone_flags & CLONE_NEWUSER) && !(cfg.clone_flags & CLONE_NEWCGROUP) && cfg.cgroup_ns);
+  sr_args_free(&cfg);
+}
+
 static void empty_port_list_restricts_everything(void) {
   struct sr_config cfg;
   struct sr_error err = {0};
@@ -76,7 +86,11 @@ static void bad_input(void) {
   REFUSES("--memory", "--memory", "12k", "--", "/bin/true");
   REFUSES("--memory", "--memory", "-1", "--", "/bin/true");
   REFUSES("--uid", "--uid", "99999999999", "--", "/bin/true");
-  REFUSES("unknown namespace", "--unshare", "pid,user", "--", "/bin/true");
+  REFUSES("unknown namespace", "--unshare", "pid,time", "--", "/bin/true");
+  REFUSES("needs --uid-map", "--unshare", "pid,user", "--", "/bin/true");
+  REFUSES("INSIDE:OUTSIDE:COUNT", "--unshare", "user", "--uid-map", "0:1", "--", "/bin/true");
+  REFUSES("past the largest id", "--unshare", "user", "--uid-map", "0:4294967000:65536", "--", "/bin/true");
+  REFUSES("need \"user\"", "--uid-map", "0:1000:1", "--gid-map", "0:1000:1", "--", "/bin/true");
   REFUSES("unknown capability", "--cap", "SYS_GOD", "--", "/bin/true");
   REFUSES("absolute", "--unshare", "mount", "--ro-bind", "usr", "/usr", "--", "/bin/true");
   REFUSES("..", "--unshare", "mount", "--ro-bind", "/usr", "/usr/../etc", "--", "/bin/true");
@@ -106,6 +120,7 @@ static void capability_names(void) {
 int main(void) {
   full_command_line();
   empty_port_list_restricts_everything();
+  user_namespace();
   bad_input();
   capability_names();
   return checks_report("test_args");

@@ -10,8 +10,6 @@ import data.secure_run.lib
 import data.secure_run.plan.filesystem
 import data.secure_run.plan.network
 
-abi := object.get(input.host, ["landlock", "abi"], 0)
-
 access(m) := ["read", "write"] if lib.writable(m)
 
 # Programs and libraries may run from the read-only view; configuration files only be read.
@@ -52,13 +50,6 @@ landlock := {
 	"fs": fs,
 	"tcpBind": tcp(network.network.listen),
 	"tcpConnect": tcp(network.network.connect),
-}
-
-notices contains "Landlock is not available on this host: filesystem and TCP port rules are not enforced" if abi == 0
-
-notices contains sprintf("TCP ports are not restricted: this host's Landlock ABI is %d; port rules need ABI 4 (Linux 6.7)", [abi]) if {
-	abi > 0
-	abi < 4
 }
 
 notices contains "UDP ports are not restricted: Landlock has rules for TCP only" if {

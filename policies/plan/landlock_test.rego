@@ -28,10 +28,3 @@ test_tcp_rules_from_listen_and_connect if {
 	n := landlock.notices with input as {"app": app, "host": host}
 	n == {"UDP ports are not restricted: Landlock has rules for TCP only"}
 }
-
-test_old_abi_is_a_notice if {
-	n := landlock.notices with input as {"app": {"name": "a"}, "host": {"landlock": {"abi": 3}}}
-	n == {"TCP ports are not restricted: this host's Landlock ABI is 3; port rules need ABI 4 (Linux 6.7)"}
-	n0 := landlock.notices with input as {"app": {"name": "a"}, "host": {"landlock": {"abi": 0}}}
-	n0 == {"Landlock is not available on this host: filesystem and TCP port rules are not enforced"}
-}

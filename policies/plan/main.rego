@@ -7,6 +7,7 @@ package secure_run.plan
 
 import data.secure_run.plan.capabilities
 import data.secure_run.plan.cgroup
+import data.secure_run.plan.enforcement
 import data.secure_run.plan.filesystem
 import data.secure_run.plan.landlock
 import data.secure_run.plan.lifecycle
@@ -14,6 +15,7 @@ import data.secure_run.plan.network
 import data.secure_run.plan.process
 import data.secure_run.plan.selinux
 import data.secure_run.plan.syscalls
+import data.secure_run.plan.userns
 
 # The entry point evaluated by the engine.
 result := {"plan": plan, "errors": errors}
@@ -24,7 +26,8 @@ plan := {
 	"name": input.app.name,
 	"hostname": network.hostname,
 	"process": process.process,
-	"namespaces": network.namespaces,
+	"namespaces": namespaces,
+	"userNamespace": userns.user_namespace,
 	"filesystem": filesystem.filesystem,
 	"capabilities": capabilities.capabilities,
 	"seccomp": syscalls.seccomp,
@@ -33,7 +36,15 @@ plan := {
 	"selinux": selinux.selinux,
 	"cgroup": cgroup.cgroup,
 	"lifecycle": lifecycle.lifecycle,
-	"notices": sort(landlock.notices | selinux.notices),
+	"enforcement": sort(enforcement.enforcement),
+	"notices": sort(((landlock.notices | enforcement.notices) | userns.notices)),
 }
 
-errors := syscalls.errors | filesystem.errors
+# The app's own cgroup namespace always; its own user namespace unless a capability must count
+# on the host's network.
+namespaces := sort(array.concat(
+	array.concat(network.namespaces, ["cgroup"]),
+	[ns | ns := "user"; userns.wanted],
+))
+
+errors := (syscalls.errors | filesystem.errors) | userns.errors

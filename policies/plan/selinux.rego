@@ -26,5 +26,3 @@ selinux := {
 	"enforced": state == "enforcing",
 	"reasons": [lib.rule_why("selinux.container", "confined like a container; categories keep instances apart")],
 }
-
-notices contains sprintf("SELinux is %s on this host: the planned labels are not enforced", [state]) if state != "enforcing"

@@ -128,5 +128,6 @@ export function normalizeApp(
     app.restart = typeof spec.restart === "string" ? { policy: spec.restart } : spec.restart;
   }
   if (spec.instances !== undefined) app.instances = spec.instances;
+  if (spec.bestEffort !== undefined) app.bestEffort = spec.bestEffort;
   return { app, problems };
 }

@@ -30,6 +30,7 @@ export interface AppSpec {
   syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[]; hints?: string[] };
   restart?: RestartPolicy | { policy: RestartPolicy; maxRetries?: number };
   instances?: number;
+  bestEffort?: string[];
 }
 
 export interface Port {
@@ -62,4 +63,5 @@ export interface App {
   syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[]; hints?: string[] };
   restart?: { policy: RestartPolicy; maxRetries?: number };
   instances?: number;
+  bestEffort?: string[];
 }

@@ -1,8 +1,17 @@
 /** Facts about this host that the policy takes into account and that `plan` shows. */
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import {
+  accessSync,
+  constants as fsConstants,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+} from "node:fs";
 import { join } from "node:path";
-import { arch as nodeArch, release } from "node:os";
+import { arch as nodeArch, release, userInfo } from "node:os";
 import { loadNative } from "../seccomp/native.js";
+import { cgroupHierarchies } from "./cgroups.js";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -20,6 +29,23 @@ export interface HostFacts {
    * CAP_SYS_RESOURCE, so the policy stays within them. null: unlimited. */
   rlimits: Record<string, { hard: number | null }>;
   selinux: "enforcing" | "permissive" | "disabled";
+  userns: {
+    available: boolean;
+    callerUid: number;
+    callerGid: number;
+    /** The caller's range in /etc/subuid and /etc/subgid (root: where sandbox ids map to). */
+    subuid: { start: number; count: number } | null;
+    subgid: { start: number; count: number } | null;
+  };
+  cgroup: {
+    /** 1 or 2: the version that has all the controllers below; 0 when there is none. */
+    version: number;
+    /** Controllers usable for the app's cgroup. */
+    available: string[];
+    /** The own cgroup can have children created by this user. */
+    writable: boolean;
+  };
+  swap: { total: number; accounting: boolean };
   libseccomp: string | null;
 }
 
@@ -92,6 +118,100 @@ export function parseLimits(text: string): Record<string, { hard: number | null 
   return out;
 }
 
+function readNumber(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, "utf8").trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "name:start:count" lines of /etc/subuid or /etc/subgid, for the user or uid given. */
+export function parseSubIds(
+  text: string,
+  name: string,
+  id: number,
+): { start: number; count: number } | null {
+  for (const line of text.split("\n")) {
+    const [who, start, count] = line.trim().split(":");
+    if ((who === name || who === String(id)) && start && count)
+      return { start: Number(start), count: Number(count) };
+  }
+  return null;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function usernsFacts(): HostFacts["userns"] {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  let name = "";
+  try {
+    name = userInfo().username;
+  } catch {
+    // no passwd entry
+  }
+  const max = readNumber("/proc/sys/user/max_user_namespaces") ?? 0;
+  const unprivileged = readNumber("/proc/sys/kernel/unprivileged_userns_clone") ?? 1;
+  return {
+    available: max > 0 && (uid === 0 || unprivileged !== 0),
+    callerUid: uid,
+    callerGid: gid,
+    subuid: parseSubIds(readText("/etc/subuid"), name, uid),
+    subgid: parseSubIds(readText("/etc/subgid"), name, uid),
+  };
+}
+
+/** The cgroup version the launcher will use and what it offers (as native/launcher/cgroup.c
+ * chooses: v1 when every limit controller has a v1 hierarchy, else v2). */
+export function cgroupFacts(): HostFacts["cgroup"] {
+  const wanted = ["memory", "pids", "cpu"];
+  const hierarchies = cgroupHierarchies();
+  const writable = (dir: string): boolean => {
+    try {
+      accessSync(dir, fsConstants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const v1 = wanted.filter((c) =>
+    hierarchies.some((h) => h.version === 1 && h.controllers.includes(c)),
+  );
+  if (v1.length === wanted.length) {
+    const dirs = hierarchies.filter(
+      (h) => h.version === 1 && h.controllers.some((c) => wanted.includes(c)),
+    );
+    return { version: 1, available: v1, writable: dirs.every((h) => writable(h.ownDir)) };
+  }
+  const v2 = hierarchies.find((h) => h.version === 2);
+  if (v2)
+    return {
+      version: 2,
+      available: wanted.filter((c) => v2.controllers.includes(c)),
+      writable: writable(v2.ownDir),
+    };
+  return { version: 0, available: [], writable: false };
+}
+
+export function swapFacts(): HostFacts["swap"] {
+  const lines = readText("/proc/swaps").trim().split("\n").slice(1);
+  const total = lines.reduce((sum, l) => sum + (Number(l.split(/\s+/)[2]) || 0) * 1024, 0);
+  const accounting = cgroupHierarchies().some((h) =>
+    h.version === 1
+      ? existsSync(join(h.ownDir, "memory.memsw.limit_in_bytes"))
+      : existsSync(join(h.ownDir, "memory.swap.max")),
+  );
+  return { total, accounting };
+}
+
 /** Gathers the facts; the native layer adds Landlock and libseccomp when it is built. */
 export function hostFacts(): HostFacts {
   const native = loadNative({ optional: true });
@@ -104,5 +224,8 @@ export function hostFacts(): HostFacts {
     libseccomp: nf ? nf.libseccomp : null,
     rlimits: parseLimits(readFileSync("/proc/self/limits", "utf8")),
     selinux: selinuxState(),
+    userns: usernsFacts(),
+    cgroup: cgroupFacts(),
+    swap: swapFacts(),
   };
 }

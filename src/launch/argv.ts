@@ -47,6 +47,10 @@ export function launcherArgs(plan: Plan, opts: LaunchOptions): string[] {
     p.cwd,
   ];
   if (plan.namespaces.includes("uts")) args.push("--hostname", plan.hostname);
+  for (const m of plan.userNamespace?.uidMap ?? [])
+    args.push("--uid-map", `${m.inside}:${m.outside}:${m.count}`);
+  for (const m of plan.userNamespace?.gidMap ?? [])
+    args.push("--gid-map", `${m.inside}:${m.outside}:${m.count}`);
   for (const e of p.env) args.push("--env", e);
   for (const c of plan.capabilities.keep) args.push("--cap", c.name);
   for (const r of p.rlimits) args.push("--rlimit", `${r.type}=${r.soft}:${r.hard}`);

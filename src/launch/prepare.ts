@@ -1,5 +1,5 @@
 /** Everything `run` does before launching: load, plan, compile. */
-import { InputError, InternalError, type Issue } from "../errors.js";
+import { InputError, InternalError, LaunchError, type Issue } from "../errors.js";
 import { loadApp, type LoadedApp } from "../appspec/load.js";
 import { makePlan, parseFieldPath, type PlanOptions, type PlanResult } from "../plan/make.js";
 import { compileFilters, UnknownSyscallError, type CompiledFilter } from "../seccomp/compile.js";
@@ -20,6 +20,15 @@ export function prepareRun(file: string, options: PlanOptions = {}): Prepared {
   } catch (e) {
     if (e instanceof UnknownSyscallError) throw unknownSyscall(e, loaded);
     throw e;
+  }
+  // Fail closed: a part the host cannot enforce runs only if the app accepts it as best-effort.
+  const missing = plan.enforcement.filter((e) => !e.enforced && !e.bestEffort);
+  if (missing.length > 0) {
+    throw new LaunchError(
+      `this host cannot enforce ${missing.map((m) => `${m.part} (${m.detail})`).join("; ")}`,
+      125,
+      `run where it can (secure-run doctor), or accept it in the app definition: bestEffort: [${[...new Set(missing.map((m) => (m.part.startsWith("landlock") ? "landlock" : m.part)))].join(", ")}]`,
+    );
   }
   const filter = filters.find((f) => f.arch === host.arch);
   if (!filter)

@@ -65,7 +65,8 @@ export interface Plan {
     newSession: boolean;
     rlimits: { type: string; soft: number; hard: number; reasons: Reason[] }[];
   };
-  namespaces: ("ipc" | "mount" | "net" | "pid" | "uts")[];
+  namespaces: ("cgroup" | "ipc" | "mount" | "net" | "pid" | "user" | "uts")[];
+  userNamespace: { uidMap: IdMap[]; gidMap: IdMap[]; reasons: Reason[] } | null;
   filesystem: {
     readOnlyRoot: boolean;
     mounts: Mount[];
@@ -122,5 +123,22 @@ export interface Plan {
     restart: { policy: "no" | "always" | "on-failure"; maxRetries: number };
     instances: number;
   };
+  enforcement: { part: EnforcementPart; enforced: boolean; bestEffort: boolean; detail: string }[];
   notices: string[];
+}
+
+export type EnforcementPart =
+  | "user-namespace"
+  | "landlock-fs"
+  | "landlock-net"
+  | "memory"
+  | "pids"
+  | "cpu"
+  | "swap"
+  | "selinux";
+
+export interface IdMap {
+  inside: number;
+  outside: number;
+  count: number;
 }

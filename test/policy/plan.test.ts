@@ -73,19 +73,24 @@ test("an unknown user is reported at the user field", () => {
   );
 });
 
-test("the plan adapts to an old Landlock and says so", () => {
+test("an old Landlock: the plan says what is not enforced, and whether run accepts it", () => {
   const text =
     "apiVersion: secure-run/v1\nkind: App\nname: a\ncommand: [/bin/true]\nnetwork: { listen: [8080] }\n";
-  const { plan } = makePlan(parseApp(text, "a.yaml"), {
-    host: { ...debianHost, landlock: { abi: 3 } },
-    accounts,
-  });
+  const old = { ...debianHost, landlock: { abi: 3 } };
+  const { plan } = makePlan(parseApp(text, "a.yaml"), { host: old, accounts });
   assert.deepEqual(
     plan.landlock.tcpBind.map((b) => b.port),
     [8080],
   );
   assert.deepEqual(plan.notices, [
-    "SELinux is disabled on this host: the planned labels are not enforced",
-    "TCP ports are not restricted: this host's Landlock ABI is 3; port rules need ABI 4 (Linux 6.7)",
+    "not enforced on this host: landlock-net (TCP port rules need Landlock ABI 4 (Linux 6.7); this host has 3); secure-run run refuses this plan",
+    "not enforced on this host: selinux (SELinux is disabled); accepted as best-effort",
   ]);
+  const accepted = makePlan(parseApp(`${text}bestEffort: [landlock]\n`, "a.yaml"), {
+    host: old,
+    accounts,
+  }).plan;
+  assert.ok(
+    accepted.enforcement.some((e) => e.part === "landlock-net" && !e.enforced && e.bestEffort),
+  );
 });

@@ -19,7 +19,12 @@ const plan: Plan = {
     newSession: true,
     rlimits: [{ type: "core", soft: 0, hard: 0, reasons: r }],
   },
-  namespaces: ["uts", "pid", "mount", "ipc"],
+  namespaces: ["uts", "pid", "mount", "ipc", "user", "cgroup"],
+  userNamespace: {
+    uidMap: [{ inside: 0, outside: 100000, count: 65536 }],
+    gidMap: [{ inside: 0, outside: 100000, count: 65536 }],
+    reasons: r,
+  },
   filesystem: {
     readOnlyRoot: true,
     maskedPaths: [{ path: "/proc/kcore", reasons: r }],
@@ -79,6 +84,7 @@ const plan: Plan = {
     pids: { max: 64, reasons: r },
   },
   lifecycle: { restart: { policy: "no", maxRetries: 0 }, instances: 1 },
+  enforcement: [],
   notices: [],
 };
 
@@ -87,7 +93,7 @@ test("every part of the plan becomes a launcher option", () => {
     "--name",
     "web",
     "--unshare",
-    "ipc,mount,pid,uts",
+    "cgroup,ipc,mount,pid,user,uts",
     "--uid",
     "33",
     "--gid",
@@ -98,6 +104,10 @@ test("every part of the plan becomes a launcher option", () => {
     "/srv",
     "--hostname",
     "web",
+    "--uid-map",
+    "0:100000:65536",
+    "--gid-map",
+    "0:100000:65536",
     "--env",
     "HOME=/",
     "--env",

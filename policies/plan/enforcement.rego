@@ -1,0 +1,96 @@
+# METADATA
+# title: what this host enforces
+# description: |
+#   Part by part, whether this host can enforce the plan. `run` refuses a plan with a part the
+#   host cannot enforce, unless the app accepts that part as best-effort (`bestEffort`).
+#   SELinux labels apply where SELinux is enforcing and are reported, never required.
+package secure_run.plan.enforcement
+
+import data.secure_run.plan.cgroup
+import data.secure_run.plan.userns
+
+best_effort := {p | some p in object.get(input.app, "bestEffort", [])}
+
+abi := object.get(input.host, ["landlock", "abi"], 0)
+
+cg := object.get(input.host, "cgroup", {"available": [], "writable": false, "version": 0})
+
+default controller_ok(_) := false
+
+controller_ok(name) if {
+	name in cg.available
+	cg.writable
+}
+
+controller_detail(name) := sprintf("cgroup v%d %s controller", [cg.version, name]) if controller_ok(name)
+
+controller_detail(name) := sprintf("no usable %s controller (available: %s; writable: %v)", [name, concat(", ", cg.available), cg.writable]) if {
+	not controller_ok(name)
+}
+
+userns_ok := object.get(input.host, ["userns", "available"], false)
+
+checks contains {"part": "user-namespace", "enforced": userns_ok, "accept": "user-namespace", "detail": detail} if {
+	userns.wanted
+	detail := {true: "user namespaces are available", false: "user namespaces are not available to this user"}[userns_ok]
+}
+
+checks contains {"part": "landlock-fs", "enforced": abi >= 1, "accept": "landlock", "detail": detail} if {
+	detail := {true: sprintf("Landlock ABI %d", [abi]), false: "Landlock is not available (kernel 5.13+, lsm=…,landlock)"}[abi >= 1]
+}
+
+checks contains {"part": "landlock-net", "enforced": abi >= 4, "accept": "landlock", "detail": detail} if {
+	detail := {true: sprintf("Landlock ABI %d", [abi]), false: sprintf("TCP port rules need Landlock ABI 4 (Linux 6.7); this host has %d", [abi])}[abi >= 4]
+}
+
+checks contains {"part": "memory", "enforced": controller_ok("memory"), "accept": "memory", "detail": controller_detail("memory")}
+
+checks contains {"part": "pids", "enforced": controller_ok("pids"), "accept": "pids", "detail": controller_detail("pids")}
+
+checks contains {"part": "cpu", "enforced": controller_ok("cpu"), "accept": "cpu", "detail": controller_detail("cpu")} if {
+	cgroup.cgroup.cpu != null
+}
+
+swap_total := object.get(input.host, ["swap", "total"], 0)
+
+default swap_ok := false
+
+swap_ok if swap_total == 0
+
+swap_ok if object.get(input.host, ["swap", "accounting"], false)
+
+checks contains {"part": "swap", "enforced": swap_ok, "accept": "swap", "detail": detail} if {
+	detail := {true: "swap is limited (or the host has none)", false: "the host has swap but no swap accounting (memory.memsw / memory.swap.max)"}[swap_ok]
+}
+
+selinux_state := object.get(input.host, "selinux", "disabled")
+
+checks contains {"part": "selinux", "enforced": selinux_state == "enforcing", "accept": "selinux", "detail": sprintf("SELinux is %s", [selinux_state])}
+
+# SELinux labels are applied where SELinux is on; elsewhere there is nothing to refuse for.
+always_accepted := {"selinux"}
+
+enforcement := [e |
+	some c in checks
+	e := {
+		"part": c.part,
+		"enforced": c.enforced,
+		"bestEffort": accepted(c),
+		"detail": c.detail,
+	}
+]
+
+accepted(c) if c.accept in best_effort
+
+accepted(c) if c.accept in always_accepted
+
+default accepted(_) := false
+
+notices contains sprintf("not enforced on this host: %s (%s)%s", [c.part, c.detail, suffix(c)]) if {
+	some c in checks
+	not c.enforced
+}
+
+suffix(c) := "; accepted as best-effort" if accepted(c)
+
+suffix(c) := "; secure-run run refuses this plan" if not accepted(c)

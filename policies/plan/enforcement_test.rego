@@ -1,0 +1,50 @@
+package secure_run.plan.enforcement_test
+
+import data.secure_run.plan.enforcement
+
+host := {
+	"landlock": {"abi": 7},
+	"cgroup": {"version": 1, "available": ["memory", "pids", "cpu"], "writable": true},
+	"userns": {"available": true, "callerUid": 0},
+	"selinux": "disabled",
+	"swap": {"total": 0, "accounting": false},
+	"identity": {"uid": 65534, "gid": 65534},
+}
+
+parts(app, h) := {e.part: [e.enforced, e.bestEffort] |
+	some e in enforcement.enforcement with input as {"app": app, "host": h}
+}
+
+test_everything_enforced_here_but_selinux if {
+	p := parts({"name": "a"}, host)
+	p == {
+		"landlock-fs": [true, false], "landlock-net": [true, false], "memory": [true, false],
+		"pids": [true, false], "swap": [true, false], "user-namespace": [true, false],
+		"selinux": [false, true],
+	}
+}
+
+test_cpu_only_when_limited if {
+	p := parts({"name": "a", "resources": {"cpu": 1}}, host)
+	p.cpu == [true, false]
+}
+
+test_old_landlock_is_refused_unless_accepted if {
+	old := object.union(host, {"landlock": {"abi": 3}})
+	parts({"name": "a"}, old)["landlock-net"] == [false, false]
+	parts({"name": "a", "bestEffort": ["landlock"]}, old)["landlock-net"] == [false, true]
+	n := enforcement.notices with input as {"app": {"name": "a"}, "host": old}
+	"not enforced on this host: landlock-net (TCP port rules need Landlock ABI 4 (Linux 6.7); this host has 3); secure-run run refuses this plan" in n
+}
+
+test_unwritable_cgroup_is_not_enforced if {
+	h := object.union(host, {"cgroup": {"version": 1, "available": ["memory", "pids"], "writable": false}})
+	p := parts({"name": "a"}, h)
+	p.memory == [false, false]
+	parts({"name": "a", "bestEffort": ["memory", "pids"]}, h).pids == [false, true]
+}
+
+test_swap_needs_accounting_when_the_host_swaps if {
+	h := object.union(host, {"swap": {"total": 1073741824, "accounting": false}})
+	parts({"name": "a"}, h).swap == [false, false]
+}
