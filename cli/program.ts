@@ -3,6 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { packageRoot } from "../src/paths.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerExec } from "./commands/exec.js";
+import { registerGc } from "./commands/gc.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerReview } from "./commands/review.js";
 import { registerRun } from "./commands/run.js";
@@ -45,8 +48,11 @@ export function createProgram(io: CliIO): Command {
     );
   registerPlan(program, io);
   registerRun(program, io);
+  registerExec(program, io);
   registerReview(program, io);
   registerSeccomp(program, io);
+  registerGc(program, io);
+  registerDoctor(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),

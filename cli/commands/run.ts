@@ -1,19 +1,87 @@
 import type { Command } from "commander";
 import { formatSize } from "../../src/appspec/units.js";
-import { prepareRun } from "../../src/launch/prepare.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
+import { prepareRun, type Prepared } from "../../src/launch/prepare.js";
+import type { LaunchReport } from "../../src/launch/run.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 
-const FORWARDED: NodeJS.Signals[] = [
-  "SIGINT",
-  "SIGTERM",
-  "SIGHUP",
-  "SIGQUIT",
-  "SIGUSR1",
-  "SIGUSR2",
-  "SIGWINCH",
-];
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
+
+export interface RunFlags {
+  json?: boolean;
+  report?: boolean;
+}
+
+export const runHelpAfter =
+  "\nExit status (as docker run): the app's own; 128+N when it was killed by signal N;\n" +
+  "125 when secure-run failed; 126 when the command cannot be invoked; 127 when it is not\n" +
+  "found; 2 when the app definition is invalid.";
+
+function summary(name: string, r: LaunchReport): string {
+  const how =
+    r.status === "failed"
+      ? `failed (${r.exitCode})`
+      : r.status === "signaled"
+        ? `was killed by signal ${r.signal ?? "?"}`
+        : `exited with ${r.exitCode}`;
+  const cpu = (r.cpu.userUs + r.cpu.systemUs) / 1e6;
+  const peak = r.cgroup && r.cgroup.memoryPeak >= 0 ? `, peak memory ${formatSize(r.cgroup.memoryPeak)}` : "";
+  return `${name} ${how} after ${(r.wallUs / 1e6).toFixed(2)} s; cpu ${cpu.toFixed(2)} s${peak}${r.oomKilled ? "; killed by its memory limit" : ""}`;
+}
+
+/** Runs a prepared plan with the CLI's signal forwarding and reporting; sets io.exitCode. */
+export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags): Promise<void> {
+  const { plan } = prepared;
+  for (const n of plan.notices) io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  const many = plan.lifecycle.instances > 1;
+  const label = (i: number): string => (many ? `${plan.name}[${i}]` : plan.name);
+  try {
+    const { exitCode } = await runLifecycle(plan, prepared.filter.bpf, {
+      landlockAbi: prepared.host.landlock.abi ?? 0,
+      onStart: (forward) => {
+        for (const sig of FORWARDED) {
+          const h = (): void => {
+            forward(sig);
+          };
+          handlers.set(sig, h);
+          process.on(sig, h);
+        }
+      },
+      onEvent: (ev) => {
+        if (ev.kind === "restart") {
+          io.stderr.write(`${io.err.yellow("secure-run:")} restarting ${label(ev.instance)} (restart ${ev.attempt}) in ${ev.delayMs} ms\n`);
+          return;
+        }
+        const report = ev.report;
+        const who = label(ev.instance);
+        if (report.status === "failed" && report.error) {
+          const e = report.error;
+          const what =
+            report.exitCode === 127
+              ? "command not found"
+              : report.exitCode === 126
+                ? "command cannot be invoked"
+                : `launch failed at step "${e.step}"`;
+          io.stderr.write(`${io.err.red("secure-run:")} ${many ? `${who}: ` : ""}${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`);
+        }
+        if (report.oomKilled) {
+          io.stderr.write(`${io.err.red("secure-run:")} ${who} was killed by its memory limit (${formatSize(plan.cgroup.memory.max)})\n`);
+        }
+        if (report.cleanupError) io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${report.cleanupError}\n`);
+        if (flags.json) {
+          io.stderr.write(`${JSON.stringify({ event: "exit", app: plan.name, instance: ev.instance, attempt: ev.attempt, ...report })}\n`);
+        } else if (flags.report || many || plan.lifecycle.restart.policy !== "no") {
+          io.stderr.write(`${io.err.dim(`secure-run: ${summary(who, report)}`)}\n`);
+        }
+      },
+    });
+    io.exitCode = exitCode;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
 
 export function registerRun(program: Command, io: CliIO): void {
   program
@@ -23,79 +91,22 @@ export function registerRun(program: Command, io: CliIO): void {
       "Plans APP for this host, compiles its seccomp filter and launches it in new namespaces\n" +
         "under its cgroup limits, with every capability not asked for dropped. Standard input,\n" +
         "output and error are the app's. Signals (Ctrl-C, SIGTERM) are passed to the app; a\n" +
-        "third Ctrl-C or SIGTERM kills it.",
+        "third Ctrl-C or SIGTERM kills it. A part of the plan this host cannot enforce stops the\n" +
+        "launch (exit 125) unless the app accepts it in bestEffort.",
     )
     .argument("<app>", "app definition (YAML)")
     .addOption(configOption())
+    .option("--report", "print a summary when the app ends: status, time, cpu, peak memory")
+    .option("--json", "print the exit report as one JSON line on standard error")
     .addHelpText(
       "after",
       "\nExamples:\n" +
         "  secure-run run examples/hello.yaml\n" +
-        '  secure-run run web.yaml; echo "exit $?"\n' +
-        "\nExit status (as docker run): the app's own; 128+N when it was killed by signal N;\n" +
-        "125 when secure-run failed; 126 when the command cannot be invoked; 127 when it is not\n" +
-        "found; 2 when the app definition is invalid.",
+        "  secure-run run --report web.yaml; echo \"exit $?\"\n" +
+        "  secure-run run --json job.yaml 2> report.jsonl\n" +
+        runHelpAfter,
     )
-    .action(async (file: string, opts: { config?: string }) => {
-      const prepared = prepareRun(file, { config: readConfig(opts.config) });
-      const { plan } = prepared;
-      for (const n of plan.notices)
-        io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
-      const handlers = new Map<NodeJS.Signals, () => void>();
-      const many = plan.lifecycle.instances > 1;
-      const label = (i: number): string => (many ? `${plan.name}[${i}]` : plan.name);
-      try {
-        const { exitCode } = await runLifecycle(plan, prepared.filter.bpf, {
-          landlockAbi: prepared.host.landlock.abi ?? 0,
-          onStart: (forward) => {
-            for (const sig of FORWARDED) {
-              const h = (): void => {
-                forward(sig);
-              };
-              handlers.set(sig, h);
-              process.on(sig, h);
-            }
-          },
-          onEvent: (ev) => {
-            if (ev.kind === "restart") {
-              io.stderr.write(
-                `${io.err.yellow("secure-run:")} restarting ${label(ev.instance)} (restart ${ev.attempt}) in ${ev.delayMs} ms\n`,
-              );
-              return;
-            }
-            const report = ev.report;
-            const who = label(ev.instance);
-            if (report.status === "failed" && report.error) {
-              const e = report.error;
-              const what =
-                report.exitCode === 127
-                  ? "command not found"
-                  : report.exitCode === 126
-                    ? "command cannot be invoked"
-                    : `launch failed at step "${e.step}"`;
-              io.stderr.write(
-                `${io.err.red("secure-run:")} ${many ? `${who}: ` : ""}${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`,
-              );
-            }
-            if (report.oomKilled) {
-              io.stderr.write(
-                `${io.err.red("secure-run:")} ${who} was killed by its memory limit (${formatSize(plan.cgroup.memory.max)})\n`,
-              );
-            }
-            if (report.cleanupError)
-              io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${report.cleanupError}\n`);
-            if (many || plan.lifecycle.restart.policy !== "no") {
-              const how =
-                report.status === "signaled"
-                  ? `was killed by signal ${report.signal ?? "?"}`
-                  : `exited with ${report.exitCode}`;
-              io.stderr.write(`${io.err.dim(`secure-run: ${who} ${how}`)}\n`);
-            }
-          },
-        });
-        io.exitCode = exitCode;
-      } finally {
-        for (const [sig, h] of handlers) process.off(sig, h);
-      }
+    .action(async (file: string, opts: { config?: string } & RunFlags) => {
+      await runPrepared(prepareRun(file, { config: readConfig(opts.config) }), io, opts);
     });
 }

@@ -26,6 +26,7 @@ const char sr_usage[] =
     "  --cap NAME                   capability to keep (repeat); all others are dropped\n"
     "  --rlimit NAME=SOFT:HARD      resource limit (core, nofile, nproc, …; 'inf' for none)\n"
     "  --new-session                run the app in a new session (no controlling terminal)\n"
+    "  --die-with-parent            end the app (and clean up) when the caller dies\n"
     "  --memory BYTES               cgroup memory limit\n"
     "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
     "  --pids N                     cgroup process limit\n"
@@ -201,6 +202,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       return sr_fail(err, 0, "%s", opt); /* the caller handles these before parsing */
     if (strcmp(opt, "--new-session") == 0) {
       cfg->new_session = true;
+      continue;
+    }
+    if (strcmp(opt, "--die-with-parent") == 0) {
+      cfg->die_with_parent = true;
       continue;
     }
     if (strcmp(opt, "--read-only-root") == 0) {

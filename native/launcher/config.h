@@ -70,6 +70,7 @@ struct sr_config {
   struct sr_rlimit rlimits[SR_MAX_RLIMITS];
   size_t nrlimits;
   bool new_session;
+  bool die_with_parent; /* end the app when the launcher's caller dies */
   int64_t memory_max;  /* bytes, -1: no limit */
   int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */
   int64_t pids_max;    /* -1: no limit */

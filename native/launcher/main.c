@@ -1,6 +1,8 @@
 /* secure-run-launch: runs one program under exactly the limits its options state. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +36,14 @@ int main(int argc, char **argv) {
     perror("secure-run-launch: --report-fd");
     sr_args_free(&cfg);
     return 125;
+  }
+  if (cfg.die_with_parent) {
+    /* The caller waits for this launch; if it goes, so does the app (see supervisor.c). */
+    if (prctl(PR_SET_PDEATHSIG, SIGRTMIN + 1, 0, 0, 0) < 0 || getppid() == 1) {
+      fprintf(stderr, "secure-run-launch: --die-with-parent: the caller is already gone\n");
+      sr_args_free(&cfg);
+      return 125;
+    }
   }
   struct sr_report rep;
   sr_supervise(&cfg, &rep);

@@ -16,7 +16,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -87,6 +89,9 @@ static void drain_messages(int fd, struct sr_report *rep, int *app_status, bool 
   }
 }
 
+/* Sent to the supervisor when its caller dies (PR_SET_PDEATHSIG). */
+#define SIG_PARENT_DIED (SIGRTMIN + 1)
+
 /* Waits for init, forwarding signals and ending the whole app when the memory limit killed a
  * part of it; returns init's wait status. */
 static int supervise(pid_t init, int sfd, int msg_fd, int oom_fd, struct sr_report *rep,
@@ -114,6 +119,12 @@ static int supervise(pid_t init, int sfd, int msg_fd, int oom_fd, struct sr_repo
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       if (read(sfd, &si, sizeof si) != sizeof si) continue;
+      if ((int)si.ssi_signo == SIG_PARENT_DIED) {
+        /* Nobody is left to wait for the app: end it, and clean up. */
+        rep->parent_died = true;
+        kill(init, SIGKILL);
+        continue;
+      }
       if (si.ssi_signo != SIGCHLD) {
         /* Forwarded to init, which passes it to the app. A third INT/TERM ends it all. */
         if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) terminations++;
@@ -122,8 +133,11 @@ static int supervise(pid_t init, int sfd, int msg_fd, int oom_fd, struct sr_repo
       }
     }
     int status;
-    pid_t p = waitpid(init, &status, WNOHANG);
+    struct rusage ru;
+    pid_t p = wait4(init, &status, WNOHANG, &ru);
     if (p == init) {
+      rep->user_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+      rep->system_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
       drain_messages(msg_fd, rep, app_status, &closed);
       return status;
     }
@@ -169,6 +183,7 @@ static int block_signals(sigset_t *set) {
   int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
   sigemptyset(set);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(set, sigs[i]);
+  sigaddset(set, SIG_PARENT_DIED);
   return sigprocmask(SIG_BLOCK, set, NULL);
 }
 
@@ -270,6 +285,8 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   memset(&cg, 0, sizeof cg);
   rep->status = "running";
   rep->stats.memory_peak = -1;
+  struct timespec started, ended;
+  clock_gettime(CLOCK_MONOTONIC, &started);
 
   if (cfg->seccomp_fd >= 0 && read_bpf(cfg->seccomp_fd, &bpf, &err) < 0) {
     set_failed(rep, "seccomp", &err, 125);
@@ -296,6 +313,9 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
       sr_error_format(&cerr, rep->cleanup_error, sizeof rep->cleanup_error);
   }
   free(bpf.insns);
+  clock_gettime(CLOCK_MONOTONIC, &ended);
+  rep->wall_us = (int64_t)(ended.tv_sec - started.tv_sec) * 1000000 +
+                 (ended.tv_nsec - started.tv_nsec) / 1000;
 }
 
 static void json_string(FILE *f, const char *s) {
@@ -329,6 +349,9 @@ void sr_report_write(int fd, const struct sr_report *rep) {
     fputc('}', f);
   }
   fprintf(f, ",\"oomKilled\":%s", rep->stats.oom_kills > 0 || rep->oom_group_kill ? "true" : "false");
+  fprintf(f, ",\"cpu\":{\"userUs\":%lld,\"systemUs\":%lld},\"wallUs\":%lld",
+          (long long)rep->user_us, (long long)rep->system_us, (long long)rep->wall_us);
+  if (rep->parent_died) fprintf(f, ",\"parentDied\":true");
   if (rep->cgroup_driver) {
     fprintf(f, ",\"cgroup\":{\"driver\":\"%s\",\"memoryPeak\":%lld,\"oomKills\":%lld,"
                "\"pidsLimitHits\":%lld}",

@@ -15,6 +15,9 @@ struct sr_report {
   const char *cgroup_driver; /* NULL: no cgroup */
   struct sr_cgroup_stats stats;
   bool oom_group_kill; /* the supervisor ended the app after an OOM kill in it */
+  int64_t user_us, system_us; /* CPU time of init and everything it reaped */
+  int64_t wall_us;
+  bool parent_died; /* the caller went away, and the app was ended */
   char cleanup_error[SR_ERROR_MSG_MAX + 64]; /* empty when all was removed */
 };
 

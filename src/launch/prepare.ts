@@ -11,7 +11,10 @@ export interface Prepared extends PlanResult {
 }
 
 export function prepareRun(file: string, options: PlanOptions = {}): Prepared {
-  const loaded = loadApp(file);
+  return prepareLoaded(loadApp(file), options);
+}
+
+export function prepareLoaded(loaded: LoadedApp, options: PlanOptions = {}): Prepared {
   const result = makePlan(loaded, options);
   const { plan, host } = result;
   let filters: CompiledFilter[];

@@ -17,6 +17,9 @@ export interface LaunchReport {
   oomKilled: boolean;
   cgroup?: { driver: "v1" | "v2"; memoryPeak: number; oomKills: number; pidsLimitHits: number };
   cleanupError?: string;
+  cpu: { userUs: number; systemUs: number };
+  wallUs: number;
+  parentDied?: boolean;
 }
 
 export interface RunOptions {
@@ -40,7 +43,8 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
       "build it with: npm run build",
     );
   }
-  const args = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi });
+  // --die-with-parent: if secure-run is killed, the launcher ends the app and cleans up.
+  const args = ["--die-with-parent", ...launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi })];
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {

@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import { collectGarbage } from "../../src/launch/gc.js";
+import type { CliIO } from "../io.js";
+
+export function registerGc(program: Command, io: CliIO): void {
+  program
+    .command("gc")
+    .summary("remove what a killed supervisor left behind")
+    .description(
+      "A supervisor removes its cgroups when the app ends, also after SIGTERM or SIGINT. Killed\n" +
+        "with SIGKILL it cannot: gc finds cgroups named secure-run-<app>-<pid> below this\n" +
+        "process's own cgroup whose launcher <pid> is gone, ends what still runs in them and\n" +
+        "removes them. Cgroups of running launches are left alone.",
+    )
+    .option("--dry-run", "only list what would be removed")
+    .option("--json", "as JSON")
+    .addHelpText("after", "\nExamples:\n  secure-run gc\n  secure-run gc --dry-run")
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+      const r = await collectGarbage({ dryRun: Boolean(opts.dryRun) });
+      if (opts.json) {
+        io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      } else {
+        for (const p of r.removed) io.stdout.write(`${opts.dryRun ? "would remove" : "removed"} ${p}\n`);
+        for (const f of r.failed) io.stderr.write(`${io.err.red("secure-run:")} cannot remove ${f.path}: ${f.error}\n`);
+        io.stdout.write(`${r.removed.length} removed, ${r.live.length} in use${r.failed.length ? `, ${r.failed.length} failed` : ""}\n`);
+      }
+      io.exitCode = r.failed.length > 0 ? 125 : 0;
+    });
+}

@@ -1,0 +1,94 @@
+/** Removes what a killed supervisor left behind: cgroups named secure-run-<name>-<pid> whose
+ * supervisor <pid> is gone. A live supervisor's cgroup is never touched. */
+import { readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cgroupHierarchies, type CgroupHierarchy } from "../host/cgroups.js";
+
+export interface GcResult {
+  removed: string[];
+  /** Left alone: their supervisor still runs. */
+  live: string[];
+  failed: { path: string; error: string }[];
+}
+
+const NAME = /^secure-run-(?:[a-z0-9][a-z0-9-]*)-(\d+)$/;
+
+function alive(pid: number): boolean {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    // Only a launcher counts: a reused pid of another program does not keep a cgroup alive.
+    return cmd.split("\0")[0]?.endsWith("secure-run-launch") ?? false;
+  } catch {
+    return false;
+  }
+}
+
+function killAll(dir: string): void {
+  try {
+    writeFileSync(join(dir, "cgroup.kill"), "1");
+  } catch {
+    // cgroup v1, or an old kernel: one by one
+  }
+  try {
+    for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
+      const pid = Number(line);
+      if (pid > 0) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+    }
+  } catch {
+    // nothing to read
+  }
+}
+
+async function remove(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === "ENOENT") return;
+      if (err.code !== "EBUSY" || attempt >= 200) throw err;
+      if (attempt % 20 === 0) killAll(dir);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+export async function collectGarbage(options: { dryRun?: boolean; hierarchies?: CgroupHierarchy[] } = {}): Promise<GcResult> {
+  const result: GcResult = { removed: [], live: [], failed: [] };
+  for (const h of options.hierarchies ?? cgroupHierarchies()) {
+    let entries: string[];
+    try {
+      entries = readdirSync(h.ownDir);
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const m = NAME.exec(e);
+      if (!m) continue;
+      const dir = join(h.ownDir, e);
+      if (alive(Number(m[1]))) {
+        result.live.push(dir);
+        continue;
+      }
+      if (options.dryRun) {
+        result.removed.push(dir);
+        continue;
+      }
+      try {
+        killAll(dir);
+        await remove(dir);
+        result.removed.push(dir);
+      } catch (err) {
+        result.failed.push({ path: dir, error: (err as Error).message });
+      }
+    }
+  }
+  return result;
+}
