@@ -23,6 +23,8 @@
         "native/launcher/rootfs.c",
         "native/launcher/netns.c",
         "native/launcher/landlock.c",
+        "native/launcher/explain.c",
+        "native/launcher/bpf_eval.c",
         "native/launcher/proto.c",
         "native/launcher/app.c",
         "native/launcher/init.c",
@@ -31,7 +33,8 @@
       ],
       "defines": ["SR_VERSION=\"<(sr_version)\""],
       "cflags": ["<@(sr_cflags)", "-fPIE"],
-      "ldflags": ["-pie", "-Wl,-z,relro,-z,now"]
+      "ldflags": ["-pie", "-Wl,-z,relro,-z,now"],
+      "libraries": ["-lseccomp"]
     }
   ]
 }

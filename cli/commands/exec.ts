@@ -38,6 +38,7 @@ export function registerExec(program: Command, io: CliIO): void {
     .addOption(configOption())
     .option("--report", "print a summary when the command ends")
     .option("--json", "print the exit report as JSON on standard error")
+    .option("--explain", "report every refused syscall (rate-limited)")
     .addHelpText(
       "after",
       "\nExamples:\n" +
@@ -50,7 +51,7 @@ export function registerExec(program: Command, io: CliIO): void {
     .action(async (cmd: string[], opts: ExecFlags & RunFlags & { config?: string }) => {
       let prepared;
       try {
-        prepared = prepareLoaded(loadFromFlags(cmd, opts), { config: readConfig(opts.config) });
+        prepared = prepareLoaded(loadFromFlags(cmd, opts), { config: readConfig(opts.config), explain: Boolean(opts.explain) });
       } catch (e) {
         // Problems found while planning point at a field; on this command line, at its flag.
         if (e instanceof InputError) {

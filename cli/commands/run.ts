@@ -11,6 +11,7 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "
 export interface RunFlags {
   json?: boolean;
   report?: boolean;
+  explain?: boolean;
 }
 
 export const runHelpAfter =
@@ -38,8 +39,10 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
   const many = plan.lifecycle.instances > 1;
   const label = (i: number): string => (many ? `${plan.name}[${i}]` : plan.name);
   try {
-    const { exitCode } = await runLifecycle(plan, prepared.filter.bpf, {
+    // With --explain the app runs under the notifying filter; the plan's own answers.
+    const { exitCode } = await runLifecycle(plan, prepared.notifying?.bpf ?? prepared.filter.bpf, {
       landlockAbi: prepared.host.landlock.abi ?? 0,
+      ...(prepared.notifying ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } } : {}),
       onStart: (forward) => {
         for (const sig of FORWARDED) {
           const h = (): void => {
@@ -98,15 +101,17 @@ export function registerRun(program: Command, io: CliIO): void {
     .addOption(configOption())
     .option("--report", "print a summary when the app ends: status, time, cpu, peak memory")
     .option("--json", "print the exit report as one JSON line on standard error")
+    .option("--explain", "report every refused syscall: name, arguments, process (rate-limited)")
     .addHelpText(
       "after",
       "\nExamples:\n" +
         "  secure-run run examples/hello.yaml\n" +
         "  secure-run run --report web.yaml; echo \"exit $?\"\n" +
         "  secure-run run --json job.yaml 2> report.jsonl\n" +
+        "  secure-run run --explain app.yaml   # denied: openat2(…) by pid 12 (app): ENOSYS\n" +
         runHelpAfter,
     )
     .action(async (file: string, opts: { config?: string } & RunFlags) => {
-      await runPrepared(prepareRun(file, { config: readConfig(opts.config) }), io, opts);
+      await runPrepared(prepareRun(file, { config: readConfig(opts.config), explain: Boolean(opts.explain) }), io, opts);
     });
 }

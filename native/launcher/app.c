@@ -70,7 +70,41 @@ static bool setgroups_denied(void) {
   return n > 0 && strncmp(buf, "deny", 4) == 0;
 }
 
-void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int msg_fd) {
+/* Closes every descriptor from 3 up but those in keep (which must be sorted). */
+static int close_all_except(const int *keep, size_t n) {
+  unsigned int from = 3;
+  for (size_t i = 0; i <= n; i++) {
+    unsigned int to = i < n ? (unsigned int)keep[i] : ~0U;
+    if (to > from && syscall(SYS_close_range, from, i < n ? to - 1 : ~0U, 0) < 0) return -1;
+    if (i < n) from = (unsigned int)keep[i] + 1;
+  }
+  return 0;
+}
+
+/* --explain: load the filter with a listener, let the supervisor take it, then let go of it. */
+static int load_notifying_filter(const struct sock_fprog *prog, const struct sr_channels *ch,
+                                 struct sr_error *err) {
+  /* The listener takes the lowest free descriptor: tell the supervisor which, before loading
+   * (after loading, only the plan's allowlist holds). */
+  int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (probe < 0) return sr_fail(err, errno, "open /dev/null");
+  close(probe);
+  sr_msg_send_notify_ready(ch->msg, probe);
+  int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                              prog);
+  if (listener < 0) return sr_fail(err, errno, "loading the seccomp filter with a listener");
+  /* Wait until the supervisor holds its copy. If read itself is refused, the supervisor answers
+   * the notification: either way this returns once it listens. */
+  char c;
+  (void)!read(ch->explain, &c, 1);
+  close(ch->explain);
+  close(listener); /* the app must not keep it: it could answer for itself */
+  return 0;
+}
+
+void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
+                 const struct sr_channels *ch) {
+  int msg_fd = ch->msg;
   struct sr_error err = {0};
   sigset_t none;
 
@@ -131,19 +165,26 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int
   if (resolve_program(cfg, program, sizeof program, &err) < 0)
     fail(msg_fd, SR_MSG_EXEC_ERROR, "execve", &err, err.code == ENOENT ? 127 : 126);
 
-  /* Every descriptor but stdio and the message socket (close-on-exec) is closed, so nothing of
-   * the caller's (a directory fd, a socket) reaches the app. */
-  if (msg_fd > 3 && syscall(SYS_close_range, 3, msg_fd - 1, 0) < 0)
-    fail(msg_fd, SR_MSG_ERROR, "close fds", &(struct sr_error){errno, "close_range"}, 125);
-  if (syscall(SYS_close_range, msg_fd + 1, ~0U, 0) < 0)
+  /* Every descriptor but stdio and the channels to the supervisor (close-on-exec) is closed,
+   * so nothing of the caller's (a directory fd, a socket) reaches the app. */
+  int keep[2] = {msg_fd, ch->explain};
+  size_t nkeep = ch->explain >= 0 ? 2 : 1;
+  if (nkeep == 2 && keep[1] < keep[0]) {
+    keep[1] = msg_fd;
+    keep[0] = ch->explain;
+  }
+  if (close_all_except(keep, nkeep) < 0)
     fail(msg_fd, SR_MSG_ERROR, "close fds", &(struct sr_error){errno, "close_range"}, 125);
 
   /* The filter last: from here on only the allowlist holds, and the only call left is execve. */
   if (bpf->len > 0) {
     struct sock_fprog prog = {(unsigned short)bpf->len, bpf->insns};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    if (ch->explain >= 0) {
+      if (load_notifying_filter(&prog, ch, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "seccomp", &err, 125);
+    } else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
       fail(msg_fd, SR_MSG_ERROR, "seccomp", &(struct sr_error){errno, "loading the seccomp filter"},
            125);
+    }
   }
   execve(program, cfg->argv, cfg->env);
   sr_fail(&err, errno, "execve `%s`", program);

@@ -50,6 +50,10 @@ const char sr_usage[] =
     "  --restrict-tcp-connect PORTS Landlock: TCP connect only to these ports\n"
     "  --seccomp-fd FD              read the BPF program from FD; loaded last, before execve\n"
     "  --report-fd FD               write the exit report (JSON) to FD\n"
+    "  --explain-fd FD              the plan's filter; the one on --seccomp-fd notifies instead\n"
+    "                               of refusing, and the supervisor reports each refusal and\n"
+    "                               answers with this filter's verdict\n"
+    "  --explain-json               report refusals as JSON lines on standard error\n"
     "  --help, --version\n"
     "Exit status: the app's; 128+N when killed by signal N; 125 when the launch failed;\n"
     "126 when PROGRAM cannot be executed; 127 when it is not found.\n";
@@ -178,7 +182,7 @@ static int add_mount(struct sr_config *cfg, enum sr_mount_kind kind, const char 
 int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error *err) {
   memset(cfg, 0, sizeof *cfg);
   cfg->memory_max = cfg->swap_max = cfg->pids_max = cfg->cpu_quota = cfg->cpu_period = -1;
-  cfg->seccomp_fd = cfg->report_fd = -1;
+  cfg->seccomp_fd = cfg->report_fd = cfg->explain_fd = -1;
   cfg->uid = 0;
   cfg->gid = 0;
   cfg->cwd = "/";
@@ -206,6 +210,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     }
     if (strcmp(opt, "--die-with-parent") == 0) {
       cfg->die_with_parent = true;
+      continue;
+    }
+    if (strcmp(opt, "--explain-json") == 0) {
+      cfg->explain_json = true;
       continue;
     }
     if (strcmp(opt, "--read-only-root") == 0) {
@@ -340,10 +348,13 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (parse_path(opt, v[1], err) < 0) return -1;
       cfg->fs_rules[cfg->nfs_rules++] = (struct sr_fs_rule){v[1], access};
       cfg->restrict_fs = true;
-    } else if (strcmp(opt, "--seccomp-fd") == 0 || strcmp(opt, "--report-fd") == 0) {
+    } else if (strcmp(opt, "--seccomp-fd") == 0 || strcmp(opt, "--report-fd") == 0 ||
+               strcmp(opt, "--explain-fd") == 0) {
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
       if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
-      *(strcmp(opt, "--seccomp-fd") == 0 ? &cfg->seccomp_fd : &cfg->report_fd) = (int)n;
+      *(strcmp(opt, "--seccomp-fd") == 0  ? &cfg->seccomp_fd
+        : strcmp(opt, "--report-fd") == 0 ? &cfg->report_fd
+                                           : &cfg->explain_fd) = (int)n;
     } else {
       return sr_fail(err, 0, "unknown option \"%s\" (see --help)", opt);
     }
@@ -366,6 +377,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--uid-map and --gid-map need \"user\" in --unshare");
   if ((cfg->clone_flags & CLONE_NEWUSER) && (cfg->nuid_map == 0 || cfg->ngid_map == 0))
     return sr_fail(err, 0, "\"user\" in --unshare needs --uid-map and --gid-map");
+  if (cfg->explain_fd >= 0 && cfg->seccomp_fd < 0)
+    return sr_fail(err, 0, "--explain-fd needs --seccomp-fd (the notifying filter)");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
   return 0;

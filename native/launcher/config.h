@@ -97,6 +97,8 @@ struct sr_config {
   uint16_t connect_ports[SR_MAX_PORTS];
   size_t nconnect_ports;
   int seccomp_fd; /* -1: none */
+  int explain_fd; /* --explain: the plan's own filter, whose verdicts answer notifications */
+  bool explain_json;
   int report_fd;  /* -1: none */
   char **argv;    /* program and arguments, NULL-terminated */
 };

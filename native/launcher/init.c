@@ -96,8 +96,9 @@ __attribute__((noreturn)) static void reap_and_forward(pid_t app, int msg_fd) {
   }
 }
 
-void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, int msg_fd,
-                  int sync_fd) {
+void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
+                  const struct sr_channels *ch) {
+  int msg_fd = ch->msg, sync_fd = ch->sync;
   struct sr_error err = {0};
   char go;
 
@@ -133,7 +134,8 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, in
 
   pid_t app = fork();
   if (app < 0) fail(msg_fd, "fork", &(struct sr_error){errno, "fork the app"});
-  if (app == 0) sr_app_exec(cfg, bpf, msg_fd);
+  if (app == 0) sr_app_exec(cfg, bpf, ch);
+  if (ch->explain >= 0) close(ch->explain);
 
   protect_from_oom();
   if (become_minimal(&err) < 0) {

@@ -30,3 +30,11 @@ void sr_msg_send_exit(int fd, int status) {
   m.status = status;
   send_msg(fd, &m);
 }
+
+void sr_msg_send_notify_ready(int fd, int listener_fd) {
+  struct sr_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = SR_MSG_NOTIFY_READY;
+  m.code = listener_fd;
+  send_msg(fd, &m);
+}

@@ -12,6 +12,7 @@ enum sr_msg_type {
   SR_MSG_ERROR = 1,      /* a launch step failed: 125 */
   SR_MSG_EXEC_ERROR = 2, /* execve (or finding the program) failed: 126 or 127 */
   SR_MSG_EXIT = 3,       /* the app ended; status as waitpid gives it */
+  SR_MSG_NOTIFY_READY = 4, /* --explain: the listener will be descriptor `code` of the sender */
 };
 
 struct sr_msg {
@@ -25,5 +26,6 @@ struct sr_msg {
 /* Sends the error and returns; never fails loudly (the exit status still tells). */
 void sr_msg_send_error(int fd, enum sr_msg_type type, const char *step, const struct sr_error *e);
 void sr_msg_send_exit(int fd, int status);
+void sr_msg_send_notify_ready(int fd, int listener_fd);
 
 #endif

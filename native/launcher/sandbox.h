@@ -14,13 +14,21 @@ struct sr_bpf_prog {
 /* The first process in the new namespaces (pid 1 when a pid namespace is asked for): waits to
  * be placed in the cgroup, builds the sandbox, starts the app and then reaps, forwards signals
  * and reports the app's end. Never returns. */
+/* The descriptors the sandbox's processes talk to the supervisor with. */
+struct sr_channels {
+  int msg;     /* messages to the supervisor (SOCK_SEQPACKET) */
+  int sync;    /* init: released once it is in the cgroup */
+  int explain; /* the app, with --explain: released once the supervisor holds its listener */
+};
+
 __attribute__((noreturn)) void sr_init_main(const struct sr_config *cfg,
-                                            const struct sr_bpf_prog *bpf, int msg_fd,
-                                            int sync_fd);
+                                            const struct sr_bpf_prog *bpf,
+                                            const struct sr_channels *ch);
 
 /* In the app's process: the last steps, in the order that leaves no gap, then execve. Never
  * returns. */
 __attribute__((noreturn)) void sr_app_exec(const struct sr_config *cfg,
-                                           const struct sr_bpf_prog *bpf, int msg_fd);
+                                           const struct sr_bpf_prog *bpf,
+                                           const struct sr_channels *ch);
 
 #endif

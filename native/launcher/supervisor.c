@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "explain.h"
 #include "proto.h"
 #include "rootfs.h"
 #include "sandbox.h"
@@ -65,87 +67,133 @@ static int read_bpf(int fd, struct sr_bpf_prog *out, struct sr_error *err) {
   return 0;
 }
 
-static void drain_messages(int fd, struct sr_report *rep, int *app_status, bool *closed) {
+/* What the supervising loop works with. */
+struct loop {
+  pid_t init;
+  int sfd, msg_fd, oom_fd;
+  int explain_release; /* write end the app waits on (--explain), -1 otherwise */
+  struct sr_explain *ex;
+  struct sr_report *rep;
+  int app_status;
+  bool closed;
+};
+
+static void on_notify_ready(struct loop *l, pid_t pid, int fdnum) {
+  struct sr_error e = {0};
+  if (l->ex == NULL || l->explain_release < 0) return;
+  if (pid <= 0 || sr_explain_attach(l->ex, pid, fdnum, &e) < 0) {
+    if (pid <= 0) sr_fail(&e, EPROTO, "no credentials on the listener message");
+    set_failed(l->rep, "explain", &e, 125);
+    kill(l->init, SIGKILL);
+  }
+  if (write(l->explain_release, "g", 1) < 0) { /* the app is gone: nothing to release */
+  }
+  close(l->explain_release);
+  l->explain_release = -1;
+}
+
+static void drain_messages(struct loop *l) {
   for (;;) {
     struct sr_msg m;
-    ssize_t n = recv(fd, &m, sizeof m, MSG_DONTWAIT);
+    union {
+      struct cmsghdr h;
+      char buf[CMSG_SPACE(sizeof(struct ucred))];
+    } control;
+    struct iovec iov = {&m, sizeof m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(l->msg_fd, &mh, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return; /* EAGAIN: nothing more now */
     if (n == 0) {
-      *closed = true;
+      l->closed = true;
       return;
     }
     if ((size_t)n != sizeof m) continue;
+    pid_t sender = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+        struct ucred cred;
+        memcpy(&cred, CMSG_DATA(c), sizeof cred);
+        sender = cred.pid; /* translated into this pid namespace by the kernel */
+      }
+    }
     m.step[sizeof m.step - 1] = '\0';
     m.text[sizeof m.text - 1] = '\0';
     struct sr_error e = {.code = m.code};
     snprintf(e.msg, sizeof e.msg, "%s", m.text);
     if (m.type == SR_MSG_EXIT)
-      *app_status = m.status;
+      l->app_status = m.status;
+    else if (m.type == SR_MSG_NOTIFY_READY)
+      on_notify_ready(l, sender, m.code);
     else if (m.type == SR_MSG_EXEC_ERROR)
-      set_failed(rep, m.step, &e, m.code == ENOENT ? 127 : 126);
+      set_failed(l->rep, m.step, &e, m.code == ENOENT ? 127 : 126);
     else
-      set_failed(rep, m.step, &e, 125);
+      set_failed(l->rep, m.step, &e, 125);
   }
 }
 
 /* Sent to the supervisor when its caller dies (PR_SET_PDEATHSIG). */
 #define SIG_PARENT_DIED (SIGRTMIN + 1)
 
-/* Waits for init, forwarding signals and ending the whole app when the memory limit killed a
- * part of it; returns init's wait status. */
-static int supervise(pid_t init, int sfd, int msg_fd, int oom_fd, struct sr_report *rep,
-                     int *app_status) {
-  bool closed = false;
+/* Waits for init, forwarding signals, answering --explain notifications and ending the whole
+ * app when the memory limit killed a part of it; returns init's wait status. */
+static int supervise(struct loop *l) {
   int terminations = 0;
   for (;;) {
-    struct pollfd fds[3] = {{sfd, POLLIN, 0}, {oom_fd, POLLIN, 0}, {closed ? -1 : msg_fd, POLLIN, 0}};
-    int n = poll(fds, 3, -1);
+    int listener = l->ex ? l->ex->listener : -1;
+    struct pollfd fds[4] = {{l->sfd, POLLIN, 0},
+                            {l->oom_fd, POLLIN, 0},
+                            {l->closed ? -1 : l->msg_fd, POLLIN, 0},
+                            {listener, POLLIN, 0}};
+    int n = poll(fds, 4, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      kill(init, SIGKILL);
+      kill(l->init, SIGKILL);
       struct sr_error e = {errno, "poll"};
-      set_failed(rep, "supervise", &e, 125);
+      set_failed(l->rep, "supervise", &e, 125);
     }
-    if (!closed && (fds[2].revents & (POLLIN | POLLHUP)))
-      drain_messages(msg_fd, rep, app_status, &closed);
+    if (!l->closed && (fds[2].revents & (POLLIN | POLLHUP))) drain_messages(l);
+    if (listener >= 0 && fds[3].revents) {
+      if ((fds[3].revents & POLLIN) == 0 || sr_explain_handle(l->ex) < 0) {
+        close(l->ex->listener); /* the app is gone */
+        l->ex->listener = -1;
+      }
+    }
     if (fds[1].revents & POLLIN) {
       uint64_t count;
-      if (read(oom_fd, &count, sizeof count) == sizeof count) {
-        rep->oom_group_kill = true;
-        kill(init, SIGKILL); /* the pid namespace, and with it the app, ends */
+      if (read(l->oom_fd, &count, sizeof count) == sizeof count) {
+        l->rep->oom_group_kill = true;
+        kill(l->init, SIGKILL); /* the pid namespace, and with it the app, ends */
       }
     }
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) != sizeof si) continue;
+      if (read(l->sfd, &si, sizeof si) != sizeof si) continue;
       if ((int)si.ssi_signo == SIG_PARENT_DIED) {
         /* Nobody is left to wait for the app: end it, and clean up. */
-        rep->parent_died = true;
-        kill(init, SIGKILL);
+        l->rep->parent_died = true;
+        kill(l->init, SIGKILL);
         continue;
       }
       if (si.ssi_signo != SIGCHLD) {
         /* Forwarded to init, which passes it to the app. A third INT/TERM ends it all. */
         if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) terminations++;
-        kill(init, terminations >= 3 ? SIGKILL : (int)si.ssi_signo);
+        kill(l->init, terminations >= 3 ? SIGKILL : (int)si.ssi_signo);
         continue;
       }
     }
     int status;
     struct rusage ru;
-    pid_t p = wait4(init, &status, WNOHANG, &ru);
-    if (p == init) {
-      rep->user_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
-      rep->system_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
-      drain_messages(msg_fd, rep, app_status, &closed);
+    pid_t p = wait4(l->init, &status, WNOHANG, &ru);
+    if (p == l->init) {
+      l->rep->user_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+      l->rep->system_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+      drain_messages(l);
       return status;
     }
   }
 }
 
-/* Writes /proc/PID/uid_map and gid_map. An unprivileged caller must first give up setgroups,
- * as the kernel requires for gid_map. */
 static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error *err) {
   char path[64], buf[SR_MAX_ID_MAPS * 40];
   struct {
@@ -188,7 +236,7 @@ static int block_signals(sigset_t *set) {
 }
 
 static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
-                   struct sr_cgroup *cg, struct sr_report *rep) {
+                   struct sr_explain *ex, struct sr_cgroup *cg, struct sr_report *rep) {
   struct sr_error err = {0};
   sigset_t set;
   if (block_signals(&set) < 0) {
@@ -196,9 +244,11 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     return;
   }
   sr_autoclose int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-  int msg[2] = {-1, -1}, sync[2] = {-1, -1};
+  int msg[2] = {-1, -1}, sync[2] = {-1, -1}, release[2] = {-1, -1};
+  int one = 1;
   if (sfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, msg) < 0 ||
-      pipe2(sync, O_CLOEXEC) < 0) {
+      pipe2(sync, O_CLOEXEC) < 0 || (ex && pipe2(release, O_CLOEXEC) < 0) ||
+      setsockopt(msg[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
     set_failed(rep, "setup", &(struct sr_error){errno, "signalfd, socketpair or pipe"}, 125);
     goto out;
   }
@@ -213,14 +263,18 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   if (init == 0) {
     close(msg[0]);
     close(sync[1]);
+    if (release[1] >= 0) close(release[1]);
     close(sfd);
     if (cfg->report_fd >= 0) close(cfg->report_fd);
-    sr_init_main(cfg, bpf, msg[1], sync[0]);
+    struct sr_channels ch = {msg[1], sync[0], release[0]};
+    sr_init_main(cfg, bpf, &ch);
   }
   close(msg[1]);
   msg[1] = -1;
   close(sync[0]);
   sync[0] = -1;
+  if (release[0] >= 0) close(release[0]);
+  release[0] = -1;
 
   /* Its ids, then into the cgroup, before it runs anything of the app's. */
   if ((cfg->clone_flags & CLONE_NEWUSER) && write_id_maps(init, cfg, &err) < 0) {
@@ -244,7 +298,6 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   close(sync[1]);
   sync[1] = -1;
 
-  int app_status = -1;
   memset(&err, 0, sizeof err);
   int oom_fd = cg->driver ? cg->driver->oom_events(cg, &err) : -1;
   if (oom_fd < 0 && err.msg[0]) {
@@ -253,7 +306,11 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     waitpid(init, NULL, 0);
     goto out;
   }
-  int init_status = supervise(init, sfd, msg[0], oom_fd, rep, &app_status);
+  struct loop l = {init, sfd, msg[0], oom_fd, release[1], ex, rep, -1, false};
+  release[1] = -1; /* the loop closes it */
+  int init_status = supervise(&l);
+  int app_status = l.app_status;
+  if (l.explain_release >= 0) close(l.explain_release);
   if (oom_fd >= 0) close(oom_fd);
   if (strcmp(rep->status, "failed") == 0) goto out;
   if (app_status < 0) {
@@ -273,6 +330,7 @@ out:
   for (int i = 0; i < 2; i++) {
     if (msg[i] >= 0) close(msg[i]);
     if (sync[i] >= 0) close(sync[i]);
+    if (release[i] >= 0) close(release[i]);
   }
   sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
@@ -292,6 +350,12 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
     set_failed(rep, "seccomp", &err, 125);
     return;
   }
+  struct sr_explain explain = {.json = cfg->explain_json, .listener = -1};
+  if (cfg->explain_fd >= 0 && read_bpf(cfg->explain_fd, &explain.original, &err) < 0) {
+    set_failed(rep, "explain", &err, 125);
+    free(bpf.insns);
+    return;
+  }
   char name[96];
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
   struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
@@ -302,7 +366,7 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
              (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {
     set_failed(rep, "cgroup", &err, 125);
   } else {
-    launch(cfg, &bpf, &cg, rep);
+    launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, &cg, rep);
   }
   sr_rootfs_close_sources(cfg);
   if (cg.driver) {
@@ -313,6 +377,7 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
       sr_error_format(&cerr, rep->cleanup_error, sizeof rep->cleanup_error);
   }
   free(bpf.insns);
+  sr_explain_close(&explain);
   clock_gettime(CLOCK_MONOTONIC, &ended);
   rep->wall_us = (int64_t)(ended.tv_sec - started.tv_sec) * 1000000 +
                  (ended.tv_nsec - started.tv_nsec) / 1000;

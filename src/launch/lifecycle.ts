@@ -9,6 +9,7 @@ export type LifecycleEvent =
 
 export interface LifecycleOptions {
   landlockAbi: number;
+  explain?: { bpf: Buffer; json: boolean };
   /** Receives a function that passes a signal to every running instance. */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   onEvent?: (event: LifecycleEvent) => void;
@@ -54,6 +55,7 @@ export async function runLifecycle(
       const { report } = await runPlan(plan, bpf, {
         landlockAbi: options.landlockAbi,
         ...(options.launcher ? { launcher: options.launcher } : {}),
+        ...(options.explain ? { explain: options.explain } : {}),
         onStart: (f) => {
           forward = f;
           forwards.add(f);

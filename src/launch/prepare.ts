@@ -2,19 +2,25 @@
 import { InputError, InternalError, LaunchError, type Issue } from "../errors.js";
 import { loadApp, type LoadedApp } from "../appspec/load.js";
 import { makePlan, parseFieldPath, type PlanOptions, type PlanResult } from "../plan/make.js";
-import { compileFilters, UnknownSyscallError, type CompiledFilter } from "../seccomp/compile.js";
+import { compileFilters, notifyingSpec, UnknownSyscallError, type CompiledFilter } from "../seccomp/compile.js";
 
 export interface Prepared extends PlanResult {
   loaded: LoadedApp;
   /** The filter for this host's architecture. */
   filter: CompiledFilter;
+  /** With explain: the filter whose refusals notify the supervisor. */
+  notifying?: CompiledFilter;
 }
 
-export function prepareRun(file: string, options: PlanOptions = {}): Prepared {
+export interface PrepareOptions extends PlanOptions {
+  explain?: boolean;
+}
+
+export function prepareRun(file: string, options: PrepareOptions = {}): Prepared {
   return prepareLoaded(loadApp(file), options);
 }
 
-export function prepareLoaded(loaded: LoadedApp, options: PlanOptions = {}): Prepared {
+export function prepareLoaded(loaded: LoadedApp, options: PrepareOptions = {}): Prepared {
   const result = makePlan(loaded, options);
   const { plan, host } = result;
   let filters: CompiledFilter[];
@@ -38,7 +44,10 @@ export function prepareLoaded(loaded: LoadedApp, options: PlanOptions = {}): Pre
     throw new InternalError(
       `the plan has no seccomp filter for this host's architecture (${host.arch})`,
     );
-  return { ...result, loaded, filter };
+  if (!options.explain) return { ...result, loaded, filter };
+  const [notifying] = compileFilters(notifyingSpec(plan.seccomp), undefined, [host.arch]);
+  if (!notifying) throw new InternalError("no notifying filter");
+  return { ...result, loaded, filter, notifying };
 }
 
 function unknownSyscall(e: UnknownSyscallError, loaded: LoadedApp): Error {

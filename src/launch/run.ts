@@ -23,6 +23,8 @@ export interface LaunchReport {
 }
 
 export interface RunOptions {
+  /** --explain: the notifying filter is `bpf`; this is the plan's own, for the answers. */
+  explain?: { bpf: Buffer; json: boolean };
   /** This host's Landlock ABI (host facts). */
   landlockAbi: number;
   /** Signals to pass on to the launcher while it runs (the caller wires process signals). */
@@ -45,10 +47,11 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   }
   // --die-with-parent: if secure-run is killed, the launcher ends the app and cleans up.
   const args = ["--die-with-parent", ...launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi })];
+  if (options.explain) args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {
-    stdio: ["inherit", "inherit", "inherit", "pipe", "pipe"],
+    stdio: ["inherit", "inherit", "inherit", "pipe", "pipe", options.explain ? "pipe" : "ignore"],
     detached: true,
     env: {},
   });
@@ -56,6 +59,12 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   const reportOut = child.stdio[4] as Readable;
   bpfIn.on("error", () => undefined); // the launcher reports its own read failures
   bpfIn.end(bpf);
+  if (options.explain) {
+    const explainIn = (child.stdio as unknown as (Writable | null)[])[5];
+    if (!explainIn) throw new InternalError("no descriptor for the explain filter");
+    explainIn.on("error", () => undefined);
+    explainIn.end(options.explain.bpf);
+  }
   let reportText = "";
   reportOut.setEncoding("utf8");
   reportOut.on("data", (chunk: string) => (reportText += chunk));

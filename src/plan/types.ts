@@ -37,7 +37,7 @@ export interface SyscallRule {
  * profile compile from. */
 export interface SeccompSpec {
   defaultAction: {
-    action: "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "allow";
+    action: "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "allow" | "notify";
     errno?: string;
   };
   badArchAction: "kill_process" | "kill_thread" | "trap";

@@ -125,3 +125,16 @@ export function compileFilters(
     }
   });
 }
+
+/** The filter --explain loads: refusals notify the supervisor, which reports them and answers
+ * with the plan's own filter's verdict. Conditional refusals stay as they are: libseccomp cannot
+ * give a rule the default action, and dropping them would let the call through. */
+export function notifyingSpec(spec: SeccompSpec): SeccompSpec {
+  return {
+    ...spec,
+    defaultAction: { action: "notify" },
+    syscalls: spec.syscalls.map((r) =>
+      r.action === "errno" && (!r.args || r.args.length === 0) ? { name: r.name, action: "notify", reasons: r.reasons } : r,
+    ),
+  };
+}
