@@ -17,20 +17,34 @@ export function registerDoctor(program: Command, io: CliIO): void {
     .argument("[app]", "an app definition to check against this host")
     .addOption(configOption())
     .option("--json", "as JSON")
-    .addHelpText("after", "\nExamples:\n  secure-run doctor\n  secure-run doctor examples/hello.yaml\n  secure-run doctor --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  secure-run doctor\n  secure-run doctor examples/hello.yaml\n  secure-run doctor --json",
+    )
     .action((file: string | undefined, opts: { json?: boolean; config?: string }) => {
       const report = doctor();
-      const plan = file ? makePlan(loadApp(file), { config: readConfig(opts.config), host: report.facts }).plan : undefined;
+      const plan = file
+        ? makePlan(loadApp(file), { config: readConfig(opts.config), host: report.facts }).plan
+        : undefined;
       const refused = plan?.enforcement.filter((e) => !e.enforced && !e.bestEffort) ?? [];
       if (opts.json) {
-        io.stdout.write(`${JSON.stringify({ ...report, ...(plan ? { app: file, enforcement: plan.enforcement } : {}) }, null, 2)}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ ...report, ...(plan ? { app: file, enforcement: plan.enforcement } : {}) }, null, 2)}\n`,
+        );
       } else {
         const out = [io.out.bold("This host")];
-        for (const c of report.checks) out.push(`  ${c.ok ? io.out.green("✔") : io.out.yellow("✖")} ${c.name.padEnd(30)} ${c.detail}`);
+        for (const c of report.checks)
+          out.push(
+            `  ${c.ok ? io.out.green("✔") : io.out.yellow("✖")} ${c.name.padEnd(30)} ${c.detail}`,
+          );
         if (plan && file) {
           out.push("", io.out.bold(`${file}: what this host enforces`));
           for (const e of plan.enforcement) {
-            const mark = e.enforced ? io.out.green("enforced") : e.bestEffort ? io.out.yellow("not enforced (best-effort)") : io.out.red("NOT ENFORCED: run refuses");
+            const mark = e.enforced
+              ? io.out.green("enforced")
+              : e.bestEffort
+                ? io.out.yellow("not enforced (best-effort)")
+                : io.out.red("NOT ENFORCED: run refuses");
             out.push(`  ${e.part.padEnd(16)} ${mark.padEnd(12)}  ${e.detail}`);
           }
           out.push(

@@ -21,9 +21,19 @@ export function registerExec(program: Command, io: CliIO): void {
     .option("--name <name>", "the app's name (default: from the command)")
     .option("--rootfs <dir>", "a root filesystem directory instead of the host's /usr view")
     .option("-e, --env <name=value>", "an environment variable (repeat)", many, [])
-    .option("-v, --volume <src:dst[:ro]>", "bind a host path (writable unless :ro; repeat)", many, [])
+    .option(
+      "-v, --volume <src:dst[:ro]>",
+      "bind a host path (writable unless :ro; repeat)",
+      many,
+      [],
+    )
     .option("--tmpfs <dst[:size]>", "a private tmpfs (repeat)", many, [])
-    .addOption(new Option("--net <mode>", "network: none (own namespace, loopback) or host").choices(["none", "host"]))
+    .addOption(
+      new Option("--net <mode>", "network: none (own namespace, loopback) or host").choices([
+        "none",
+        "host",
+      ]),
+    )
     .option("--listen <port[/tcp]>", "a port the command listens on (repeat)", many, [])
     .option("--connect <port[/tcp]>", "a port the command connects to (repeat)", many, [])
     .option("--memory <size>", "memory limit, e.g. 256M or 1Gi")
@@ -34,7 +44,12 @@ export function registerExec(program: Command, io: CliIO): void {
     .option("--user <uid[:gid]>", "user (and group) to run as (default: nobody)")
     .option("--hostname <name>", "hostname inside")
     .option("-w, --workdir <dir>", "working directory inside")
-    .option("--best-effort <part>", "run even where this part cannot be enforced (repeat)", many, [])
+    .option(
+      "--best-effort <part>",
+      "run even where this part cannot be enforced (repeat)",
+      many,
+      [],
+    )
     .addOption(configOption())
     .option("--report", "print a summary when the command ends")
     .option("--json", "print the exit report as JSON on standard error")
@@ -51,13 +66,23 @@ export function registerExec(program: Command, io: CliIO): void {
     .action(async (cmd: string[], opts: ExecFlags & RunFlags & { config?: string }) => {
       let prepared;
       try {
-        prepared = prepareLoaded(loadFromFlags(cmd, opts), { config: readConfig(opts.config), explain: Boolean(opts.explain) });
+        prepared = prepareLoaded(loadFromFlags(cmd, opts), {
+          config: readConfig(opts.config),
+          explain: Boolean(opts.explain),
+        });
       } catch (e) {
         // Problems found while planning point at a field; on this command line, at its flag.
         if (e instanceof InputError) {
           throw new InputError(
             e.issues.map((i) =>
-              i.file === "secure-run exec" ? { file: flagOf(i.path), path: i.path, message: i.message, ...(i.hint ? { hint: i.hint } : {}) } : i,
+              i.file === "secure-run exec"
+                ? {
+                    file: flagOf(i.path),
+                    path: i.path,
+                    message: i.message,
+                    ...(i.hint ? { hint: i.hint } : {}),
+                  }
+                : i,
             ),
           );
         }

@@ -20,9 +20,13 @@ export function registerGc(program: Command, io: CliIO): void {
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       } else {
-        for (const p of r.removed) io.stdout.write(`${opts.dryRun ? "would remove" : "removed"} ${p}\n`);
-        for (const f of r.failed) io.stderr.write(`${io.err.red("secure-run:")} cannot remove ${f.path}: ${f.error}\n`);
-        io.stdout.write(`${r.removed.length} removed, ${r.live.length} in use${r.failed.length ? `, ${r.failed.length} failed` : ""}\n`);
+        for (const p of r.removed)
+          io.stdout.write(`${opts.dryRun ? "would remove" : "removed"} ${p}\n`);
+        for (const f of r.failed)
+          io.stderr.write(`${io.err.red("secure-run:")} cannot remove ${f.path}: ${f.error}\n`);
+        io.stdout.write(
+          `${r.removed.length} removed, ${r.live.length} in use${r.failed.length ? `, ${r.failed.length} failed` : ""}\n`,
+        );
       }
       io.exitCode = r.failed.length > 0 ? 125 : 0;
     });

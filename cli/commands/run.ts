@@ -6,7 +6,15 @@ import type { LaunchReport } from "../../src/launch/run.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 
-const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
+const FORWARDED: NodeJS.Signals[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGWINCH",
+];
 
 export interface RunFlags {
   json?: boolean;
@@ -27,7 +35,8 @@ function summary(name: string, r: LaunchReport): string {
         ? `was killed by signal ${r.signal ?? "?"}`
         : `exited with ${r.exitCode}`;
   const cpu = (r.cpu.userUs + r.cpu.systemUs) / 1e6;
-  const peak = r.cgroup && r.cgroup.memoryPeak >= 0 ? `, peak memory ${formatSize(r.cgroup.memoryPeak)}` : "";
+  const peak =
+    r.cgroup && r.cgroup.memoryPeak >= 0 ? `, peak memory ${formatSize(r.cgroup.memoryPeak)}` : "";
   return `${name} ${how} after ${(r.wallUs / 1e6).toFixed(2)} s; cpu ${cpu.toFixed(2)} s${peak}${r.oomKilled ? "; killed by its memory limit" : ""}`;
 }
 
@@ -42,7 +51,9 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
     // With --explain the app runs under the notifying filter; the plan's own answers.
     const { exitCode } = await runLifecycle(plan, prepared.notifying?.bpf ?? prepared.filter.bpf, {
       landlockAbi: prepared.host.landlock.abi ?? 0,
-      ...(prepared.notifying ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } } : {}),
+      ...(prepared.notifying
+        ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } }
+        : {}),
       onStart: (forward) => {
         for (const sig of FORWARDED) {
           const h = (): void => {
@@ -54,7 +65,9 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
       },
       onEvent: (ev) => {
         if (ev.kind === "restart") {
-          io.stderr.write(`${io.err.yellow("secure-run:")} restarting ${label(ev.instance)} (restart ${ev.attempt}) in ${ev.delayMs} ms\n`);
+          io.stderr.write(
+            `${io.err.yellow("secure-run:")} restarting ${label(ev.instance)} (restart ${ev.attempt}) in ${ev.delayMs} ms\n`,
+          );
           return;
         }
         const report = ev.report;
@@ -67,14 +80,21 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
               : report.exitCode === 126
                 ? "command cannot be invoked"
                 : `launch failed at step "${e.step}"`;
-          io.stderr.write(`${io.err.red("secure-run:")} ${many ? `${who}: ` : ""}${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`);
+          io.stderr.write(
+            `${io.err.red("secure-run:")} ${many ? `${who}: ` : ""}${what}: ${e.message}${e.detail ? `: ${e.detail}` : ""}\n`,
+          );
         }
         if (report.oomKilled) {
-          io.stderr.write(`${io.err.red("secure-run:")} ${who} was killed by its memory limit (${formatSize(plan.cgroup.memory.max)})\n`);
+          io.stderr.write(
+            `${io.err.red("secure-run:")} ${who} was killed by its memory limit (${formatSize(plan.cgroup.memory.max)})\n`,
+          );
         }
-        if (report.cleanupError) io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${report.cleanupError}\n`);
+        if (report.cleanupError)
+          io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${report.cleanupError}\n`);
         if (flags.json) {
-          io.stderr.write(`${JSON.stringify({ event: "exit", app: plan.name, instance: ev.instance, attempt: ev.attempt, ...report })}\n`);
+          io.stderr.write(
+            `${JSON.stringify({ event: "exit", app: plan.name, instance: ev.instance, attempt: ev.attempt, ...report })}\n`,
+          );
         } else if (flags.report || many || plan.lifecycle.restart.policy !== "no") {
           io.stderr.write(`${io.err.dim(`secure-run: ${summary(who, report)}`)}\n`);
         }
@@ -106,12 +126,16 @@ export function registerRun(program: Command, io: CliIO): void {
       "after",
       "\nExamples:\n" +
         "  secure-run run examples/hello.yaml\n" +
-        "  secure-run run --report web.yaml; echo \"exit $?\"\n" +
+        '  secure-run run --report web.yaml; echo "exit $?"\n' +
         "  secure-run run --json job.yaml 2> report.jsonl\n" +
         "  secure-run run --explain app.yaml   # denied: openat2(…) by pid 12 (app): ENOSYS\n" +
         runHelpAfter,
     )
     .action(async (file: string, opts: { config?: string } & RunFlags) => {
-      await runPrepared(prepareRun(file, { config: readConfig(opts.config), explain: Boolean(opts.explain) }), io, opts);
+      await runPrepared(
+        prepareRun(file, { config: readConfig(opts.config), explain: Boolean(opts.explain) }),
+        io,
+        opts,
+      );
     });
 }

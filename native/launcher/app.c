@@ -113,6 +113,17 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
 
+  /* SELinux: the label the app gets at execve, set while the launcher may still set it. */
+  if (cfg->selinux_label) {
+    int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+    size_t len = strlen(cfg->selinux_label);
+    if (fd < 0 || write(fd, cfg->selinux_label, len) != (ssize_t)len) {
+      sr_fail(&err, errno, "set the SELinux exec label `%s`", cfg->selinux_label);
+      fail(msg_fd, SR_MSG_ERROR, "selinux", &err, 125);
+    }
+    close(fd);
+  }
+
   /* A new session: no controlling terminal, so TIOCSTI has nothing to inject into. */
   if (cfg->new_session && setsid() < 0)
     fail(msg_fd, SR_MSG_ERROR, "setsid", &(struct sr_error){errno, "setsid"}, 125);

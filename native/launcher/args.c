@@ -27,6 +27,8 @@ const char sr_usage[] =
     "  --rlimit NAME=SOFT:HARD      resource limit (core, nofile, nproc, …; 'inf' for none)\n"
     "  --new-session                run the app in a new session (no controlling terminal)\n"
     "  --die-with-parent            end the app (and clean up) when the caller dies\n"
+    "  --selinux-label LABEL        SELinux label the app runs with (set at execve)\n"
+    "  --selinux-mount-label LABEL  SELinux context of the tmpfs mounts\n"
     "  --memory BYTES               cgroup memory limit\n"
     "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
     "  --pids N                     cgroup process limit\n"
@@ -235,6 +237,12 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     uint64_t n = 0;
     if (strcmp(opt, "--name") == 0) {
       cfg->name = v[0];
+    } else if (strcmp(opt, "--selinux-label") == 0 || strcmp(opt, "--selinux-mount-label") == 0) {
+      if (strchr(v[0], ',') != NULL && strcmp(opt, "--selinux-mount-label") == 0 && strchr(v[0], '"'))
+        return sr_fail(err, 0, "%s: quotes are not allowed", opt);
+      if (strlen(v[0]) == 0 || strlen(v[0]) > 255 || strchr(v[0], '\n'))
+        return sr_fail(err, 0, "%s: expected a label such as system_u:system_r:container_t:s0:c1,c2", opt);
+      *(strcmp(opt, "--selinux-label") == 0 ? &cfg->selinux_label : &cfg->selinux_mount_label) = v[0];
     } else if (strcmp(opt, "--hostname") == 0) {
       if (strlen(v[0]) == 0 || strlen(v[0]) > 64)
         return sr_fail(err, 0, "--hostname: expected 1 to 64 characters");

@@ -161,12 +161,21 @@ int sr_cg_write(const char *dir, const char *file, const char *value, struct sr_
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", dir, file);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return sr_fail(err, errno, "open `%s`", path);
+  if (fd < 0) {
+    int e = errno;
+    sr_fail(err, e, "open `%s`", path);
+    errno = e;
+    return -1;
+  }
   size_t len = strlen(value);
   ssize_t n = write(fd, value, len);
   int e = errno;
   close(fd);
-  if (n < 0 || (size_t)n != len) return sr_fail(err, n < 0 ? e : EIO, "write `%s` to `%s`", value, path);
+  if (n < 0 || (size_t)n != len) {
+    sr_fail(err, n < 0 ? e : EIO, "write `%s` to `%s`", value, path);
+    errno = n < 0 ? e : EIO; /* callers may look at it */
+    return -1;
+  }
   return 0;
 }
 

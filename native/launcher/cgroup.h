@@ -47,6 +47,10 @@ struct sr_cgroup {
   char controllers[SR_CG_MAX_DIRS][16]; /* v1: the controller of each dir */
   size_t ndirs;
   bool created[SR_CG_MAX_DIRS];
+  /* v2: the leaf the launcher moved itself into so that its parent could delegate controllers
+   * (the no-internal-process rule); empty when it did not need to. */
+  char leaf[PATH_MAX];
+  char enabled[64]; /* what it enabled in the parent's cgroup.subtree_control, to undo */
 };
 
 /* Where the controllers that limits need are (v1 hierarchies or the unified one), from

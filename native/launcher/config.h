@@ -71,6 +71,8 @@ struct sr_config {
   size_t nrlimits;
   bool new_session;
   bool die_with_parent; /* end the app when the launcher's caller dies */
+  const char *selinux_label;       /* the app's process label (SELinux enforcing only) */
+  const char *selinux_mount_label; /* context= of the tmpfs mounts */
   int64_t memory_max;  /* bytes, -1: no limit */
   int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */
   int64_t pids_max;    /* -1: no limit */

@@ -3,6 +3,7 @@
  * reaps zombies and forwards signals. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -117,6 +118,12 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
    * that files and mounts made below are owned by a mapped id. The capabilities stay. */
   if ((cfg->clone_flags & CLONE_NEWUSER) && become_mapped_root(cfg, &err) < 0)
     fail(msg_fd, "user namespace", &err);
+  /* A change of credentials clears the parent-death signal: set it again, and make sure the
+   * supervisor did not die in between (its end of the message socket would be closed). */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_PDEATHSIG"});
+  struct pollfd peer = {msg_fd, POLLIN, 0};
+  if (poll(&peer, 1, 0) == 1 && (peer.revents & (POLLHUP | POLLERR))) _exit(125);
   /* The app's cgroup becomes the root of what it sees of cgroups. */
   if (cfg->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
     fail(msg_fd, "cgroup namespace", &(struct sr_error){errno, "unshare(CLONE_NEWCGROUP)"});

@@ -113,10 +113,17 @@ static int do_bind(const struct sr_mount *m, struct sr_error *err) {
   return set_attr(dst, attrs, err);
 }
 
+/* The SELinux context of tmpfs mounts (set once by sr_rootfs_setup). */
+static const char *mount_label;
+
 static int do_tmpfs(const char *target, uint64_t size, unsigned int mode, unsigned long flags,
                     struct sr_error *err) {
-  char opts[64];
-  snprintf(opts, sizeof opts, "size=%llu,mode=%04o", (unsigned long long)size, mode);
+  char opts[384];
+  if (mount_label)
+    snprintf(opts, sizeof opts, "size=%llu,mode=%04o,context=\"%s\"", (unsigned long long)size, mode,
+             mount_label);
+  else
+    snprintf(opts, sizeof opts, "size=%llu,mode=%04o", (unsigned long long)size, mode);
   if (mkdir_p(target, 0755, err) < 0) return -1;
   if (mount("tmpfs", target, "tmpfs", flags, opts) < 0)
     return sr_fail(err, errno, "mount tmpfs on `%s`", target);
@@ -203,6 +210,7 @@ static int make_read_only(const char *path, struct sr_error *err) {
 }
 
 int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
+  mount_label = cfg->selinux_mount_label;
   /* Nothing done here may propagate back to the host's mount namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return sr_fail(err, errno, "make / private");

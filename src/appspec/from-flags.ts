@@ -83,7 +83,8 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
     spec.env = Object.fromEntries(
       f.env.map((kv) => {
         const eq = kv.indexOf("=");
-        if (eq <= 0) throw new InputError([issue("env", `expected NAME=VALUE; got ${JSON.stringify(kv)}`)]);
+        if (eq <= 0)
+          throw new InputError([issue("env", `expected NAME=VALUE; got ${JSON.stringify(kv)}`)]);
         return [kv.slice(0, eq), kv.slice(eq + 1)];
       }),
     );
@@ -93,8 +94,14 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
   for (const v of f.volume) {
     const parts = v.split(":");
     const mode = parts.length === 3 ? parts[2] : undefined;
-    if (parts.length < 2 || parts.length > 3 || (mode !== undefined && mode !== "ro" && mode !== "rw")) {
-      throw new InputError([issue("mounts", `expected SRC:DST[:ro|:rw]; got ${JSON.stringify(v)}`)]);
+    if (
+      parts.length < 2 ||
+      parts.length > 3 ||
+      (mode !== undefined && mode !== "ro" && mode !== "rw")
+    ) {
+      throw new InputError([
+        issue("mounts", `expected SRC:DST[:ro|:rw]; got ${JSON.stringify(v)}`),
+      ]);
     }
     // As in docker run: writable unless :ro.
     mounts.push({ source: parts[0], target: parts[1], readOnly: mode === "ro" });
@@ -114,7 +121,8 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
   if (f.cpus) resources.cpu = /^\d+(\.\d+)?$/.test(f.cpus) ? Number(f.cpus) : f.cpus;
   if (f.pidsLimit) resources.pids = /^\d+$/.test(f.pidsLimit) ? Number(f.pidsLimit) : f.pidsLimit;
   if (Object.keys(resources).length > 0) spec.resources = resources;
-  if (f.capAdd.length > 0) spec.capabilities = f.capAdd.map((c) => c.toUpperCase().replace(/^CAP_/, ""));
+  if (f.capAdd.length > 0)
+    spec.capabilities = f.capAdd.map((c) => c.toUpperCase().replace(/^CAP_/, ""));
   if (f.profile.length > 0) spec.syscalls = { profiles: f.profile };
   if (f.user) {
     const [u = "", g] = f.user.split(":");
@@ -128,11 +136,21 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
 }
 
 function toIssues(problems: SchemaProblem[]): Issue[] {
-  return problems.map((p) => issue(formatPath(p.path), `${formatPath(p.path) ? `${formatPath(p.path)}: ` : ""}${p.message}`, p.hint));
+  return problems.map((p) =>
+    issue(
+      formatPath(p.path),
+      `${formatPath(p.path) ? `${formatPath(p.path)}: ` : ""}${p.message}`,
+      p.hint,
+    ),
+  );
 }
 
 /** The flags as a loaded app definition; positions point at the flags. */
-export function loadFromFlags(command: string[], flags: ExecFlags, cwd: string = process.cwd()): LoadedApp {
+export function loadFromFlags(
+  command: string[],
+  flags: ExecFlags,
+  cwd: string = process.cwd(),
+): LoadedApp {
   const spec = specFromFlags(command, flags);
   const problems = validateAgainst("app", spec);
   if (problems.length > 0) throw new InputError(toIssues(problems));
@@ -142,6 +160,11 @@ export function loadFromFlags(command: string[], flags: ExecFlags, cwd: string =
     file: "secure-run exec",
     spec,
     app,
-    source: { file: "secure-run exec", text: "", value: spec, locate: () => ({ line: 1, column: 1 }) },
+    source: {
+      file: "secure-run exec",
+      text: "",
+      value: spec,
+      locate: () => ({ line: 1, column: 1 }),
+    },
   };
 }

@@ -34,10 +34,24 @@ export function doctor(): DoctorReport {
     checks.push({ name, ok, detail });
   };
   add("kernel", true, `${facts.kernel} (${facts.arch})`);
-  add("native layer", Boolean(native) && existsSync(paths.launcher), native ? `built (${paths.nativeBuild})` : "not built: npm run build");
+  add(
+    "native layer",
+    Boolean(native) && existsSync(paths.launcher),
+    native ? `built (${paths.nativeBuild})` : "not built: npm run build",
+  );
   add("libseccomp", Boolean(nf), nf ? nf.libseccomp : "unknown (native layer not built)");
-  add("seccomp", seccompMode() !== undefined, seccompMode() !== undefined ? `filters supported; actions: ${nf?.seccompActions.join(", ") ?? "?"}` : "the kernel has no seccomp");
-  add("seccomp user notification", Boolean(nf?.userNotification), nf?.userNotification ? "available (run --explain)" : "not available: --explain cannot work");
+  add(
+    "seccomp",
+    seccompMode() !== undefined,
+    seccompMode() !== undefined
+      ? `filters supported; actions: ${nf?.seccompActions.join(", ") ?? "?"}`
+      : "the kernel has no seccomp",
+  );
+  add(
+    "seccomp user notification",
+    Boolean(nf?.userNotification),
+    nf?.userNotification ? "available (run --explain)" : "not available: --explain cannot work",
+  );
   add(
     "user namespaces",
     facts.userns.available,
@@ -51,10 +65,26 @@ export function doctor(): DoctorReport {
     facts.cgroup.version > 0 && facts.cgroup.writable,
     `${facts.cgroup.version > 0 ? `v${facts.cgroup.version}` : "none usable"}: ${facts.cgroup.available.join(", ") || "no controllers"}${facts.cgroup.writable ? "" : " (not writable by this user)"}; hierarchies: ${hier.map((h) => `v${h.version} ${h.controllers.join(",") || "-"} at ${h.ownDir}`).join("; ")}`,
   );
-  add("swap", true, facts.swap.total > 0 ? `${Math.round(facts.swap.total / 2 ** 20)} MiB, accounting ${facts.swap.accounting ? "on" : "off"}` : "none on this host");
-  add("Landlock", (facts.landlock.abi ?? 0) > 0, facts.landlock.abi ? `ABI ${facts.landlock.abi}${facts.landlock.abi < 4 ? " (no TCP rules: they need ABI 4)" : ""}` : "not available");
+  add(
+    "swap",
+    true,
+    facts.swap.total > 0
+      ? `${Math.round(facts.swap.total / 2 ** 20)} MiB, accounting ${facts.swap.accounting ? "on" : "off"}`
+      : "none on this host",
+  );
+  add(
+    "Landlock",
+    (facts.landlock.abi ?? 0) > 0,
+    facts.landlock.abi
+      ? `ABI ${facts.landlock.abi}${facts.landlock.abi < 4 ? " (no TCP rules: they need ABI 4)" : ""}`
+      : "not available",
+  );
   add("SELinux", facts.selinux === "enforcing", facts.selinux);
   const opa = spawnSync("opa", ["version"], { encoding: "utf8" });
-  add("opa on PATH (review --policy)", opa.status === 0, opa.status === 0 ? (opa.stdout.split("\n")[0] ?? "") : "not found");
+  add(
+    "opa on PATH (review --policy)",
+    opa.status === 0,
+    opa.status === 0 ? (opa.stdout.split("\n")[0] ?? "") : "not found",
+  );
   return { facts, checks };
 }

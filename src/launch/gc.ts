@@ -60,7 +60,9 @@ async function remove(dir: string): Promise<void> {
   }
 }
 
-export async function collectGarbage(options: { dryRun?: boolean; hierarchies?: CgroupHierarchy[] } = {}): Promise<GcResult> {
+export async function collectGarbage(
+  options: { dryRun?: boolean; hierarchies?: CgroupHierarchy[] } = {},
+): Promise<GcResult> {
   const result: GcResult = { removed: [], live: [], failed: [] };
   for (const h of options.hierarchies ?? cgroupHierarchies()) {
     let entries: string[];

@@ -1,6 +1,7 @@
 /** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
  * restarted as the plan's restart policy says. */
 import type { Plan } from "../plan/types.js";
+import { allocateCategories, selinuxLabels } from "./mcs.js";
 import { runPlan, type LaunchReport } from "./run.js";
 
 export type LifecycleEvent =
@@ -14,6 +15,8 @@ export interface LifecycleOptions {
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   onEvent?: (event: LifecycleEvent) => void;
   launcher?: string;
+  /** Where SELinux category pairs are registered (tests use their own). */
+  mcsRegistry?: string;
 }
 
 const STOP_SIGNALS = new Set<NodeJS.Signals>(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
@@ -50,12 +53,28 @@ export async function runLifecycle(
     for (const f of forwards) f(signal);
   });
   const runInstance = async (instance: number): Promise<LaunchReport> => {
+    // Where SELinux enforces, each instance gets categories of its own for its whole life.
+    const categories = plan.selinux.enforced ? allocateCategories(options.mcsRegistry) : undefined;
+    try {
+      return await runAttempts(
+        instance,
+        categories ? selinuxLabels(plan.selinux, categories.pair) : undefined,
+      );
+    } finally {
+      categories?.release();
+    }
+  };
+  const runAttempts = async (
+    instance: number,
+    selinux?: { process: string; file: string },
+  ): Promise<LaunchReport> => {
     for (let restarts = 0; ; restarts++) {
       let forward: ((s: NodeJS.Signals) => void) | undefined;
       const { report } = await runPlan(plan, bpf, {
         landlockAbi: options.landlockAbi,
         ...(options.launcher ? { launcher: options.launcher } : {}),
         ...(options.explain ? { explain: options.explain } : {}),
+        ...(selinux ? { selinux } : {}),
         onStart: (f) => {
           forward = f;
           forwards.add(f);

@@ -2,7 +2,12 @@
 import { InputError, InternalError, LaunchError, type Issue } from "../errors.js";
 import { loadApp, type LoadedApp } from "../appspec/load.js";
 import { makePlan, parseFieldPath, type PlanOptions, type PlanResult } from "../plan/make.js";
-import { compileFilters, notifyingSpec, UnknownSyscallError, type CompiledFilter } from "../seccomp/compile.js";
+import {
+  compileFilters,
+  notifyingSpec,
+  UnknownSyscallError,
+  type CompiledFilter,
+} from "../seccomp/compile.js";
 
 export interface Prepared extends PlanResult {
   loaded: LoadedApp;

@@ -23,6 +23,8 @@ export interface LaunchReport {
 }
 
 export interface RunOptions {
+  /** SELinux labels of this instance (SELinux enforcing only). */
+  selinux?: { process: string; file: string };
   /** --explain: the notifying filter is `bpf`; this is the plan's own, for the answers. */
   explain?: { bpf: Buffer; json: boolean };
   /** This host's Landlock ABI (host facts). */
@@ -46,8 +48,19 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
     );
   }
   // --die-with-parent: if secure-run is killed, the launcher ends the app and cleans up.
-  const args = ["--die-with-parent", ...launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi })];
-  if (options.explain) args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
+  const args = [
+    "--die-with-parent",
+    ...launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi }),
+  ];
+  if (options.explain)
+    args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
+  if (options.selinux)
+    args.unshift(
+      "--selinux-label",
+      options.selinux.process,
+      "--selinux-mount-label",
+      options.selinux.file,
+    );
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {

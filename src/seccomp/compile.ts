@@ -42,7 +42,7 @@ export function errnoName(n: number): string {
 }
 
 type ActionLike = {
-  action: SeccompSpec["defaultAction"]["action"] | SyscallRule["action"];
+  action: SeccompSpec["defaultAction"]["action"];
   errno?: string;
 };
 
@@ -134,7 +134,9 @@ export function notifyingSpec(spec: SeccompSpec): SeccompSpec {
     ...spec,
     defaultAction: { action: "notify" },
     syscalls: spec.syscalls.map((r) =>
-      r.action === "errno" && (!r.args || r.args.length === 0) ? { name: r.name, action: "notify", reasons: r.reasons } : r,
+      r.action === "errno" && (!r.args || r.args.length === 0)
+        ? { name: r.name, action: "notify", reasons: r.reasons }
+        : r,
     ),
   };
 }

@@ -34,7 +34,12 @@ export interface SeccompNative {
   syscallNumber(arch: string, name: string): number;
   /** null when the number is no syscall on arch */
   syscallName(arch: string, nr: number): string | null;
-  hostFacts(): { libseccomp: string; landlockAbi: number; seccompActions: string[]; userNotification: boolean };
+  hostFacts(): {
+    libseccomp: string;
+    landlockAbi: number;
+    seccompActions: string[];
+    userNotification: boolean;
+  };
 }
 
 let cached: SeccompNative | undefined;

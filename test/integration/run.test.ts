@@ -1,6 +1,6 @@
 /** Real launches, as root: the sandbox as the app sees it, limits, exit statuses, clean-up. */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -400,6 +400,219 @@ describe("secure-run run", { skip }, () => {
       ),
     );
     assert.equal(r.status, 5, r.stderr);
+  });
+
+  test("each isolation property holds inside, and the same probe on the host sees it missing", () => {
+    const parse = (text: string): Record<string, string> =>
+      Object.fromEntries(
+        text
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)]),
+      );
+    // "Without the layers": the probe as root, in throwaway mount and network namespaces so that
+    // what it changes (a mount, a sysctl) stays there; a directory descriptor left open.
+    const outside = parse(
+      execFileSync(
+        "bash",
+        ["-c", `exec 7</tmp; exec unshare -m -n --propagation private ${probe} report`],
+        { encoding: "utf8" },
+      ),
+    );
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `exec 7</tmp; exec ${process.execPath} ${cliPath} run ${app("report", ["/opt/probe/probe", "report"])}`,
+      ],
+      {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const inside = parse(r.stdout);
+    const expect: [string, string, (v: string) => boolean][] = [
+      ["pids", "the app's processes only", (v) => Number(v) <= 3],
+      ["inherited-fds", "no descriptor of the caller's", (v) => v === "0"],
+      ["CapEff", "no capability", (v) => v === "0000000000000000"],
+      ["CapBnd", "an empty bounding set", (v) => v === "0000000000000000"],
+      ["NoNewPrivs", "no_new_privs", (v) => v === "1"],
+      ["Seccomp", "a seccomp filter", (v) => v === "2"],
+      ["mount", "mount refused", (v) => v === "EPERM"],
+      ["ptrace", "ptrace refused", (v) => v === "EPERM"],
+      ["bpf", "bpf refused", (v) => v === "EPERM"],
+      ["keyctl", "keyctl refused", (v) => v === "EPERM"],
+      ["unshare", "unshare refused", (v) => v === "EPERM"],
+      ["io_uring_setup", "io_uring refused", (v) => v === "EPERM"],
+      ["proc-sys-write", "/proc/sys read-only", (v) => v === "EROFS" || v === "EACCES"],
+      [
+        "init-exe",
+        "the launcher's binary (init) cannot be opened",
+        (v) => v === "EACCES" || v === "EPERM",
+      ],
+    ];
+    for (const [key, what, holds] of expect) {
+      assert.ok(
+        holds(inside[key] ?? "(missing)"),
+        `inside: ${what}: ${key} = ${inside[key] ?? "(missing)"}`,
+      );
+      if (key !== "init-exe")
+        assert.ok(
+          !holds(outside[key] ?? ""),
+          `on the host the probe must see ${key} differently; it saw ${outside[key] ?? "(missing)"}`,
+        );
+    }
+  });
+
+  test("a setuid binary does not elevate inside; on the host it does", () => {
+    const suid = join(probeDir, "probe-suid");
+    execFileSync("cp", [probe, suid]);
+    execFileSync("chmod", ["4755", suid]);
+    try {
+      assert.equal(
+        execFileSync(
+          "setpriv",
+          ["--reuid=65534", "--regid=65534", "--clear-groups", suid, "euid"],
+          { encoding: "utf8" },
+        ),
+        "euid 0\n",
+      );
+      assert.equal(runApp(app("suid", ["/opt/probe/probe-suid", "euid"])).stdout, "euid 65534\n");
+    } finally {
+      execFileSync("rm", ["-f", suid]);
+    }
+  });
+
+  test("the launcher's binary and the host's files are not in the view", () => {
+    const r = runApp(
+      app(
+        "view",
+        [
+          "/bin/sh",
+          "-c",
+          `ls ${join(root, "build/Release")} 2>&1; ls /work 2>&1; readlink /proc/1/exe 2>&1`,
+        ],
+        "syscalls: { hints: [shell] }\n",
+      ),
+    );
+    assert.match(r.stdout, /cannot access .*build\/Release.*No such file/);
+    assert.doesNotMatch(r.stdout, /secure-run-launch$/m);
+  });
+
+  test("the hostname inside is the app's; the host's is unchanged", () => {
+    const before = execFileSync("hostname", { encoding: "utf8" });
+    assert.equal(
+      runApp(app("named", ["/bin/uname", "-n"], "hostname: inside-box\n")).stdout,
+      "inside-box\n",
+    );
+    assert.equal(execFileSync("hostname", { encoding: "utf8" }), before);
+  });
+
+  test("root inside is an unprivileged user outside", async () => {
+    const file = app("rootuser", ["/bin/sleep", "5"], "user: root\n");
+    const child = spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" });
+    try {
+      let uid: string | undefined;
+      for (let i = 0; i < 50 && uid === undefined; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+          try {
+            if (readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("/bin/sleep\x005")) {
+              uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+            }
+          } catch {
+            // gone
+          }
+        }
+      }
+      assert.ok(uid !== undefined && Number(uid) >= 100000, `uid outside: ${uid ?? "not found"}`);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((res) => child.on("exit", res));
+    }
+  });
+
+  test("50 concurrent launches all succeed, each in its own cgroup", async () => {
+    const file = app(
+      "many",
+      ["/bin/sh", "-c", "cat /proc/self/cgroup | grep memory; sleep 1"],
+      "syscalls: { hints: [shell] }\n",
+    );
+    const results = await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<{ code: number | null; out: string }>((resolve) => {
+            const c = spawn(process.execPath, [cliPath, "run", "--json", file], {
+              stdio: ["ignore", "pipe", "pipe"],
+            });
+            let out = "";
+            let err = "";
+            c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+            c.stderr.on("data", (d: Buffer) => (err += d.toString()));
+            c.on("exit", (code) => resolve({ code, out: out + err }));
+          }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.code),
+      Array(50).fill(0),
+    );
+    // Inside its cgroup namespace each sees itself at the root; the supervisors' pids differ.
+    const launchers = new Set(results.map((r) => /"exitCode":0/.test(r.out)));
+    assert.deepEqual([...launchers], [true]);
+  });
+
+  test("200 launches, some killed with SIGKILL: nothing is left once gc has run", async () => {
+    const file = app("churn", ["/bin/sleep", "30"]);
+    const launcherOf = (parent: number): number | undefined => {
+      for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+        try {
+          const st = readFileSync(`/proc/${pid}/stat`, "utf8");
+          if (
+            st.includes("(secure-run-laun") &&
+            Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]) === parent
+          )
+            return Number(pid);
+        } catch {
+          // gone
+        }
+      }
+      return undefined;
+    };
+    const until = async (what: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !what(); i++) await new Promise((res) => setTimeout(res, 50));
+    };
+    for (let round = 0; round < 10; round++) {
+      const batch = Array.from({ length: 20 }, () =>
+        spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" }),
+      );
+      const exited = batch.map((c) => new Promise((res) => c.on("exit", res)));
+      // Each launch is under way (its launcher started) before it is ended.
+      const launchers = await Promise.all(
+        batch.map(async (c) => {
+          let l: number | undefined;
+          await until(() => (l = launcherOf(c.pid ?? -1)) !== undefined);
+          return l;
+        }),
+      );
+      await new Promise((res) => setTimeout(res, 300));
+      batch.forEach((c, i) => {
+        const launcher = launchers[i];
+        // Kill secure-run itself (the launcher ends the app), or its launcher (gc cleans up).
+        if (i % 4 === 0) c.kill("SIGKILL");
+        else if (i % 4 === 1 && launcher !== undefined) process.kill(launcher, "SIGKILL");
+        else c.kill("SIGTERM");
+      });
+      await Promise.all(exited);
+    }
+    const gc = cli(["gc"]);
+    assert.equal(gc.status, 0, gc.stderr);
+    // The launchers killed outright left their cgroups (the killed CLIs' launchers did not).
+    const removed = Number(/^(\d+) removed/m.exec(gc.stdout)?.[1] ?? 0);
+    assert.ok(removed >= 10, gc.stdout);
+    assert.deepEqual(leftoverCgroups(), []);
   });
 
   test("nothing is left behind: no cgroup, mount, process or temporary file", () => {
