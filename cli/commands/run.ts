@@ -17,6 +17,7 @@ const FORWARDED: NodeJS.Signals[] = [
 ];
 
 export interface RunFlags {
+  cgroupParent?: string;
   json?: boolean;
   report?: boolean;
   explain?: boolean;
@@ -51,6 +52,7 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
     // With --explain the app runs under the notifying filter; the plan's own answers.
     const { exitCode } = await runLifecycle(plan, prepared.notifying?.bpf ?? prepared.filter.bpf, {
       landlockAbi: prepared.host.landlock.abi ?? 0,
+      ...(flags.cgroupParent ? { cgroupParent: flags.cgroupParent } : {}),
       ...(prepared.notifying
         ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } }
         : {}),
@@ -122,6 +124,7 @@ export function registerRun(program: Command, io: CliIO): void {
     .option("--report", "print a summary when the app ends: status, time, cpu, peak memory")
     .option("--json", "print the exit report as one JSON line on standard error")
     .option("--explain", "report every refused syscall: name, arguments, process (rate-limited)")
+    .option("--cgroup-parent <path>", "create the app's cgroup below this existing cgroup (relative to secure-run's own)")
     .addHelpText(
       "after",
       "\nExamples:\n" +

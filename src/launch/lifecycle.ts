@@ -10,6 +10,7 @@ export type LifecycleEvent =
 
 export interface LifecycleOptions {
   landlockAbi: number;
+  cgroupParent?: string;
   explain?: { bpf: Buffer; json: boolean };
   /** Receives a function that passes a signal to every running instance. */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
@@ -72,6 +73,7 @@ export async function runLifecycle(
       let forward: ((s: NodeJS.Signals) => void) | undefined;
       const { report } = await runPlan(plan, bpf, {
         landlockAbi: options.landlockAbi,
+        ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
         ...(options.launcher ? { launcher: options.launcher } : {}),
         ...(options.explain ? { explain: options.explain } : {}),
         ...(selinux ? { selinux } : {}),

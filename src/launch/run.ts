@@ -23,6 +23,8 @@ export interface LaunchReport {
 }
 
 export interface RunOptions {
+  /** Below secure-run's own cgroup, where the app's goes (an existing cgroup). */
+  cgroupParent?: string;
   /** SELinux labels of this instance (SELinux enforcing only). */
   selinux?: { process: string; file: string };
   /** --explain: the notifying filter is `bpf`; this is the plan's own, for the answers. */
@@ -54,6 +56,7 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   ];
   if (options.explain)
     args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
+  if (options.cgroupParent) args.unshift("--cgroup-parent", options.cgroupParent);
   if (options.selinux)
     args.unshift(
       "--selinux-label",

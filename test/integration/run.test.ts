@@ -615,6 +615,20 @@ describe("secure-run run", { skip }, () => {
     assert.deepEqual(leftoverCgroups(), []);
   });
 
+  test("--cgroup-parent: the app's cgroup goes below it, which must exist", () => {
+    const r = cli([
+      "run",
+      "--cgroup-parent",
+      "no-such-parent",
+      app("parent", ["/opt/probe/probe", "exit", "0"]),
+    ]);
+    assert.equal(r.status, 125);
+    assert.match(
+      r.stderr,
+      /launch failed at step "cgroup": mkdir `[^`]*\/no-such-parent\/secure-run-parent-\d+`: No such file or directory/,
+    );
+  });
+
   test("nothing is left behind: no cgroup, mount, process or temporary file", () => {
     assert.deepEqual(leftoverCgroups(), []);
     assert.equal(readFileSync("/proc/self/mountinfo", "utf8").split("\n").length, mountsBefore);
