@@ -54,7 +54,10 @@ export function registerExec(program: Command, io: CliIO): void {
     .option("--report", "print a summary when the command ends")
     .option("--json", "print the exit report as JSON on standard error")
     .option("--explain", "report every refused syscall (rate-limited)")
-    .option("--cgroup-parent <path>", "create the app's cgroup below this existing cgroup (relative to secure-run's own)")
+    .option(
+      "--cgroup-parent <path>",
+      "create the app's cgroup below this existing cgroup (relative to secure-run's own)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n" +

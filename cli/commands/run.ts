@@ -124,7 +124,10 @@ export function registerRun(program: Command, io: CliIO): void {
     .option("--report", "print a summary when the app ends: status, time, cpu, peak memory")
     .option("--json", "print the exit report as one JSON line on standard error")
     .option("--explain", "report every refused syscall: name, arguments, process (rate-limited)")
-    .option("--cgroup-parent <path>", "create the app's cgroup below this existing cgroup (relative to secure-run's own)")
+    .option(
+      "--cgroup-parent <path>",
+      "create the app's cgroup below this existing cgroup (relative to secure-run's own)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n" +
