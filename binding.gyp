@@ -25,6 +25,7 @@
         "native/launcher/landlock.c",
         "native/launcher/explain.c",
         "native/launcher/bpf_eval.c",
+        "native/launcher/relabel.c",
         "native/launcher/proto.c",
         "native/launcher/app.c",
         "native/launcher/init.c",

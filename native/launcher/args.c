@@ -29,6 +29,7 @@ const char sr_usage[] =
     "  --die-with-parent            end the app (and clean up) when the caller dies\n"
     "  --selinux-label LABEL        SELinux label the app runs with (set at execve)\n"
     "  --selinux-mount-label LABEL  SELinux context of the tmpfs mounts\n"
+    "  --relabel PATH               give PATH (recursively) the mount label, like podman's :Z\n"
     "  --memory BYTES               cgroup memory limit\n"
     "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
     "  --pids N                     cgroup process limit\n"
@@ -193,8 +194,9 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
   cfg->masked = calloc((size_t)argc + 1, sizeof *cfg->masked);
   cfg->read_only = calloc((size_t)argc + 1, sizeof *cfg->read_only);
   cfg->fs_rules = calloc((size_t)argc + 1, sizeof *cfg->fs_rules);
+  cfg->relabel = calloc((size_t)argc + 1, sizeof *cfg->relabel);
   if (cfg->mounts == NULL || cfg->env == NULL || cfg->masked == NULL || cfg->read_only == NULL ||
-      cfg->fs_rules == NULL)
+      cfg->fs_rules == NULL || cfg->relabel == NULL)
     return sr_fail(err, ENOMEM, "parsing arguments");
 
   int i;
@@ -243,6 +245,9 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (strlen(v[0]) == 0 || strlen(v[0]) > 255 || strchr(v[0], '\n'))
         return sr_fail(err, 0, "%s: expected a label such as system_u:system_r:container_t:s0:c1,c2", opt);
       *(strcmp(opt, "--selinux-label") == 0 ? &cfg->selinux_label : &cfg->selinux_mount_label) = v[0];
+    } else if (strcmp(opt, "--relabel") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      cfg->relabel[cfg->nrelabel++] = v[0];
     } else if (strcmp(opt, "--hostname") == 0) {
       if (strlen(v[0]) == 0 || strlen(v[0]) > 64)
         return sr_fail(err, 0, "--hostname: expected 1 to 64 characters");
@@ -387,6 +392,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "\"user\" in --unshare needs --uid-map and --gid-map");
   if (cfg->explain_fd >= 0 && cfg->seccomp_fd < 0)
     return sr_fail(err, 0, "--explain-fd needs --seccomp-fd (the notifying filter)");
+  if (cfg->nrelabel && !cfg->selinux_mount_label)
+    return sr_fail(err, 0, "--relabel needs --selinux-mount-label");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
   return 0;
@@ -398,6 +405,7 @@ void sr_args_free(struct sr_config *cfg) {
   free(cfg->masked);
   free(cfg->read_only);
   free(cfg->fs_rules);
+  free(cfg->relabel);
   cfg->mounts = NULL;
   cfg->env = NULL;
   cfg->masked = cfg->read_only = NULL;

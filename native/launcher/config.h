@@ -72,7 +72,9 @@ struct sr_config {
   bool new_session;
   bool die_with_parent; /* end the app when the launcher's caller dies */
   const char *selinux_label;       /* the app's process label (SELinux enforcing only) */
-  const char *selinux_mount_label; /* context= of the tmpfs mounts */
+  const char *selinux_mount_label; /* context= of the tmpfs mounts, and the label relabel gives */
+  const char **relabel; /* host paths given selinux_mount_label before the launch (volumes) */
+  size_t nrelabel;
   int64_t memory_max;  /* bytes, -1: no limit */
   int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */
   int64_t pids_max;    /* -1: no limit */

@@ -24,6 +24,7 @@
 
 #include "explain.h"
 #include "proto.h"
+#include "relabel.h"
 #include "rootfs.h"
 #include "sandbox.h"
 
@@ -360,7 +361,11 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
   struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
                                  cfg->cpu_period};
-  if (sr_rootfs_open_sources(cfg, &err) < 0) {
+  for (size_t i = 0; i < cfg->nrelabel && err.msg[0] == '\0'; i++)
+    if (sr_relabel(cfg->relabel[i], cfg->selinux_mount_label, &err) < 0) set_failed(rep, "selinux", &err, 125);
+  if (strcmp(rep->status, "failed") == 0) {
+    /* relabelling failed: nothing more */
+  } else if (sr_rootfs_open_sources(cfg, &err) < 0) {
     set_failed(rep, "rootfs", &err, 125);
   } else if (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
              (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {

@@ -41,6 +41,18 @@ export interface RunResult {
   report: LaunchReport;
 }
 
+/** Host paths the app definition itself brings in (mounts, the rootfs): never the host view. */
+export function appVolumes(plan: Plan): string[] {
+  return plan.filesystem.mounts
+    .filter((m) => m.type === "bind" && m.source !== undefined)
+    .filter((m) =>
+      m.reasons.some(
+        (r) => r.kind === "field" && (r.ref.startsWith("mounts[") || r.ref === "root.rootfs"),
+      ),
+    )
+    .map((m) => m.source ?? "");
+}
+
 export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Promise<RunResult> {
   const launcher = options.launcher ?? paths.launcher;
   if (!existsSync(launcher)) {
@@ -57,6 +69,11 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   if (options.explain)
     args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
   if (options.cgroupParent) args.unshift("--cgroup-parent", options.cgroupParent);
+  // Where SELinux enforces, the app's own volumes and rootfs get its file label (podman's :Z);
+  // the host's system view is never relabelled.
+  if (options.selinux) {
+    for (const source of appVolumes(plan)) args.unshift("--relabel", source);
+  }
   if (options.selinux)
     args.unshift(
       "--selinux-label",
