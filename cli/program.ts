@@ -7,6 +7,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerExec } from "./commands/exec.js";
 import { registerGc } from "./commands/gc.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerProfiles } from "./commands/profiles.js";
 import { registerReview } from "./commands/review.js";
 import { registerRun } from "./commands/run.js";
 import { registerSeccomp } from "./commands/seccomp.js";
@@ -53,6 +54,7 @@ export function createProgram(io: CliIO): Command {
   registerSeccomp(program, io);
   registerGc(program, io);
   registerDoctor(program, io);
+  registerProfiles(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),

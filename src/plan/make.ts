@@ -7,7 +7,8 @@ import type { OrgConfig } from "../config/load.js";
 import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
 import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js";
 import { PolicyEngine } from "../policy/engine.js";
-import { loadProfiles, type Profiles } from "../profiles/load.js";
+import { dirname, resolve } from "node:path";
+import { loadProfiles, profilesForPolicy, readProfile, type Profiles } from "../profiles/load.js";
 import type { Plan } from "./types.js";
 import { assertPlan } from "./validate.js";
 
@@ -57,6 +58,33 @@ export function issueAt(loaded: LoadedApp, path: string, message: string, hint?:
   return issue;
 }
 
+/** Profile files the app names (paths ending in .yaml, relative to the app file), keyed by the
+ * reference as written. */
+export function appProfiles(loaded: LoadedApp): Profiles {
+  const out: Profiles = {};
+  const issues: Issue[] = [];
+  (loaded.app.syscalls?.profiles ?? []).forEach((ref, i) => {
+    if (!/\.ya?ml$/.test(ref)) return;
+    const r = readProfile(resolve(dirname(resolve(loaded.file)), ref));
+    if (r.profile) out[ref] = r.profile;
+    else
+      issues.push(
+        issueAt(
+          loaded,
+          `syscalls.profiles[${i}]`,
+          r.issues
+            .map(
+              (x) =>
+                `${x.line !== undefined ? `${x.file}:${x.line}:${x.column ?? 1}: ` : ""}${x.path ? `${x.path}: ` : ""}${x.message}`,
+            )
+            .join("; "),
+        ),
+      );
+  });
+  if (issues.length > 0) throw new InputError(issues);
+  return out;
+}
+
 /** What the policy reads as `input`. */
 export function planInput(
   loaded: LoadedApp,
@@ -83,7 +111,8 @@ export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResu
   const profiles = options.profiles ?? loadProfiles();
   const config = options.config ?? {};
   const engine = options.engine ?? policyEngine();
-  engine.setData({ profiles, config });
+  const all = { ...profiles, ...appProfiles(loaded) };
+  engine.setData({ profiles: profilesForPolicy(all), config });
   const result = engine.evaluatePlan(planInput(loaded, host, options.accounts));
   if (result.errors.length > 0) {
     throw new InputError(
@@ -98,5 +127,5 @@ export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResu
       }),
     );
   }
-  return { plan: assertPlan(result.plan), host, profiles, config };
+  return { plan: assertPlan(result.plan), host, profiles: all, config };
 }

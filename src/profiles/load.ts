@@ -1,4 +1,5 @@
-/** Syscall profiles: YAML files in profiles/, each a named set of syscalls with reasons. */
+/** Syscall profiles: YAML files (profiles/ of the package, or files an app names), each a named
+ * set of syscalls with, per syscall, why a program needs it and how risky it is. */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, type Issue } from "../errors.js";
@@ -7,28 +8,75 @@ import { validateAgainst } from "../appspec/validate.js";
 import { parseYaml } from "../appspec/yaml-source.js";
 import { paths } from "../paths.js";
 
+export type Risk = "low" | "medium" | "high";
+
+export interface ProfileEntry {
+  why: string;
+  risk: Risk;
+  /** Only on these architectures; absent: wherever the kernel has it. */
+  arches?: string[];
+}
+
 export interface Profile {
   name: string;
+  kind: "building-block" | "runtime" | "learned";
   description: string;
-  /** syscall name → why a program needs it */
-  syscalls: Record<string, string>;
+  syscalls: Record<string, ProfileEntry>;
+  note?: string;
 }
 
 export type Profiles = Record<string, Profile>;
+
+type RawProfile = Omit<Profile, "syscalls" | "kind"> & {
+  kind?: Profile["kind"];
+  syscalls: Record<string, string | { why: string; risk?: Risk; arches?: string[] }>;
+};
+
+export function normalizeProfile(raw: RawProfile): Profile {
+  const syscalls: Record<string, ProfileEntry> = {};
+  for (const [name, v] of Object.entries(raw.syscalls)) {
+    syscalls[name] =
+      typeof v === "string"
+        ? { why: v, risk: "low" }
+        : { why: v.why, risk: v.risk ?? "low", ...(v.arches ? { arches: v.arches } : {}) };
+  }
+  return {
+    name: raw.name,
+    kind: raw.kind ?? "building-block",
+    description: raw.description,
+    syscalls,
+    ...(raw.note ? { note: raw.note } : {}),
+  };
+}
 
 /** One profile file, validated; `expectName` checks that the name matches the file's. */
 export function readProfile(
   file: string,
   expectName?: string,
 ): { profile?: Profile; issues: Issue[] } {
-  const parsed = parseYaml(readFileSync(file, "utf8"), file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return {
+      issues: [
+        {
+          file,
+          path: "",
+          message: `cannot read the profile: ${err.code === "ENOENT" ? "no such file" : err.message}`,
+        },
+      ],
+    };
+  }
+  const parsed = parseYaml(text, file);
   if (!parsed.ok)
     return {
       issues: [{ file, ...parsed.position, path: "", message: `invalid YAML: ${parsed.message}` }],
     };
   const problems = validateAgainst("profile", parsed.source.value);
   if (problems.length > 0) return { issues: locateProblems(parsed.source, problems) };
-  const profile = parsed.source.value as Profile;
+  const profile = normalizeProfile(parsed.source.value as RawProfile);
   if (expectName !== undefined && profile.name !== expectName) {
     return {
       issues: [
@@ -44,8 +92,11 @@ export function readProfile(
   return { profile, issues: [] };
 }
 
-/** Every profile in dir (default: the package's profiles/), validated. */
+let packageProfiles: Profiles | undefined;
+
+/** Every profile in dir (default: the package's profiles/, read once), validated. */
 export function loadProfiles(dir: string = paths.profiles): Profiles {
+  if (dir === paths.profiles && packageProfiles) return packageProfiles;
   const profiles: Profiles = {};
   const issues: Issue[] = [];
   const files = readdirSync(dir)
@@ -57,5 +108,32 @@ export function loadProfiles(dir: string = paths.profiles): Profiles {
     if (r.profile) profiles[r.profile.name] = r.profile;
   }
   if (issues.length > 0) throw new InputError(issues);
+  if (dir === paths.profiles) packageProfiles = profiles;
   return profiles;
+}
+
+/** What the policy reads as data.profiles: name → {description, syscalls: name → why}. */
+export function profilesForPolicy(
+  profiles: Profiles,
+): Record<string, { description: string; syscalls: Record<string, string> }> {
+  return Object.fromEntries(
+    Object.entries(profiles).map(([key, p]) => [
+      key,
+      {
+        description: p.description,
+        syscalls: Object.fromEntries(Object.entries(p.syscalls).map(([n, e]) => [n, e.why])),
+      },
+    ]),
+  );
+}
+
+/** The risk of a syscall as the profiles say (the highest any says), or undefined. */
+export function riskOf(profiles: Profiles, name: string): Risk | undefined {
+  const order: Risk[] = ["low", "medium", "high"];
+  let risk: Risk | undefined;
+  for (const p of Object.values(profiles)) {
+    const r = p.syscalls[name]?.risk;
+    if (r && (risk === undefined || order.indexOf(r) > order.indexOf(risk))) risk = r;
+  }
+  return risk;
 }

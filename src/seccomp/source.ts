@@ -9,7 +9,7 @@ import type { OrgConfig } from "../config/load.js";
 import { hostFacts } from "../host/facts.js";
 import { makePlan } from "../plan/make.js";
 import type { SeccompSpec } from "../plan/types.js";
-import { loadProfiles, readProfile } from "../profiles/load.js";
+import { loadProfiles, readProfile, type Profile } from "../profiles/load.js";
 import { importDockerProfile } from "./docker.js";
 import type { SeccompNative } from "./native.js";
 
@@ -48,17 +48,17 @@ export interface ResolvedSource {
   notes: string[];
 }
 
-function profileSpec(name: string, syscalls: Record<string, string>, arch: string): SeccompSpec {
+function profileSpec(name: string, syscalls: Profile["syscalls"], arch: string): SeccompSpec {
   return {
     defaultAction: { action: "errno", errno: "ENOSYS" },
     badArchAction: "kill_process",
     architectures: [arch],
     syscalls: Object.entries(syscalls)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([n, why]) => ({
+      .map(([n, e]) => ({
         name: n,
         action: "allow",
-        reasons: [{ kind: "profile", ref: name, why }],
+        reasons: [{ kind: "profile", ref: name, why: e.why }],
       })),
   };
 }
