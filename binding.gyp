@@ -26,6 +26,7 @@
         "native/launcher/explain.c",
         "native/launcher/bpf_eval.c",
         "native/launcher/relabel.c",
+        "native/launcher/trace.c",
         "native/launcher/proto.c",
         "native/launcher/app.c",
         "native/launcher/init.c",

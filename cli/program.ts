@@ -11,6 +11,7 @@ import { registerProfiles } from "./commands/profiles.js";
 import { registerReview } from "./commands/review.js";
 import { registerRun } from "./commands/run.js";
 import { registerSeccomp } from "./commands/seccomp.js";
+import { registerTrace } from "./commands/trace.js";
 import type { CliIO } from "./io.js";
 
 export function version(): string {
@@ -55,6 +56,7 @@ export function createProgram(io: CliIO): Command {
   registerGc(program, io);
   registerDoctor(program, io);
   registerProfiles(program, io);
+  registerTrace(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.stdout.write(s),

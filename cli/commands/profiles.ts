@@ -89,11 +89,9 @@ export function registerProfiles(program: Command, io: CliIO): void {
       if (absent.length > 0) io.stdout.write(`\nnot on ${opts.arch ?? ""}: ${absent.join(", ")}\n`);
     });
   for (const cmd of profiles.commands) {
-    cmd
-      .exitOverride()
-      .configureOutput({
-        writeOut: (s) => io.stdout.write(s),
-        writeErr: (s) => io.stderr.write(s),
-      });
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
   }
 }

@@ -57,6 +57,9 @@ const char sr_usage[] =
     "                               of refusing, and the supervisor reports each refusal and\n"
     "                               answers with this filter's verdict\n"
     "  --explain-json               report refusals as JSON lines on standard error\n"
+    "  --trace-fd FD                the filter on --seccomp-fd notifies every call: record them\n"
+    "                               all, let them continue, and write the record (JSON) to FD\n"
+    "  --trace-progress             a progress line on standard error while tracing\n"
     "  --help, --version\n"
     "Exit status: the app's; 128+N when killed by signal N; 125 when the launch failed;\n"
     "126 when PROGRAM cannot be executed; 127 when it is not found.\n";
@@ -185,7 +188,7 @@ static int add_mount(struct sr_config *cfg, enum sr_mount_kind kind, const char 
 int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error *err) {
   memset(cfg, 0, sizeof *cfg);
   cfg->memory_max = cfg->swap_max = cfg->pids_max = cfg->cpu_quota = cfg->cpu_period = -1;
-  cfg->seccomp_fd = cfg->report_fd = cfg->explain_fd = -1;
+  cfg->seccomp_fd = cfg->report_fd = cfg->explain_fd = cfg->trace_fd = -1;
   cfg->uid = 0;
   cfg->gid = 0;
   cfg->cwd = "/";
@@ -214,6 +217,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     }
     if (strcmp(opt, "--die-with-parent") == 0) {
       cfg->die_with_parent = true;
+      continue;
+    }
+    if (strcmp(opt, "--trace-progress") == 0) {
+      cfg->trace_progress = true;
       continue;
     }
     if (strcmp(opt, "--explain-json") == 0) {
@@ -361,6 +368,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (parse_path(opt, v[1], err) < 0) return -1;
       cfg->fs_rules[cfg->nfs_rules++] = (struct sr_fs_rule){v[1], access};
       cfg->restrict_fs = true;
+    } else if (strcmp(opt, "--trace-fd") == 0) {
+      if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
+      if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
+      cfg->trace_fd = (int)n;
     } else if (strcmp(opt, "--seccomp-fd") == 0 || strcmp(opt, "--report-fd") == 0 ||
                strcmp(opt, "--explain-fd") == 0) {
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
@@ -390,8 +401,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--uid-map and --gid-map need \"user\" in --unshare");
   if ((cfg->clone_flags & CLONE_NEWUSER) && (cfg->nuid_map == 0 || cfg->ngid_map == 0))
     return sr_fail(err, 0, "\"user\" in --unshare needs --uid-map and --gid-map");
-  if (cfg->explain_fd >= 0 && cfg->seccomp_fd < 0)
-    return sr_fail(err, 0, "--explain-fd needs --seccomp-fd (the notifying filter)");
+  if ((cfg->explain_fd >= 0 || cfg->trace_fd >= 0) && cfg->seccomp_fd < 0)
+    return sr_fail(err, 0, "--explain-fd and --trace-fd need --seccomp-fd (the notifying filter)");
+  if (cfg->explain_fd >= 0 && cfg->trace_fd >= 0)
+    return sr_fail(err, 0, "--explain-fd and --trace-fd exclude each other");
   if (cfg->nrelabel && !cfg->selinux_mount_label)
     return sr_fail(err, 0, "--relabel needs --selinux-mount-label");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))

@@ -102,6 +102,8 @@ struct sr_config {
   size_t nconnect_ports;
   int seccomp_fd; /* -1: none */
   int explain_fd; /* --explain: the plan's own filter, whose verdicts answer notifications */
+  int trace_fd;   /* --trace: where the record of every syscall goes at the end */
+  bool trace_progress;
   bool explain_json;
   int report_fd;  /* -1: none */
   char **argv;    /* program and arguments, NULL-terminated */

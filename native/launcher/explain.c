@@ -16,7 +16,7 @@
 
 #define MAX_LINES_PER_SECOND 20
 
-int sr_explain_attach(struct sr_explain *ex, pid_t pid, int fdnum, struct sr_error *err) {
+int sr_listener_attach(pid_t pid, int fdnum, int *out, struct sr_error *err) {
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd < 0) return sr_fail(err, errno, "pidfd_open(%d)", (int)pid);
   /* The app creates the listener right after telling us its number: wait up to 2 s. */
@@ -27,7 +27,7 @@ int sr_explain_attach(struct sr_explain *ex, pid_t pid, int fdnum, struct sr_err
       snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
       if (readlink(link, target, sizeof target - 1) > 0 && strstr(target, "seccomp notify")) {
         close(pidfd);
-        ex->listener = fd;
+        *out = fd;
         return 0;
       }
       close(fd);

@@ -19,9 +19,9 @@ struct sr_explain {
   unsigned shown, suppressed;
 };
 
-/* Takes the app's listener descriptor (number fdnum in process pid) with pidfd_getfd, waiting
- * a little for the app to create it. */
-int sr_explain_attach(struct sr_explain *ex, pid_t pid, int fdnum, struct sr_error *err);
+/* Takes the app's seccomp listener descriptor (number fdnum in process pid) with pidfd_getfd,
+ * waiting a little for the app to create it. */
+int sr_listener_attach(pid_t pid, int fdnum, int *out, struct sr_error *err);
 
 /* Answers one notification and reports it (rate-limited). Returns -1 when the listener is done
  * (the app is gone). */

@@ -32,7 +32,8 @@ int main(int argc, char **argv) {
     sr_args_free(&cfg);
     return 125;
   }
-  if (cfg.report_fd >= 0 && fcntl(cfg.report_fd, F_SETFD, FD_CLOEXEC) < 0) {
+  if ((cfg.report_fd >= 0 && fcntl(cfg.report_fd, F_SETFD, FD_CLOEXEC) < 0) ||
+      (cfg.trace_fd >= 0 && fcntl(cfg.trace_fd, F_SETFD, FD_CLOEXEC) < 0)) {
     perror("secure-run-launch: --report-fd");
     sr_args_free(&cfg);
     return 125;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "explain.h"
+#include "trace.h"
 #include "proto.h"
 #include "relabel.h"
 #include "rootfs.h"
@@ -74,6 +75,7 @@ struct loop {
   int sfd, msg_fd, oom_fd;
   int explain_release; /* write end the app waits on (--explain), -1 otherwise */
   struct sr_explain *ex;
+  struct sr_trace *tr;
   struct sr_report *rep;
   int app_status;
   bool closed;
@@ -81,8 +83,9 @@ struct loop {
 
 static void on_notify_ready(struct loop *l, pid_t pid, int fdnum) {
   struct sr_error e = {0};
-  if (l->ex == NULL || l->explain_release < 0) return;
-  if (pid <= 0 || sr_explain_attach(l->ex, pid, fdnum, &e) < 0) {
+  int *listener = l->ex ? &l->ex->listener : l->tr ? &l->tr->listener : NULL;
+  if (listener == NULL || l->explain_release < 0) return;
+  if (pid <= 0 || sr_listener_attach(pid, fdnum, listener, &e) < 0) {
     if (pid <= 0) sr_fail(&e, EPROTO, "no credentials on the listener message");
     set_failed(l->rep, "explain", &e, 125);
     kill(l->init, SIGKILL);
@@ -141,12 +144,13 @@ static void drain_messages(struct loop *l) {
 static int supervise(struct loop *l) {
   int terminations = 0;
   for (;;) {
-    int listener = l->ex ? l->ex->listener : -1;
+    int listener = l->ex ? l->ex->listener : l->tr ? l->tr->listener : -1;
     struct pollfd fds[4] = {{l->sfd, POLLIN, 0},
                             {l->oom_fd, POLLIN, 0},
                             {l->closed ? -1 : l->msg_fd, POLLIN, 0},
                             {listener, POLLIN, 0}};
-    int n = poll(fds, 4, -1);
+    int n = poll(fds, 4, l->tr ? 1000 : -1);
+    if (l->tr) sr_trace_tick(l->tr);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       kill(l->init, SIGKILL);
@@ -155,9 +159,11 @@ static int supervise(struct loop *l) {
     }
     if (!l->closed && (fds[2].revents & (POLLIN | POLLHUP))) drain_messages(l);
     if (listener >= 0 && fds[3].revents) {
-      if ((fds[3].revents & POLLIN) == 0 || sr_explain_handle(l->ex) < 0) {
-        close(l->ex->listener); /* the app is gone */
-        l->ex->listener = -1;
+      int rc = (fds[3].revents & POLLIN) == 0 ? -1 : l->ex ? sr_explain_handle(l->ex) : sr_trace_handle(l->tr);
+      if (rc < 0) {
+        close(listener); /* the app is gone */
+        if (l->ex) l->ex->listener = -1;
+        else l->tr->listener = -1;
       }
     }
     if (fds[1].revents & POLLIN) {
@@ -237,7 +243,8 @@ static int block_signals(sigset_t *set) {
 }
 
 static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
-                   struct sr_explain *ex, struct sr_cgroup *cg, struct sr_report *rep) {
+                   struct sr_explain *ex, struct sr_trace *tr, struct sr_cgroup *cg,
+                   struct sr_report *rep) {
   struct sr_error err = {0};
   sigset_t set;
   if (block_signals(&set) < 0) {
@@ -248,7 +255,7 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   int msg[2] = {-1, -1}, sync[2] = {-1, -1}, release[2] = {-1, -1};
   int one = 1;
   if (sfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, msg) < 0 ||
-      pipe2(sync, O_CLOEXEC) < 0 || (ex && pipe2(release, O_CLOEXEC) < 0) ||
+      pipe2(sync, O_CLOEXEC) < 0 || ((ex || tr) && pipe2(release, O_CLOEXEC) < 0) ||
       setsockopt(msg[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
     set_failed(rep, "setup", &(struct sr_error){errno, "signalfd, socketpair or pipe"}, 125);
     goto out;
@@ -267,6 +274,7 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     if (release[1] >= 0) close(release[1]);
     close(sfd);
     if (cfg->report_fd >= 0) close(cfg->report_fd);
+    if (cfg->trace_fd >= 0) close(cfg->trace_fd);
     struct sr_channels ch = {msg[1], sync[0], release[0]};
     sr_init_main(cfg, bpf, &ch);
   }
@@ -307,7 +315,7 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     waitpid(init, NULL, 0);
     goto out;
   }
-  struct loop l = {init, sfd, msg[0], oom_fd, release[1], ex, rep, -1, false};
+  struct loop l = {init, sfd, msg[0], oom_fd, release[1], ex, tr, rep, -1, false};
   release[1] = -1; /* the loop closes it */
   int init_status = supervise(&l);
   int app_status = l.app_status;
@@ -352,6 +360,17 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
     return;
   }
   struct sr_explain explain = {.json = cfg->explain_json, .listener = -1};
+  /* Large (a counter per syscall number): on the heap, and only when tracing. */
+  struct sr_trace *trace = NULL;
+  if (cfg->trace_fd >= 0) {
+    trace = malloc(sizeof *trace);
+    if (trace == NULL) {
+      set_failed(rep, "trace", &(struct sr_error){ENOMEM, "allocating the trace"}, 125);
+      free(bpf.insns);
+      return;
+    }
+    sr_trace_init(trace, cfg->trace_progress);
+  }
   if (cfg->explain_fd >= 0 && read_bpf(cfg->explain_fd, &explain.original, &err) < 0) {
     set_failed(rep, "explain", &err, 125);
     free(bpf.insns);
@@ -371,7 +390,7 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
              (cg.driver && cg.driver->create(&cg, &lim, &err) < 0)) {
     set_failed(rep, "cgroup", &err, 125);
   } else {
-    launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, &cg, rep);
+    launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, trace, &cg, rep);
   }
   sr_rootfs_close_sources(cfg);
   if (cg.driver) {
@@ -383,6 +402,11 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   }
   free(bpf.insns);
   sr_explain_close(&explain);
+  if (trace) {
+    if (trace->listener >= 0) close(trace->listener);
+    sr_trace_write(trace, cfg->trace_fd);
+    free(trace);
+  }
   clock_gettime(CLOCK_MONOTONIC, &ended);
   rep->wall_us = (int64_t)(ended.tv_sec - started.tv_sec) * 1000000 +
                  (ended.tv_nsec - started.tv_nsec) / 1000;

@@ -23,6 +23,8 @@ export interface LaunchReport {
 }
 
 export interface RunOptions {
+  /** --trace: the filter notifies every call; the record comes back in the result. */
+  trace?: { progress: boolean };
   /** Below secure-run's own cgroup, where the app's goes (an existing cgroup). */
   cgroupParent?: string;
   /** SELinux labels of this instance (SELinux enforcing only). */
@@ -36,9 +38,19 @@ export interface RunOptions {
   launcher?: string;
 }
 
+/** What the launcher records with --trace-fd. */
+export interface TraceRecord {
+  arch: string;
+  seconds: number;
+  calls: number;
+  otherAbi: number;
+  syscalls: Record<string, { nr: number; count: number; values?: string[]; moreValues?: boolean }>;
+}
+
 export interface RunResult {
   exitCode: number;
   report: LaunchReport;
+  trace?: TraceRecord;
 }
 
 /** Host paths the app definition itself brings in (mounts, the rootfs): never the host view. */
@@ -69,6 +81,8 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   if (options.explain)
     args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
   if (options.cgroupParent) args.unshift("--cgroup-parent", options.cgroupParent);
+  if (options.trace)
+    args.unshift("--trace-fd", "6", ...(options.trace.progress ? ["--trace-progress"] : []));
   // Where SELinux enforces, the app's own volumes and rootfs get its file label (podman's :Z);
   // the host's system view is never relabelled.
   if (options.selinux) {
@@ -84,7 +98,15 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {
-    stdio: ["inherit", "inherit", "inherit", "pipe", "pipe", options.explain ? "pipe" : "ignore"],
+    stdio: [
+      "inherit",
+      "inherit",
+      "inherit",
+      "pipe",
+      "pipe",
+      options.explain ? "pipe" : "ignore",
+      options.trace ? "pipe" : "ignore",
+    ],
     detached: true,
     env: {},
   });
@@ -102,6 +124,13 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   reportOut.setEncoding("utf8");
   reportOut.on("data", (chunk: string) => (reportText += chunk));
   const reportDone = new Promise<void>((resolve) => reportOut.on("close", resolve));
+  let traceText = "";
+  const traceOut = options.trace ? (child.stdio as unknown as (Readable | null)[])[6] : null;
+  traceOut?.setEncoding("utf8");
+  traceOut?.on("data", (chunk: string) => (traceText += chunk));
+  const traceDone = traceOut
+    ? new Promise<void>((resolve) => traceOut.on("close", resolve))
+    : Promise.resolve();
   options.onStart?.((signal) => {
     if (child.pid !== undefined && child.exitCode === null) child.kill(signal);
   });
@@ -114,6 +143,7 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
     },
   );
   await reportDone;
+  await traceDone;
   let report: LaunchReport;
   try {
     report = JSON.parse(reportText) as LaunchReport;
@@ -122,5 +152,6 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
       `the launcher ended without a report (exit ${code ?? "none"}${signal ? `, signal ${signal}` : ""})`,
     );
   }
-  return { exitCode: code ?? report.exitCode, report };
+  const trace = traceText ? (JSON.parse(traceText) as TraceRecord) : undefined;
+  return { exitCode: code ?? report.exitCode, report, ...(trace ? { trace } : {}) };
 }

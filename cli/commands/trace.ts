@@ -1,0 +1,158 @@
+import { writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { Option, type Command } from "commander";
+import { InputError } from "../../src/errors.js";
+import { loadApp } from "../../src/appspec/load.js";
+import { loadFromFlags, type ExecFlags } from "../../src/appspec/from-flags.js";
+import { prepareLoaded } from "../../src/launch/prepare.js";
+import { loadProfiles } from "../../src/profiles/load.js";
+import { addProfileReference } from "../../src/trace/merge.js";
+import { learnedProfileText } from "../../src/trace/profile.js";
+import { traceApp } from "../../src/trace/run.js";
+import type { CliIO } from "../io.js";
+import { configOption, readConfig } from "../options.js";
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+const many = (v: string, prev: string[]): string[] => [...prev, v];
+
+export function registerTrace(program: Command, io: CliIO): void {
+  program
+    .command("trace")
+    .summary("learn which syscalls an app really makes, as a profile")
+    .description(
+      "Runs APP in the same sandbox as `run`, but with a filter that reports every syscall to the\n" +
+        "supervisor and lets it continue (seccomp user notification): it counts them, keeps the\n" +
+        "argument values argument rules are made of (socket families, clone flags, ioctl requests)\n" +
+        "and writes a profile. Multi-process and multi-threaded apps are followed whole; the calls\n" +
+        "the launch itself makes after loading the filter are included. Or trace a command:\n" +
+        "`secure-run trace [flags] -- CMD [ARGS...]`.",
+    )
+    .argument("[target...]", "an app definition (YAML), or, after --, a command")
+    .option("--duration <seconds>", "stop the app after this long")
+    .option(
+      "--exercise <command>",
+      "a host command run once the app is up (e.g. curl …); the app stops when it ends",
+    )
+    .option(
+      "-o, --output <file>",
+      "write the profile here (default: standard output, or next to the app with --write)",
+    )
+    .option(
+      "--write",
+      "write APP-NAME.profile.yaml next to the app definition and name it in its syscalls.profiles",
+    )
+    .option("--net <mode>", "for a command: none or host")
+    .option("--listen <port>", "for a command: a port it listens on", many, [])
+    .option("-v, --volume <src:dst[:ro]>", "for a command: bind a host path", many, [])
+    .option("-e, --env <name=value>", "for a command: an environment variable", many, [])
+    .addOption(new Option("--no-progress", "no progress line"))
+    .addOption(configOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  secure-run trace examples/python-web.yaml --exercise 'curl -s http://127.0.0.1:8080/' --write\n" +
+        "  secure-run trace app.yaml --duration 30 -o app.profile.yaml\n" +
+        "  secure-run trace -- /usr/bin/python3 -c 'print(1)'\n" +
+        "\nReview a learned profile before you rely on it: what the trace did not exercise is not in it.",
+    )
+    .action(
+      async (
+        target: string[],
+        opts: {
+          duration?: string;
+          exercise?: string;
+          output?: string;
+          write?: boolean;
+          net?: string;
+          listen: string[];
+          volume: string[];
+          env: string[];
+          progress: boolean;
+          config?: string;
+        },
+      ) => {
+        const isApp = target.length === 1 && /\.ya?ml$/.test(target[0] ?? "");
+        if (target.length === 0)
+          throw new InputError([
+            {
+              file: "secure-run trace",
+              path: "",
+              message: "give an app definition, or a command after --",
+            },
+          ]);
+        if (opts.write && !isApp)
+          throw new InputError([
+            { file: "--write", path: "", message: "--write needs an app definition to write into" },
+          ]);
+        const flags: ExecFlags = {
+          env: opts.env,
+          volume: opts.volume,
+          tmpfs: [],
+          listen: opts.listen,
+          connect: [],
+          capAdd: [],
+          profile: [],
+          bestEffort: [],
+          ...(opts.net ? { net: opts.net } : {}),
+        };
+        const loaded = isApp ? loadApp(target[0] ?? "") : loadFromFlags(target, flags);
+        const prepared = prepareLoaded(loaded, { config: readConfig(opts.config) });
+        const duration = opts.duration === undefined ? undefined : Number(opts.duration);
+        if (duration !== undefined && !(duration > 0))
+          throw new InputError([
+            {
+              file: "--duration",
+              path: "",
+              message: `expected seconds; got ${JSON.stringify(opts.duration)}`,
+            },
+          ]);
+        const handlers: [NodeJS.Signals, () => void][] = [];
+        const started = Date.now();
+        let outcome;
+        try {
+          outcome = await traceApp(prepared, {
+            progress: opts.progress,
+            ...(duration !== undefined ? { durationS: duration } : {}),
+            ...(opts.exercise ? { exercise: opts.exercise } : {}),
+            onStart: (forward) => {
+              for (const sig of FORWARDED) {
+                const h = (): void => forward(sig);
+                handlers.push([sig, h]);
+                process.on(sig, h);
+              }
+            },
+          });
+        } finally {
+          for (const [sig, h] of handlers) process.off(sig, h);
+        }
+        const name = `${prepared.plan.name}-learned`;
+        const text = learnedProfileText(outcome.record, {
+          name,
+          source: isApp ? prepared.plan.name : target.join(" "),
+          profiles: loadProfiles(),
+        });
+        const count = Object.keys(outcome.record.syscalls).length;
+        let where = opts.output;
+        if (opts.write && !where)
+          where = join(dirname(resolve(target[0] ?? "")), `${prepared.plan.name}.profile.yaml`);
+        if (where) writeFileSync(where, text);
+        else io.stdout.write(text);
+        io.stderr.write(
+          `secure-run: traced ${prepared.plan.name}: ${count} syscalls, ${outcome.record.calls} calls in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+            `${where ? `; profile written to ${where}` : ""}\n`,
+        );
+        if (outcome.exercise)
+          io.stderr.write(
+            `secure-run: the exercise exited with ${String(outcome.exercise.exitCode)}\n`,
+          );
+        if (opts.write && where) {
+          const ref = `./${basename(where)}`;
+          if (addProfileReference(target[0] ?? "", ref))
+            io.stderr.write(
+              `secure-run: added ${ref} to syscalls.profiles of ${target[0] ?? ""}\n`,
+            );
+        }
+        io.exitCode = outcome.exercise && outcome.exercise.exitCode !== 0 ? 1 : 0;
+      },
+    );
+}

@@ -1,0 +1,93 @@
+/** Lists the policy keeps in Rego, copied as data for the audit (which does not run the policy).
+ * Source: policies/lib/lib.rego, `dangerous_syscalls` and `dangerous_capabilities`.
+ * test/audit/dangerous.test.ts parses that file and fails when these lists differ from it. */
+
+/** Syscalls that reach past the sandbox (lib.rego `dangerous_syscalls`). */
+export const DANGEROUS_SYSCALLS: readonly string[] = [
+  "acct",
+  "add_key",
+  "adjtimex",
+  "bpf",
+  "chroot",
+  "clock_adjtime",
+  "clock_settime",
+  "delete_module",
+  "finit_module",
+  "fsconfig",
+  "fsmount",
+  "fsopen",
+  "fspick",
+  "init_module",
+  "io_uring_enter",
+  "io_uring_register",
+  "io_uring_setup",
+  "ioperm",
+  "iopl",
+  "kcmp",
+  "kexec_file_load",
+  "kexec_load",
+  "keyctl",
+  "lookup_dcookie",
+  "mount",
+  "mount_setattr",
+  "move_mount",
+  "move_pages",
+  "name_to_handle_at",
+  "nfsservctl",
+  "open_by_handle_at",
+  "open_tree",
+  "perf_event_open",
+  "pivot_root",
+  "process_vm_readv",
+  "process_vm_writev",
+  "ptrace",
+  "quotactl",
+  "quotactl_fd",
+  "reboot",
+  "request_key",
+  "setdomainname",
+  "sethostname",
+  "setns",
+  "settimeofday",
+  "swapoff",
+  "swapon",
+  "syslog",
+  "umount",
+  "umount2",
+  "unshare",
+  "uselib",
+  "userfaultfd",
+  "vm86",
+  "vm86old",
+];
+
+/** Capabilities that amount to control of the host (lib.rego `dangerous_capabilities`). */
+export const DANGEROUS_CAPABILITIES: readonly string[] = [
+  "AUDIT_CONTROL",
+  "BLOCK_SUSPEND",
+  "BPF",
+  "CHECKPOINT_RESTORE",
+  "DAC_READ_SEARCH",
+  "IPC_OWNER",
+  "LINUX_IMMUTABLE",
+  "MAC_ADMIN",
+  "MAC_OVERRIDE",
+  "NET_ADMIN",
+  "PERFMON",
+  "SYSLOG",
+  "SYS_ADMIN",
+  "SYS_BOOT",
+  "SYS_MODULE",
+  "SYS_PACCT",
+  "SYS_PTRACE",
+  "SYS_RAWIO",
+  "SYS_RESOURCE",
+  "SYS_TIME",
+  "WAKE_ALARM",
+];
+
+const syscalls = new Set(DANGEROUS_SYSCALLS);
+const capabilities = new Set(DANGEROUS_CAPABILITIES);
+
+export const isDangerousSyscall = (name: string): boolean => syscalls.has(name);
+export const isDangerousCapability = (name: string): boolean => capabilities.has(name);

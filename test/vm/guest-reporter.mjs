@@ -1,0 +1,31 @@
+// A node:test reporter for the guest: one JSON line per finished test or suite, in the order the
+// runner finishes them (a suite after its subtests), for the host to mirror (vm.test.mjs).
+function describeError(error) {
+  if (!error) return undefined;
+  const cause = error.failureType === "subtestsFailed" ? undefined : (error.cause ?? error);
+  const message =
+    cause === undefined
+      ? String(error.message)
+      : cause instanceof Error
+        ? `${cause.name === "AssertionError" || cause.name === "Error" ? "" : `${cause.name}: `}${cause.message}`
+        : String(cause);
+  return { message, failureType: error.failureType, stack: cause?.stack };
+}
+
+export default async function* guestReporter(source) {
+  for await (const event of source) {
+    if (event.type !== "test:pass" && event.type !== "test:fail") continue;
+    const d = event.data;
+    yield `${JSON.stringify({
+      ok: event.type === "test:pass",
+      name: d.name,
+      nesting: d.nesting,
+      suite: d.details?.type === "suite",
+      skip: d.skip === undefined ? undefined : d.skip === true ? true : String(d.skip),
+      todo: d.todo === undefined ? undefined : d.todo === true ? true : String(d.todo),
+      durationMs: d.details?.duration_ms,
+      error: describeError(d.details?.error),
+      file: d.file,
+    })}\n`;
+  }
+}
