@@ -116,7 +116,7 @@ export function registerTrace(program: Command, io: CliIO): void {
             ...(opts.exercise ? { exercise: opts.exercise } : {}),
             onStart: (forward) => {
               for (const sig of FORWARDED) {
-                const h = (): void => forward(sig);
+                const h = (): void => { forward(sig); };
                 handlers.push([sig, h]);
                 process.on(sig, h);
               }

@@ -71,8 +71,7 @@ export const SCORE_METHOD: string[] = [
 ];
 
 const label = (id: string): string => SCORE_RULES.find((r) => r.id === id)?.label ?? id;
-const plural = (n: number, one: string, many = `${one}s`): string =>
-  `${n} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 function enforced(plan: Plan, part: Plan["enforcement"][number]["part"]): boolean | undefined {
   return plan.enforcement.find((e) => e.part === part)?.enforced;
@@ -132,7 +131,9 @@ export function scorePlan(plan: Plan, syscalls: readonly AuditSyscall[]): Score 
   add(
     "limits.not-enforced",
     unenforced.length * 0.5,
-    unenforced.length ? `not enforced here: ${unenforced.join(", ")}` : "every planned limit is enforced",
+    unenforced.length
+      ? `not enforced here: ${unenforced.join(", ")}`
+      : "every planned limit is enforced",
   );
   const userns = plan.userNamespace !== null && enforced(plan, "user-namespace") !== false;
   add(
@@ -148,7 +149,9 @@ export function scorePlan(plan: Plan, syscalls: readonly AuditSyscall[]): Score 
   add(
     "user.root",
     root ? (userns ? 0.5 : 1.5) : 0,
-    root ? `uid 0 inside${userns ? " (unprivileged outside)" : ", with no user namespace"}` : `uid ${plan.process.user.uid}`,
+    root
+      ? `uid 0 inside${userns ? " (unprivileged outside)" : ", with no user namespace"}`
+      : `uid ${plan.process.user.uid}`,
   );
   const llFs = enforced(plan, "landlock-fs") === false;
   const llNet = enforced(plan, "landlock-net") === false;

@@ -28,7 +28,7 @@ function portOpen(port: number): Promise<boolean> {
       s.destroy();
       resolve(true);
     });
-    s.on("error", () => resolve(false));
+    s.on("error", () => { resolve(false); });
   });
 }
 
