@@ -11,6 +11,12 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  // A reader that went away (`secure-run … | head`) ends the output, not the process with a trace.
+  for (const s of [process.stdout, process.stderr])
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      process.exit(process.exitCode ?? 0);
+    });
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -2,7 +2,8 @@
 # Installs what secure-run needs on Debian 12 (as root) and builds it: the Debian packages that
 # are missing, the npm dependencies, the TypeScript and the native layer. Safe to run again.
 #   scripts/setup.sh          for running secure-run
-#   scripts/setup.sh --test   also what the test suite needs (a C compiler, make, opa)
+#   scripts/setup.sh --test   also what the test suite needs: opa, and the real apps the tests run
+#                             (nginx-light, redis-server, busybox, curl), without starting them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,9 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node.js 20.17 or newer is needed (found $(node --version))"
 
 packages=(build-essential python3 pkg-config libseccomp-dev)
+# The test suite runs real programs from Debian: the example apps and the tools tests drive.
+test_packages=(nginx-light redis-server busybox curl bsdutils)
+[ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,8 +27,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)"
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Services these packages bring (nginx, redis) are not started: the tests run them sandboxed.
+  no_start=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    no_start=1
+  fi
+  trap 'if [ -n "$no_start" ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$no_start" ]; then rm -f /usr/sbin/policy-rc.d; fi
+  no_start=""
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

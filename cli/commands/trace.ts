@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { InputError } from "../../src/errors.js";
@@ -41,6 +41,10 @@ export function registerTrace(program: Command, io: CliIO): void {
       "--write",
       "write APP-NAME.profile.yaml next to the app definition and name it in its syscalls.profiles",
     )
+    .option(
+      "--replace",
+      "overwrite an existing learned profile (default: add this trace's syscalls to it)",
+    )
     .option("--net <mode>", "for a command: none or host")
     .option("--listen <port>", "for a command: a port it listens on", many, [])
     .option("-v, --volume <src:dst[:ro]>", "for a command: bind a host path", many, [])
@@ -52,6 +56,7 @@ export function registerTrace(program: Command, io: CliIO): void {
       "\nExamples:\n" +
         "  secure-run trace examples/python-web.yaml --exercise 'curl -s http://127.0.0.1:8080/' --write\n" +
         "  secure-run trace app.yaml --duration 30 -o app.profile.yaml\n" +
+        "  secure-run trace app.yaml --exercise ./smoke-test.sh --write   # adds to the profile\n" +
         "  secure-run trace -- /usr/bin/python3 -c 'print(1)'\n" +
         "\nReview a learned profile before you rely on it: what the trace did not exercise is not in it.",
     )
@@ -63,6 +68,7 @@ export function registerTrace(program: Command, io: CliIO): void {
           exercise?: string;
           output?: string;
           write?: boolean;
+          replace?: boolean;
           net?: string;
           listen: string[];
           volume: string[];
@@ -116,7 +122,9 @@ export function registerTrace(program: Command, io: CliIO): void {
             ...(opts.exercise ? { exercise: opts.exercise } : {}),
             onStart: (forward) => {
               for (const sig of FORWARDED) {
-                const h = (): void => { forward(sig); };
+                const h = (): void => {
+                  forward(sig);
+                };
                 handlers.push([sig, h]);
                 process.on(sig, h);
               }
@@ -126,15 +134,20 @@ export function registerTrace(program: Command, io: CliIO): void {
           for (const [sig, h] of handlers) process.off(sig, h);
         }
         const name = `${prepared.plan.name}-learned`;
-        const text = learnedProfileText(outcome.record, {
-          name,
-          source: isApp ? prepared.plan.name : target.join(" "),
-          profiles: loadProfiles(),
-        });
         const count = Object.keys(outcome.record.syscalls).length;
         let where = opts.output;
         if (opts.write && !where)
           where = join(dirname(resolve(target[0] ?? "")), `${prepared.plan.name}.profile.yaml`);
+        const previous =
+          where && !opts.replace && existsSync(where)
+            ? { file: where, text: readFileSync(where, "utf8") }
+            : undefined;
+        const text = learnedProfileText(outcome.record, {
+          name,
+          source: isApp ? prepared.plan.name : target.join(" "),
+          profiles: loadProfiles(),
+          ...(previous ? { previous } : {}),
+        });
         if (where) writeFileSync(where, text);
         else io.stdout.write(text);
         io.stderr.write(

@@ -26,14 +26,34 @@ hint_profiles := {
 	"node": ["node", "threads"],
 }
 
+# A learned profile (secure-run trace) is what the app was seen to use: with one, the plan does
+# not add the broad building blocks on its own, only what the launch needs.
+learned contains name if {
+	some name in object.get(app_syscalls, "profiles", [])
+	data.profiles[name].kind == "learned"
+}
+
+automatic if count(learned) == 0
+
 # Profiles chosen for the app, each with why.
-chosen contains {"profile": "base", "reason": lib.rule("syscalls.base")}
+chosen contains {"profile": "base", "reason": lib.rule("syscalls.base")} if automatic
 
-chosen contains {"profile": "net-server", "reason": lib.field("network.listen")} if count(listen) > 0
+chosen contains {"profile": "launch", "reason": lib.rule_why("syscalls.learned", "a learned profile replaces the building blocks")} if {
+	not automatic
+}
 
-chosen contains {"profile": "net-client", "reason": lib.field("network.connect")} if count(connect) > 0
+chosen contains {"profile": "net-server", "reason": lib.field("network.listen")} if {
+	automatic
+	count(listen) > 0
+}
+
+chosen contains {"profile": "net-client", "reason": lib.field("network.connect")} if {
+	automatic
+	count(connect) > 0
+}
 
 chosen contains {"profile": "files-write", "reason": lib.field(sprintf("mounts[%d]", [i]))} if {
+	automatic
 	some i, m in object.get(input.app, "mounts", [])
 	lib.writable(m)
 }

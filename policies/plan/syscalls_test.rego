@@ -140,3 +140,25 @@ test_default_action_enosys_and_bad_arch_kills if {
 	s.badArchAction == "kill_process"
 	s.architectures == ["x86_64"]
 }
+
+test_a_learned_profile_replaces_the_building_blocks if {
+	learned := object.union(profiles, {
+		"./web.profile.yaml": {"description": "l", "kind": "learned", "syscalls": {"read": "seen", "accept4": "seen"}},
+		"launch": {"description": "x", "kind": "runtime", "syscalls": {"execve": "start", "exit_group": "end"}},
+	})
+	app := {"name": "a", "network": {"listen": [{"port": 80, "protocol": "tcp"}]}, "syscalls": {"profiles": ["./web.profile.yaml"]}}
+	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as learned
+	allowed_names(s) == {"read", "accept4", "execve", "exit_group"}
+	[p.name | some p in s.profiles] == ["./web.profile.yaml", "launch"]
+}
+
+test_explicit_hints_still_count_with_a_learned_profile if {
+	learned := object.union(profiles, {
+		"./web.profile.yaml": {"description": "l", "kind": "learned", "syscalls": {"read": "seen"}},
+		"launch": {"description": "x", "kind": "runtime", "syscalls": {"execve": "start"}},
+	})
+	app := {"name": "a", "syscalls": {"profiles": ["./web.profile.yaml"], "hints": ["threads"]}}
+	s := syscalls.seccomp with input as {"app": app, "host": host} with data.profiles as learned
+	"futex" in allowed_names(s)
+	not "write" in allowed_names(s)
+}

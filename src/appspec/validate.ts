@@ -27,6 +27,7 @@ export function schemaValidator(name: string): ValidateFunction {
       strict: true,
       verbose: true,
       strictRequired: false,
+      strictTuples: false,
     });
     ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
     const schema = JSON.parse(

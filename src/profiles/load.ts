@@ -115,12 +115,13 @@ export function loadProfiles(dir: string = paths.profiles): Profiles {
 /** What the policy reads as data.profiles: name → {description, syscalls: name → why}. */
 export function profilesForPolicy(
   profiles: Profiles,
-): Record<string, { description: string; syscalls: Record<string, string> }> {
+): Record<string, { description: string; kind: string; syscalls: Record<string, string> }> {
   return Object.fromEntries(
     Object.entries(profiles).map(([key, p]) => [
       key,
       {
         description: p.description,
+        kind: p.kind,
         syscalls: Object.fromEntries(Object.entries(p.syscalls).map(([n, e]) => [n, e.why])),
       },
     ]),

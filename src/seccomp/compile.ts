@@ -1,5 +1,6 @@
 /** A seccomp spec (a plan's section, a profile, an imported Docker profile) → one BPF program per
  * architecture, through the native addon. */
+import { NEVER_ALLOWED } from "./never.js";
 import { constants } from "node:os";
 import { InternalError } from "../errors.js";
 import type { Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
@@ -128,15 +129,25 @@ export function compileFilters(
 
 /** The filter --explain loads: refusals notify the supervisor, which reports them and answers
  * with the plan's own filter's verdict. Conditional refusals stay as they are: libseccomp cannot
- * give a rule the default action, and dropping them would let the call through. */
+ * give a rule the default action, and dropping them would let the call through. What no plan
+ * allows by design (clone3, see never.ts) is answered ENOSYS without a report. */
 export function notifyingSpec(spec: SeccompSpec): SeccompSpec {
+  const named = new Set(spec.syscalls.map((r) => r.name));
   return {
     ...spec,
     defaultAction: { action: "notify" },
-    syscalls: spec.syscalls.map((r) =>
-      r.action === "errno" && (!r.args || r.args.length === 0)
-        ? { name: r.name, action: "notify", reasons: r.reasons }
-        : r,
-    ),
+    syscalls: [
+      ...spec.syscalls.map((r) =>
+        r.action === "errno" && (!r.args || r.args.length === 0)
+          ? { name: r.name, action: "notify" as const, reasons: r.reasons }
+          : r,
+      ),
+      ...NEVER_ALLOWED.filter((n) => !named.has(n)).map((name) => ({
+        name,
+        action: "errno" as const,
+        errno: "ENOSYS",
+        reasons: [],
+      })),
+    ],
   };
 }

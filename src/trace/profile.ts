@@ -3,6 +3,7 @@
 import yaml from "js-yaml";
 import type { TraceRecord } from "../launch/run.js";
 import { riskOf, type Profiles, type Risk } from "../profiles/load.js";
+import { InputError } from "../errors.js";
 import { DANGEROUS_SYSCALLS } from "./dangerous.js";
 import { MODERN_FORM } from "./equivalents.js";
 
@@ -56,11 +57,44 @@ export interface LearnedOptions {
   source: string;
   profiles: Profiles;
   date?: Date;
+  /** An earlier learned profile of the same app: what only it saw is kept (traces add up). */
+  previous?: { file: string; text: string };
+}
+
+type Entry = { why: string; risk: Risk; arches?: string[] };
+
+/** The syscalls of an earlier learned profile; refuses to merge into a profile not learned. */
+function previousSyscalls(previous: { file: string; text: string }): Record<string, Entry> {
+  let doc: unknown;
+  try {
+    doc = yaml.load(previous.text);
+  } catch (e) {
+    throw new InputError([
+      { file: previous.file, path: "", message: `not YAML: ${(e as Error).message}` },
+    ]);
+  }
+  const d = doc as { kind?: unknown; syscalls?: unknown } | null;
+  if (!d || d.kind !== "learned" || typeof d.syscalls !== "object" || d.syscalls === null)
+    throw new InputError([
+      {
+        file: previous.file,
+        path: "kind",
+        message:
+          "exists and is not a learned profile: a trace adds only to what an earlier trace learned",
+        hint: "choose another file with -o, or pass --replace to overwrite it",
+      },
+    ]);
+  const out: Record<string, Entry> = {};
+  for (const [n, e] of Object.entries(d.syscalls as Record<string, unknown>)) {
+    if (typeof e === "string") out[n] = { why: e, risk: "low" };
+    else if (e && typeof e === "object") out[n] = e as Entry;
+  }
+  return out;
 }
 
 export function learnedProfileText(trace: TraceRecord, o: LearnedOptions): string {
   const names = Object.keys(trace.syscalls).sort();
-  const syscalls: Record<string, { why: string; risk: Risk; arches?: string[] }> = {};
+  const syscalls: Record<string, Entry> = {};
   for (const n of names) {
     const s = trace.syscalls[n];
     if (!s) continue;
@@ -90,13 +124,27 @@ export function learnedProfileText(trace: TraceRecord, o: LearnedOptions): strin
       }
     }
   }
+  let kept = 0;
+  if (o.previous) {
+    for (const [n, e] of Object.entries(previousSyscalls(o.previous))) {
+      if (n in syscalls) continue;
+      syscalls[n] = e;
+      kept++;
+    }
+  }
+  const sorted = Object.fromEntries(
+    Object.entries(syscalls).sort(([a], [b]) => a.localeCompare(b)),
+  );
   const date = (o.date ?? new Date()).toISOString().slice(0, 10);
+  const merged = o.previous
+    ? ` Merged with earlier traces: ${kept} syscall${kept === 1 ? "" : "s"} only they saw kept.`
+    : "";
   const doc = {
     name: o.name,
     kind: "learned",
-    description: `What ${o.source} used while traced on ${date} (${trace.arch}): ${names.length} syscalls in ${trace.calls} calls over ${trace.seconds.toFixed(1)} s.`,
+    description: `What ${o.source} used while traced on ${date} (${trace.arch}): ${names.length} syscalls in ${trace.calls} calls over ${trace.seconds.toFixed(1)} s.${merged}`,
     note: "Learned by secure-run trace. Review it: a path the trace did not exercise is not in it; risk comes from the building-block profiles.",
-    syscalls,
+    syscalls: sorted,
   };
   return `# yaml-language-server: $schema=https://secure-run.dev/schemas/profile.schema.json\n${yaml.dump(doc, { lineWidth: 100, flowLevel: 2 })}`;
 }

@@ -6,6 +6,7 @@ import { InternalError } from "../errors.js";
 import type { Prepared } from "../launch/prepare.js";
 import { runPlan, type LaunchReport, type TraceRecord } from "../launch/run.js";
 import { compileFilters } from "../seccomp/compile.js";
+import { NEVER_ALLOWED } from "../seccomp/never.js";
 
 export interface TraceOptions {
   /** Stop the app after this many seconds. */
@@ -28,7 +29,9 @@ function portOpen(port: number): Promise<boolean> {
       s.destroy();
       resolve(true);
     });
-    s.on("error", () => { resolve(false); });
+    s.on("error", () => {
+      resolve(false);
+    });
   });
 }
 
@@ -53,7 +56,14 @@ export async function traceApp(prepared: Prepared, o: TraceOptions): Promise<Tra
       defaultAction: { action: "notify" },
       badArchAction: plan.seccomp.badArchAction,
       architectures: [host.arch],
-      syscalls: [],
+      // What no plan allows is refused here too, so the trace records the fallback the app
+      // takes under its plan (clone for clone3) instead of a call the plan will refuse.
+      syscalls: NEVER_ALLOWED.map((name) => ({
+        name,
+        action: "errno" as const,
+        errno: "ENOSYS",
+        reasons: [],
+      })),
     },
     undefined,
     [host.arch],

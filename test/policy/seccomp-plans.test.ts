@@ -18,15 +18,14 @@ import {
   rulesFor,
   type Verdict,
 } from "../../src/seccomp/verdict.js";
-import { debianHost } from "../fixtures/hosts.js";
+import { debianAccounts, debianHost } from "../fixtures/hosts.js";
 import { root, tempDir } from "../helpers.js";
 
 const native = loadNative({ optional: true });
-const accounts = {
-  passwd: "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-  group: "nogroup:x:65534:\n",
-};
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".yaml"));
+const accounts = debianAccounts;
+const examples = readdirSync(join(root, "examples")).filter(
+  (f) => f.endsWith(".yaml") && !f.endsWith(".profile.yaml"),
+);
 
 function planOf(example: string): SeccompSpec {
   const file = join(root, "examples", example);
