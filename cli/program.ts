@@ -1,10 +1,10 @@
 /** The command line: wiring only. Each command lives in commands/. */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Command } from "commander";
-import { packageRoot } from "../src/paths.js";
+import { packageVersion } from "../src/paths.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerExec } from "./commands/exec.js";
+import { registerExport } from "./commands/export.js";
 import { registerGc } from "./commands/gc.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerProfiles } from "./commands/profiles.js";
@@ -15,10 +15,7 @@ import { registerTrace } from "./commands/trace.js";
 import type { CliIO } from "./io.js";
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+  return packageVersion();
 }
 
 export function createProgram(io: CliIO): Command {
@@ -52,7 +49,9 @@ export function createProgram(io: CliIO): Command {
   registerRun(program, io);
   registerExec(program, io);
   registerReview(program, io);
+  registerAudit(program, io);
   registerSeccomp(program, io);
+  registerExport(program, io);
   registerGc(program, io);
   registerDoctor(program, io);
   registerProfiles(program, io);

@@ -3,7 +3,8 @@
 # are missing, the npm dependencies, the TypeScript and the native layer. Safe to run again.
 #   scripts/setup.sh          for running secure-run
 #   scripts/setup.sh --test   also what the test suite needs: opa, and the real apps the tests run
-#                             (nginx-light, redis-server, busybox, curl), without starting them
+#                             (nginx-light, redis-server, busybox, curl), chromium for the audit
+#                             page, runc, crun and systemd for the exports; no service is started
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,8 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 
 packages=(build-essential python3 pkg-config libseccomp-dev)
 # The test suite runs real programs from Debian: the example apps and the tools tests drive.
-test_packages=(nginx-light redis-server busybox curl bsdutils)
+# chromium renders the audit's HTML page; runc, crun and systemd (systemd-analyze) consume exports.
+test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do

@@ -1,4 +1,6 @@
 /** Where secure-run's own files are, relative to the installed package. */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
@@ -13,4 +15,21 @@ export const paths = {
   nativeBuild: join(packageRoot, "build/Release"),
   launcher: join(packageRoot, "build/Release/secure-run-launch"),
   addon: join(packageRoot, "build/Release/seccomp.node"),
+  execAddon: join(packageRoot, "build/Release/exec.node"),
 };
+
+/** secure-run's cache directory: $XDG_CACHE_HOME/secure-run, else ~/.cache/secure-run. */
+export function cacheHome(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith("/") ? xdg : join(homedir(), ".cache"), "secure-run");
+}
+
+let version: string | undefined;
+
+/** The package's version (package.json). */
+export function packageVersion(): string {
+  version ??= (
+    JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }
+  ).version;
+  return version;
+}

@@ -57,7 +57,7 @@ export function registerReview(program: Command, io: CliIO): void {
     .addHelpText(
       "after",
       "\nExamples:\n" +
-        "  secure-run review examples/*.yaml\n" +
+        "  secure-run review examples/hello.yaml examples/nginx.yaml\n" +
         "  secure-run review --config org.yaml --policy examples/policies app.yaml\n" +
         "  secure-run review --format sarif -o review.sarif apps/*.yaml   # for code scanning\n" +
         "  secure-run review --format markdown apps/*.yaml > comment.md   # for a pull request\n" +

@@ -53,6 +53,26 @@ export function parseApp(text: string, file: string): LoadedApp {
       },
     ]);
   }
+  const v = source.value as Record<string, unknown>;
+  if (
+    typeof v === "object" &&
+    !("apiVersion" in v) &&
+    !("command" in v) &&
+    typeof v.syscalls === "object" &&
+    "description" in v
+  ) {
+    // A profile given where an app definition belongs (e.g. examples/*.yaml): one clear error.
+    throw new InputError([
+      {
+        file,
+        line: 1,
+        column: 1,
+        path: "",
+        message: "this is a syscall profile, not an app definition",
+        hint: `an app names it in syscalls.profiles; see it with: secure-run profiles show ${file}`,
+      },
+    ]);
+  }
   const problems = validateAgainst("app", source.value);
   if (problems.length > 0) throw new InputError(locateProblems(source, problems));
   const spec = source.value as AppSpec;

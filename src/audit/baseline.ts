@@ -7,7 +7,8 @@ import type { SeccompSpec } from "../plan/types.js";
 import { importDockerProfile } from "../seccomp/docker.js";
 import type { SeccompNative } from "../seccomp/native.js";
 import { DOCKER_DEFAULT_CAPABILITIES } from "../seccomp/source.js";
-import { expectedVerdict, interestingArgs, rulesFor } from "../seccomp/verdict.js";
+import { expectedVerdict, rulesFor } from "../seccomp/verdict.js";
+import { argumentVectors } from "./check.js";
 import type { NumberedSyscall } from "./names.js";
 import type { BaselineArch, BaselineComparison } from "./types.js";
 
@@ -57,12 +58,13 @@ export function loadBaseline(
 /** The names a spec allows for some of the arguments that exercise its conditions. */
 export function allowedBySpec(
   spec: SeccompSpec,
+  arch: string,
   syscalls: readonly NumberedSyscall[],
 ): Set<string> {
   const out = new Set<string>();
   for (const { name } of syscalls)
     if (
-      interestingArgs(rulesFor(spec, name)).some(
+      argumentVectors(rulesFor(spec, name), arch).some(
         (args) => expectedVerdict(spec, name, args).action === "allow",
       )
     )
@@ -77,7 +79,7 @@ export function compareWithBaseline(
   keptCapabilities: readonly string[],
 ): BaselineComparison {
   const arches = baseline.specs.map(({ arch, spec }): BaselineArch => {
-    const base = allowedBySpec(spec, syscalls.get(arch) ?? []);
+    const base = allowedBySpec(spec, arch, syscalls.get(arch) ?? []);
     const plan = planAllowed.get(arch) ?? new Set<string>();
     const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
     return {

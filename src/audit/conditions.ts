@@ -29,6 +29,7 @@ const PERSONALITY: Record<number, string> = {
   0xffffffff: "0xffffffff (query)",
 };
 const CLONE_FLAGS: Record<number, string> = {
+  0x00000080: "CLONE_NEWTIME",
   0x00000100: "CLONE_VM",
   0x00010000: "CLONE_THREAD",
   0x00020000: "CLONE_NEWNS",

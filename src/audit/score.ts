@@ -19,7 +19,7 @@
  *   SELinux not enforced here    +0.5
  */
 import type { Plan } from "../plan/types.js";
-import { isDangerousCapability } from "./dangerous.js";
+import { isDangerousCapability } from "../policy/dangerous.js";
 import type { AuditSyscall, Score, ScoreFactor } from "./types.js";
 
 export const SCORE_RULES: { id: string; label: string; rule: string }[] = [

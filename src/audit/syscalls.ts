@@ -4,7 +4,7 @@ import type { Plan, Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
 import type { Profiles, Risk } from "../profiles/load.js";
 import { rulesFor } from "../seccomp/verdict.js";
 import { allowConditions, verdictText } from "./conditions.js";
-import { isDangerousSyscall } from "./dangerous.js";
+import { isDangerousSyscall } from "../policy/dangerous.js";
 import type { AuditSyscall } from "./types.js";
 
 const RISK_ORDER: Risk[] = ["low", "medium", "high"];

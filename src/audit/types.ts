@@ -35,6 +35,9 @@ export interface ArchCount {
   total: number;
   /** Allowed names the architecture does not have. */
   absent: string[];
+  /** Allowed names the architecture has, but libseccomp left out of its filter (they get the
+   * default action there). */
+  leftOut: string[];
   /** The simulator's check of the compiled filter: cases compared, all equal. */
   checked: { cases: number; instructions: number };
 }

@@ -13,9 +13,10 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { InputError, InternalError, type Issue } from "../errors.js";
+import { cacheHome } from "../paths.js";
 import { PolicyEngine } from "../policy/engine.js";
 
 const WRAPPER_PACKAGE = "secure_run.user_rules";
@@ -98,7 +99,7 @@ function checkErrors(opa: string, files: string[]): Issue[] {
 }
 
 function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "secure-run", "policies");
+  return join(cacheHome(), "policies");
 }
 
 /** Compiles (or takes from the cache) the policies in dir; returns a loaded engine. */

@@ -4,7 +4,7 @@ import yaml from "js-yaml";
 import type { TraceRecord } from "../launch/run.js";
 import { riskOf, type Profiles, type Risk } from "../profiles/load.js";
 import { InputError } from "../errors.js";
-import { DANGEROUS_SYSCALLS } from "./dangerous.js";
+import { isDangerousSyscall } from "../policy/dangerous.js";
 import { MODERN_FORM } from "./equivalents.js";
 
 const FAMILIES: Record<string, string> = {
@@ -98,7 +98,7 @@ export function learnedProfileText(trace: TraceRecord, o: LearnedOptions): strin
   for (const n of names) {
     const s = trace.syscalls[n];
     if (!s) continue;
-    const risk: Risk = riskOf(o.profiles, n) ?? (DANGEROUS_SYSCALLS.has(n) ? "high" : "medium");
+    const risk: Risk = riskOf(o.profiles, n) ?? (isDangerousSyscall(n) ? "high" : "medium");
     const values =
       s.values && s.values.length > 0
         ? `; ${describeValues(n, s.values, Boolean(s.moreValues))}`

@@ -99,3 +99,15 @@ test("mount sources must exist, relative to the app file", () => {
     { type: "tmpfs", target: "/cache", size: 1048576 },
   ]);
 });
+
+test("a profile where an app definition belongs: one clear error, not one per syscall", () => {
+  const text = "name: x-learned\nkind: learned\ndescription: d\nsyscalls:\n  read: r\n  write: w\n";
+  assert.throws(
+    () => parseApp(text, "x.profile.yaml"),
+    (e: unknown) =>
+      e instanceof InputError &&
+      e.issues.length === 1 &&
+      /syscall profile, not an app definition/.test(e.issues[0]?.message ?? "") &&
+      /profiles show x\.profile\.yaml/.test(e.issues[0]?.hint ?? ""),
+  );
+});

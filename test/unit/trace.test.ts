@@ -9,7 +9,6 @@ import { InputError } from "../../src/errors.js";
 import type { TraceRecord } from "../../src/launch/run.js";
 import { loadProfiles, readProfile } from "../../src/profiles/load.js";
 import { NEVER_ALLOWED } from "../../src/seccomp/never.js";
-import { DANGEROUS_SYSCALLS } from "../../src/trace/dangerous.js";
 import { learnedProfileText } from "../../src/trace/profile.js";
 import { root, tempDir } from "../helpers.js";
 
@@ -128,12 +127,5 @@ test("NEVER_ALLOWED is syscalls.rego's never", () => {
   assert.deepEqual(
     [...NEVER_ALLOWED].sort(),
     regoSet("policies/plan/syscalls.rego", "never").sort(),
-  );
-});
-
-test("the trace's DANGEROUS_SYSCALLS is lib.rego's dangerous_syscalls", () => {
-  assert.deepEqual(
-    [...DANGEROUS_SYSCALLS].sort(),
-    regoSet("policies/lib/lib.rego", "dangerous_syscalls").sort(),
   );
 });

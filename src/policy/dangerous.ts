@@ -1,4 +1,4 @@
-/** Lists the policy keeps in Rego, copied as data for the audit (which does not run the policy).
+/** Lists the policy keeps in Rego, copied as data for the audit and the trace (which do not run the policy).
  * Source: policies/lib/lib.rego, `dangerous_syscalls` and `dangerous_capabilities`.
  * test/audit/dangerous.test.ts parses that file and fails when these lists differ from it. */
 
