@@ -11,10 +11,16 @@
       "libraries": ["-lseccomp"]
     },
     {
+      "target_name": "exec",
+      "sources": ["native/exec/exec.c"],
+      "cflags": ["<@(sr_cflags)"]
+    },
+    {
       "target_name": "secure-run-launch",
       "type": "executable",
       "sources": [
         "native/launcher/main.c",
+        "native/launcher/bundle.c",
         "native/launcher/args.c",
         "native/launcher/caps.c",
         "native/launcher/cgroup.c",
@@ -35,7 +41,7 @@
       ],
       "defines": ["SR_VERSION=\"<(sr_version)\""],
       "cflags": ["<@(sr_cflags)", "-fPIE"],
-      "ldflags": ["-pie", "-Wl,-z,relro,-z,now"],
+      "ldflags": ["-static-pie", "-Wl,-z,relro,-z,now"],
       "libraries": ["-lseccomp"]
     }
   ]

@@ -28,7 +28,7 @@ engine.setData({ profiles, config: {} });
 const host = hostFacts();
 const rows = [];
 for (const f of readdirSync(join(root, "examples"))
-  .filter((x) => x.endsWith(".yaml"))
+  .filter((x) => x.endsWith(".yaml") && !x.endsWith(".profile.yaml")) // profiles are not apps
   .sort()) {
   const loaded = loadApp(join(root, "examples", f));
   const input = planInput(loaded, host);

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { packageVersion } from "../src/paths.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCompile } from "./commands/compile.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerExec } from "./commands/exec.js";
 import { registerExport } from "./commands/export.js";
@@ -51,6 +52,7 @@ export function createProgram(io: CliIO): Command {
   registerReview(program, io);
   registerAudit(program, io);
   registerSeccomp(program, io);
+  registerCompile(program, io);
   registerExport(program, io);
   registerGc(program, io);
   registerDoctor(program, io);

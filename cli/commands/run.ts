@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { formatSize } from "../../src/appspec/units.js";
+import { cacheDebug, execAddon, execBundle } from "../../src/bundle/warm.js";
+import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
 import { prepareRun, type Prepared } from "../../src/launch/prepare.js";
 import type { LaunchReport } from "../../src/launch/run.js";
@@ -138,10 +140,29 @@ export function registerRun(program: Command, io: CliIO): void {
         runHelpAfter,
     )
     .action(async (file: string, opts: { config?: string } & RunFlags) => {
-      await runPrepared(
-        prepareRun(file, { config: readConfig(opts.config), explain: Boolean(opts.explain) }),
-        io,
-        opts,
-      );
+      const prepared = prepareRun(file, {
+        config: readConfig(opts.config),
+        explain: Boolean(opts.explain),
+      });
+      // A plan a bundle carries whole is compiled into the cache and launched from it: this
+      // process becomes the launcher, and the next run of the unchanged app skips planning.
+      const exec = process.env.SECURE_RUN_NO_CACHE ? null : execAddon();
+      const supervised = needsSupervision(prepared, opts);
+      if (supervised) cacheDebug(`not cached: ${supervised} need the supervising CLI`);
+      if (exec && !supervised) {
+        let bundle: string | undefined;
+        try {
+          bundle = cacheBundle(prepared, opts.config);
+        } catch (e) {
+          io.stderr.write(
+            `${io.err.yellow("secure-run: notice:")} not cached (${(e as Error).message}); running supervised\n`,
+          );
+        }
+        if (bundle) {
+          cacheDebug(`stored ${bundle}`);
+          execBundle(exec, bundle, prepared.plan.notices, opts.cgroupParent);
+        }
+      }
+      await runPrepared(prepared, io, opts);
     });
 }

@@ -101,6 +101,8 @@ struct sr_config {
   uint16_t connect_ports[SR_MAX_PORTS];
   size_t nconnect_ports;
   int seccomp_fd; /* -1: none */
+  const void *bundle_insns; /* --bundle: this architecture's filter (struct sock_filter[]) */
+  size_t bundle_len;        /* instructions */
   int explain_fd; /* --explain: the plan's own filter, whose verdicts answer notifications */
   int trace_fd;   /* --trace: where the record of every syscall goes at the end */
   bool trace_progress;

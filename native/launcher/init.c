@@ -97,22 +97,29 @@ __attribute__((noreturn)) static void reap_and_forward(pid_t app, int msg_fd) {
   }
 }
 
+/* One byte from the supervisor, which must be `want`; -1 when it closed the pipe instead. */
+static int wait_for(int fd, char want) {
+  char got = 0;
+  ssize_t n;
+  do {
+    n = read(fd, &got, 1);
+  } while (n < 0 && errno == EINTR);
+  return n == 1 && got == want ? 0 : -1;
+}
+
 void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
                   const struct sr_channels *ch) {
   int msg_fd = ch->msg, sync_fd = ch->sync;
   struct sr_error err = {0};
-  char go;
 
   /* If the supervisor dies, so does the sandbox (and with init, the whole pid namespace). */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_PDEATHSIG"});
-  /* Nothing runs before the supervisor has put this process into the cgroup. */
-  ssize_t n;
-  do {
-    n = read(sync_fd, &go, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1) _exit(125); /* the supervisor gave up; it reports why */
-  close(sync_fd);
+  /* The supervisor says 'm' once the id maps are written, and 'g' once this process is in
+   * the cgroup: the sandbox is built in between (the cgroup attach of cgroup v1 waits for an
+   * RCU grace period, milliseconds that overlap with the mounts), nothing of the app's runs
+   * before 'g'. */
+  if (wait_for(sync_fd, 'm') < 0) _exit(125); /* the supervisor gave up; it reports why */
 
   /* In a user namespace, become its root (or the one mapped id, for an unprivileged caller), so
    * that files and mounts made below are owned by a mapped id. The capabilities stay. */
@@ -124,10 +131,6 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_PDEATHSIG"});
   struct pollfd peer = {msg_fd, POLLIN, 0};
   if (poll(&peer, 1, 0) == 1 && (peer.revents & (POLLHUP | POLLERR))) _exit(125);
-  /* The app's cgroup becomes the root of what it sees of cgroups. */
-  if (cfg->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
-    fail(msg_fd, "cgroup namespace", &(struct sr_error){errno, "unshare(CLONE_NEWCGROUP)"});
-
   if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
     sr_fail(&err, errno, "sethostname `%s`", cfg->hostname);
     fail(msg_fd, "hostname", &err);
@@ -138,6 +141,12 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     if (sr_sysctl_set(cfg->sysctls[i], &err) < 0) fail(msg_fd, "sysctl", &err);
   if (cfg->new_root && sr_rootfs_setup(cfg, &err) < 0) fail(msg_fd, "rootfs", &err);
   if ((cfg->clone_flags & CLONE_NEWNET) && sr_loopback_up(&err) < 0) fail(msg_fd, "network", &err);
+
+  /* In the cgroup now; it becomes the root of what the app sees of cgroups. */
+  if (wait_for(sync_fd, 'g') < 0) _exit(125);
+  close(sync_fd);
+  if (cfg->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+    fail(msg_fd, "cgroup namespace", &(struct sr_error){errno, "unshare(CLONE_NEWCGROUP)"});
 
   pid_t app = fork();
   if (app < 0) fail(msg_fd, "fork", &(struct sr_error){errno, "fork the app"});

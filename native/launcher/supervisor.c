@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -261,14 +262,36 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     goto out;
   }
 
-  pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)(cfg->clone_flags | SIGCHLD), NULL, NULL,
-                              NULL, NULL);
+  /* cgroup v2: born in its cgroup (clone3 with CLONE_INTO_CGROUP, Linux 5.7), no migration;
+   * else (v1, or an older kernel) moved there right after the clone. */
+  bool placed = false;
+  pid_t init = -1;
+  int cgfd = cg->driver && strcmp(cg->driver->name, "v2") == 0
+                 ? open(cg->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                 : -1;
+  if (cgfd >= 0) {
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = (uint64_t)cfg->clone_flags | CLONE_INTO_CGROUP;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = (uint64_t)cgfd;
+    init = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+    placed = init >= 0;
+    if (init != 0) {
+      close(cgfd);
+      cgfd = -1;
+    }
+  }
+  if (!placed)
+    init = (pid_t)syscall(SYS_clone, (unsigned long)(cfg->clone_flags | SIGCHLD), NULL, NULL, NULL,
+                          NULL);
   if (init < 0) {
     sr_fail(&err, errno, "clone into new namespaces");
     set_failed(rep, "clone", &err, 125);
     goto out;
   }
   if (init == 0) {
+    if (cgfd >= 0) close(cgfd);
     close(msg[0]);
     close(sync[1]);
     if (release[1] >= 0) close(release[1]);
@@ -292,7 +315,13 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     waitpid(init, NULL, 0);
     goto out;
   }
-  if (cg->driver && cg->driver->add(cg, init, &err) < 0) {
+  if (write(sync[1], "m", 1) != 1) {
+    set_failed(rep, "sync", &(struct sr_error){errno, "releasing init"}, 125);
+    kill(init, SIGKILL);
+    waitpid(init, NULL, 0);
+    goto out;
+  }
+  if (!placed && cg->driver && cg->driver->add(cg, init, &err) < 0) {
     set_failed(rep, "cgroup", &err, 125);
     kill(init, SIGKILL);
     waitpid(init, NULL, 0);
@@ -358,6 +387,15 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   if (cfg->seccomp_fd >= 0 && read_bpf(cfg->seccomp_fd, &bpf, &err) < 0) {
     set_failed(rep, "seccomp", &err, 125);
     return;
+  }
+  if (cfg->seccomp_fd < 0 && cfg->bundle_len > 0) {
+    bpf.insns = malloc(cfg->bundle_len * sizeof *bpf.insns);
+    if (bpf.insns == NULL) {
+      set_failed(rep, "seccomp", &(struct sr_error){ENOMEM, "copying the bundle's filter"}, 125);
+      return;
+    }
+    memcpy(bpf.insns, cfg->bundle_insns, cfg->bundle_len * sizeof *bpf.insns);
+    bpf.len = cfg->bundle_len;
   }
   struct sr_explain explain = {.json = cfg->explain_json, .listener = -1};
   /* Large (a counter per syscall number): on the heap, and only when tracing. */

@@ -2,10 +2,10 @@
 import type { Mount, Plan } from "../plan/types.js";
 
 export interface LaunchOptions {
-  /** Descriptor the launcher reads the BPF program from. */
-  seccomp: number;
-  /** Descriptor the launcher writes its exit report to. */
-  report: number;
+  /** Descriptor the launcher reads the BPF program from (none: a bundle carries it). */
+  seccomp?: number;
+  /** Descriptor the launcher writes its exit report to (none: the launcher prints errors). */
+  report?: number;
   /** This host's Landlock ABI: rules it cannot enforce are left out (the plan's notices say
    * so). */
   landlockAbi: number;
@@ -73,7 +73,8 @@ export function launcherArgs(plan: Plan, opts: LaunchOptions): string[] {
     args.push("--restrict-tcp-bind", ll.tcpBind.map((b) => b.port).join(","));
     args.push("--restrict-tcp-connect", ll.tcpConnect.map((b) => b.port).join(","));
   }
-  args.push("--seccomp-fd", String(opts.seccomp), "--report-fd", String(opts.report));
+  if (opts.seccomp !== undefined) args.push("--seccomp-fd", String(opts.seccomp));
+  if (opts.report !== undefined) args.push("--report-fd", String(opts.report));
   args.push("--", ...p.args);
   return args;
 }

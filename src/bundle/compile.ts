@@ -1,0 +1,114 @@
+/** A prepared plan → a bundle: the launcher's arguments and a BPF program per architecture, with
+ * what they were made from, so that launching needs no Node and no policy evaluation. */
+import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { launcherArgs } from "../launch/argv.js";
+import { selinuxLabels } from "../launch/mcs.js";
+import type { Prepared } from "../launch/prepare.js";
+import { appVolumes } from "../launch/run.js";
+import { packageVersion, paths } from "../paths.js";
+import { compileFilters } from "../seccomp/compile.js";
+import { encodeBundle, type Bundle } from "./format.js";
+import {
+  cgroupFsType,
+  dirInput,
+  fileInput,
+  hostFingerprint,
+  inputsDigest,
+  statInput,
+  type Input,
+} from "./warm.js";
+
+/** Everything the plan and the launch are made from, besides the host: the app file and the
+ * profiles it names, the package's profiles, policy and schemas, the configuration, the
+ * accounts the user is resolved in, the rootfs, the mount sources and the native programs. */
+export function bundleInputs(prepared: Prepared, configFile?: string): Input[] {
+  const { loaded, plan } = prepared;
+  const appDir = dirname(resolve(loaded.file));
+  const inputs: Input[] = [fileInput(resolve(loaded.file))];
+  for (const ref of loaded.app.syscalls?.profiles ?? [])
+    if (/\.ya?ml$/.test(ref)) inputs.push(fileInput(resolve(appDir, ref)));
+  for (const f of readdirSync(paths.profiles).sort())
+    if (/\.ya?ml$/.test(f)) inputs.push(fileInput(join(paths.profiles, f)));
+  inputs.push(fileInput(paths.policyWasm));
+  for (const s of ["app", "profile", "config"])
+    inputs.push(fileInput(join(paths.schemas, `${s}.schema.json`)));
+  if (configFile) inputs.push(fileInput(resolve(configFile)));
+  const rootfs = loaded.app.root?.type === "rootfs" ? loaded.app.root.path : undefined;
+  const accounts = rootfs ?? "/";
+  inputs.push(fileInput(join(accounts, "etc/passwd")), fileInput(join(accounts, "etc/group")));
+  if (rootfs) inputs.push(dirInput(rootfs));
+  for (const source of appVolumes(plan)) inputs.push(statInput(source));
+  inputs.push(statInput(paths.launcher), statInput(paths.execAddon), statInput(paths.addon));
+  return inputs;
+}
+
+export interface CompiledBundle {
+  data: Buffer;
+  bundle: Bundle;
+  inputs: Input[];
+  /** hostFingerprint() at compile time. */
+  host: string;
+}
+
+/** A pair of SELinux categories fixed by the bundle's inputs: every launch of one bundle shares
+ * it (secure-run run, without a bundle, gives each instance its own). */
+function categoriesFor(digest: string): string {
+  const a = parseInt(digest.slice(0, 4), 16) % 1024;
+  let b = parseInt(digest.slice(4, 8), 16) % 1024;
+  if (b === a) b = (a + 1) % 1024;
+  return `c${Math.min(a, b)},c${Math.max(a, b)}`;
+}
+
+export function compileBundle(
+  prepared: Prepared,
+  o: { configFile?: string; architectures?: string[]; now?: Date } = {},
+): CompiledBundle {
+  const { plan, host, loaded } = prepared;
+  const architectures = o.architectures ?? [host.arch];
+  if (!architectures.includes(host.arch) && o.architectures === undefined)
+    architectures.push(host.arch);
+  const filters = compileFilters(plan.seccomp, undefined, architectures).map((f) => ({
+    arch: f.arch,
+    bpf: f.bpf,
+  }));
+  const inputs = bundleInputs(prepared, o.configFile);
+  const fingerprint = hostFingerprint();
+  const version = packageVersion();
+  const digest = inputsDigest(version, fingerprint, inputs);
+  const args = launcherArgs(plan, { landlockAbi: host.landlock.abi ?? 0 });
+  if (plan.selinux.enforced) {
+    const labels = selinuxLabels(plan.selinux, categoriesFor(digest));
+    const relabel = appVolumes(plan).flatMap((s) => ["--relabel", s]);
+    args.unshift(
+      "--selinux-label",
+      labels.process,
+      "--selinux-mount-label",
+      labels.file,
+      ...relabel,
+    );
+  }
+  const bundle: Bundle = {
+    name: plan.name,
+    version,
+    created: (o.now ?? new Date()).toISOString(),
+    source: resolve(loaded.file),
+    inputs: digest,
+    host: {
+      arch: host.arch,
+      kernel: host.kernel,
+      landlock: host.landlock.abi ?? 0,
+      cgroupFs: cgroupFsType(),
+      selinux: host.selinux,
+    },
+    args,
+    filters,
+  };
+  return { data: encodeBundle(bundle), bundle, inputs, host: fingerprint };
+}
+
+/** sha256 of a bundle file's bytes, for messages. */
+export function bundleDigest(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}

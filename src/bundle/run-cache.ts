@@ -1,0 +1,45 @@
+/** `secure-run run` with the bundle cache: a plan that a bundle can carry whole is compiled once,
+ * stored, and launched from the bundle; the next run of the unchanged app skips planning. */
+import { realpathSync } from "node:fs";
+import type { Prepared } from "../launch/prepare.js";
+import { packageVersion } from "../paths.js";
+import { store } from "./cache.js";
+import { bundleCacheDir, entryKey } from "./warm.js";
+import { compileBundle } from "./compile.js";
+
+/** Why the plan needs `run`'s supervision from Node (undefined: a bundle carries it whole). */
+export function needsSupervision(
+  prepared: Prepared,
+  flags: { explain?: boolean; report?: boolean; json?: boolean },
+): string | undefined {
+  const { plan } = prepared;
+  if (flags.explain || flags.report || flags.json) return "--explain, --report and --json";
+  if (plan.lifecycle.instances > 1) return "several instances";
+  if (plan.lifecycle.restart.policy !== "no") return "a restart policy";
+  if (plan.selinux.enforced) return "SELinux categories of its own for each launch";
+  return undefined;
+}
+
+/** Compiles the prepared plan into the cache; returns the bundle's path. */
+export function cacheBundle(prepared: Prepared, configFile?: string): string {
+  const version = packageVersion();
+  const app = realpathSync(prepared.loaded.file);
+  const config = configFile ? realpathSync(configFile) : null;
+  const compiled = compileBundle(prepared, configFile ? { configFile } : {});
+  return store(
+    bundleCacheDir(),
+    entryKey(version, app, config),
+    {
+      format: 1,
+      version,
+      app,
+      config,
+      host: compiled.host,
+      inputs: compiled.inputs,
+      notices: prepared.plan.notices,
+      name: prepared.plan.name,
+      created: compiled.bundle.created,
+    },
+    compiled.data,
+  );
+}
