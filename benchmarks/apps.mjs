@@ -4,7 +4,7 @@
 // Run after `npm run build`, as root, with nginx-light, redis-server, busybox and curl installed:
 //   node benchmarks/apps.mjs [path/to/docker-default-seccomp.json]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { cpus, release, tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers";
 
+import { dockerProfileFile } from "./docker-profile.mjs";
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist/cli/main.js");
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
@@ -20,16 +21,7 @@ const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccom
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
 const { makePlan } = await import(join(root, "dist/src/plan/make.js"));
 
-const dockerFile =
-  process.argv[2] ??
-  [
-    join(root, "../shared/reference/docker-default-seccomp.json"),
-    "/work/shared/reference/docker-default-seccomp.json",
-  ].find(existsSync);
-if (!dockerFile) {
-  console.error("Docker's default profile not found; pass its path");
-  process.exit(2);
-}
+const dockerFile = dockerProfileFile(root, process.argv[2]);
 const native = loadNative();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const onX86 = (name) => {

@@ -237,22 +237,8 @@ try {
     else ociWhy = `secure-run export failed: ${why(r.stderr)}`;
   } else ociWhy = "dist/cli/main.js not built";
   const ociConfig = oci ? JSON.parse(readFileSync(join(oci, "config.json"), "utf8")) : null;
-  const DOCKER_CAPS = [
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "NET_RAW",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-  ].map((c) => `CAP_${c}`);
+  const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
+  const DOCKER_CAPS = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
   /** Docker's default profile as containerd hands it to the runtime on amd64 (Docker's caps). */
   const dockerAsOci = (p) => {
     const arch = (list) => list?.some((a) => a === "amd64" || a === "x86_64");

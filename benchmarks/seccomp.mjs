@@ -2,10 +2,11 @@
 // and two architectures, and the cost of a syscall with a filter loaded against none.
 // Run after `npm run build`: node benchmarks/seccomp.mjs [path/to/docker-default-seccomp.json]
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { dockerProfileFile } from "./docker-profile.mjs";
 const root = new URL("..", import.meta.url).pathname;
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
 const { compileFilters, nativeRule, errnoNumber } = await import(
@@ -16,16 +17,7 @@ const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccom
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
 const { makePlan } = await import(join(root, "dist/src/plan/make.js"));
 
-const dockerFile =
-  process.argv[2] ??
-  [
-    join(root, "../shared/reference/docker-default-seccomp.json"),
-    "/work/shared/reference/docker-default-seccomp.json",
-  ].find(existsSync);
-if (!dockerFile) {
-  console.error("Docker's default profile not found; pass its path");
-  process.exit(2);
-}
+const dockerFile = dockerProfileFile(root, process.argv[2]);
 const native = loadNative();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const profile = JSON.parse((await import("node:fs")).readFileSync(dockerFile, "utf8"));
