@@ -68,6 +68,7 @@ static int own_path(const char *controller, char *out, size_t size) {
     char *c1 = strchr(line, ':');
     char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (c2 == NULL) continue;
+    *c1 = '\0';
     *c2 = '\0';
     const char *ctrls = c1 + 1;
     bool match = controller == NULL ? (strcmp(line, "0") == 0 && *ctrls == '\0')

@@ -1,7 +1,7 @@
 /** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
  * restarted as the plan's restart policy says. */
 import type { Plan } from "../plan/types.js";
-import { allocateCategories, selinuxLabels } from "./mcs.js";
+import { allocateCategories, allocateShared, selinuxLabels, type SharedCategory } from "./mcs.js";
 import { runPlan, type LaunchReport } from "./run.js";
 
 export type LifecycleEvent =
@@ -53,13 +53,20 @@ export async function runLifecycle(
     if (STOP_SIGNALS.has(signal)) stopping = true;
     for (const f of forwards) f(signal);
   });
+  // Where SELinux enforces, each instance gets categories of its own for its whole life; the
+  // instances of one app share one of the two, which labels the rootfs and volumes they share.
+  const shared: SharedCategory | undefined =
+    plan.selinux.enforced && plan.lifecycle.instances > 1
+      ? allocateShared(options.mcsRegistry)
+      : undefined;
   const runInstance = async (instance: number): Promise<LaunchReport> => {
-    // Where SELinux enforces, each instance gets categories of its own for its whole life.
-    const categories = plan.selinux.enforced ? allocateCategories(options.mcsRegistry) : undefined;
+    const categories = plan.selinux.enforced
+      ? allocateCategories(options.mcsRegistry, process.pid, shared)
+      : undefined;
     try {
       return await runAttempts(
         instance,
-        categories ? selinuxLabels(plan.selinux, categories.pair) : undefined,
+        categories ? selinuxLabels(plan.selinux, categories.pair, shared?.category) : undefined,
       );
     } finally {
       categories?.release();
@@ -93,7 +100,7 @@ export async function runLifecycle(
   };
   const reports = await Promise.all(
     Array.from({ length: plan.lifecycle.instances }, (_, i) => runInstance(i)),
-  );
+  ).finally(() => shared?.release());
   const failed = reports.find((r) => r.exitCode !== 0);
   return { exitCode: failed?.exitCode ?? 0, reports };
 }

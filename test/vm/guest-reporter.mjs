@@ -1,5 +1,7 @@
 // A node:test reporter for the guest: one JSON line per finished test or suite, in the order the
-// runner finishes them (a suite after its subtests), for the host to mirror (vm.test.mjs).
+// runner finishes them (a suite after its subtests), and one per diagnostic of a test (after
+// it), for the host to mirror (vm.test.mjs).
+const SUMMARY = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+$/;
 function describeError(error) {
   if (!error) return undefined;
   const cause = error.failureType === "subtestsFailed" ? undefined : (error.cause ?? error);
@@ -14,6 +16,10 @@ function describeError(error) {
 
 export default async function* guestReporter(source) {
   for await (const event of source) {
+    if (event.type === "test:diagnostic" && !SUMMARY.test(event.data.message)) {
+      yield `${JSON.stringify({ diagnostic: event.data.message, nesting: event.data.nesting })}\n`;
+      continue;
+    }
     if (event.type !== "test:pass" && event.type !== "test:fail") continue;
     const d = event.data;
     yield `${JSON.stringify({

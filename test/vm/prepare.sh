@@ -4,7 +4,8 @@
 # after the hash of what produces it (its script, the files it copies, the Debian package
 # versions it is made from): a change to any of them builds it anew, and the old one is removed.
 #   prepare.sh [boot] [rootfs]      (default: both) → prints "boot=DIR" and "rootfs=DIR"
-# Installs the Debian packages it needs when they are missing (root, apt-get).
+# Installs the Debian packages it needs when they are missing (root, apt-get); the kernel and
+# busybox-static are downloaded and unpacked into the asset, not installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SECURE_RUN_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/secure-run/vm}
@@ -15,8 +16,11 @@ say() { printf 'vm-prepare: %s\n' "$*" >&2; }
 mkdir -p "$cache"
 exec 9> "$cache/.lock"
 flock 9
+# Left by a run that was interrupted (this one holds the lock).
+rm -rf "$cache"/.tmp-*
 
-tools=(qemu-system-x86 busybox-static cpio kmod debootstrap zstd)
+# busybox-static is not installed (it would replace the host's busybox): boot.sh unpacks it.
+tools=(qemu-system-x86 cpio kmod debootstrap zstd)
 missing=()
 for p in "${tools[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -48,8 +52,8 @@ build() {
     say "building $name ($key): $*"
     start=$(date +%s)
     tmp=$cache/.tmp-$name-$$
-    rm -rf "$tmp"
     mkdir -p "$tmp"
+    trap "rm -rf '$tmp'" EXIT
     printf '%s\n' "${inputs[@]}" > "$tmp/inputs"
     if ! "$@" "$tmp"; then
       rm -rf "$tmp"
@@ -57,9 +61,12 @@ build() {
       return 1
     fi
     mv "$tmp" "$dir"
+    trap - EXIT
     say "built $name in $(($(date +%s) - start)) s"
   fi
-  for old in "$cache/$name"-*; do [ "$old" = "$dir" ] || rm -rf "$old"; done
+  for old in "$cache/$name"-????????????????; do
+    [ -d "$old" ] && [ "$old" != "$dir" ] && rm -rf "$old"
+  done
   echo "$name=$dir"
 }
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# VM asset "boot": Debian's own kernel (downloaded, unpacked, not installed) and a busybox
-# initramfs with the modules for the 9p shares and test/vm/assets/init as PID 1.
+# VM asset "boot": Debian's own kernel and a busybox-static initramfs (both downloaded and
+# unpacked, not installed) with the modules for the 9p shares and test/vm/assets/init as PID 1.
 #   boot.sh OUT KERNEL-PACKAGE      → OUT/vmlinuz, OUT/initramfs.cpio.gz, OUT/kernel-config
 set -euo pipefail
 out=$1 pkg=$2
 here=$(cd "$(dirname "$0")" && pwd)
 work=$out/work
 mkdir -p "$work/deb"
-(cd "$work/deb" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null)
-dpkg -x "$work"/deb/*.deb "$work/kernel"
+(cd "$work/deb" && apt-get download -q -o APT::Sandbox::User=root "$pkg" busybox-static >/dev/null)
+dpkg -x "$work"/deb/linux-image-*.deb "$work/kernel"
+dpkg -x "$work"/deb/busybox-static_*.deb "$work/busybox"
 kv=$(ls "$work/kernel/lib/modules")
 depmod -b "$work/kernel" "$kv"
 cp "$work/kernel/boot/vmlinuz-$kv" "$out/vmlinuz"
@@ -17,7 +18,7 @@ cp "$work/kernel/boot/config-$kv" "$out/kernel-config"
 # The initramfs: static busybox, the modules (dependencies first), init.
 r=$work/initramfs
 mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,etc,lib/modules}
-cp /bin/busybox "$r/bin/busybox"
+cp "$work/busybox/bin/busybox" "$r/bin/busybox"
 : > "$r/etc/modules"
 for m in virtio_pci 9pnet_virtio 9p; do
   for p in $(modprobe -d "$work/kernel" -S "$kv" --show-depends "$m" | awk '/^insmod/{print $2}'); do

@@ -25,9 +25,12 @@ mkdir -p "$r/root/container"
 cp "$out"/src/selinux-policy-src/policy/modules/services/container.{te,if,fc} "$r/root/container/"
 cp "$here/testperm.cil" "$r/root/container/"
 chroot "$r" sh -ec 'cd /root/container
-  make -s -f /usr/share/selinux/devel/Makefile container.pp >/dev/null
+  make -f /usr/share/selinux/devel/Makefile container.pp
   semodule -i container.pp
   semodule -i testperm.cil
-  semodule -l | grep -qx container'
+  semodule -l | grep -qx container' > "$out/policy.log" 2>&1 || {
+  tail -20 "$out/policy.log" >&2
+  exit 1
+}
 rm -rf "$out/src" "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/* "$r"/usr/share/doc \
   "$r"/usr/share/man "$r"/usr/share/locale
