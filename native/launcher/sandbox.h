@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <linux/filter.h>
 
+#include "cgroup.h"
 #include "config.h"
 
 struct sr_bpf_prog {
@@ -19,6 +20,10 @@ struct sr_channels {
   int msg;     /* messages to the supervisor (SOCK_SEQPACKET) */
   int sync;    /* init: released once it is in the cgroup */
   int explain; /* the app, with --explain: released once the supervisor holds its listener */
+  /* cgroup v1: the `tasks` files of the app's cgroups, opened by the supervisor; init joins
+   * them itself, first thing (see sr_init_main). */
+  int cg_tasks[SR_CG_MAX_DIRS];
+  size_t ncg_tasks;
 };
 
 __attribute__((noreturn)) void sr_init_main(const struct sr_config *cfg,

@@ -263,9 +263,25 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   }
 
   /* cgroup v2: born in its cgroup (clone3 with CLONE_INTO_CGROUP, Linux 5.7), no migration;
-   * else (v1, or an older kernel) moved there right after the clone. */
+   * v1: init joins by itself through the `tasks` files opened here (see sr_init_main); else
+   * (an older kernel) moved there right after the clone. */
   bool placed = false;
   pid_t init = -1;
+  struct sr_channels ch = {.msg = -1, .sync = -1, .explain = -1};
+  if (cg->driver && strcmp(cg->driver->name, "v1") == 0) {
+    for (size_t i = 0; i < cg->ndirs; i++) {
+      char path[PATH_MAX + 8];
+      snprintf(path, sizeof path, "%s/tasks", cg->dirs[i]);
+      int fd = open(path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        sr_fail(&err, errno, "open `%s`", path);
+        set_failed(rep, "cgroup", &err, 125);
+        for (size_t j = 0; j < ch.ncg_tasks; j++) close(ch.cg_tasks[j]);
+        goto out;
+      }
+      ch.cg_tasks[ch.ncg_tasks++] = fd;
+    }
+  }
   int cgfd = cg->driver && strcmp(cg->driver->name, "v2") == 0
                  ? open(cg->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                  : -1;
@@ -282,11 +298,17 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
       cgfd = -1;
     }
   }
-  if (!placed)
+  if (!placed) {
     init = (pid_t)syscall(SYS_clone, (unsigned long)(cfg->clone_flags | SIGCHLD), NULL, NULL, NULL,
                           NULL);
+    placed = ch.ncg_tasks > 0;
+  }
+  int clone_errno = errno;
+  /* The child has its own copies of the tasks files. */
+  if (init != 0)
+    for (size_t j = 0; j < ch.ncg_tasks; j++) close(ch.cg_tasks[j]);
   if (init < 0) {
-    sr_fail(&err, errno, "clone into new namespaces");
+    sr_fail(&err, clone_errno, "clone into new namespaces");
     set_failed(rep, "clone", &err, 125);
     goto out;
   }
@@ -298,7 +320,9 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     close(sfd);
     if (cfg->report_fd >= 0) close(cfg->report_fd);
     if (cfg->trace_fd >= 0) close(cfg->trace_fd);
-    struct sr_channels ch = {msg[1], sync[0], release[0]};
+    ch.msg = msg[1];
+    ch.sync = sync[0];
+    ch.explain = release[0];
     sr_init_main(cfg, bpf, &ch);
   }
   close(msg[1]);
