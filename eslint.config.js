@@ -28,8 +28,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ["cli/**/*.ts", "scripts/**/*.mjs", "benchmarks/**/*.mjs", "test/**/*.ts"],
+    files: [
+      "cli/**/*.ts",
+      "cli/**/*.cts",
+      "scripts/**/*.mjs",
+      "benchmarks/**/*.mjs",
+      "test/**/*.ts",
+    ],
     rules: { "no-console": "off" },
+  },
+  {
+    // The CommonJS warm path loads what it needs only when it needs it (crypto, tty, the addon).
+    files: ["**/*.cts"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     // node:test's test() and describe() return promises the runner awaits.

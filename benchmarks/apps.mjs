@@ -14,7 +14,7 @@ import { setTimeout } from "node:timers";
 
 import { dockerProfileFile } from "./docker-profile.mjs";
 const root = new URL("..", import.meta.url).pathname;
-const cli = join(root, "dist/cli/main.js");
+const cli = join(root, "dist/cli/main.cjs");
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
 const { importDockerProfile } = await import(join(root, "dist/src/seccomp/docker.js"));
 const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));

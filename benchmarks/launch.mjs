@@ -32,7 +32,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
 const root = new URL("..", import.meta.url).pathname;
-const cliPath = join(root, "dist/cli/main.js");
+const cliPath = join(root, "dist/cli/main.cjs");
 const launcherPath = join(root, "build/Release/secure-run-launch");
 
 const { values: flags } = parseArgs({
@@ -114,7 +114,7 @@ const tools = {
 // ---- what exists of issue 9's fast path ------------------------------------------------------
 
 function detectCompile() {
-  if (!existsSync(cliPath)) return { ok: false, reason: "dist/cli/main.js not built" };
+  if (!existsSync(cliPath)) return { ok: false, reason: "dist/cli/main.cjs not built" };
   const r = node(["compile", "--help"]);
   // commander prints the top-level help (exit 0) for an unknown command: look for its usage.
   if (r.status === 0 && /Usage: secure-run compile/.test(r.stdout)) return { ok: true };
@@ -235,7 +235,7 @@ try {
     const r = node(["export", trueApp, "--format", "oci", "-o", dir]);
     if (r.status === 0) oci = dir;
     else ociWhy = `secure-run export failed: ${why(r.stderr)}`;
-  } else ociWhy = "dist/cli/main.js not built";
+  } else ociWhy = "dist/cli/main.cjs not built";
   const ociConfig = oci ? JSON.parse(readFileSync(join(oci, "config.json"), "utf8")) : null;
   const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
   const DOCKER_CAPS = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
@@ -376,7 +376,7 @@ exec sleep 100000
     else if (files.length === 0)
       cacheWhy =
         "no bundle cache yet: `secure-run run` left nothing under $XDG_CACHE_HOME/secure-run";
-  } else cacheWhy = "dist/cli/main.js not built";
+  } else cacheWhy = "dist/cli/main.cjs not built";
 
   // A compiled bundle: from `secure-run compile`, or else the one `run` cached (a copy: the cold
   // runs empty the cache).
@@ -549,7 +549,7 @@ exec sleep 100000
       pre: ["rm", "-rf", join(cache, "secure-run")],
       every: slowEvery,
       includes: `node, the CLI: load and validate the app, host facts, evaluate the policy (wasm), compile the BPF, then the launcher; the cache is emptied (untimed) before each launch${slowEvery > 1 ? `; the slowest line, so run in one round of ${slowEvery} only` : ""}`,
-      unavailable: need(existsSync(cliPath), "dist/cli/main.js not built"),
+      unavailable: need(existsSync(cliPath), "dist/cli/main.cjs not built"),
     },
     {
       id: "node",

@@ -82,7 +82,7 @@ if (!existsSync(join(root, "node_modules/.package-lock.json"))) {
   });
 }
 const outputs = {
-  ts: join(root, "dist/cli/main.js"),
+  ts: join(root, "dist/cli/main.cjs"),
   launcher: join(root, "build/Release/secure-run-launch"),
   addon: join(root, "build/Release/seccomp.node"),
 };

@@ -1,6 +1,6 @@
 /** The command line: wiring only. Each command lives in commands/. */
 import { Command } from "commander";
-import { packageVersion } from "../src/paths.js";
+import { packageVersion } from "../src/paths.cjs";
 import { registerAudit } from "./commands/audit.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerDoctor } from "./commands/doctor.js";

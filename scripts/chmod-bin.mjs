@@ -1,3 +1,14 @@
-// tsc does not keep the executable bit of the CLI entry point.
-import { chmodSync } from "node:fs";
-chmodSync(new URL("../dist/cli/main.js", import.meta.url), 0o755);
+// After tsc: the CLI entry point becomes executable (tsc does not keep the bit), and
+// node_modules/.bin/secure-run points to it, as npm links the bins of the packages it installs
+// (it does not link the package's own).
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+
+const entry = new URL("../dist/cli/main.cjs", import.meta.url);
+chmodSync(entry, 0o755);
+const binDir = new URL("../node_modules/.bin/", import.meta.url);
+if (existsSync(new URL("../node_modules/", import.meta.url))) {
+  mkdirSync(binDir, { recursive: true });
+  const link = new URL("secure-run", binDir);
+  rmSync(link, { force: true });
+  symlinkSync("../../dist/cli/main.cjs", link);
+}

@@ -55,4 +55,4 @@ if [ "${1:-}" = "--test" ]; then
   say "installing opa for the policy tests"
   scripts/install-opa.sh >/dev/null
 fi
-say "ready: $(node dist/cli/main.js --version) ($(pwd))"
+say "ready: $(node dist/cli/main.cjs --version) ($(pwd))"

@@ -3,11 +3,11 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageRoot } from "../src/paths.js";
+import { packageRoot } from "../src/paths.cjs";
 import { cgroupHierarchies } from "../src/host/cgroups.js";
 
 export const root = packageRoot;
-export const cliPath = join(root, "dist/cli/main.js");
+export const cliPath = join(root, "dist/cli/main.cjs");
 
 export interface CliResult {
   status: number | null;

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { compileBundle } from "../../src/bundle/compile.js";
 import { InputError } from "../../src/errors.js";
 import { prepareRun } from "../../src/launch/prepare.js";
-import { paths } from "../../src/paths.js";
+import { paths } from "../../src/paths.cjs";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 

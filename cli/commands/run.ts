@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { formatSize } from "../../src/appspec/units.js";
-import { cacheDebug, execAddon, execBundle } from "../../src/bundle/warm.js";
+import { cacheDebug, execAddon, execBundle } from "../../src/bundle/warm.cjs";
 import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
 import { prepareRun, type Prepared } from "../../src/launch/prepare.js";

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 import { closest } from "./suggest.js";
 import type { PathSegment } from "./yaml-source.js";
 

@@ -1,7 +1,7 @@
 /** The bundle cache's writing side: entries are written atomically and the oldest pruned. */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CacheEntry } from "./warm.js";
+import type { CacheEntry } from "./warm.cjs";
 
 /** Writes the bundle, then its entry, each atomically (a reader sees the old or the new). */
 export function store(dir: string, key: string, entry: CacheEntry, bundle: Buffer): string {

@@ -7,7 +7,7 @@ import { launcherArgs } from "../launch/argv.js";
 import { selinuxLabels } from "../launch/mcs.js";
 import type { Prepared } from "../launch/prepare.js";
 import { appVolumes } from "../launch/run.js";
-import { packageVersion, paths } from "../paths.js";
+import { packageVersion, paths } from "../paths.cjs";
 import { compileFilters } from "../seccomp/compile.js";
 import { encodeBundle, type Bundle } from "./format.js";
 import {
@@ -18,7 +18,7 @@ import {
   inputsDigest,
   statInput,
   type Input,
-} from "./warm.js";
+} from "./warm.cjs";
 
 /** Everything the plan and the launch are made from, besides the host: the app file and the
  * profiles it names, the package's profiles, policy and schemas, the configuration, the

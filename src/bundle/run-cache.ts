@@ -2,9 +2,9 @@
  * stored, and launched from the bundle; the next run of the unchanged app skips planning. */
 import { realpathSync } from "node:fs";
 import type { Prepared } from "../launch/prepare.js";
-import { packageVersion } from "../paths.js";
+import { packageVersion } from "../paths.cjs";
 import { store } from "./cache.js";
-import { bundleCacheDir, entryKey } from "./warm.js";
+import { bundleCacheDir, entryKey } from "./warm.cjs";
 import { compileBundle } from "./compile.js";
 
 /** Why the plan needs `run`'s supervision from Node (undefined: a bundle carries it whole). */

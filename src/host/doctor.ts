@@ -1,7 +1,7 @@
 /** What this host can enforce, and what secure-run needs, in one report. */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 import { loadNative } from "../seccomp/native.js";
 import { cgroupHierarchies } from "./cgroups.js";
 import { hostFacts, type HostFacts } from "./facts.js";

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { InternalError, LaunchError } from "../errors.js";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 import type { Plan } from "../plan/types.js";
 import { launcherArgs } from "./argv.js";
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InternalError } from "../errors.js";
 import { formatPath, validateAgainst } from "../appspec/validate.js";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 import type { Plan } from "./types.js";
 
 interface SchemaNode {

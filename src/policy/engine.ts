@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { InternalError } from "../errors.js";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 
 /** The part of @open-policy-agent/opa-wasm used here (its ESM types omit loadPolicySync). */
 interface LoadedPolicy {

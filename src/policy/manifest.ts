@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { packageRoot } from "../paths.js";
+import { packageRoot } from "../paths.cjs";
 
 export interface PolicyManifest {
   opaVersion: string;

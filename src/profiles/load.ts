@@ -6,7 +6,7 @@ import { InputError, type Issue } from "../errors.js";
 import { locateProblems } from "../appspec/load.js";
 import { validateAgainst } from "../appspec/validate.js";
 import { parseYaml } from "../appspec/yaml-source.js";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 
 export type Risk = "low" | "medium" | "high";
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 import { summarize, type AppReview, type Decision } from "./review.js";
 
 export interface RuleInfo {

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { InputError, InternalError, type Issue } from "../errors.js";
-import { cacheHome } from "../paths.js";
+import { cacheHome } from "../paths.cjs";
 import { PolicyEngine } from "../policy/engine.js";
 
 const WRAPPER_PACKAGE = "secure_run.user_rules";

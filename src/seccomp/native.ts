@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { InternalError } from "../errors.js";
-import { paths } from "../paths.js";
+import { paths } from "../paths.cjs";
 
 export interface ArgCondition {
   index: number;

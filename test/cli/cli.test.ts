@@ -1,5 +1,6 @@
 /** The CLI as a user meets it: help, version, exit codes, error messages. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, test } from "node:test";
 import { join } from "node:path";
 import { cli, root, tempDir } from "../helpers.js";
@@ -14,6 +15,17 @@ test("--version prints the package version", () => {
   const r = cli(["--version"]);
   assert.equal(r.status, 0);
   assert.equal(r.stdout.trim(), version());
+});
+
+test("npm run build links node_modules/.bin/secure-run, and npx secure-run finds it", () => {
+  for (const [cmd, args] of [
+    [join(root, "node_modules/.bin/secure-run"), ["--version"]],
+    ["npx", ["--no-install", "secure-run", "--version"]],
+  ] as const) {
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), version());
+  }
 });
 
 for (const args of [["--help"], ["plan", "--help"], ["run", "--help"], ["help", "run"]]) {

@@ -16,10 +16,10 @@ import {
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeBundle } from "../../src/bundle/format.js";
-import { paths } from "../../src/paths.js";
+import { paths } from "../../src/paths.cjs";
 import { compileFilters } from "../../src/seccomp/compile.js";
 import { prepareRun } from "../../src/launch/prepare.js";
-import { cli, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
+import { cli, cliPath, isRoot, leftoverCgroups, tempDir } from "../helpers.js";
 
 const skip = isRoot ? false : "launches need root (namespaces, cgroups)";
 const tmp = tempDir("bundle");
@@ -149,7 +149,7 @@ describe("compiled bundles", { skip }, () => {
     assert.equal(run(file).status, 0, "the first run, cold, fills the cache");
     for (const warm of [false, true]) {
       if (!warm) rmSync(cache, { recursive: true, force: true });
-      const child = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", file], {
+      const child = spawn(process.execPath, [cliPath, "run", file], {
         env: { ...process.env, ...env },
         stdio: "ignore",
       });

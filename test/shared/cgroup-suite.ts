@@ -16,7 +16,7 @@ import { after, describe, test } from "node:test";
 import { cgroupHierarchies } from "../../src/host/cgroups.js";
 import { prepareRun } from "../../src/launch/prepare.js";
 import { runPlan } from "../../src/launch/run.js";
-import { paths } from "../../src/paths.js";
+import { paths } from "../../src/paths.cjs";
 import { cliPath, leftoverCgroups } from "../helpers.js";
 import { appFixtures, exitReports, said, type Backend } from "./fixtures.js";
 

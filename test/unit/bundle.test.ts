@@ -12,7 +12,7 @@ import {
   hostFingerprint,
   parseWarmRun,
   statInput,
-} from "../../src/bundle/warm.js";
+} from "../../src/bundle/warm.cjs";
 import { hostFacts } from "../../src/host/facts.js";
 import { InputError } from "../../src/errors.js";
 import { tempDir } from "../helpers.js";

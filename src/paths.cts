@@ -1,11 +1,11 @@
 /** Where secure-run's own files are, relative to the installed package. */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
-/** The package root (this file is dist/src/paths.js once built). */
-export const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
+/** The package root (this file is dist/src/paths.cjs once built). CommonJS, as the warm path
+ * of `secure-run run` is (src/bundle/warm.cts): Node starts a CommonJS entry point faster. */
+export const packageRoot = join(__dirname, "../..");
 
 export const paths = {
   schemas: join(packageRoot, "schemas"),

@@ -2,8 +2,9 @@
  * becomes the launcher (execve) — no policy, no YAML, no command-line library is loaded, and
  * no Node process stays behind. Also what the cache needs to judge an entry: inputs (files by
  * signature and content, directories by listing, programs by inode) and a fingerprint of the
- * host facts a plan depends on. Imports Node's own modules and paths.ts only: every module
- * loaded here is paid on every warm run. */
+ * host facts a plan depends on. Imports Node's own modules and paths.cts only: every module
+ * loaded here is paid on every warm run. CommonJS (.cts), like the entry point cli/main.cts:
+ * Node starts a CommonJS entry several milliseconds faster than an ES module one. */
 import {
   accessSync,
   lstatSync,
@@ -15,10 +16,9 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { arch, release } from "node:os";
 import { join } from "node:path";
-import { cacheHome, packageVersion, paths } from "../paths.js";
+import { cacheHome, packageVersion, paths } from "../paths.cjs";
 
 export interface FileInput {
   kind: "file";
@@ -37,8 +37,6 @@ export interface StatInput {
   sig: string;
 }
 export type Input = FileInput | DirInput | StatInput;
-
-const require = createRequire(import.meta.url);
 
 /** sha256, for file contents: node:crypto is loaded only when a file needs hashing (loading it
  * costs more than the rest of the warm path). */
