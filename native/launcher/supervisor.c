@@ -293,6 +293,7 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     ca.cgroup = (uint64_t)cgfd;
     init = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
     placed = init >= 0;
+    if (placed) rep->cgroup_placement = "clone";
     if (init != 0) {
       close(cgfd);
       cgfd = -1;
@@ -302,6 +303,7 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     init = (pid_t)syscall(SYS_clone, (unsigned long)(cfg->clone_flags | SIGCHLD), NULL, NULL, NULL,
                           NULL);
     placed = ch.ncg_tasks > 0;
+    if (placed) rep->cgroup_placement = "joined";
   }
   int clone_errno = errno;
   /* The child has its own copies of the tasks files. */
@@ -345,6 +347,7 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     waitpid(init, NULL, 0);
     goto out;
   }
+  if (!placed && cg->driver) rep->cgroup_placement = "moved";
   if (!placed && cg->driver && cg->driver->add(cg, init, &err) < 0) {
     set_failed(rep, "cgroup", &err, 125);
     kill(init, SIGKILL);
@@ -510,9 +513,11 @@ void sr_report_write(int fd, const struct sr_report *rep) {
   if (rep->parent_died) fprintf(f, ",\"parentDied\":true");
   if (rep->cgroup_driver) {
     fprintf(f, ",\"cgroup\":{\"driver\":\"%s\",\"memoryPeak\":%lld,\"oomKills\":%lld,"
-               "\"pidsLimitHits\":%lld}",
+               "\"pidsLimitHits\":%lld",
             rep->cgroup_driver, (long long)rep->stats.memory_peak,
             (long long)rep->stats.oom_kills, (long long)rep->stats.pids_limit_hits);
+    if (rep->cgroup_placement) fprintf(f, ",\"placement\":\"%s\"", rep->cgroup_placement);
+    fputc('}', f);
   }
   if (rep->cleanup_error[0]) {
     fprintf(f, ",\"cleanupError\":");

@@ -13,6 +13,9 @@ struct sr_report {
   char step[32];      /* failed: the step */
   struct sr_error error;
   const char *cgroup_driver; /* NULL: no cgroup */
+  /* How init got into the cgroup: "clone" (born there, clone3 CLONE_INTO_CGROUP, v2), "joined"
+   * (moved itself, v1) or "moved" (by the supervisor: a kernel without clone3 into cgroups). */
+  const char *cgroup_placement;
   struct sr_cgroup_stats stats;
   bool oom_group_kill; /* the supervisor ended the app after an OOM kill in it */
   int64_t user_us, system_us; /* CPU time of init and everything it reaped */

@@ -15,7 +15,15 @@ export interface LaunchReport {
   signal?: number;
   error?: { step: string; errno: number; message: string; detail: string };
   oomKilled: boolean;
-  cgroup?: { driver: "v1" | "v2"; memoryPeak: number; oomKills: number; pidsLimitHits: number };
+  cgroup?: {
+    driver: "v1" | "v2";
+    memoryPeak: number;
+    oomKills: number;
+    pidsLimitHits: number;
+    /** How the app's init got into its cgroup: born there (clone3 CLONE_INTO_CGROUP, v2),
+     * joined by itself (v1), or moved by the launcher (older kernels). */
+    placement?: "clone" | "joined" | "moved";
+  };
   cleanupError?: string;
   cpu: { userUs: number; systemUs: number };
   wallUs: number;

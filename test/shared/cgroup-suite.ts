@@ -182,6 +182,9 @@ export function cgroupSuite(backend: CgroupBackend): void {
       assert.equal(report.status, "exited");
       assert.equal(report.oomKilled, false);
       assert.equal(report.cgroup?.driver, backend.driver);
+      // The fast ways in: born in the cgroup on v2, joined by init itself on v1 (a pid written
+      // by the supervisor waits for an RCU grace period).
+      assert.equal(report.cgroup?.placement, backend.driver === "v2" ? "clone" : "joined");
       assert.equal(report.cgroup?.oomKills, 0);
       assert.ok((report.cgroup?.memoryPeak ?? 0) >= 8 * MiB, JSON.stringify(report));
     });

@@ -132,7 +132,13 @@ export interface ExitReport {
   status: string;
   exitCode: number;
   oomKilled: boolean;
-  cgroup?: { driver: "v1" | "v2"; memoryPeak: number; oomKills: number; pidsLimitHits: number };
+  cgroup?: {
+    driver: "v1" | "v2";
+    memoryPeak: number;
+    oomKills: number;
+    pidsLimitHits: number;
+    placement?: string;
+  };
 }
 
 export function exitReports(stderr: string): ExitReport[] {
