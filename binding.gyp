@@ -32,6 +32,7 @@
         "native/launcher/explain.c",
         "native/launcher/bpf_eval.c",
         "native/launcher/relabel.c",
+        "native/launcher/mcs.c",
         "native/launcher/trace.c",
         "native/launcher/proto.c",
         "native/launcher/app.c",

@@ -33,6 +33,8 @@ const char sr_usage[] =
     "  --die-with-parent            end the app (and clean up) when the caller dies\n"
     "  --selinux-label LABEL        SELinux label the app runs with (set at execve)\n"
     "  --selinux-mount-label LABEL  SELinux context of the tmpfs mounts\n"
+    "  --selinux-mcs-registry DIR   allocate two MCS categories in DIR at launch (as secure-run\n"
+    "                               run does) and append them to both labels\n"
     "  --relabel PATH               give PATH (recursively) the mount label, like podman's :Z\n"
     "  --memory BYTES               cgroup memory limit\n"
     "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
@@ -256,6 +258,9 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (strlen(v[0]) == 0 || strlen(v[0]) > 255 || strchr(v[0], '\n'))
         return sr_fail(err, 0, "%s: expected a label such as system_u:system_r:container_t:s0:c1,c2", opt);
       *(strcmp(opt, "--selinux-label") == 0 ? &cfg->selinux_label : &cfg->selinux_mount_label) = v[0];
+    } else if (strcmp(opt, "--selinux-mcs-registry") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      cfg->mcs_registry = v[0];
     } else if (strcmp(opt, "--relabel") == 0) {
       if (parse_path(opt, v[0], err) < 0) return -1;
       cfg->relabel[cfg->nrelabel++] = v[0];
@@ -411,6 +416,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--explain-fd and --trace-fd exclude each other");
   if (cfg->nrelabel && !cfg->selinux_mount_label)
     return sr_fail(err, 0, "--relabel needs --selinux-mount-label");
+  if (cfg->mcs_registry && (!cfg->selinux_label || !cfg->selinux_mount_label))
+    return sr_fail(err, 0, "--selinux-mcs-registry needs --selinux-label and --selinux-mount-label");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
   return 0;

@@ -74,6 +74,9 @@ struct sr_config {
   const char *selinux_label;       /* the app's process label (SELinux enforcing only) */
   const char *selinux_mount_label; /* context= of the tmpfs mounts, and the label relabel gives */
   const char **relabel; /* host paths given selinux_mount_label before the launch (volumes) */
+  /* --selinux-mcs-registry: a pair of categories allocated there at launch is appended to both
+   * labels (given without categories); a compiled bundle's launches use it. */
+  const char *mcs_registry;
   size_t nrelabel;
   int64_t memory_max;  /* bytes, -1: no limit */
   int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */

@@ -26,6 +26,7 @@
 #include "explain.h"
 #include "trace.h"
 #include "proto.h"
+#include "mcs.h"
 #include "relabel.h"
 #include "rootfs.h"
 #include "sandbox.h"
@@ -445,6 +446,20 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
   struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
                                  cfg->cpu_period};
+  /* A compiled bundle's categories: allocated now, for this launch, in the registry that
+   * secure-run run allocates from. */
+  struct sr_mcs mcs = {0};
+  static char process_label[320], mount_label[320];
+  if (cfg->mcs_registry) {
+    if (sr_mcs_allocate(cfg->mcs_registry, (int)getpid(), &mcs, &err) < 0) {
+      set_failed(rep, "selinux", &err, 125);
+    } else {
+      snprintf(process_label, sizeof process_label, "%s:%s", cfg->selinux_label, mcs.pair);
+      snprintf(mount_label, sizeof mount_label, "%s:%s", cfg->selinux_mount_label, mcs.pair);
+      cfg->selinux_label = process_label;
+      cfg->selinux_mount_label = mount_label;
+    }
+  }
   for (size_t i = 0; i < cfg->nrelabel && err.msg[0] == '\0'; i++)
     if (sr_relabel(cfg->relabel[i], cfg->selinux_mount_label, &err) < 0) set_failed(rep, "selinux", &err, 125);
   if (strcmp(rep->status, "failed") == 0) {
@@ -465,6 +480,7 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
     if (cg.driver->destroy(&cg, &cerr) < 0)
       sr_error_format(&cerr, rep->cleanup_error, sizeof rep->cleanup_error);
   }
+  sr_mcs_release(&mcs);
   free(bpf.insns);
   sr_explain_close(&explain);
   if (trace) {

@@ -106,6 +106,10 @@ static void bad_input(void) {
   REFUSES("unknown option", "--bogus", "1", "--", "/bin/true");
   REFUSES("after --", "stray", "--", "/bin/true");
   REFUSES("--memory-swap needs --memory", "--memory-swap", "0", "--", "/bin/true");
+  REFUSES("--selinux-mcs-registry needs --selinux-label", "--selinux-mcs-registry", "/run/x",
+          "--", "/bin/true");
+  REFUSES("--selinux-mcs-registry: expected an absolute path", "--selinux-mcs-registry", "rel",
+          "--selinux-label", "a", "--selinux-mount-label", "b", "--", "/bin/true");
   REFUSES("up to 65535", "--restrict-tcp-bind", "80,70000", "--", "/bin/true");
 }
 

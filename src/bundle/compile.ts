@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { launcherArgs } from "../launch/argv.js";
-import { selinuxLabels } from "../launch/mcs.js";
+import { DEFAULT_REGISTRY } from "../launch/mcs.js";
 import type { Prepared } from "../launch/prepare.js";
 import { appVolumes } from "../launch/run.js";
 import { packageVersion, paths } from "../paths.cjs";
@@ -52,15 +52,6 @@ export interface CompiledBundle {
   host: string;
 }
 
-/** A pair of SELinux categories fixed by the bundle's inputs: every launch of one bundle shares
- * it (secure-run run, without a bundle, gives each instance its own). */
-function categoriesFor(digest: string): string {
-  const a = parseInt(digest.slice(0, 4), 16) % 1024;
-  let b = parseInt(digest.slice(4, 8), 16) % 1024;
-  if (b === a) b = (a + 1) % 1024;
-  return `c${Math.min(a, b)},c${Math.max(a, b)}`;
-}
-
 export function compileBundle(
   prepared: Prepared,
   o: { configFile?: string; architectures?: string[]; now?: Date } = {},
@@ -79,13 +70,16 @@ export function compileBundle(
   const digest = inputsDigest(version, fingerprint, inputs);
   const args = launcherArgs(plan, { landlockAbi: host.landlock.abi ?? 0 });
   if (plan.selinux.enforced) {
-    const labels = selinuxLabels(plan.selinux, categoriesFor(digest));
+    // Categories of its own for every launch: the launcher allocates them from the registry
+    // that `secure-run run` allocates from, and appends them to both labels.
     const relabel = appVolumes(plan).flatMap((s) => ["--relabel", s]);
     args.unshift(
       "--selinux-label",
-      labels.process,
+      `system_u:system_r:${plan.selinux.processType}:${plan.selinux.level}`,
       "--selinux-mount-label",
-      labels.file,
+      `system_u:object_r:${plan.selinux.fileType}:${plan.selinux.level}`,
+      "--selinux-mcs-registry",
+      DEFAULT_REGISTRY,
       ...relabel,
     );
   }

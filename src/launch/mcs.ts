@@ -6,7 +6,8 @@
  * of their own app's, reserved for that app alone (a registry file "cN" that no other pair may
  * contain), and one each: the shared files are labelled with the app's category only, which every
  * instance's pair dominates and no other app's does; what an instance creates carries its whole
- * pair, which no other instance dominates. */
+ * pair, which no other instance dominates. The launcher allocates for compiled bundles from the
+ * same registry (native/launcher/mcs.c, --selinux-mcs-registry), by the same rules. */
 import { randomInt } from "node:crypto";
 import {
   existsSync,

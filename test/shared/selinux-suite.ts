@@ -2,11 +2,12 @@
  * lane) the app runs as container_t with the categories of its instance and its files get
  * container_file_t with the same; elsewhere doctor and plan say that labels are not enforced. */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { DEFAULT_REGISTRY } from "../../src/launch/mcs.js";
+import { paths } from "../../src/paths.cjs";
 import type { Plan } from "../../src/plan/types.js";
 import { cliPath } from "../helpers.js";
 import { appFixtures, said, type Backend } from "./fixtures.js";
@@ -263,6 +264,36 @@ export function selinuxSuite(backend: SelinuxBackend): void {
             fileLabel(join(rootfs, "etc/group")),
             `system_u:object_r:container_file_t:s0:${common[0]}`,
           );
+        });
+
+        test("every launch of a compiled bundle gets categories of its own from the registry", () => {
+          const bundle = join(fx.dir, "compiled.bundle");
+          const c = fx.run([
+            "compile",
+            fx.rootfsApp(
+              "compiled",
+              ["/bin/fileprobe", "label", "read", "/etc/group"],
+              "",
+              fx.newRootfs("rootfs-compiled"),
+            ),
+            "-o",
+            bundle,
+          ]);
+          assert.equal(c.status, 0, said(c));
+          const pairs = [1, 2].map(() => {
+            const r = spawnSync(paths.launcher, ["--bundle", bundle], {
+              encoding: "utf8",
+              timeout: slow,
+            });
+            assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+            assert.match(r.stdout, /^read \/etc\/group ok root:/m);
+            const pair = categoriesOf(r.stdout);
+            assert.ok(pair, r.stdout);
+            return pair;
+          });
+          assert.equal(pairs.length, 2);
+          const left = existsSync(DEFAULT_REGISTRY) ? readdirSync(DEFAULT_REGISTRY) : [];
+          assert.deepEqual(left, [], "the launcher gave its categories back");
         });
 
         test("the categories are given back when the apps end", () => {
