@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { LaunchReport } from "../../src/launch/run.js";
 import { cli, root, tempDir, type CliResult } from "../helpers.js";
 
 /** What differs between the hosts a shared suite runs on. */
@@ -124,21 +125,13 @@ export function said(r: CliResult): string {
   return `(exit ${r.status ?? "none"}${r.signal ? `, signal ${r.signal}` : ""})\n${r.stdout}${r.stderr}`;
 }
 
-/** The exit reports of `run --json` (JSON lines on standard error). */
-export interface ExitReport {
+/** The exit reports of `run --json` (JSON lines on standard error): the launcher's report with
+ * the app and instance. */
+export interface ExitReport extends LaunchReport {
   event: "exit";
   app: string;
   instance: number;
-  status: string;
-  exitCode: number;
-  oomKilled: boolean;
-  cgroup?: {
-    driver: "v1" | "v2";
-    memoryPeak: number;
-    oomKills: number;
-    pidsLimitHits: number;
-    placement?: string;
-  };
+  attempt: number;
 }
 
 export function exitReports(stderr: string): ExitReport[] {
