@@ -4,26 +4,22 @@
 // Run after `npm run build`, as root, with nginx-light, redis-server, busybox and curl installed:
 //   node benchmarks/apps.mjs [path/to/docker-default-seccomp.json]
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
-import { cpus, release, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers";
 
-import { dockerProfileFile } from "./docker-profile.mjs";
-const root = new URL("..", import.meta.url).pathname;
+import { dockerProfileFile, dockerSpecX86, machine, median, root } from "./common.mjs";
 const cli = join(root, "dist/cli/main.cjs");
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
-const { importDockerProfile } = await import(join(root, "dist/src/seccomp/docker.js"));
-const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
 const { makePlan } = await import(join(root, "dist/src/plan/make.js"));
 
-const dockerFile = dockerProfileFile(root, process.argv[2]);
+const dockerFile = dockerProfileFile(process.argv[2]);
 const native = loadNative();
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const onX86 = (name) => {
   try {
     return native.syscallNumber("x86_64", name) >= 0;
@@ -37,13 +33,7 @@ const allowedX86 = (spec) =>
   [...new Set(spec.syscalls.filter((r) => r.action === "allow").map((r) => r.name))].filter(onX86)
     .length;
 
-const docker = importDockerProfile(JSON.parse(readFileSync(dockerFile, "utf8")), {
-  arch: "x86_64",
-  capabilities: DOCKER_DEFAULT_CAPABILITIES,
-  kernel: release(),
-  source: dockerFile,
-  native,
-}).spec;
+const docker = await dockerSpecX86(dockerFile, native);
 const dockerCount = allowedX86(docker);
 
 const U = "http://127.0.0.1";
@@ -169,7 +159,7 @@ try {
 
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, kernel: release() },
+    machine: machine(),
     node: process.version,
     docker: { file: dockerFile, allowedX86: dockerCount },
     apps: rows,

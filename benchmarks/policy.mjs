@@ -1,20 +1,15 @@
 // Policy engine figures: loading the wasm, and evaluating the plan and the review of each
 // example (medians of many runs). Run after `npm run build`: node benchmarks/policy.mjs
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { cpus, release } from "node:os";
 import { join } from "node:path";
 
-const root = new URL("..", import.meta.url).pathname;
+import { machine, median, root } from "./common.mjs";
 const { PolicyEngine } = await import(join(root, "dist/src/policy/engine.js"));
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
 const { planInput } = await import(join(root, "dist/src/plan/make.js"));
 const { hostFacts } = await import(join(root, "dist/src/host/facts.js"));
 const { loadProfiles } = await import(join(root, "dist/src/profiles/load.js"));
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 const time = (fn) => {
   const t0 = process.hrtime.bigint();
   fn();
@@ -43,12 +38,7 @@ for (const f of readdirSync(join(root, "examples"))
 }
 const result = {
   date: new Date().toISOString(),
-  machine: {
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    kernel: release(),
-    node: process.version,
-  },
+  machine: machine(),
   wasmLoadMs: {
     median: median(loads),
     min: Math.min(...loads),

@@ -3,31 +3,20 @@
 // Run after `npm run build`: node benchmarks/seccomp.mjs [path/to/docker-default-seccomp.json]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { dockerProfileFile } from "./docker-profile.mjs";
-const root = new URL("..", import.meta.url).pathname;
+import { dockerProfileFile, dockerSpecX86, machine, median, root } from "./common.mjs";
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
 const { compileFilters, nativeRule, errnoNumber } = await import(
   join(root, "dist/src/seccomp/compile.js")
 );
-const { importDockerProfile } = await import(join(root, "dist/src/seccomp/docker.js"));
-const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
 const { makePlan } = await import(join(root, "dist/src/plan/make.js"));
 
-const dockerFile = dockerProfileFile(root, process.argv[2]);
+const dockerFile = dockerProfileFile(process.argv[2]);
 const native = loadNative();
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const profile = JSON.parse((await import("node:fs")).readFileSync(dockerFile, "utf8"));
-const spec = importDockerProfile(profile, {
-  arch: "x86_64",
-  capabilities: DOCKER_DEFAULT_CAPABILITIES,
-  kernel: release(),
-  source: dockerFile,
-  native,
-}).spec;
+const spec = await dockerSpecX86(dockerFile, native);
 
 // Compile time, measured at the addon (rules already converted), as the launch path would pay it.
 const rules = spec.syscalls.map(nativeRule);
@@ -56,12 +45,7 @@ const two = Array.from({ length: 100 }, () =>
 const tmp = mkdtempSync(join(tmpdir(), "secure-run-bench-"));
 const result = {
   date: new Date().toISOString(),
-  machine: {
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    kernel: release(),
-    node: process.version,
-  },
+  machine: machine(),
 };
 try {
   const bin = join(tmp, "syscall-cost");

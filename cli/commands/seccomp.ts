@@ -57,6 +57,24 @@ function renderExplanation(e: FilterExplanation, label: string, disassembly: boo
   return out.join("\n");
 }
 
+/** An app, profile or Docker/OCI profile as the --arch, --caps and --config options say; its
+ * notes go to standard error. */
+function resolveFromOptions(
+  source: string,
+  opts: { arch: string[]; caps?: string; config?: string },
+  native: ReturnType<typeof loadNative>,
+  io: CliIO,
+): ReturnType<typeof resolveSource> {
+  const resolved = resolveSource(source, {
+    architectures: opts.arch,
+    native,
+    config: readConfig(opts.config),
+    ...(opts.caps !== undefined ? { capabilities: opts.caps.split(",").filter(Boolean) } : {}),
+  });
+  for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
+  return resolved;
+}
+
 export function registerSeccomp(program: Command, io: CliIO): void {
   const seccomp = program
     .command("seccomp")
@@ -98,15 +116,7 @@ export function registerSeccomp(program: Command, io: CliIO): void {
         opts: { arch: string[]; caps?: string; config?: string; output: string },
       ) => {
         const native = loadNative();
-        const resolved = resolveSource(source, {
-          architectures: opts.arch,
-          native,
-          config: readConfig(opts.config),
-          ...(opts.caps !== undefined
-            ? { capabilities: opts.caps.split(",").filter(Boolean) }
-            : {}),
-        });
-        for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
+        const resolved = resolveFromOptions(source, opts, native, io);
         const many = resolved.specs.length > 1;
         for (const { arch, spec } of resolved.specs) {
           const [filter] = compileFilters(spec, native, [arch]);
@@ -171,15 +181,7 @@ export function registerSeccomp(program: Command, io: CliIO): void {
           for (const arch of archs)
             explanations.push({ label: source, e: explainFilter(bpf, arch, native, names) });
         } else {
-          const resolved = resolveSource(source, {
-            architectures: opts.arch,
-            native,
-            config: readConfig(opts.config),
-            ...(opts.caps !== undefined
-              ? { capabilities: opts.caps.split(",").filter(Boolean) }
-              : {}),
-          });
-          for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
+          const resolved = resolveFromOptions(source, opts, native, io);
           for (const { arch, spec } of resolved.specs) {
             const [filter] = compileFilters(spec, native, [arch]);
             if (filter)

@@ -31,3 +31,17 @@ void sr_cleanup_close(int *fd) {
     errno = saved;
   }
 }
+
+int sr_write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  for (size_t done = 0; done < len;) {
+    ssize_t n = write(fd, p + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return -1;
+    }
+    done += (size_t)n;
+  }
+  return 0;
+}

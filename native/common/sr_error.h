@@ -20,6 +20,9 @@ int sr_fail(struct sr_error *err, int code, const char *fmt, ...)
 /* Formats the error as "message: strerror(code)" into buf. */
 void sr_error_format(const struct sr_error *err, char *buf, size_t size);
 
+/* Writes all of buf to fd (retrying short writes and EINTR); -1 with errno when it could not. */
+int sr_write_all(int fd, const void *buf, size_t len);
+
 static inline void sr_cleanup_free(void *p) { free(*(void **)p); }
 void sr_cleanup_close(int *fd);
 

@@ -541,11 +541,6 @@ void sr_report_write(int fd, const struct sr_report *rep) {
   }
   fputs("}\n", f);
   fclose(f);
-  for (size_t done = 0; done < size;) {
-    ssize_t n = write(fd, buf + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += (size_t)n;
-  }
+  (void)sr_write_all(fd, buf, size); /* nobody to tell if the reader is gone */
   free(buf);
 }

@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../common/sr_error.h"
+
 void sr_trace_init(struct sr_trace *t, bool progress) {
   memset(t, 0, sizeof *t);
   t->listener = -1;
@@ -116,11 +118,6 @@ void sr_trace_write(const struct sr_trace *t, int fd) {
   }
   fputs("}}\n", f);
   fclose(f);
-  for (size_t done = 0; done < size;) {
-    ssize_t n = write(fd, buf + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += (size_t)n;
-  }
+  (void)sr_write_all(fd, buf, size); /* nobody to tell if the reader is gone */
   free(buf);
 }

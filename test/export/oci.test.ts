@@ -21,6 +21,7 @@ import { cgroupHierarchies } from "../../src/host/cgroups.js";
 import { makePlan } from "../../src/plan/make.js";
 import { cli, isRoot, root, tempDir } from "../helpers.js";
 import { NET_APP, allPresent, examplePlan, planOfText } from "./plans.js";
+import { buildProgram } from "../shared/fixtures.js";
 
 type Json = Record<string, unknown>;
 
@@ -328,23 +329,11 @@ describe("runc and crun run the exported bundles", { skip }, () => {
     chmodSync(tmp.dir, 0o755); // the user namespace's root (100000 on the host) must pass
     execFileSync("mkdir", ["-p", probeDir]);
     chmodSync(probeDir, 0o755);
-    execFileSync("cc", [
-      "-O2",
-      "-Wall",
-      "-o",
-      join(probeDir, "probe"),
-      join(root, "test/fixtures/probe.c"),
-    ]);
+    buildProgram("probe", join(probeDir, "probe"), "dynamic");
     // A rootfs of one static program and an /etc/passwd.
     const rootfs = join(tmp.dir, "rootfs");
     execFileSync("mkdir", ["-p", join(rootfs, "bin"), join(rootfs, "etc")]);
-    execFileSync("cc", [
-      "-O2",
-      "-static",
-      "-o",
-      join(rootfs, "bin/probe"),
-      join(root, "test/fixtures/probe.c"),
-    ]);
+    buildProgram("probe", join(rootfs, "bin/probe"), "static");
     tmp.write("rootfs/etc/passwd", "root:x:0:0:root:/:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n");
     tmp.write("rootfs/etc/group", "root:x:0:\napp:x:1000:\n");
     leftBefore = leftovers();

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cli, cliPath, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
+import { buildProgram } from "../shared/fixtures.js";
 
 const skip = isRoot ? false : "real launches need root (namespaces, cgroups)";
 const tmp = tempDir("run");
@@ -45,16 +46,10 @@ describe("secure-run run", { skip }, () => {
     mountsBefore = readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
     tmpBefore = readdirSync(tmpdir()).filter((f) => f !== tmp.dir.split("/").pop());
     execFileSync("mkdir", ["-p", probeDir]);
-    execFileSync("cc", ["-O2", "-Wall", "-o", probe, join(root, "test/fixtures/probe.c")]);
+    buildProgram("probe", probe, "dynamic");
     // A rootfs of one static program and an /etc/passwd.
     execFileSync("mkdir", ["-p", join(rootfs, "bin"), join(rootfs, "etc")]);
-    execFileSync("cc", [
-      "-O2",
-      "-static",
-      "-o",
-      join(rootfs, "bin/probe"),
-      join(root, "test/fixtures/probe.c"),
-    ]);
+    buildProgram("probe", join(rootfs, "bin/probe"), "static");
     tmp.write(
       "rootfs/etc/passwd",
       "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n",

@@ -1,0 +1,44 @@
+// What the benchmark scripts share: Docker's default profile (found, and read for x86_64), the
+// median, and the machine they ran on.
+import { existsSync, readFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { join } from "node:path";
+
+export const root = new URL("..", import.meta.url).pathname;
+
+/** Docker's default seccomp profile: the argument, else shared/reference. */
+export function dockerProfileFile(given) {
+  const file =
+    given ??
+    [
+      join(root, "../shared/reference/docker-default-seccomp.json"),
+      "/work/shared/reference/docker-default-seccomp.json",
+    ].find(existsSync);
+  if (!file) {
+    console.error("Docker's default profile not found; pass its path");
+    process.exit(2);
+  }
+  return file;
+}
+
+/** Docker's profile as secure-run reads it for x86_64 and Docker's default capabilities. */
+export async function dockerSpecX86(file, native) {
+  const { importDockerProfile } = await import(join(root, "dist/src/seccomp/docker.js"));
+  const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
+  return importDockerProfile(JSON.parse(readFileSync(file, "utf8")), {
+    arch: "x86_64",
+    capabilities: DOCKER_DEFAULT_CAPABILITIES,
+    kernel: release(),
+    source: file,
+    native,
+  }).spec;
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export const machine = () => ({
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  kernel: release(),
+  node: process.version,
+});
