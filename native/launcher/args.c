@@ -44,6 +44,8 @@ const char sr_usage[] =
     "  --ro-bind-try SRC DST\n"
     "  --bind SRC DST               bind host SRC writable at DST\n"
     "  --bind-try SRC DST\n"
+    "  --source-type dir|file       the source of the bind just before must be a directory / a\n"
+    "                               file (not a directory); anything else is refused\n"
     "  --tmpfs DST BYTES MODE       tmpfs at DST (MODE in octal)\n"
     "  --proc DST                   a new proc at DST\n"
     "  --dev DST                    a minimal /dev at DST\n"
@@ -332,6 +334,16 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (add_mount(cfg, SR_MOUNT_DEV, opt, NULL, v[0], err) < 0) return -1;
     } else if (strcmp(opt, "--symlink") == 0) {
       if (add_mount(cfg, SR_MOUNT_SYMLINK, opt, v[0], v[1], err) < 0) return -1;
+    } else if (strcmp(opt, "--source-type") == 0) {
+      struct sr_mount *last = cfg->nmounts ? &cfg->mounts[cfg->nmounts - 1] : NULL;
+      if (last == NULL || last->kind != SR_MOUNT_BIND)
+        return sr_fail(err, 0, "--source-type: must follow a bind (--bind, --ro-bind…)");
+      if (strcmp(v[0], "dir") == 0)
+        last->expect = SR_SOURCE_DIR;
+      else if (strcmp(v[0], "file") == 0)
+        last->expect = SR_SOURCE_FILE;
+      else
+        return sr_fail(err, 0, "--source-type: expected dir or file, got \"%s\"", v[0]);
     } else if (strcmp(opt, "--restrict-tcp-bind") == 0 ||
                strcmp(opt, "--restrict-tcp-connect") == 0) {
       bool bind = strcmp(opt, "--restrict-tcp-bind") == 0;

@@ -16,12 +16,16 @@
 
 enum sr_mount_kind { SR_MOUNT_BIND, SR_MOUNT_TMPFS, SR_MOUNT_PROC, SR_MOUNT_DEV, SR_MOUNT_SYMLINK };
 
+/* What a bind source must be (--source-type); ANY when the command line does not say. */
+enum sr_source_type { SR_SOURCE_ANY, SR_SOURCE_DIR, SR_SOURCE_FILE };
+
 struct sr_mount {
   enum sr_mount_kind kind;
   const char *source; /* bind: host path; symlink: the link's content */
   const char *target; /* absolute path inside the sandbox */
   bool read_only;
   bool optional; /* bind: skip when the source does not exist */
+  enum sr_source_type expect; /* bind: refused when the source is something else */
   uint64_t size; /* tmpfs: bytes */
   unsigned int mode; /* tmpfs: permissions of its root */
   /* bind: the source, opened by the supervisor with open_tree before any namespace (a user

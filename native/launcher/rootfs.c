@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -13,83 +14,74 @@
 #include <unistd.h>
 
 /* Where the build happens: a private tmpfs over /tmp becomes the root first, so the host stays
- * reachable under /oldroot while the app's root is assembled under /newroot. */
+ * reachable under /oldroot while the app's root is assembled under /newroot. Every path of the
+ * new root is resolved from a descriptor of /newroot with RESOLVE_IN_ROOT: a symbolic link of the
+ * image (var/lib -> /oldroot/etc, tmp -> ..) stays inside the new root, never reaches the host. */
 #define BASE "/tmp"
 #define OLD "/oldroot"
 #define NEW "/newroot"
 
-/* buf = a + b + c, refusing what does not fit. */
-static int join3(char buf[PATH_MAX], const char *a, const char *b, const char *c,
-                 struct sr_error *err) {
-  int n = snprintf(buf, PATH_MAX, "%s%s%s", a, b, c);
-  if (n < 0 || n >= PATH_MAX) return sr_fail(err, ENAMETOOLONG, "path `%s%s%s`", a, b, c);
-  return 0;
+static int sys_openat2(int dirfd, const char *path, int flags, uint64_t resolve) {
+  struct open_how how = {.flags = (uint64_t)flags, .resolve = resolve};
+  return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
-static int join(char buf[PATH_MAX], const char *a, const char *b, struct sr_error *err) {
-  return join3(buf, a, b, "", err);
+static int sys_move_mount(int from, int to) {
+  return (int)syscall(SYS_move_mount, from, "", to, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
-static int mkdir_p(const char *path, mode_t mode, struct sr_error *err) {
-  char buf[PATH_MAX];
-  if (join(buf, "", path, err) < 0) return -1;
-  for (char *p = buf + 1;; p++) {
-    if (*p != '/' && *p != '\0') continue;
-    char saved = *p;
-    *p = '\0';
-    if (mkdir(buf, mode) < 0 && errno != EEXIST) return sr_fail(err, errno, "mkdir `%s`", buf);
-    *p = saved;
-    if (saved == '\0') break;
-  }
-  return 0;
+/* Sets flags (and, when given, the propagation) on the mount of fd and, with `recursive`,
+ * everything below it. */
+static int set_attr(int fd, uint64_t attrs, uint64_t propagation, bool recursive) {
+  struct mount_attr attr = {.attr_set = attrs, .propagation = propagation};
+  return (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                      &attr, sizeof attr);
 }
 
-static int mkdir_parent(const char *path, struct sr_error *err) {
-  char buf[PATH_MAX];
-  if (join(buf, "", path, err) < 0) return -1;
-  char *slash = strrchr(buf, '/');
-  if (slash == NULL || slash == buf) return 0;
-  *slash = '\0';
-  return mkdir_p(buf, 0755, err);
-}
-
-static int touch(const char *path, struct sr_error *err) {
-  if (mkdir_parent(path, err) < 0) return -1;
-  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
-  if (fd < 0 && errno != EEXIST) return sr_fail(err, errno, "create mount point `%s`", path);
-  if (fd >= 0) close(fd);
-  return 0;
-}
-
-/* Sets flags on a mount and everything below it. */
-static int set_attr(const char *path, uint64_t attrs, struct sr_error *err) {
-  struct mount_attr attr = {.attr_set = attrs};
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) < 0)
-    return sr_fail(err, errno, "mount_setattr `%s`", path);
-  return 0;
+static const char *type_name(mode_t mode) {
+  return S_ISDIR(mode) ? "directory" : S_ISREG(mode) ? "file" : S_ISLNK(mode) ? "symbolic link"
+                                                                              : "special file";
 }
 
 int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
   for (size_t i = 0; i < cfg->nmounts; i++) {
     struct sr_mount *m = &cfg->mounts[i];
     if (m->kind != SR_MOUNT_BIND) continue;
-    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, m->source,
-                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (fd < 0) {
+    /* No symbolic link anywhere in the path, magic ones (/proc/PID/root) included: a link that a
+     * host process swaps in between the plan and now would bind whatever it points to. */
+    sr_autoclose int src = sys_openat2(AT_FDCWD, m->source, O_PATH | O_CLOEXEC,
+                                       RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (src < 0) {
       if (errno == ENOENT && m->optional) {
         m->tree_fd = -2;
         continue;
       }
+      if (errno == ELOOP)
+        return sr_fail(err, errno,
+                       "bind source `%s` has a symbolic link in its path (sources are opened "
+                       "without following links; give the real path)",
+                       m->source);
       return sr_fail(err, errno, "bind source `%s`", m->source);
     }
     struct stat st;
-    if (fstat(fd, &st) < 0) {
+    if (fstat(src, &st) < 0) return sr_fail(err, errno, "stat bind source `%s`", m->source);
+    bool is_dir = S_ISDIR(st.st_mode);
+    if ((m->expect == SR_SOURCE_DIR && !is_dir) || (m->expect == SR_SOURCE_FILE && is_dir))
+      return sr_fail(err, 0, "bind source `%s` is a %s, the plan expects a %s", m->source,
+                     type_name(st.st_mode), m->expect == SR_SOURCE_DIR ? "directory" : "file");
+    int fd = (int)syscall(SYS_open_tree, src, "",
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (fd < 0) return sr_fail(err, errno, "clone bind source `%s`", m->source);
+    /* The clone is a peer of the host's mount: made private before it is attached anywhere, so
+     * that nothing mounted below it in the sandbox shows up on the host, nor the other way. */
+    if (set_attr(fd, 0, MS_PRIVATE, true) < 0) {
       int e = errno;
       close(fd);
-      return sr_fail(err, e, "stat bind source `%s`", m->source);
+      return sr_fail(err, e, "make bind source `%s` private", m->source);
     }
     m->tree_fd = fd;
-    m->is_dir = S_ISDIR(st.st_mode);
+    m->is_dir = is_dir;
   }
   return 0;
 }
@@ -101,87 +93,191 @@ void sr_rootfs_close_sources(struct sr_config *cfg) {
   }
 }
 
-static int do_bind(const struct sr_mount *m, struct sr_error *err) {
-  char dst[PATH_MAX];
-  if (m->tree_fd == -2) return 0; /* optional, and not there */
-  if (m->tree_fd < 0) return sr_fail(err, EBADF, "bind source `%s` was not opened", m->source);
-  if (join(dst, NEW, m->target, err) < 0) return -1;
-  if (m->is_dir ? mkdir_p(dst, 0755, err) < 0 : touch(dst, err) < 0) return -1;
-  if (syscall(SYS_move_mount, m->tree_fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    return sr_fail(err, errno, "bind `%s` to `%s`", m->source, m->target);
-  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
-  return set_attr(dst, attrs, err);
+/* A descriptor of the new root; reopened when something is mounted over "/" itself. */
+static int root_fd = -1;
+
+enum want { WANT_EXISTING, WANT_DIR, WANT_FILE };
+
+/* Opens `target` (absolute, inside the new root) as an O_PATH descriptor, symbolic links resolved
+ * as if the new root were "/". WANT_DIR / WANT_FILE create what is missing (directories along the
+ * way, then a directory or an empty file); WANT_EXISTING returns -1 with errno ENOENT and no
+ * error recorded when the target is not there. */
+static int resolve(const char *target, enum want want, struct sr_error *err) {
+  char rel[PATH_MAX];
+  size_t skip = strspn(target, "/");
+  int n = snprintf(rel, sizeof rel, "%s", target + skip);
+  if (n < 0 || (size_t)n >= sizeof rel) return sr_fail(err, ENAMETOOLONG, "path `%s`", target);
+  while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
+  if (n == 0) {
+    int fd = sys_openat2(root_fd, ".", O_PATH | O_CLOEXEC, 0);
+    return fd < 0 ? sr_fail(err, errno, "open the new root") : fd;
+  }
+  const uint64_t in_root = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = sys_openat2(root_fd, rel, O_PATH | O_CLOEXEC, in_root);
+  if (fd >= 0 || errno != ENOENT || want == WANT_EXISTING) {
+    if (fd < 0 && !(errno == ENOENT && want == WANT_EXISTING))
+      return sr_fail(err, errno, "resolve `%s` in the new root", target);
+    return fd;
+  }
+  /* Missing: create it in its parent (itself resolved, and created, the same way). */
+  char parent_path[PATH_MAX + 1];
+  char *slash = strrchr(rel, '/');
+  const char *name = slash ? slash + 1 : rel;
+  snprintf(parent_path, sizeof parent_path, "/%.*s", slash ? (int)(slash - rel) : 0, rel);
+  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return sr_fail(err, EINVAL, "mount target `%s`", target);
+  sr_autoclose int parent = resolve(parent_path, WANT_DIR, err);
+  if (parent < 0) return -1;
+  if (want == WANT_DIR) {
+    if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+      return sr_fail(err, errno, "mkdir `%s` in the new root", target);
+  } else {
+    int f = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (f < 0 && errno != EEXIST) return sr_fail(err, errno, "create `%s` in the new root", target);
+    if (f >= 0) close(f);
+  }
+  fd = sys_openat2(root_fd, rel, O_PATH | O_CLOEXEC, in_root);
+  if (fd < 0)
+    return sr_fail(err, errno,
+                   "resolve `%s` in the new root (a symbolic link there leads nowhere inside it)",
+                   target);
+  return fd;
+}
+
+/* Attaches a detached mount at target; `what` names it in errors. */
+static int attach(int mnt, const char *target, enum want want, const char *what,
+                  struct sr_error *err) {
+  sr_autoclose int at = resolve(target, want, err);
+  if (at < 0) return -1;
+  struct stat st;
+  if (fstat(at, &st) < 0) return sr_fail(err, errno, "stat `%s`", target);
+  if (want == WANT_DIR && !S_ISDIR(st.st_mode))
+    return sr_fail(err, ENOTDIR, "mount %s on `%s`: the target is a %s", what, target,
+                   type_name(st.st_mode));
+  if (want == WANT_FILE && S_ISDIR(st.st_mode))
+    return sr_fail(err, EISDIR, "mount %s on `%s`: the target is a directory", what, target);
+  if (sys_move_mount(mnt, at) < 0) return sr_fail(err, errno, "mount %s on `%s`", what, target);
+  if (target[strspn(target, "/")] == '\0') {
+    int fd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return sr_fail(err, errno, "open " NEW);
+    close(root_fd);
+    root_fd = fd;
+  }
+  return 0;
 }
 
 /* The SELinux context of tmpfs mounts (set once by sr_rootfs_setup). */
 static const char *mount_label;
 
-static int do_tmpfs(const char *target, uint64_t size, unsigned int mode, unsigned long flags,
-                    struct sr_error *err) {
-  char opts[384];
-  if (mount_label)
-    snprintf(opts, sizeof opts, "size=%llu,mode=%04o,context=\"%s\"", (unsigned long long)size, mode,
-             mount_label);
-  else
-    snprintf(opts, sizeof opts, "size=%llu,mode=%04o", (unsigned long long)size, mode);
-  if (mkdir_p(target, 0755, err) < 0) return -1;
-  if (mount("tmpfs", target, "tmpfs", flags, opts) < 0)
-    return sr_fail(err, errno, "mount tmpfs on `%s`", target);
-  return 0;
+/* A new, detached filesystem (new mount API): `type` with string options (name, value pairs, a
+ * NULL name ends them), mounted with `attrs`. */
+static int new_fs(const char *type, const char *const *opts, uint64_t attrs, struct sr_error *err) {
+  sr_autoclose int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+  if (fs < 0) return sr_fail(err, errno, "fsopen %s", type);
+  for (; opts && opts[0]; opts += 2)
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0) < 0)
+      return sr_fail(err, errno, "%s option %s=%s", type, opts[0], opts[1]);
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return sr_fail(err, errno, "create %s", type);
+  int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
+  if (mnt < 0) return sr_fail(err, errno, "fsmount %s", type);
+  return mnt;
+}
+
+static int new_tmpfs(uint64_t size, unsigned int mode, uint64_t attrs, struct sr_error *err) {
+  char sz[32], md[16];
+  snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
+  snprintf(md, sizeof md, "%04o", mode);
+  const char *opts[] = {"size", sz, "mode", md, mount_label ? "context" : NULL, mount_label, NULL};
+  return new_fs("tmpfs", opts, attrs, err);
+}
+
+/* A bind of the host's path below /oldroot (device nodes, /dev/null for masks). */
+static int host_clone(const char *path, struct sr_error *err) {
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  return fd < 0 ? sr_fail(err, errno, "clone `%s`", path) : fd;
 }
 
 /* A minimal /dev: the harmless character devices bound from the host, a private devpts,
- * /dev/shm, the usual symbolic links, then read-only. */
+ * /dev/shm, the usual symbolic links, then read-only. Built through the descriptor of its own
+ * tmpfs, so nothing of it is looked up by path. */
 static int do_dev(const char *target, struct sr_error *err) {
   static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
   static const char *const links[][2] = {{"/proc/self/fd", "fd"},   {"/proc/self/fd/0", "stdin"},
                                          {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
                                          {"pts/ptmx", "ptmx"}};
-  char dir[PATH_MAX], path[PATH_MAX], src[PATH_MAX];
-  if (join(dir, NEW, target, err) < 0) return -1;
-  if (do_tmpfs(dir, 1 << 20, 0755, MS_NOSUID | MS_NOEXEC, err) < 0) return -1;
+  sr_autoclose int dev = new_tmpfs(1 << 20, 0755, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+  if (dev < 0) return -1;
+  if (attach(dev, target, WANT_DIR, "/dev", err) < 0) return -1;
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+    char src[64];
     snprintf(src, sizeof src, OLD "/dev/%s", nodes[i]);
-    if (join3(path, dir, "/", nodes[i], err) < 0) return -1;
-    if (touch(path, err) < 0) return -1;
-    if (mount(src, path, NULL, MS_BIND, NULL) < 0)
-      return sr_fail(err, errno, "bind /dev/%s", nodes[i]);
+    int f = openat(dev, nodes[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (f < 0) return sr_fail(err, errno, "create /dev/%s", nodes[i]);
+    close(f);
+    sr_autoclose int at = sys_openat2(dev, nodes[i], O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (at < 0) return sr_fail(err, errno, "open /dev/%s", nodes[i]);
+    sr_autoclose int node = host_clone(src, err);
+    if (node < 0) return -1;
+    if (sys_move_mount(node, at) < 0) return sr_fail(err, errno, "bind /dev/%s", nodes[i]);
   }
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    if (join3(path, dir, "/", links[i][1], err) < 0) return -1;
-    if (symlink(links[i][0], path) < 0) return sr_fail(err, errno, "symlink `%s`", path);
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+      return sr_fail(err, errno, "symlink /dev/%s", links[i][1]);
+  const char *const pts_opts[] = {"ptmxmode", "0666", "mode", "0620", NULL};
+  const char *const dirs[] = {"pts", "shm"};
+  for (size_t i = 0; i < 2; i++) {
+    if (mkdirat(dev, dirs[i], 0755) < 0) return sr_fail(err, errno, "mkdir /dev/%s", dirs[i]);
+    sr_autoclose int at = sys_openat2(dev, dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (at < 0) return sr_fail(err, errno, "open /dev/%s", dirs[i]);
+    sr_autoclose int fs =
+        i == 0 ? new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err)
+               : new_tmpfs(64 << 20, 01777, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+    if (fs < 0) return -1;
+    if (sys_move_mount(fs, at) < 0) return sr_fail(err, errno, "mount /dev/%s", dirs[i]);
   }
-  if (join(path, dir, "/pts", err) < 0) return -1;
-  if (mkdir(path, 0755) < 0) return sr_fail(err, errno, "mkdir `%s`", path);
-  if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-            "newinstance,ptmxmode=0666,mode=0620") < 0)
-    return sr_fail(err, errno, "mount devpts on `%s`", path);
-  if (join(path, dir, "/shm", err) < 0) return -1;
-  if (do_tmpfs(path, 64 << 20, 01777, MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0) return -1;
-  if (mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0)
-    return sr_fail(err, errno, "remount `%s` read-only", dir);
+  if (set_attr(dev, MOUNT_ATTR_RDONLY, 0, false) < 0)
+    return sr_fail(err, errno, "make `%s` read-only", target);
+  return 0;
+}
+
+static int do_bind(const struct sr_mount *m, struct sr_error *err) {
+  if (m->tree_fd == -2) return 0; /* optional, and not there */
+  if (m->tree_fd < 0) return sr_fail(err, EBADF, "bind source `%s` was not opened", m->source);
+  if (attach(m->tree_fd, m->target, m->is_dir ? WANT_DIR : WANT_FILE, m->source, err) < 0)
+    return -1;
+  uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
+  if (set_attr(m->tree_fd, attrs, 0, true) < 0)
+    return sr_fail(err, errno, "mount_setattr `%s`", m->target);
   return 0;
 }
 
 static int do_mount(const struct sr_mount *m, struct sr_error *err) {
-  char dst[PATH_MAX];
-  if (join(dst, NEW, m->target, err) < 0) return -1;
   switch (m->kind) {
   case SR_MOUNT_BIND:
     return do_bind(m, err);
-  case SR_MOUNT_TMPFS:
-    return do_tmpfs(dst, m->size, m->mode, MS_NOSUID | MS_NODEV, err);
-  case SR_MOUNT_PROC:
-    if (mkdir_p(dst, 0555, err) < 0) return -1;
-    if (mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-      return sr_fail(err, errno, "mount proc on `%s`", m->target);
-    return 0;
+  case SR_MOUNT_TMPFS: {
+    sr_autoclose int fs = new_tmpfs(m->size, m->mode, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+    return fs < 0 ? -1 : attach(fs, m->target, WANT_DIR, "tmpfs", err);
+  }
+  case SR_MOUNT_PROC: {
+    sr_autoclose int fs =
+        new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+    return fs < 0 ? -1 : attach(fs, m->target, WANT_DIR, "proc", err);
+  }
   case SR_MOUNT_DEV:
     return do_dev(m->target, err);
-  case SR_MOUNT_SYMLINK:
-    if (mkdir_parent(dst, err) < 0) return -1;
-    if (symlink(m->source, dst) < 0) return sr_fail(err, errno, "symlink `%s`", m->target);
+  case SR_MOUNT_SYMLINK: {
+    char parent[PATH_MAX];
+    const char *slash = strrchr(m->target, '/');
+    snprintf(parent, sizeof parent, "/%.*s", (int)(slash - m->target), m->target);
+    sr_autoclose int dir = resolve(parent, WANT_DIR, err);
+    if (dir < 0) return -1;
+    if (symlinkat(m->source, dir, slash + 1) < 0)
+      return sr_fail(err, errno, "symlink `%s`", m->target);
     return 0;
+  }
   }
   return sr_fail(err, EINVAL, "unknown mount kind");
 }
@@ -189,24 +285,38 @@ static int do_mount(const struct sr_mount *m, struct sr_error *err) {
 /* Hides a path of the new root: /dev/null over a file, an empty read-only tmpfs over a
  * directory. A path that does not exist needs no hiding. */
 static int mask(const char *path, struct sr_error *err) {
-  char dst[PATH_MAX];
+  sr_autoclose int at = resolve(path, WANT_EXISTING, err);
+  if (at < 0) return errno == ENOENT ? 0 : -1;
   struct stat st;
-  if (join(dst, NEW, path, err) < 0) return -1;
-  if (lstat(dst, &st) < 0) return errno == ENOENT ? 0 : sr_fail(err, errno, "stat `%s`", path);
-  int rc = S_ISDIR(st.st_mode)
-               ? mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
-               : mount(OLD "/dev/null", dst, NULL, MS_BIND, NULL);
-  if (rc < 0) return sr_fail(err, errno, "mask `%s`", path);
+  if (fstat(at, &st) < 0) return sr_fail(err, errno, "stat `%s`", path);
+  const uint64_t ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  sr_autoclose int fs = S_ISDIR(st.st_mode) ? new_tmpfs(4096, 0555, ro, err)
+                                            : host_clone(OLD "/dev/null", err);
+  if (fs < 0) return -1;
+  if (sys_move_mount(fs, at) < 0) return sr_fail(err, errno, "mask `%s`", path);
   return 0;
 }
 
 static int make_read_only(const char *path, struct sr_error *err) {
-  char dst[PATH_MAX];
-  if (join(dst, NEW, path, err) < 0) return -1;
-  if (access(dst, F_OK) < 0) return errno == ENOENT ? 0 : sr_fail(err, errno, "`%s`", path);
-  if (mount(dst, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return sr_fail(err, errno, "bind `%s` onto itself", path);
-  return set_attr(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+  sr_autoclose int at = resolve(path, WANT_EXISTING, err);
+  if (at < 0) return errno == ENOENT ? 0 : -1;
+  sr_autoclose int tree = (int)syscall(SYS_open_tree, at, "",
+                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0) return sr_fail(err, errno, "clone `%s`", path);
+  if (set_attr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, MS_PRIVATE, true) < 0)
+    return sr_fail(err, errno, "mount_setattr `%s`", path);
+  if (sys_move_mount(tree, at) < 0) return sr_fail(err, errno, "bind `%s` onto itself", path);
+  return 0;
+}
+
+static int build(const struct sr_config *cfg, struct sr_error *err) {
+  for (size_t i = 0; i < cfg->nmounts; i++)
+    if (do_mount(&cfg->mounts[i], err) < 0) return -1;
+  for (size_t i = 0; i < cfg->nmasked; i++)
+    if (mask(cfg->masked[i], err) < 0) return -1;
+  for (size_t i = 0; i < cfg->nread_only; i++)
+    if (make_read_only(cfg->read_only[i], err) < 0) return -1;
+  return 0;
 }
 
 int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
@@ -223,16 +333,15 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   if (chdir("/") < 0) return sr_fail(err, errno, "chdir /");
   if (mount("tmpfs", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
     return sr_fail(err, errno, "mount the new root's tmpfs");
-
-  for (size_t i = 0; i < cfg->nmounts; i++)
-    if (do_mount(&cfg->mounts[i], err) < 0) return -1;
+  root_fd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return sr_fail(err, errno, "open " NEW);
+  int rc = build(cfg, err);
+  close(root_fd);
+  root_fd = -1;
   /* The detached trees are attached now: their descriptors go. */
   for (size_t i = 0; i < cfg->nmounts; i++)
     if (cfg->mounts[i].tree_fd >= 0) close(cfg->mounts[i].tree_fd);
-  for (size_t i = 0; i < cfg->nmasked; i++)
-    if (mask(cfg->masked[i], err) < 0) return -1;
-  for (size_t i = 0; i < cfg->nread_only; i++)
-    if (make_read_only(cfg->read_only[i], err) < 0) return -1;
+  if (rc < 0) return -1;
 
   /* Into the new root; the old one (build tmpfs with the host below it) is detached whole. */
   if (chdir(NEW) < 0) return sr_fail(err, errno, "chdir " NEW);
