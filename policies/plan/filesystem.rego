@@ -32,7 +32,8 @@ own_entries := {"proc", "dev", "tmp", "sys"}
 
 host_root_reason := lib.rule("filesystem.host-root")
 
-root_entry(source, target, info, reason) := {"type": "bind", "source": source, "target": target, "readOnly": true, "reasons": [reason]} if {
+# sourceType: the launcher refuses a source that is no longer what the plan saw.
+root_entry(source, target, info, reason) := {"type": "bind", "source": source, "target": target, "readOnly": true, "sourceType": info.type, "reasons": [reason]} if {
 	info.type in {"dir", "file"}
 }
 
@@ -48,7 +49,7 @@ root_mounts := array.concat(
 	],
 	[m |
 		some f in array.concat(etc_files, resolv_conf)
-		m := {"type": "bind", "source": f, "target": f, "readOnly": true, "optional": true, "reasons": [lib.rule("filesystem.host-etc")]}
+		m := {"type": "bind", "source": etc_source(f), "target": f, "readOnly": true, "optional": true, "reasons": [lib.rule("filesystem.host-etc")]}
 	],
 ) if not rootfs
 
@@ -58,6 +59,10 @@ root_mounts := [m |
 	info := rootfs.entries[name]
 	m := root_entry(sprintf("%s/%s", [rootfs.path, name]), sprintf("/%s", [name]), info, lib.field("root.rootfs"))
 ] if rootfs
+
+# A host /etc file that is a symbolic link is bound from where it leads: the launcher opens
+# sources without following links.
+etc_source(f) := object.get(input.host, ["etcLinks", f], f)
 
 default tmp_size := 67108864
 

@@ -142,6 +142,7 @@ export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
   userns: "uid, gid, /etc/subuid, /etc/subgid and the user namespace sysctls",
   cgroup: "/sys/fs/cgroup's type, the cgroup mounts and /proc/self/cgroup",
   swap: "/proc/swaps (devices and sizes) and the kernel command line",
+  etcLinks: "the symbolic links directly in /etc and their targets",
 };
 
 const ROOT_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
@@ -155,6 +156,26 @@ export function cgroupFsType(): string {
   } catch {
     return "none";
   }
+}
+
+/** "path -> real path" for each symbolic link directly in /etc (as HostFacts.etcLinks). */
+function etcLinkTargets(): string[] {
+  const out: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync("/etc").sort();
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    try {
+      if (lstatSync(`/etc/${name}`).isSymbolicLink())
+        out.push(`/etc/${name} -> ${realpathSync(`/etc/${name}`)}`);
+    } catch {
+      out.push(`/etc/${name} -> \0absent`);
+    }
+  }
+  return out;
 }
 
 /** A digest of the host facts a plan depends on, read without the native layer. */
@@ -204,6 +225,7 @@ export function hostFingerprint(): string {
     ...limits,
     ...swaps,
     ...ROOT_DIRS.map((d) => `${d}=${entryType(d)}`),
+    ...etcLinkTargets(),
   ];
   return fnv64(facts.join("\n\0"));
 }

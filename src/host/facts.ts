@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
 } from "node:fs";
 import { join } from "node:path";
 import { arch as nodeArch, release, userInfo } from "node:os";
@@ -47,6 +48,10 @@ export interface HostFacts {
   };
   swap: { total: number; accounting: boolean };
   libseccomp: string | null;
+  /** The symbolic links directly in /etc and the real path each leads to (dangling ones are left
+   * out): the plan binds the real file, because the launcher opens bind sources without following
+   * links (a link swapped in by a host process must not choose what is bound). */
+  etcLinks?: Record<string, string>;
 }
 
 const archNames: Record<string, string> = {
@@ -75,6 +80,26 @@ export function rootLayout(dirs: readonly string[] = ROOT_DIRS): Record<string, 
   for (const d of dirs) {
     const e = entry(d);
     if (e && e.type !== "file") out[d] = e;
+  }
+  return out;
+}
+
+export function etcLinks(dir = "/etc"): Record<string, string> {
+  const out: Record<string, string> = {};
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (entry(path)?.type !== "symlink") continue;
+    try {
+      out[path] = realpathSync(path);
+    } catch {
+      // leads nowhere: the plan's optional bind of it finds nothing
+    }
   }
   return out;
 }
@@ -227,5 +252,6 @@ export function hostFacts(): HostFacts {
     userns: usernsFacts(),
     cgroup: cgroupFacts(),
     swap: swapFacts(),
+    etcLinks: etcLinks(),
   };
 }

@@ -17,7 +17,10 @@ function mountArgs(m: Mount): string[] {
   switch (m.type) {
     case "bind": {
       const opt = `--${m.readOnly ? "ro-" : ""}bind${m.optional ? "-try" : ""}`;
-      return [opt, m.source ?? "", m.target];
+      const args = [opt, m.source ?? "", m.target];
+      // The launcher refuses a source of another type (swapped in since the plan was made).
+      if (m.sourceType) args.push("--source-type", m.sourceType);
+      return args;
     }
     case "tmpfs":
       return ["--tmpfs", m.target, String(m.size ?? 0), (m.mode ?? 0o755).toString(8)];

@@ -8,6 +8,7 @@ import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
 import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js";
 import { PolicyEngine } from "../policy/engine.js";
 import { dirname, resolve } from "node:path";
+import { realpathSync } from "node:fs";
 import { loadProfiles, profilesForPolicy, readProfile, type Profiles } from "../profiles/load.js";
 import type { Plan } from "./types.js";
 import { assertPlan } from "./validate.js";
@@ -85,6 +86,14 @@ export function appProfiles(loaded: LoadedApp): Profiles {
   return out;
 }
 
+function realRootfs(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // missing: rootfsEntries says so
+  }
+}
+
 /** What the policy reads as `input`. */
 export function planInput(
   loaded: LoadedApp,
@@ -102,7 +111,12 @@ export function planInput(
     ]);
   }
   const input: Record<string, unknown> = { app, host: { ...host, identity: id.identity } };
-  if (rootfs) input.rootfs = { path: rootfs, entries: rootfsEntries(rootfs) };
+  if (rootfs) {
+    // The launcher opens bind sources without following links: the entries are bound from the
+    // rootfs's real path (an entry that is itself a link stays a link of the new root).
+    const path = realRootfs(rootfs);
+    input.rootfs = { path, entries: rootfsEntries(path) };
+  }
   return input;
 }
 

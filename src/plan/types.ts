@@ -13,6 +13,8 @@ export interface Mount {
   linkTo?: string;
   readOnly?: boolean;
   optional?: boolean;
+  /** bind: the source must be a directory / a file when the launcher opens it. */
+  sourceType?: "dir" | "file";
   size?: number;
   mode?: number;
   reasons: Reason[];
