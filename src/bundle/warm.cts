@@ -158,7 +158,7 @@ export function cgroupFsType(): string {
   }
 }
 
-/** "path -> real path" for each symbolic link directly in /etc (as HostFacts.etcLinks). */
+/** "path -> link" for each symbolic link directly in /etc (what HostFacts.etcLinks resolves). */
 function etcLinkTargets(): string[] {
   const out: string[] = [];
   let names: string[] = [];
@@ -170,7 +170,7 @@ function etcLinkTargets(): string[] {
   for (const name of names) {
     try {
       if (lstatSync(`/etc/${name}`).isSymbolicLink())
-        out.push(`/etc/${name} -> ${realpathSync(`/etc/${name}`)}`);
+        out.push(`/etc/${name} -> ${readlinkSync(`/etc/${name}`)}`);
     } catch {
       out.push(`/etc/${name} -> \0absent`);
     }

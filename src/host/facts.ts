@@ -96,7 +96,9 @@ export function etcLinks(dir = "/etc"): Record<string, string> {
     const path = join(dir, name);
     if (entry(path)?.type !== "symlink") continue;
     try {
-      out[path] = realpathSync(path);
+      const real = realpathSync(path);
+      // /etc/mtab -> ../proc/self/mounts: a file of whoever reads it, never bound.
+      if (!real.startsWith("/proc/")) out[path] = real;
     } catch {
       // leads nowhere: the plan's optional bind of it finds nothing
     }
