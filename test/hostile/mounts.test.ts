@@ -108,8 +108,16 @@ describe("hostile images and hosts: mounts", { skip: skipUnlessRoot }, () => {
         ];
         for (const run of ["first", "second"]) {
           const r = launch(args);
-          assert.match(r.stdout, /^write \/vol\/ro\/kept errno 30 \(EROFS\)$/m, `${run} run: ${r.stdout}${r.stderr}`);
-          assert.match(r.stdout, /^write \/opt\/scratch\/x ok$/m, `${run} run: ${r.stdout}${r.stderr}`);
+          assert.match(
+            r.stdout,
+            /^write \/vol\/ro\/kept errno 30 \(EROFS\)$/m,
+            `${run} run: ${r.stdout}${r.stderr}`,
+          );
+          assert.match(
+            r.stdout,
+            /^write \/opt\/scratch\/x ok$/m,
+            `${run} run: ${r.stdout}${r.stderr}`,
+          );
           assertNothingLeft(before, `${run} run`);
         }
       });
@@ -158,13 +166,42 @@ describe("hostile images and hosts: mounts", { skip: skipUnlessRoot }, () => {
       it(`refuses a source of the wrong type (${v.name})`, () => {
         const before = snapshot([dir]);
         const common = [...v.args, "--ro-bind", join(dir, "img/bin"), "/bin"];
-        let r = launch([...common, "--ro-bind", join(dir, "file"), "/data", "--source-type", "dir", "--", "/bin/fileprobe"]);
+        let r = launch([
+          ...common,
+          "--ro-bind",
+          join(dir, "file"),
+          "/data",
+          "--source-type",
+          "dir",
+          "--",
+          "/bin/fileprobe",
+        ]);
         assert.equal(r.status, 125, `${r.stdout}${r.stderr}`);
         assert.match(r.stderr, /is a file, the plan expects a directory/);
-        r = launch([...common, "--ro-bind", join(dir, "real"), "/data", "--source-type", "file", "--", "/bin/fileprobe"]);
+        r = launch([
+          ...common,
+          "--ro-bind",
+          join(dir, "real"),
+          "/data",
+          "--source-type",
+          "file",
+          "--",
+          "/bin/fileprobe",
+        ]);
         assert.equal(r.status, 125, `${r.stdout}${r.stderr}`);
         assert.match(r.stderr, /is a directory, the plan expects a file/);
-        r = launch([...common, "--ro-bind", join(dir, "real"), "/data", "--source-type", "dir", "--", "/bin/fileprobe", "read", "/data"]);
+        r = launch([
+          ...common,
+          "--ro-bind",
+          join(dir, "real"),
+          "/data",
+          "--source-type",
+          "dir",
+          "--",
+          "/bin/fileprobe",
+          "read",
+          "/data",
+        ]);
         assert.match(r.stdout, /^read \/data errno 21 \(EISDIR\)$/m, `${r.stdout}${r.stderr}`);
         assertNothingLeft(before, "wrong type");
       });
@@ -259,7 +296,11 @@ describe("hostile images and hosts: mounts", { skip: skipUnlessRoot }, () => {
       } finally {
         await stopRacer();
       }
-      assert.equal(breached, 0, `${breached} of ${RACE_RUNS} runs bound the host's root:\n${said.join("\n")}`);
+      assert.equal(
+        breached,
+        0,
+        `${breached} of ${RACE_RUNS} runs bound the host's root:\n${said.join("\n")}`,
+      );
       assertNothingLeft(before, "race through secure-run run");
     });
   });
