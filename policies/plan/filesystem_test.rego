@@ -11,7 +11,7 @@ targets(f) := [m.target | some m in f.mounts]
 test_host_dirs_bound_read_only_and_symlinks_kept if {
 	f := fs({"name": "a"})
 	f.readOnlyRoot
-	f.mounts[0] == {"type": "bind", "source": "/usr", "target": "/usr", "readOnly": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
+	f.mounts[0] == {"type": "bind", "source": "/usr", "target": "/usr", "readOnly": true, "sourceType": "dir", "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
 	f.mounts[1] == {"type": "symlink", "target": "/bin", "linkTo": "usr/bin", "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
 }
 
@@ -56,8 +56,15 @@ test_rootfs_replaces_the_host_view if {
 	t := targets(f)
 	"/etc" in t
 	not "/etc/passwd" in t
-	{"type": "bind", "source": "/srv/root/usr", "target": "/usr", "readOnly": true, "reasons": [{"kind": "field", "ref": "root.rootfs"}]} in f.mounts
+	{"type": "bind", "source": "/srv/root/usr", "target": "/usr", "readOnly": true, "sourceType": "dir", "reasons": [{"kind": "field", "ref": "root.rootfs"}]} in f.mounts
 	count([x | some x in t; x == "/proc"]) == 1
+}
+
+test_etc_links_are_bound_from_their_real_path if {
+	h := object.union(host, {"etcLinks": {"/etc/localtime": "/usr/share/zoneinfo/Etc/UTC"}})
+	f := filesystem.filesystem with input as {"app": {"name": "a"}, "host": h}
+	{"type": "bind", "source": "/usr/share/zoneinfo/Etc/UTC", "target": "/etc/localtime", "readOnly": true, "optional": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-etc"}]} in f.mounts
+	{"type": "bind", "source": "/etc/passwd", "target": "/etc/passwd", "readOnly": true, "optional": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-etc"}]} in f.mounts
 }
 
 test_mounting_over_proc_is_an_error if {
