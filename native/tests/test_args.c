@@ -111,6 +111,21 @@ static void bad_input(void) {
   REFUSES("--selinux-mcs-registry: expected an absolute path", "--selinux-mcs-registry", "rel",
           "--selinux-label", "a", "--selinux-mount-label", "b", "--", "/bin/true");
   REFUSES("up to 65535", "--restrict-tcp-bind", "80,70000", "--", "/bin/true");
+  REFUSES("--source-type: must follow a bind", "--unshare", "mount", "--tmpfs", "/tmp", "4096",
+          "755", "--source-type", "dir", "--", "/bin/true");
+  REFUSES("--source-type: expected dir or file", "--unshare", "mount", "--ro-bind", "/usr", "/usr",
+          "--source-type", "fifo", "--", "/bin/true");
+}
+
+static void source_types(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  CHECK(PARSE(&cfg, &err, "--unshare", "mount", "--ro-bind", "/usr", "/usr", "--source-type", "dir",
+              "--ro-bind-try", "/etc/x", "/etc/x", "--source-type", "file", "--bind", "/srv",
+              "/srv", "--", "/bin/true") == 0);
+  CHECK(cfg.nmounts == 3 && cfg.mounts[0].expect == SR_SOURCE_DIR &&
+        cfg.mounts[1].expect == SR_SOURCE_FILE && cfg.mounts[2].expect == SR_SOURCE_ANY);
+  sr_args_free(&cfg);
 }
 
 static void capability_names(void) {
@@ -126,6 +141,7 @@ int main(void) {
   empty_port_list_restricts_everything();
   user_namespace();
   bad_input();
+  source_types();
   capability_names();
   return checks_report("test_args");
 }
