@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +79,35 @@ static int close_all_except(const int *keep, size_t n) {
     if (to > from && syscall(SYS_close_range, from, i < n ? to - 1 : ~0U, 0) < 0) return -1;
     if (i < n) from = (unsigned int)keep[i] + 1;
   }
+  return 0;
+}
+
+/* Enters the working directory, resolved inside the root as if it were the root of the
+ * filesystem (RESOLVE_IN_ROOT: "..", absolute symbolic links stay inside) and without magic
+ * links (/proc/self/fd/N, /proc/PID/cwd: the way out of a new root, CVE-2024-21626). Then checks
+ * that the kernel sees it below the root: getcwd says "(unreachable)" otherwise. */
+static int enter_cwd(const char *cwd, struct sr_error *err) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return sr_fail(err, errno, "open the root to resolve the working directory in");
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof how);
+  int e = errno;
+  close(root);
+  if (fd < 0) {
+    if (e == ELOOP) return sr_fail(err, e, "working directory `%s` goes through a magic link", cwd);
+    return sr_fail(err, e, "working directory `%s`", cwd);
+  }
+  int rc = fchdir(fd);
+  e = errno;
+  close(fd);
+  if (rc < 0) return sr_fail(err, e, "chdir `%s`", cwd);
+  char buf[4096];
+  if (getcwd(buf, sizeof buf) == NULL) {
+    if (errno == ENOENT) return sr_fail(err, ENOENT, "working directory `%s` is outside the root", cwd);
+    return sr_fail(err, errno, "getcwd in `%s`", cwd);
+  }
+  if (buf[0] != '/') return sr_fail(err, EXDEV, "working directory `%s` is outside the root", cwd);
   return 0;
 }
 
@@ -167,17 +197,9 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     fail(msg_fd, SR_MSG_ERROR, "no_new_privs", &(struct sr_error){errno, "PR_SET_NO_NEW_PRIVS"},
          125);
 
-  if (chdir(cfg->cwd) < 0) {
-    sr_fail(&err, errno, "chdir `%s`", cfg->cwd);
-    fail(msg_fd, SR_MSG_ERROR, "cwd", &err, 125);
-  }
-
-  char program[4096];
-  if (resolve_program(cfg, program, sizeof program, &err) < 0)
-    fail(msg_fd, SR_MSG_EXEC_ERROR, "execve", &err, err.code == ENOENT ? 127 : 126);
-
   /* Every descriptor but stdio and the channels to the supervisor (close-on-exec) is closed,
-   * so nothing of the caller's (a directory fd, a socket) reaches the app. */
+   * so nothing of the caller's (a directory fd, a socket) reaches the app; before the working
+   * directory is entered, so that no descriptor can be the way there. */
   int keep[2] = {msg_fd, ch->explain};
   size_t nkeep = ch->explain >= 0 ? 2 : 1;
   if (nkeep == 2 && keep[1] < keep[0]) {
@@ -186,6 +208,12 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   }
   if (close_all_except(keep, nkeep) < 0)
     fail(msg_fd, SR_MSG_ERROR, "close fds", &(struct sr_error){errno, "close_range"}, 125);
+
+  if (enter_cwd(cfg->cwd, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "cwd", &err, 125);
+
+  char program[4096];
+  if (resolve_program(cfg, program, sizeof program, &err) < 0)
+    fail(msg_fd, SR_MSG_EXEC_ERROR, "execve", &err, err.code == ENOENT ? 127 : 126);
 
   /* The filter last: from here on only the allowlist holds, and the only call left is execve. */
   if (bpf->len > 0) {

@@ -59,6 +59,9 @@ const char sr_usage[] =
     "                               with any of these, nothing else of the filesystem\n"
     "  --restrict-tcp-bind PORTS    Landlock: TCP bind only to these ports (comma list)\n"
     "  --restrict-tcp-connect PORTS Landlock: TCP connect only to these ports\n"
+    "  --landlock-scope LIST        Landlock (ABI 6): comma list of abstract-unix (no connecting\n"
+    "                               to abstract unix sockets bound outside the sandbox) and\n"
+    "                               signal (no signals to processes outside it)\n"
     "  --seccomp-fd FD              read the BPF program from FD; loaded last, before execve\n"
     "  --report-fd FD               write the exit report (JSON) to FD\n"
     "  --explain-fd FD              the plan's filter; the one on --seccomp-fd notifies instead\n"
@@ -389,6 +392,22 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (parse_path(opt, v[1], err) < 0) return -1;
       cfg->fs_rules[cfg->nfs_rules++] = (struct sr_fs_rule){v[1], access};
       cfg->restrict_fs = true;
+    } else if (strcmp(opt, "--landlock-scope") == 0) {
+      char *copy = strdup(v[0]), *save = NULL;
+      if (copy == NULL) return sr_fail(err, ENOMEM, "--landlock-scope");
+      for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "abstract-unix") == 0) {
+          cfg->landlock_scope |= SR_SCOPE_ABSTRACT_UNIX;
+        } else if (strcmp(t, "signal") == 0) {
+          cfg->landlock_scope |= SR_SCOPE_SIGNAL;
+        } else {
+          sr_fail(err, 0, "--landlock-scope: unknown scope \"%s\" (abstract-unix, signal)", t);
+          free(copy);
+          return -1;
+        }
+      }
+      free(copy);
+      if (cfg->landlock_scope == 0) return sr_fail(err, 0, "--landlock-scope: expected a list");
     } else if (strcmp(opt, "--trace-fd") == 0) {
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
       if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
@@ -442,6 +461,9 @@ void sr_args_free(struct sr_config *cfg) {
   free(cfg->read_only);
   free(cfg->fs_rules);
   free(cfg->relabel);
+  free(cfg->inherited_fds);
+  cfg->inherited_fds = NULL;
+  cfg->ninherited_fds = 0;
   cfg->mounts = NULL;
   cfg->env = NULL;
   cfg->masked = cfg->read_only = NULL;

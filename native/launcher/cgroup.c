@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,16 +212,37 @@ int64_t sr_cg_read_key(const char *dir, const char *file, const char *key) {
   return -1;
 }
 
+/* Kills what is left in the cgroup (v1, which has no cgroup.kill; on v2 its cgroup.kill came
+ * first). A pid read from cgroup.procs may have ended and been reused by the time it is
+ * signalled: each is pinned with a pidfd first and signalled only if cgroup.procs still lists
+ * it once pinned (then the pinned process is the one in this cgroup). */
+static bool lists_pid(const char *buf, long want) {
+  for (const char *p = buf; *p;) {
+    char *end = NULL;
+    long pid = strtol(p, &end, 10);
+    if (end == p) return false;
+    if (pid == want) return true;
+    p = end;
+    while (*p == '\n') p++;
+  }
+  return false;
+}
+
 static void kill_procs(const char *dir) {
-  char buf[8192];
+  char buf[8192], again[8192];
   if (read_file(dir, "cgroup.procs", buf, sizeof buf) <= 0) return;
   for (char *p = buf; *p;) {
     char *end = NULL;
     long pid = strtol(p, &end, 10);
     if (end == p) break;
-    if (pid > 0) kill((pid_t)pid, SIGKILL);
     p = end;
     while (*p == '\n') p++;
+    if (pid <= 0) continue;
+    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+    if (pidfd < 0) continue; /* gone already */
+    if (read_file(dir, "cgroup.procs", again, sizeof again) > 0 && lists_pid(again, pid))
+      (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    close(pidfd);
   }
 }
 

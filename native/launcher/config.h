@@ -40,6 +40,10 @@ struct sr_mount {
 #define SR_ACCESS_WRITE 2u
 #define SR_ACCESS_EXECUTE 4u
 
+/* Landlock scopes (ABI 6): what the app may not reach outside its own Landlock domain. */
+#define SR_SCOPE_ABSTRACT_UNIX 1u /* abstract unix sockets bound outside (the host's, on its network) */
+#define SR_SCOPE_SIGNAL 2u        /* signals to processes outside */
+
 struct sr_fs_rule {
   const char *path; /* inside the sandbox */
   unsigned int access;
@@ -107,6 +111,7 @@ struct sr_config {
   bool restrict_tcp_connect; /* Landlock: connect only to connect_ports */
   uint16_t connect_ports[SR_MAX_PORTS];
   size_t nconnect_ports;
+  unsigned int landlock_scope; /* SR_SCOPE_… */
   int seccomp_fd; /* -1: none */
   const void *bundle_insns; /* --bundle: this architecture's filter (struct sock_filter[]) */
   size_t bundle_len;        /* instructions */
@@ -116,6 +121,10 @@ struct sr_config {
   bool explain_json;
   int report_fd;  /* -1: none */
   char **argv;    /* program and arguments, NULL-terminated */
+  /* The descriptors the caller left open (not those of the options above): init closes them
+   * before anything else, so neither it nor the app holds one. */
+  int *inherited_fds;
+  size_t ninherited_fds;
 };
 
 #endif

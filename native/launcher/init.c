@@ -9,9 +9,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <linux/securebits.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,8 +33,31 @@ static int become_minimal(struct sr_error *err) {
   const uint64_t kill_only = 1ULL << 5; /* CAP_KILL */
   if (sr_caps_drop_bounding(kill_only, err) < 0 || sr_caps_set(kill_only, err) < 0) return -1;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sr_fail(err, errno, "no_new_privs");
-  /* Not dumpable: the app cannot read init's memory or ptrace it, even as the same user. */
+  /* Again: a change of credentials since the start set it to fs.suid_dumpable. */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return sr_fail(err, errno, "PR_SET_DUMPABLE");
+  return 0;
+}
+
+/* A session keyring of its own, empty, for init and the app: the one inherited from the caller
+ * holds the caller's keys (runc does the same). Joined once the user is final (in a user
+ * namespace, its mapped root), so that the keyring is owned by the ids the app runs under. A
+ * kernel without keys (ENOSYS) has no keyring to share. */
+static int new_session_keyring(struct sr_error *err) {
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0 || errno == ENOSYS)
+    return 0;
+  if (errno == EDQUOT)
+    return sr_fail(err, errno,
+                   "join a new session keyring: the user's key quota is used up "
+                   "(kernel.keys.maxkeys, kernel.keys.root_maxkeys)");
+  return sr_fail(err, errno, "join a new session keyring (keyctl KEYCTL_JOIN_SESSION_KEYRING)");
+}
+
+/* Closes the descriptors the caller left to the launcher (see main.c): init holds none of them
+ * while it builds the sandbox, nor later, and the app cannot get one from it. */
+static int close_inherited(const struct sr_config *cfg, struct sr_error *err) {
+  for (size_t i = 0; i < cfg->ninherited_fds; i++)
+    if (close(cfg->inherited_fds[i]) < 0 && errno != EBADF && errno != EINTR)
+      return sr_fail(err, errno, "close inherited descriptor %d", cfg->inherited_fds[i]);
   return 0;
 }
 
@@ -112,6 +137,11 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   int msg_fd = ch->msg, sync_fd = ch->sync;
   struct sr_error err = {0};
 
+  /* Not dumpable from the start: nothing that later runs as the same user (the app) can read
+   * init's memory or ptrace it. The supervisor, root outside, still writes its id maps. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_DUMPABLE"});
+  if (close_inherited(cfg, &err) < 0) fail(msg_fd, "init", &err);
   /* If the supervisor dies, so does the sandbox (and with init, the whole pid namespace). */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_PDEATHSIG"});
@@ -136,6 +166,7 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
    * that files and mounts made below are owned by a mapped id. The capabilities stay. */
   if ((cfg->clone_flags & CLONE_NEWUSER) && become_mapped_root(cfg, &err) < 0)
     fail(msg_fd, "user namespace", &err);
+  if (new_session_keyring(&err) < 0) fail(msg_fd, "keyring", &err);
   /* A change of credentials clears the parent-death signal: set it again, and make sure the
    * supervisor did not die in between (its end of the message socket would be closed). */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

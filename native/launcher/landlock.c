@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,9 +27,16 @@ struct landlock_net_port_attr {
 };
 #endif
 
+/* ABI 6 (Linux 6.12): IPC scoping, newer than Debian 12's headers too. */
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
+
 struct ruleset_attr {
   __u64 handled_access_fs;
   __u64 handled_access_net;
+  __u64 scoped;
 };
 
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
@@ -93,17 +101,23 @@ static int add_port(int ruleset, __u64 access, uint16_t port, struct sr_error *e
 
 int sr_landlock_apply(const struct sr_config *cfg, struct sr_error *err) {
   bool net = cfg->restrict_tcp_bind || cfg->restrict_tcp_connect;
-  if (!cfg->restrict_fs && !net) return 0;
+  if (!cfg->restrict_fs && !net && !cfg->landlock_scope) return 0;
   int abi = sr_landlock_abi();
   if (abi < 1) return sr_fail(err, ENOTSUP, "Landlock is not available in this kernel");
   if (net && abi < 4)
     return sr_fail(err, ENOTSUP, "Landlock TCP rules need ABI 4, this kernel has %d", abi);
-  struct ruleset_attr attr = {0, 0};
+  if (cfg->landlock_scope && abi < 6)
+    return sr_fail(err, ENOTSUP, "Landlock scopes (abstract unix sockets, signals) need ABI 6, this kernel has %d", abi);
+  struct ruleset_attr attr = {0, 0, 0};
   if (cfg->restrict_fs) attr.handled_access_fs = fs_rights(abi);
   if (cfg->restrict_tcp_bind) attr.handled_access_net |= LANDLOCK_ACCESS_NET_BIND_TCP;
   if (cfg->restrict_tcp_connect) attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
-  /* Before ABI 4 the kernel knows only the first field. */
-  size_t size = net ? sizeof attr : sizeof attr.handled_access_fs;
+  if (cfg->landlock_scope & SR_SCOPE_ABSTRACT_UNIX) attr.scoped |= LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
+  if (cfg->landlock_scope & SR_SCOPE_SIGNAL) attr.scoped |= LANDLOCK_SCOPE_SIGNAL;
+  /* The kernel knows only the first field before ABI 4, and the first two before ABI 6. */
+  size_t size = cfg->landlock_scope ? sizeof attr
+                : net               ? offsetof(struct ruleset_attr, scoped)
+                                    : sizeof attr.handled_access_fs;
   int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
   if (fd < 0) return sr_fail(err, errno, "landlock_create_ruleset");
   int rc = 0;

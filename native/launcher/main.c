@@ -1,11 +1,14 @@
 /* secure-run-launch: runs one program under exactly the limits its options state, or those a
  * compiled bundle holds (--bundle FILE). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +70,47 @@ static int bundle_argv(int argc, char **argv, struct sr_bundle *b, int *nargc, c
   return 1;
 }
 
+/* The descriptors above 2 the caller left open, whatever their flags: init closes them (it
+ * never calls execve, so close-on-exec alone would leave them to it for its whole life). */
+static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) return sr_fail(err, errno, "list the inherited descriptors (/proc/self/fd)");
+  size_t cap = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    char *end = NULL;
+    long fd = strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd <= 2 || fd == dirfd(d)) continue;
+    /* The descriptors named by the launcher's own options are its to read and close. */
+    if (fd == cfg->seccomp_fd || fd == cfg->report_fd || fd == cfg->explain_fd || fd == cfg->trace_fd)
+      continue;
+    if (cfg->ninherited_fds == cap) {
+      cap = cap ? 2 * cap : 16;
+      int *more = realloc(cfg->inherited_fds, cap * sizeof *more);
+      if (more == NULL) {
+        closedir(d);
+        return sr_fail(err, ENOMEM, "list the inherited descriptors");
+      }
+      cfg->inherited_fds = more;
+    }
+    cfg->inherited_fds[cfg->ninherited_fds++] = (int)fd;
+  }
+  closedir(d);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  /* First thing: the signals the supervisor handles stay blocked for the launcher's whole life
+   * (they are read from a signalfd while the app runs, and must not end the launcher between the
+   * app's end and the cleanup and report); writing the report to a reader that is gone is an
+   * error (EPIPE), not death. The window between execve and here is the caller's to close, by
+   * starting the launcher with these signals blocked. */
+  sigset_t blocked;
+  sr_signals_block(&blocked);
+  signal(SIGPIPE, SIG_IGN);
+  /* Nothing the caller left open without O_CLOEXEC may reach a program this launcher starts;
+   * init, which starts none, closes them (see inherited_fds). */
+  (void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC); /* Linux 5.11; else the app's
+                                                                     close_range still holds */
   for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
     if (strcmp(argv[i], "--help") == 0) {
       fputs(sr_usage, stdout);
@@ -107,6 +150,13 @@ int main(int argc, char **argv) {
     }
     cfg.bundle_insns = bundle.filter.insns;
     cfg.bundle_len = bundle.filter.len;
+  }
+  if (inherited_fds(&cfg, &err) < 0) {
+    fprintf(stderr, "%s: %s\n", me, err.msg);
+    sr_args_free(&cfg);
+    free(bargv);
+    sr_bundle_free(&bundle);
+    return 125;
   }
   if ((cfg.report_fd >= 0 && fcntl(cfg.report_fd, F_SETFD, FD_CLOEXEC) < 0) ||
       (cfg.trace_fd >= 0 && fcntl(cfg.trace_fd, F_SETFD, FD_CLOEXEC) < 0)) {

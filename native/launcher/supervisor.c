@@ -236,12 +236,18 @@ static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error
   return 0;
 }
 
-static int block_signals(sigset_t *set) {
+int sr_signals_block(sigset_t *set) {
   int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
   sigemptyset(set);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(set, sigs[i]);
   sigaddset(set, SIG_PARENT_DIED);
-  return sigprocmask(SIG_BLOCK, set, NULL);
+  /* Stopping the supervisor from a terminal would stop the cleanup with it: blocked, never read
+   * (they stay pending), and the app starts with none blocked. */
+  sigset_t all = *set;
+  sigaddset(&all, SIGTSTP);
+  sigaddset(&all, SIGTTIN);
+  sigaddset(&all, SIGTTOU);
+  return sigprocmask(SIG_BLOCK, &all, NULL);
 }
 
 static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
@@ -249,7 +255,9 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
                    struct sr_report *rep) {
   struct sr_error err = {0};
   sigset_t set;
-  if (block_signals(&set) < 0) {
+  /* Blocked since main; again here for callers of sr_supervise other than main. They stay
+   * blocked after the launch: the cleanup and the report come after it. */
+  if (sr_signals_block(&set) < 0) {
     set_failed(rep, "signals", &(struct sr_error){errno, "sigprocmask"}, 125);
     return;
   }
@@ -398,7 +406,6 @@ out:
     if (sync[i] >= 0) close(sync[i]);
     if (release[i] >= 0) close(release[i]);
   }
-  sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {

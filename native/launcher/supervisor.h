@@ -1,6 +1,8 @@
 #ifndef SR_SUPERVISOR_H
 #define SR_SUPERVISOR_H
 
+#include <signal.h>
+
 #include "../common/sr_error.h"
 #include "cgroup.h"
 #include "config.h"
@@ -23,6 +25,10 @@ struct sr_report {
   bool parent_died; /* the caller went away, and the app was ended */
   char cleanup_error[SR_ERROR_MSG_MAX + 64]; /* empty when all was removed */
 };
+
+/* Blocks, for good, the signals the supervisor reads from its signalfd (returned in set) and
+ * the terminal's stop signals. */
+int sr_signals_block(sigset_t *set);
 
 /* Runs one launch from start to end: cgroup, namespaces, the app, waiting, cleanup. */
 void sr_supervise(struct sr_config *cfg, struct sr_report *rep);

@@ -43,6 +43,12 @@ checks contains {"part": "landlock-net", "enforced": abi >= 4, "accept": "landlo
 	detail := {true: sprintf("Landlock ABI %d", [abi]), false: sprintf("TCP port rules need Landlock ABI 4 (Linux 6.7); this host has %d", [abi])}[abi >= 4]
 }
 
+# Scoping is defence in depth that kernels before 6.12 do not have: reported where it is not
+# enforced, never a reason to refuse (as SELinux labels).
+checks contains {"part": "landlock-scope", "enforced": abi >= 6, "accept": "landlock-scope", "detail": detail} if {
+	detail := {true: sprintf("Landlock ABI %d", [abi]), false: sprintf("abstract unix socket and signal scoping needs Landlock ABI 6 (Linux 6.12); this host has %d", [abi])}[abi >= 6]
+}
+
 checks contains {"part": "memory", "enforced": controller_ok("memory"), "accept": "memory", "detail": controller_detail("memory")}
 
 checks contains {"part": "pids", "enforced": controller_ok("pids"), "accept": "pids", "detail": controller_detail("pids")}
@@ -67,8 +73,9 @@ selinux_state := object.get(input.host, "selinux", "disabled")
 
 checks contains {"part": "selinux", "enforced": selinux_state == "enforcing", "accept": "selinux", "detail": sprintf("SELinux is %s", [selinux_state])}
 
-# SELinux labels are applied where SELinux is on; elsewhere there is nothing to refuse for.
-always_accepted := {"selinux"}
+# SELinux labels are applied where SELinux is on, Landlock scopes where its ABI has them;
+# elsewhere there is nothing to refuse for.
+always_accepted := {"selinux", "landlock-scope"}
 
 enforcement := [e |
 	some c in checks

@@ -18,7 +18,7 @@ parts(app, h) := {e.part: [e.enforced, e.bestEffort] |
 test_everything_enforced_here_but_selinux if {
 	p := parts({"name": "a"}, host)
 	p == {
-		"landlock-fs": [true, false], "landlock-net": [true, false], "memory": [true, false],
+		"landlock-fs": [true, false], "landlock-net": [true, false], "landlock-scope": [true, true], "memory": [true, false],
 		"pids": [true, false], "swap": [true, false], "user-namespace": [true, false],
 		"selinux": [false, true],
 	}
@@ -47,4 +47,12 @@ test_unwritable_cgroup_is_not_enforced if {
 test_swap_needs_accounting_when_the_host_swaps if {
 	h := object.union(host, {"swap": {"total": 1073741824, "accounting": false}})
 	parts({"name": "a"}, h).swap == [false, false]
+}
+
+test_landlock_scope_before_abi_6_is_reported_not_refused if {
+	abi5 := object.union(host, {"landlock": {"abi": 5}})
+	parts({"name": "a"}, abi5)["landlock-scope"] == [false, true]
+	n := enforcement.notices with input as {"app": {"name": "a"}, "host": abi5}
+	"not enforced on this host: landlock-scope (abstract unix socket and signal scoping needs Landlock ABI 6 (Linux 6.12); this host has 5); accepted as best-effort" in n
+	parts({"name": "a"}, object.union(host, {"landlock": {"abi": 6}}))["landlock-scope"] == [true, true]
 }

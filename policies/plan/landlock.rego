@@ -3,7 +3,10 @@
 # description: |
 #   Filesystem access from the root and the mounts (read and execute for the read-only view,
 #   read and write without execute for writable places), TCP bind from `listen` and TCP connect
-#   from `connect`. What this host's Landlock ABI cannot enforce is said in the notices.
+#   from `connect`. Always scoped (ABI 6): no connecting to abstract unix sockets bound outside
+#   the sandbox (the host's, on the host's network: CVE-2020-15257) and no signals to processes
+#   outside it; no app needs either, and there is no opting out. What this host's Landlock ABI
+#   cannot enforce is said in the notices.
 package secure_run.plan.landlock
 
 import data.secure_run.lib
@@ -46,8 +49,11 @@ tcp(list) := [r |
 	r := {"port": p.port, "reasons": p.reasons}
 ]
 
+scope := ["abstract-unix", "signal"]
+
 landlock := {
 	"fs": fs,
+	"scope": scope,
 	"tcpBind": tcp(network.network.listen),
 	"tcpConnect": tcp(network.network.connect),
 }

@@ -28,3 +28,8 @@ test_tcp_rules_from_listen_and_connect if {
 	n := landlock.notices with input as {"app": app, "host": host}
 	n == {"UDP ports are not restricted: Landlock has rules for TCP only"}
 }
+
+test_always_scoped_even_without_rules if {
+	l := landlock.landlock with input as {"app": {"name": "a", "network": {"mode": "host"}}, "host": host}
+	l.scope == ["abstract-unix", "signal"]
+}

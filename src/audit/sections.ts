@@ -150,6 +150,7 @@ const PART_LAYER: Record<Plan["enforcement"][number]["part"], string> = {
   "user-namespace": "user namespace",
   "landlock-fs": "Landlock filesystem",
   "landlock-net": "Landlock TCP",
+  "landlock-scope": "Landlock scopes",
   memory: "memory limit",
   swap: "swap limit",
   cpu: "cpu limit",
@@ -171,6 +172,12 @@ function partPlanned(plan: Plan, part: Plan["enforcement"][number]["part"]): str
       return `write: ${ll.write.join(", ") || "nowhere"}; execute: ${ll.execute.join(", ") || "nothing"}`;
     case "landlock-net":
       return `TCP bind: ${ll.tcpBind.join(", ") || "none"}; connect: ${ll.tcpConnect.join(", ") || "none"}`;
+    case "landlock-scope":
+      return plan.landlock.scope
+        .map((s) =>
+          s === "abstract-unix" ? "no abstract unix sockets outside" : "no signals outside",
+        )
+        .join("; ");
     case "memory":
       return `memory.max ${formatSize(c.memory.max)}${c.memory.oomGroup ? ", out of memory ends the whole app" : ""}`;
     case "swap":

@@ -76,6 +76,8 @@ export function launcherArgs(plan: Plan, opts: LaunchOptions): string[] {
     args.push("--restrict-tcp-bind", ll.tcpBind.map((b) => b.port).join(","));
     args.push("--restrict-tcp-connect", ll.tcpConnect.map((b) => b.port).join(","));
   }
+  if (opts.landlockAbi >= 6 && ll.scope.length > 0)
+    args.push("--landlock-scope", ll.scope.join(","));
   if (opts.seccomp !== undefined) args.push("--seccomp-fd", String(opts.seccomp));
   if (opts.report !== undefined) args.push("--report-fd", String(opts.report));
   args.push("--", ...p.args);

@@ -99,6 +99,8 @@ export interface Plan {
   };
   landlock: {
     fs: { path: string; access: ("read" | "write" | "execute")[]; reasons: Reason[] }[];
+    /** Landlock scopes (ABI 6), always both: no abstract unix sockets or signals outside. */
+    scope: ("abstract-unix" | "signal")[];
     tcpBind: { port: number; reasons: Reason[] }[];
     tcpConnect: { port: number; reasons: Reason[] }[];
   };
@@ -133,6 +135,7 @@ export type EnforcementPart =
   | "user-namespace"
   | "landlock-fs"
   | "landlock-net"
+  | "landlock-scope"
   | "memory"
   | "pids"
   | "cpu"

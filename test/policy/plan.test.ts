@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseApp } from "../../src/appspec/load.js";
 import { InputError, formatIssue } from "../../src/errors.js";
+import { enforcementSection } from "../../src/audit/sections.js";
 import { makePlan } from "../../src/plan/make.js";
 import { policySourceHashes, sha256, type PolicyManifest } from "../../src/policy/manifest.js";
 import { root } from "../helpers.js";
@@ -82,6 +83,7 @@ test("an old Landlock: the plan says what is not enforced, and whether run accep
   );
   assert.deepEqual(plan.notices, [
     "not enforced on this host: landlock-net (TCP port rules need Landlock ABI 4 (Linux 6.7); this host has 3); secure-run run refuses this plan",
+    "not enforced on this host: landlock-scope (abstract unix socket and signal scoping needs Landlock ABI 6 (Linux 6.12); this host has 3); accepted as best-effort",
     "not enforced on this host: selinux (SELinux is disabled); accepted as best-effort",
   ]);
   const accepted = makePlan(parseApp(`${text}bestEffort: [landlock]\n`, "a.yaml"), {
@@ -91,4 +93,37 @@ test("an old Landlock: the plan says what is not enforced, and whether run accep
   assert.ok(
     accepted.enforcement.some((e) => e.part === "landlock-net" && !e.enforced && e.bestEffort),
   );
+});
+
+test("abstract unix sockets and signals are always scoped; before Landlock ABI 6 the plan and the audit say it is not enforced (and run does not refuse)", () => {
+  const text =
+    "apiVersion: secure-run/v1\nkind: App\nname: a\ncommand: [/bin/true]\nnetwork: { mode: host }\n";
+  const app = parseApp(text, "a.yaml");
+  const scope = (abi: number) => {
+    const { plan } = makePlan(app, { host: { ...debianHost, landlock: { abi } }, accounts });
+    const part = plan.enforcement.find((e) => e.part === "landlock-scope");
+    const audit = enforcementSection(plan, debianHost, 1).find(
+      (e) => e.layer === "Landlock scopes",
+    );
+    return { plan, part, audit };
+  };
+  const abi5 = scope(5);
+  assert.deepEqual(abi5.plan.landlock.scope, ["abstract-unix", "signal"]);
+  assert.deepEqual(abi5.part, {
+    part: "landlock-scope",
+    enforced: false,
+    bestEffort: true,
+    detail:
+      "abstract unix socket and signal scoping needs Landlock ABI 6 (Linux 6.12); this host has 5",
+  });
+  assert.ok(
+    abi5.plan.notices.includes(
+      "not enforced on this host: landlock-scope (abstract unix socket and signal scoping needs Landlock ABI 6 (Linux 6.12); this host has 5); accepted as best-effort",
+    ),
+  );
+  assert.equal(abi5.audit?.enforced, false);
+  assert.equal(abi5.audit?.planned, "no abstract unix sockets outside; no signals outside");
+  const abi6 = scope(6);
+  assert.equal(abi6.part?.enforced, true);
+  assert.equal(abi6.audit?.enforced, true);
 });

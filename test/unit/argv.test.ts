@@ -67,6 +67,7 @@ const plan: Plan = {
       { path: "/tmp", access: ["read", "write"], reasons: r },
       { path: "/usr", access: ["execute", "read"], reasons: r },
     ],
+    scope: ["abstract-unix", "signal"],
     tcpBind: [{ port: 80, reasons: r }],
     tcpConnect: [{ port: 5432, reasons: r }],
   },
@@ -165,6 +166,8 @@ test("every part of the plan becomes a launcher option", () => {
     "80",
     "--restrict-tcp-connect",
     "5432",
+    "--landlock-scope",
+    "abstract-unix,signal",
     "--seccomp-fd",
     "3",
     "--report-fd",
@@ -183,7 +186,11 @@ test("what this host's Landlock cannot enforce is left out; no uts, no hostname"
   );
   assert.ok(old.includes("--landlock-fs"));
   assert.ok(!old.includes("--restrict-tcp-bind"));
+  assert.ok(!old.includes("--landlock-scope"));
   assert.ok(!old.includes("--hostname"));
+  const abi5 = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 5 });
+  assert.ok(abi5.includes("--restrict-tcp-bind"));
+  assert.ok(!abi5.includes("--landlock-scope"));
   const none = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 0 });
   assert.ok(!none.includes("--landlock-fs"));
 });
