@@ -13,11 +13,13 @@
 const char sr_usage[] =
     "usage: secure-run-launch [OPTION…] -- PROGRAM [ARG…]\n"
     "       secure-run-launch [--report-fd FD] [--die-with-parent] [--cgroup-parent PATH] --bundle FILE\n"
+    "                         [--bundle-sha256 HEX]\n"
     "Launches PROGRAM exactly as the options say; secure-run computes them from a plan.\n"
     "\n"
     "  --bundle FILE                launch a compiled app (secure-run compile APP -o FILE): its\n"
     "                               options, command and this architecture's seccomp filter; a\n"
     "                               bundle made for another host or architecture is refused\n"
+    "  --bundle-sha256 HEX          with --bundle: launch only if the bytes read have this sha256\n"
     "  --name NAME                  app name (part of the cgroup's name)\n"
     "  --hostname NAME              hostname inside (needs uts in --unshare)\n"
     "  --unshare LIST               namespaces: comma list of cgroup,ipc,mount,net,pid,user,uts\n"
