@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "relabel.h"
 
 const char sr_usage[] =
     "usage: secure-run-launch [OPTION…] -- PROGRAM [ARG…]\n"
@@ -418,6 +419,9 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--explain-fd and --trace-fd exclude each other");
   if (cfg->nrelabel && !cfg->selinux_mount_label)
     return sr_fail(err, 0, "--relabel needs --selinux-mount-label");
+  /* Refused before anything is written: a system path, a home directory. */
+  for (size_t i = 0; i < cfg->nrelabel; i++)
+    if (sr_relabel_allowed(cfg->relabel[i], err) < 0) return -1;
   if (cfg->mcs_registry && (!cfg->selinux_label || !cfg->selinux_mount_label))
     return sr_fail(err, 0, "--selinux-mcs-registry needs --selinux-label and --selinux-mount-label");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
