@@ -8,7 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { paths } from "../../src/paths.cjs";
 import { isRoot, leftoverCgroups } from "../helpers.js";
 
-export const launcher = paths.launcher;
+/** SECURE_RUN_TEST_LAUNCHER: another build of the launcher (e.g. an old one, to show a scenario
+ * fails there). */
+export const launcher = process.env.SECURE_RUN_TEST_LAUNCHER || paths.launcher;
 export const skipUnlessRoot = isRoot ? false : "hostile scenarios launch for real: they need root";
 
 /** The host's mount table, as "mountpoint fstype source" lines (ids left out: they are reused). */
