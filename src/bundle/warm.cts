@@ -13,7 +13,6 @@ import {
   readlinkSync,
   realpathSync,
   statfsSync,
-  statSync,
   writeSync,
 } from "node:fs";
 import { arch, release } from "node:os";

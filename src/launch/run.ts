@@ -63,16 +63,18 @@ export interface RunResult {
 
 /** Host paths the app definition itself brings in (mounts, the rootfs): never the host view. */
 export function appVolumes(plan: Plan): string[] {
-  return plan.filesystem.mounts
-    // A read-only volume is never relabelled: the app cannot write it, and :Z would rewrite the
-    // labels of files the host (and other apps) may rely on.
-    .filter((m) => m.type === "bind" && m.source !== undefined && !m.readOnly)
-    .filter((m) =>
-      m.reasons.some(
-        (r) => r.kind === "field" && (r.ref.startsWith("mounts[") || r.ref === "root.rootfs"),
-      ),
-    )
-    .map((m) => m.source ?? "");
+  return (
+    plan.filesystem.mounts
+      // A read-only volume is never relabelled: the app cannot write it, and :Z would rewrite the
+      // labels of files the host (and other apps) may rely on.
+      .filter((m) => m.type === "bind" && m.source !== undefined && !m.readOnly)
+      .filter((m) =>
+        m.reasons.some(
+          (r) => r.kind === "field" && (r.ref.startsWith("mounts[") || r.ref === "root.rootfs"),
+        ),
+      )
+      .map((m) => m.source ?? "")
+  );
 }
 
 export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Promise<RunResult> {

@@ -15,7 +15,7 @@ import {
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cli, root, tempDir } from "../helpers.js";
-import { assertNothingLeft, launch, launcher, skipUnlessRoot, snapshot } from "./common.js";
+import { assertNothingLeft, launch, skipUnlessRoot, snapshot } from "./common.js";
 
 const tmp = tempDir("hostile-bundle");
 after(() => tmp.remove());
