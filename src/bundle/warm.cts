@@ -241,12 +241,12 @@ export function entryKey(version: string, app: string, config: string | null): s
 
 /** Why the cache directory cannot be trusted, or undefined when it can: it and the directory
  * secure-run made it in (the default location) must be the caller's own, not symbolic links and
- * writable by nobody else, and the cache itself readable by nobody else (0700). Absent is fine:
- * secure-run creates them so. Anyone else who could write there could choose what is launched. */
+ * writable by nobody else (secure-run creates them 0700; absent is fine). Anyone else who could
+ * write there could choose what is launched. */
 export function unsafeCacheDir(dir: string): string | undefined {
   const uid = process.getuid?.() ?? 0;
   const chain = dir === join(cacheHome(), "bundles") ? [dir, cacheHome()] : [dir];
-  for (const [i, d] of chain.entries()) {
+  for (const d of chain) {
     let st;
     try {
       st = lstatSync(d);
@@ -256,9 +256,10 @@ export function unsafeCacheDir(dir: string): string | undefined {
     const fix = `fix it with: chown ${uid} ${d} && chmod 700 ${d}`;
     if (!st.isDirectory()) return `${d} is not a directory (a symbolic link?); remove it`;
     if (st.uid !== uid) return `${d} is owned by uid ${st.uid}, not by you (uid ${uid}); ${fix}`;
-    const open = st.mode & (i === 0 ? 0o077 : 0o022);
-    if (open)
-      return `${d} is open to ${st.mode & 0o070 ? "its group" : "others"} (mode ${(st.mode & 0o777).toString(8)}); ${fix}`;
+    if (st.mode & 0o022) {
+      const who = st.mode & 0o020 ? "its group" : "others";
+      return `${d} is writable by ${who} (mode ${(st.mode & 0o777).toString(8)}); ${fix}`;
+    }
   }
   return undefined;
 }

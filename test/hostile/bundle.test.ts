@@ -166,7 +166,7 @@ for (const bad of [
   {
     name: "group-writable",
     apply: (d: string) => chmodSync(d, 0o770),
-    why: /is open to its group \(mode 770\)/,
+    why: /is writable by its group \(mode 770\)/,
   },
   {
     name: "owned by another uid",
