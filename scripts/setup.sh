@@ -19,8 +19,10 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 packages=(build-essential python3 pkg-config libseccomp-dev)
 # The test suite runs real programs from Debian: the example apps and the tools tests drive.
 # chromium renders the audit's HTML page; runc, crun and systemd (systemd-analyze) consume exports.
-# bubblewrap and firejail are what the launch benchmark compares with.
-test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail)
+# bubblewrap and firejail are what the launch benchmark compares with. clang and its sanitizer
+# runtimes (libFuzzer, ASan, UBSan) build the bundle parser's fuzz target (make -C native/tests fuzz).
+test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail
+  clang libclang-rt-14-dev)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do

@@ -150,7 +150,7 @@ export function registerRun(program: Command, io: CliIO): void {
       const supervised = needsSupervision(prepared, opts);
       if (supervised) cacheDebug(`not cached: ${supervised} need the supervising CLI`);
       if (exec && !supervised) {
-        let bundle: string | undefined;
+        let bundle: { file: string; sha256: string } | undefined;
         try {
           bundle = cacheBundle(prepared, opts.config);
         } catch (e) {
@@ -159,7 +159,7 @@ export function registerRun(program: Command, io: CliIO): void {
           );
         }
         if (bundle) {
-          cacheDebug(`stored ${bundle}`);
+          cacheDebug(`stored ${bundle.file}`);
           execBundle(exec, bundle, prepared.plan.notices, opts.cgroupParent);
         }
       }

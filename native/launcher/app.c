@@ -217,6 +217,8 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
 
   /* The filter last: from here on only the allowlist holds, and the only call left is execve. */
   if (bpf->len > 0) {
+    if (bpf->len > BPF_MAXINSNS) /* the kernel's bound; a longer count would wrap in .len */
+      fail(msg_fd, SR_MSG_ERROR, "seccomp", &(struct sr_error){E2BIG, "a filter over 4096 insns"}, 125);
     struct sock_fprog prog = {(unsigned short)bpf->len, bpf->insns};
     if (ch->explain >= 0) {
       if (load_notifying_filter(&prog, ch, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "seccomp", &err, 125);

@@ -9,15 +9,18 @@
 #include <string.h>
 
 #include "caps.h"
+#include "relabel.h"
 
 const char sr_usage[] =
     "usage: secure-run-launch [OPTION…] -- PROGRAM [ARG…]\n"
     "       secure-run-launch [--report-fd FD] [--die-with-parent] [--cgroup-parent PATH] --bundle FILE\n"
+    "                         [--bundle-sha256 HEX]\n"
     "Launches PROGRAM exactly as the options say; secure-run computes them from a plan.\n"
     "\n"
     "  --bundle FILE                launch a compiled app (secure-run compile APP -o FILE): its\n"
     "                               options, command and this architecture's seccomp filter; a\n"
     "                               bundle made for another host or architecture is refused\n"
+    "  --bundle-sha256 HEX          with --bundle: launch only if the bytes read have this sha256\n"
     "  --name NAME                  app name (part of the cgroup's name)\n"
     "  --hostname NAME              hostname inside (needs uts in --unshare)\n"
     "  --unshare LIST               namespaces: comma list of cgroup,ipc,mount,net,pid,user,uts\n"
@@ -447,6 +450,9 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--explain-fd and --trace-fd exclude each other");
   if (cfg->nrelabel && !cfg->selinux_mount_label)
     return sr_fail(err, 0, "--relabel needs --selinux-mount-label");
+  /* Refused before anything is written: a system path, a home directory. */
+  for (size_t i = 0; i < cfg->nrelabel; i++)
+    if (sr_relabel_allowed(cfg->relabel[i], err) < 0) return -1;
   if (cfg->mcs_registry && (!cfg->selinux_label || !cfg->selinux_mount_label))
     return sr_fail(err, 0, "--selinux-mcs-registry needs --selinux-label and --selinux-mount-label");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))

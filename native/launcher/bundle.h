@@ -19,21 +19,40 @@
  *   args COUNT BYTES                then BYTES of COUNT NUL-terminated strings, then "\n"
  *   filter ARCH BYTES               then BYTES of struct sock_filter, then "\n" (repeated)
  *   end
- */
+ *
+ * The file is hostile until parsed: every key appears once (a filter once per architecture),
+ * sizes are decimal without sign and bounded, header lines hold no NUL, and nothing follows
+ * "end". */
 #define SR_BUNDLE_MAX_BYTES (4 << 20)
+#define SR_BUNDLE_MAX_INSNS 4096 /* BPF_MAXINSNS: the kernel takes no longer filter */
+#define SR_BUNDLE_MAX_FILTERS 8
+#define SR_BUNDLE_NFACTS 5
+
+/* host-arch, host-kernel, host-landlock, host-cgroup-fs, host-selinux, in that order. */
+extern const char *const sr_bundle_fact_keys[SR_BUNDLE_NFACTS];
 
 struct sr_bundle {
-  char *data; /* the whole file; args point into it */
+  char *data; /* the whole file, NUL-terminated; args point into it */
   char **args;
   size_t nargs;
   char name[96];
-  struct sr_bpf_prog filter; /* this host's architecture's (points into data) */
+  char facts[SR_BUNDLE_NFACTS][128]; /* what the bundle says of its host ("" when absent) */
+  struct sr_bpf_prog filter;         /* the chosen architecture's, a copy (aligned) */
 };
 
-/* Reads FILE, checks it was made for this host (architecture, kernel, Landlock, cgroup
- * layout, SELinux) and finds this architecture's filter. -1 with err: the reason, and
- * what to do. */
-int sr_bundle_load(const char *file, struct sr_bundle *b, struct sr_error *err);
+/* Parses len bytes at buf (copied; buf need not be NUL-terminated) and takes the filter for
+ * `arch`. No host check: that is sr_bundle_check_host. `file` names it in messages. -1 with
+ * err on any damage; b is then empty. */
+int sr_bundle_parse(const char *buf, size_t len, const char *arch, const char *file,
+                    struct sr_bundle *b, struct sr_error *err);
+
+/* Whether the parsed bundle was made for this host (architecture, kernel, Landlock, cgroup
+ * layout, SELinux). -1 with err: the reason, and what to do. */
+int sr_bundle_check_host(const struct sr_bundle *b, const char *file, struct sr_error *err);
+
+/* Reads FILE once; when sha256 (64 hex digits) is given, the bytes read must have that digest;
+ * parses them for this host's architecture and checks the host. */
+int sr_bundle_load(const char *file, const char *sha256, struct sr_bundle *b, struct sr_error *err);
 void sr_bundle_free(struct sr_bundle *b);
 
 /* This host's architecture as secure-run names it (x86_64, aarch64, x86, arm). */

@@ -39,7 +39,7 @@ static void format_size(int64_t bytes, char *out, size_t size) {
  * arguments (which end with -- and the command)]. */
 static int bundle_argv(int argc, char **argv, struct sr_bundle *b, int *nargc, char ***nargv,
                        struct sr_error *err) {
-  const char *file = NULL;
+  const char *file = NULL, *sha256 = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
       if (file == NULL) return 0; /* the rest is the command, not options */
@@ -49,16 +49,20 @@ static int bundle_argv(int argc, char **argv, struct sr_bundle *b, int *nargc, c
       if (i + 1 >= argc) return sr_fail(err, 0, "--bundle: missing value");
       if (file) return sr_fail(err, 0, "--bundle: given twice");
       file = argv[++i];
+    } else if (strcmp(argv[i], "--bundle-sha256") == 0) {
+      if (i + 1 >= argc) return sr_fail(err, 0, "--bundle-sha256: missing value");
+      if (sha256) return sr_fail(err, 0, "--bundle-sha256: given twice");
+      sha256 = argv[++i];
     }
   }
-  if (file == NULL) return 0;
-  if (sr_bundle_load(file, b, err) < 0) return -1;
+  if (file == NULL) return sha256 ? sr_fail(err, 0, "--bundle-sha256 goes with --bundle") : 0;
+  if (sr_bundle_load(file, sha256, b, err) < 0) return -1;
   char **v = calloc((size_t)argc + b->nargs + 1, sizeof *v);
   if (v == NULL) return sr_fail(err, ENOMEM, "--bundle");
   int n = 0;
   v[n++] = argv[0];
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--bundle") == 0) {
+    if (strcmp(argv[i], "--bundle") == 0 || strcmp(argv[i], "--bundle-sha256") == 0) {
       i++;
       continue;
     }

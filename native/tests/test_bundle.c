@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../launcher/bundle.h"
+#include "../launcher/sha256.h"
 #include "check.h"
 
 /* The bundle under test lives in a memfd, read through its /proc path: a test that crashes
@@ -66,9 +67,57 @@ static size_t make(char *buf, size_t size, const char *kernel, const char *skip,
   return n;
 }
 
+/* out = buf[0..at) + text + buf[at..n): a bundle with a line or section added. */
+static size_t insert(char *out, const char *buf, size_t n, size_t at, const char *text, size_t len) {
+  memcpy(out, buf, at);
+  memcpy(out + at, text, len);
+  memcpy(out + at + len, buf + at, n - at);
+  return n + len;
+}
+
+/* Parsing alone (no host check): what the fuzz target exercises. */
+static void parse_refused(const char *data, size_t len, const char *expect) {
+  struct sr_bundle b;
+  struct sr_error err = {0};
+  int rc = sr_bundle_parse(data, len, sr_host_arch(), "t.bundle", &b, &err);
+  CHECK(rc == -1);
+  if (rc == 0) sr_bundle_free(&b);
+  if (expect && strstr(err.msg, expect) == NULL) {
+    fprintf(stderr, "  \"%s\" does not mention \"%s\"\n", err.msg, expect);
+    CHECK(0);
+  }
+}
+
+/* The valid bundle with its first line starting with `key ` replaced by `line`. */
+static size_t replace_line(char *out, const char *buf, size_t n, const char *key, const char *line) {
+  const char *p = memmem(buf, n, key, strlen(key));
+  if (p == NULL) abort();
+  const char *nl = memchr(p, '\n', n - (size_t)(p - buf));
+  size_t at = (size_t)(p - buf), old = (size_t)(nl - p), len = strlen(line);
+  memcpy(out, buf, at);
+  memcpy(out + at, line, len);
+  memcpy(out + at + len, nl, n - at - old);
+  return n - old + len;
+}
+
+static void sha256_vectors(void) {
+  char hex[SR_SHA256_HEX];
+  sr_sha256_hex("", 0, hex);
+  CHECK(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
+  sr_sha256_hex("abc", 3, hex);
+  CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"; /* 56: two blocks */
+  sr_sha256_hex(two, strlen(two), hex);
+  CHECK(strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0);
+  static char million[1000000];
+  memset(million, 'a', sizeof million);
+  sr_sha256_hex(million, sizeof million, hex);
+  CHECK(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0);
+}
+
 static int load(const char *data, size_t len, struct sr_bundle *b, struct sr_error *err) {
   if (ftruncate(memfd, 0) < 0 || pwrite(memfd, data, len, 0) != (ssize_t)len) abort();
-  return sr_bundle_load(file, b, err);
+  return sr_bundle_load(file, NULL, b, err);
 }
 
 static void refused(const char *data, size_t len, const char *expect) {
@@ -111,12 +160,114 @@ int main(void) {
   char *p = strstr(buf, "args 6 ");
   memcpy(bad, buf, n);
   bad[p - buf + 5] = '9'; /* count 9 > the strings there */
-  refused(bad, n, "args section is damaged");
+  refused(bad, n, "holds 6 strings, its line says 9");
   memcpy(bad, buf, n);
   p = memmem(bad, n, "filter ", 7);
   p = memchr(p + 7, ' ', 16);
   p[1] = '9'; /* 96 bytes: past the end */
-  refused(bad, n, "filter section is damaged");
+  refused(bad, n, "filter section is cut short");
+
+  /* Each key once: a second args section (it crashed the launcher), name, host fact, filter. */
+  n = make(buf, sizeof buf, NULL, NULL, NULL);
+  {
+    const char *a = memmem(buf, n, "args ", 5), *f = memmem(buf, n, "filter ", 7);
+    size_t m = insert(bad, buf, n, (size_t)(f - buf), a, (size_t)(f - a));
+    refused(bad, m, "two args lines");
+    parse_refused(bad, m, "two args lines");
+    m = insert(bad, buf, n, 20, "name u\n", 7);
+    refused(bad, m, "two name lines");
+    m = insert(bad, buf, n, 20, "host-kernel 1.0\n", 16);
+    refused(bad, m, "two host-kernel lines");
+    const char *e = memmem(buf, n, "end\n", 4);
+    m = insert(bad, buf, n, (size_t)(e - buf), f, (size_t)(e - f));
+    refused(bad, m, "two filters for");
+    m = insert(bad, buf, n, 20, "colour red\n", 11);
+    refused(bad, m, "unknown header key `colour`");
+  }
+  /* Filters: at most 4096 instructions (BPF_MAXINSNS), whole instructions, sizes that parse. */
+  {
+    static char big[4 * 4096 * 8 + 1024];
+    n = make(buf, sizeof buf, NULL, NULL, NULL);
+    const char *f = memmem(buf, n, "filter ", 7);
+    const char *e = memmem(buf, n, "end\n", 4);
+    size_t at = (size_t)(f - buf);
+    for (size_t insns = 4096; insns <= 4097; insns++) {
+      size_t m = at;
+      memcpy(big, buf, at);
+      m += (size_t)sprintf(big + m, "filter %s %zu\n", sr_host_arch(), insns * 8);
+      for (size_t i = 0; i < insns; i++) memcpy(big + m + 8 * i, "\6\0\0\0\0\0\xff\x7f", 8);
+      m += insns * 8;
+      big[m++] = '\n';
+      memcpy(big + m, e, 4);
+      m += 4;
+      if (insns == 4096) {
+        struct sr_bundle ok;
+        CHECK(sr_bundle_parse(big, m, sr_host_arch(), "t", &ok, &err) == 0 && ok.filter.len == 4096);
+        if (err.msg[0] == '\0') sr_bundle_free(&ok);
+      } else {
+        parse_refused(big, m, "from 1 to 4096 instructions");
+      }
+    }
+    char line[64];
+    snprintf(line, sizeof line, "filter %s 12", sr_host_arch());
+    size_t m = replace_line(bad, buf, n, "filter ", line);
+    parse_refused(bad, m, "not a multiple of 8 bytes");
+    snprintf(line, sizeof line, "filter %s 0", sr_host_arch());
+    m = replace_line(bad, buf, n, "filter ", line);
+    parse_refused(bad, m, "not a multiple of 8 bytes");
+    snprintf(line, sizeof line, "filter %s 18446744073709551632", sr_host_arch());
+    m = replace_line(bad, buf, n, "filter ", line); /* 2^64 + 16: wraps to 16 unchecked */
+    parse_refused(bad, m, "filter section's size");
+    snprintf(line, sizeof line, "filter %s 016", sr_host_arch());
+    m = replace_line(bad, buf, n, "filter ", line);
+    parse_refused(bad, m, "filter section's size");
+    m = replace_line(bad, buf, n, "filter ", "filter x86_64_and_more_than_15 16");
+    parse_refused(bad, m, "filter section's size");
+    /* Counts that overflow or lie. */
+    m = replace_line(bad, buf, n, "args ", "args 18446744073709551617 29");
+    parse_refused(bad, m, "not `args COUNT BYTES`");
+    m = replace_line(bad, buf, n, "args ", "args -1 29");
+    parse_refused(bad, m, "not `args COUNT BYTES`");
+    m = replace_line(bad, buf, n, "args ", "args 6 29 7");
+    parse_refused(bad, m, "not `args COUNT BYTES`");
+    m = replace_line(bad, buf, n, "args ", "args 6 4294967325"); /* 2^32 + 29 */
+    parse_refused(bad, m, "not `args COUNT BYTES`");
+    m = replace_line(bad, buf, n, "args ", "args 5 29");
+    parse_refused(bad, m, "holds 6 strings, its line says 5");
+  }
+  /* No end; NUL bytes in header lines; bytes after the end; a missing args section. */
+  n = make(buf, sizeof buf, NULL, NULL, NULL);
+  parse_refused(buf, n - 4, "truncated: no end line");
+  memcpy(bad, buf, n);
+  bad[n - 3] = '\0'; /* "e\0d\n" */
+  parse_refused(bad, n, "holds a NUL byte");
+  {
+    size_t m = insert(bad, buf, n, n - 4, "end\0x\n", 6); /* reads as "end" to strcmp */
+    parse_refused(bad, m, "holds a NUL byte");
+    memcpy(bad, buf, n);
+    ((char *)memmem(bad, n, "name t", 6))[5] = '\0'; /* "name \0" */
+    parse_refused(bad, n, "holds a NUL byte");
+    m = insert(bad, buf, n, n, "x", 1);
+    parse_refused(bad, m, "bytes follow the end line");
+    const char *a = memmem(buf, n, "args ", 5), *f = memmem(buf, n, "filter ", 7);
+    memcpy(bad, buf, (size_t)(a - buf));
+    memcpy(bad + (a - buf), f, n - (size_t)(f - buf));
+    parse_refused(bad, n - (size_t)(f - a), "no args section");
+    parse_refused(bad, 0, "not a secure-run bundle");
+  }
+  /* --bundle-sha256: the bytes read must be the bytes verified. */
+  sha256_vectors();
+  {
+    char hex[SR_SHA256_HEX];
+    n = make(buf, sizeof buf, NULL, NULL, NULL);
+    sr_sha256_hex(buf, n, hex);
+    if (ftruncate(memfd, 0) < 0 || pwrite(memfd, buf, n, 0) != (ssize_t)n) abort();
+    CHECK(sr_bundle_load(file, hex, &b, &err) == 0);
+    if (b.data) sr_bundle_free(&b);
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    CHECK(sr_bundle_load(file, hex, &b, &err) == -1 && strstr(err.msg, "changed since") != NULL);
+    CHECK(sr_bundle_load(file, "ABC", &b, &err) == -1 && strstr(err.msg, "not a sha256") != NULL);
+  }
 
   /* Random corruption: refused or loaded, never a crash (ASan watches). */
   srand(7);

@@ -1,11 +1,14 @@
 /** The bundle cache's writing side: entries are written atomically and the oldest pruned. */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CacheEntry } from "./warm.cjs";
+import { unsafeCacheDir, type CacheEntry } from "./warm.cjs";
 
-/** Writes the bundle, then its entry, each atomically (a reader sees the old or the new). */
+/** Writes the bundle, then its entry, each atomically (a reader sees the old or the new). Throws
+ * when the directory is not the caller's alone (unsafeCacheDir): the caller then runs uncached. */
 export function store(dir: string, key: string, entry: CacheEntry, bundle: Buffer): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const unsafe = unsafeCacheDir(dir);
+  if (unsafe) throw new Error(`the bundle cache is not safe to use: ${unsafe}`);
   const tmp = `.${key}.${process.pid}.tmp`;
   const bundleFile = join(dir, `${key}.bundle`);
   try {

@@ -72,7 +72,7 @@ export function compileBundle(
   if (plan.selinux.enforced) {
     // Categories of its own for every launch: the launcher allocates them from the registry
     // that `secure-run run` allocates from, and appends them to both labels.
-    const relabel = appVolumes(plan).flatMap((s) => ["--relabel", s]);
+    const relabel = appVolumes(plan, { writableOnly: true }).flatMap((s) => ["--relabel", s]);
     args.unshift(
       "--selinux-label",
       `system_u:system_r:${plan.selinux.processType}:${plan.selinux.level}`,

@@ -4,7 +4,7 @@ import { realpathSync } from "node:fs";
 import type { Prepared } from "../launch/prepare.js";
 import { packageVersion } from "../paths.cjs";
 import { store } from "./cache.js";
-import { bundleCacheDir, entryKey } from "./warm.cjs";
+import { bundleCacheDir, entryKey, sha256 } from "./warm.cjs";
 import { compileBundle } from "./compile.js";
 
 /** Why the plan needs `run`'s supervision from Node (undefined: a bundle carries it whole). */
@@ -20,17 +20,22 @@ export function needsSupervision(
   return undefined;
 }
 
-/** Compiles the prepared plan into the cache; returns the bundle's path. */
-export function cacheBundle(prepared: Prepared, configFile?: string): string {
+/** Compiles the prepared plan into the cache; returns the bundle's path and sha256 (for the
+ * launcher's --bundle-sha256: what it launches is what was written). */
+export function cacheBundle(
+  prepared: Prepared,
+  configFile?: string,
+): { file: string; sha256: string } {
   const version = packageVersion();
   const app = realpathSync(prepared.loaded.file);
   const config = configFile ? realpathSync(configFile) : null;
   const compiled = compileBundle(prepared, configFile ? { configFile } : {});
-  return store(
+  const digest = sha256(compiled.data);
+  const file = store(
     bundleCacheDir(),
     entryKey(version, app, config),
     {
-      format: 1,
+      format: 2,
       version,
       app,
       config,
@@ -39,7 +44,9 @@ export function cacheBundle(prepared: Prepared, configFile?: string): string {
       notices: prepared.plan.notices,
       name: prepared.plan.name,
       created: compiled.bundle.created,
+      bundleSha256: digest,
     },
     compiled.data,
   );
+  return { file, sha256: digest };
 }

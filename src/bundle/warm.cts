@@ -13,7 +13,6 @@ import {
   readlinkSync,
   realpathSync,
   statfsSync,
-  statSync,
   writeSync,
 } from "node:fs";
 import { arch, release } from "node:os";
@@ -40,7 +39,7 @@ export type Input = FileInput | DirInput | StatInput;
 
 /** sha256, for file contents: node:crypto is loaded only when a file needs hashing (loading it
  * costs more than the rest of the warm path). */
-function sha256(data: string | Buffer): string {
+export function sha256(data: string | Buffer): string {
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
   return createHash("sha256").update(data).digest("hex");
 }
@@ -236,7 +235,8 @@ export function inputsDigest(version: string, host: string, inputs: readonly Inp
 }
 
 export interface CacheEntry {
-  format: 1;
+  /** 2: with bundleSha256. */
+  format: 2;
   version: string;
   app: string;
   config: string | null;
@@ -247,6 +247,8 @@ export interface CacheEntry {
   notices: string[];
   name: string;
   created: string;
+  /** sha256 of the bundle file: checked before launching, and by the launcher on what it reads. */
+  bundleSha256: string;
 }
 
 /** Where the entries are (created when first written). */
@@ -259,10 +261,39 @@ export function entryKey(version: string, app: string, config: string | null): s
   return fnv64(`${version}\0${app}\0${config ?? ""}`);
 }
 
-export type Lookup = { hit: true; entry: CacheEntry; bundle: string } | { hit: false; why: string };
+/** Why the cache directory cannot be trusted, or undefined when it can: it and the directory
+ * secure-run made it in (the default location) must be the caller's own, not symbolic links and
+ * writable by nobody else (secure-run creates them 0700; absent is fine). Anyone else who could
+ * write there could choose what is launched. */
+export function unsafeCacheDir(dir: string): string | undefined {
+  const uid = process.getuid?.() ?? 0;
+  const chain = dir === join(cacheHome(), "bundles") ? [dir, cacheHome()] : [dir];
+  for (const d of chain) {
+    let st;
+    try {
+      st = lstatSync(d);
+    } catch {
+      continue;
+    }
+    const fix = `fix it with: chown ${uid} ${d} && chmod 700 ${d}`;
+    if (!st.isDirectory()) return `${d} is not a directory (a symbolic link?); remove it`;
+    if (st.uid !== uid) return `${d} is owned by uid ${st.uid}, not by you (uid ${uid}); ${fix}`;
+    if (st.mode & 0o022) {
+      const who = st.mode & 0o020 ? "its group" : "others";
+      return `${d} is writable by ${who} (mode ${(st.mode & 0o777).toString(8)}); ${fix}`;
+    }
+  }
+  return undefined;
+}
 
-/** The entry for this key, if it is still valid: same version, host and inputs. */
+export type Lookup =
+  { hit: true; entry: CacheEntry; bundle: string; sha256: string } | { hit: false; why: string };
+
+/** The entry for this key, if it is still valid: a cache directory only the caller controls, the
+ * same version, host and inputs, and a bundle file with the hash the entry recorded. */
 export function lookup(dir: string, version: string, app: string, config: string | null): Lookup {
+  const unsafe = unsafeCacheDir(dir);
+  if (unsafe) return { hit: false, why: `the cache is not safe to use: ${unsafe}` };
   const key = entryKey(version, app, config);
   let entry: CacheEntry;
   try {
@@ -270,7 +301,7 @@ export function lookup(dir: string, version: string, app: string, config: string
   } catch {
     return { hit: false, why: "not in the cache" };
   }
-  if (entry.format !== 1 || entry.version !== version)
+  if (entry.format !== 2 || entry.version !== version)
     return { hit: false, why: "made by another secure-run version" };
   if (entry.app !== app || entry.config !== config)
     return { hit: false, why: "the entry is another app's" };
@@ -278,12 +309,17 @@ export function lookup(dir: string, version: string, app: string, config: string
   const changed = changedInput(entry.inputs);
   if (changed) return { hit: false, why: `${changed.path} changed` };
   const bundle = join(dir, `${key}.bundle`);
+  let data: Buffer;
   try {
-    statSync(bundle);
+    data = readFileSync(bundle);
   } catch {
     return { hit: false, why: "the bundle file is gone" };
   }
-  return { hit: true, entry, bundle };
+  // The launcher checks the digest again on the bytes it reads (--bundle-sha256): a file changed
+  // after this point is refused there, not launched.
+  if (sha256(data) !== entry.bundleSha256)
+    return { hit: false, why: "the bundle file does not match its recorded sha256" };
+  return { hit: true, entry, bundle, sha256: entry.bundleSha256 };
 }
 
 interface ExecAddon {
@@ -338,19 +374,21 @@ export function parseWarmRun(argv: readonly string[], env = process.env): WarmRu
 }
 
 /** The launcher's command line for a bundle. */
-export function bundleLaunch(bundle: string, cgroupParent?: string): string[] {
+export function bundleLaunch(bundle: string, sha256: string, cgroupParent?: string): string[] {
   return [
     paths.launcher,
     ...(cgroupParent ? ["--cgroup-parent", cgroupParent] : []),
     "--bundle",
     bundle,
+    "--bundle-sha256",
+    sha256,
   ];
 }
 
 /** Says the notices as `run` does, then becomes the launcher. Throws if execve fails. */
 export function execBundle(
   exec: ExecAddon,
-  bundle: string,
+  bundle: { file: string; sha256: string },
   notices: readonly string[],
   cgroupParent?: string,
 ): never {
@@ -360,7 +398,7 @@ export function execBundle(
     const label = color ? "\x1b[33msecure-run: notice:\x1b[39m" : "secure-run: notice:";
     say(notices.map((n) => `${label} ${n}\n`).join(""));
   }
-  const argv = bundleLaunch(bundle, cgroupParent);
+  const argv = bundleLaunch(bundle.file, bundle.sha256, cgroupParent);
   return exec.exec(paths.launcher, argv, []);
 }
 
@@ -382,7 +420,12 @@ export function tryWarmRun(argv: readonly string[]): void {
   const found = lookup(bundleCacheDir(), version, app, config);
   cacheDebug(found.hit ? `hit ${found.bundle}` : `miss: ${found.why}`);
   if (!found.hit) return;
-  execBundle(exec, found.bundle, found.entry.notices, run.cgroupParent);
+  execBundle(
+    exec,
+    { file: found.bundle, sha256: found.sha256 },
+    found.entry.notices,
+    run.cgroupParent,
+  );
 }
 
 /** SECURE_RUN_CACHE_DEBUG=1: what the bundle cache decided, on standard error. */

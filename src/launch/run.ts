@@ -61,10 +61,11 @@ export interface RunResult {
   trace?: TraceRecord;
 }
 
-/** Host paths the app definition itself brings in (mounts, the rootfs): never the host view. */
-export function appVolumes(plan: Plan): string[] {
+/** Host paths the app definition itself brings in (mounts, the rootfs): never the host view.
+ * writableOnly: those not mounted read-only (what --relabel may touch). */
+export function appVolumes(plan: Plan, o: { writableOnly?: boolean } = {}): string[] {
   return plan.filesystem.mounts
-    .filter((m) => m.type === "bind" && m.source !== undefined)
+    .filter((m) => m.type === "bind" && m.source !== undefined && !(o.writableOnly && m.readOnly))
     .filter((m) =>
       m.reasons.some(
         (r) => r.kind === "field" && (r.ref.startsWith("mounts[") || r.ref === "root.rootfs"),
@@ -94,7 +95,10 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   // Where SELinux enforces, the app's own volumes and rootfs get its file label (podman's :Z);
   // the host's system view is never relabelled.
   if (options.selinux) {
-    for (const source of appVolumes(plan)) args.unshift("--relabel", source);
+    // Read-only volumes are never relabelled: the app cannot write them, and :Z would rewrite
+    // the labels of files the host (and other apps) rely on.
+    for (const source of appVolumes(plan, { writableOnly: true }))
+      args.unshift("--relabel", source);
   }
   if (options.selinux)
     args.unshift(
