@@ -13,9 +13,12 @@ function renderText(reviews: AppReview[], s: Style): string {
   for (const r of reviews) {
     out.push(s.bold(r.file));
     for (const i of r.issues) {
+      // An issue in another file (a profile file the app names) says which.
+      const file = i.file === r.file ? "" : `${i.file}:`;
       out.push(
-        `  ${String(i.line ?? 1)}:${String(i.column ?? 1)}  ${s.red("invalid")}  ${i.path ? `${i.path}: ` : ""}${i.message}`,
+        `  ${file}${String(i.line ?? 1)}:${String(i.column ?? 1)}  ${s.red("invalid")}  ${i.path ? `${i.path}: ` : ""}${i.message}`,
       );
+      if (i.hint) out.push(`    ${s.dim("hint:")} ${i.hint}`);
     }
     for (const d of r.decisions) {
       const level =

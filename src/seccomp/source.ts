@@ -12,6 +12,7 @@ import type { SeccompSpec } from "../plan/types.js";
 import { loadProfiles, readProfile, type Profile } from "../profiles/load.js";
 import { importDockerProfile } from "./docker.js";
 import type { SeccompNative } from "./native.js";
+import { syscallNameChecker } from "./names.js";
 
 /** Docker's default capability set: what a docker:FILE profile is read for, unless told. */
 export const DOCKER_DEFAULT_CAPABILITIES = [
@@ -99,7 +100,11 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
     const parsed = parseYaml(readFileSync(source, "utf8"), source);
     const kind = parsed.ok ? (parsed.source.value as { kind?: unknown } | null)?.kind : undefined;
     if (kind === "App" || !parsed.ok) {
-      const { plan } = makePlan(loadApp(source), { config: options.config ?? {}, host });
+      const { plan } = makePlan(loadApp(source), {
+        config: options.config ?? {},
+        host,
+        native: options.native,
+      });
       return {
         kind: "app",
         label: source,
@@ -110,7 +115,11 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
         notes: [],
       };
     }
-    const { profile: p, issues } = readProfile(source);
+    const { profile: p, issues } = readProfile(
+      source,
+      undefined,
+      syscallNameChecker(options.native),
+    );
     if (!p) throw new InputError(issues);
     return {
       kind: "profile",
