@@ -9,11 +9,16 @@ import {
   type FilterExplanation,
 } from "../../src/seccomp/explain.js";
 import { loadNative } from "../../src/seccomp/native.js";
+import {
+  architectureHint,
+  checkCapabilityFlag,
+  KNOWN_ARCHITECTURES,
+} from "../../src/seccomp/names.js";
 import { resolveSource } from "../../src/seccomp/source.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 
-const ARCHES = ["x86_64", "aarch64", "x86", "arm"];
+const ARCHES = KNOWN_ARCHITECTURES;
 
 function collect(value: string, previous: string[]): string[] {
   for (const a of value.split(",")) {
@@ -23,7 +28,7 @@ function collect(value: string, previous: string[]): string[] {
           file: "--arch",
           path: "",
           message: `unknown architecture "${a}"`,
-          hint: `one of ${ARCHES.join(", ")}`,
+          hint: architectureHint(a),
         },
       ]);
   }
@@ -69,7 +74,9 @@ function resolveFromOptions(
     architectures: opts.arch,
     native,
     config: readConfig(opts.config),
-    ...(opts.caps !== undefined ? { capabilities: opts.caps.split(",").filter(Boolean) } : {}),
+    ...(opts.caps !== undefined
+      ? { capabilities: checkCapabilityFlag("--caps", opts.caps.split(",").filter(Boolean)) }
+      : {}),
   });
   for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
   return resolved;

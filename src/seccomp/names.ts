@@ -3,6 +3,8 @@
  * exists on some architecture but not on another is no error: compiling leaves it out there
  * (the per-architecture skip). */
 import { closest } from "../appspec/suggest.js";
+import { schemaValidator } from "../appspec/validate.js";
+import { InputError, type Issue } from "../errors.js";
 import { archSyscalls } from "../audit/names.js";
 import type { SeccompNative } from "./native.js";
 
@@ -65,4 +67,34 @@ export function architectureHint(
   return guess
     ? `did you mean "${guess}"? (one of ${allowed.join(", ")})`
     : `one of ${allowed.join(", ")}`;
+}
+
+/** Linux capability names, without CAP_ (as the app schema lists them). */
+export function capabilityNames(): string[] {
+  const schema = schemaValidator("app").schema as {
+    properties: { capabilities: { items: { enum: string[] } } };
+  };
+  return schema.properties.capabilities.items.enum;
+}
+
+/** Capabilities as a flag gives them (CAP_ optional, any case) → their bare names; an unknown
+ * one is an input error naming the flag. */
+export function checkCapabilityFlag(flag: string, values: string[]): string[] {
+  const known = capabilityNames();
+  const issues: Issue[] = [];
+  const out = values.map((v) => {
+    const bare = v.toUpperCase().replace(/^CAP_/, "");
+    if (!known.includes(bare)) {
+      const guess = closest(bare, known);
+      issues.push({
+        file: flag,
+        path: "",
+        message: `unknown capability "${v}"`,
+        hint: guess ? `did you mean "${guess}"?` : `one of ${known.join(", ")}`,
+      });
+    }
+    return bare;
+  });
+  if (issues.length > 0) throw new InputError(issues);
+  return out;
 }
