@@ -2,6 +2,7 @@
 import { InputError, type Issue } from "../errors.js";
 import type { LoadedApp } from "../appspec/load.js";
 import { closest } from "../appspec/suggest.js";
+import { formatPath } from "../appspec/validate.js";
 import type { PathSegment } from "../appspec/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
@@ -157,5 +158,12 @@ export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResu
       }),
     );
   }
-  return { plan: assertPlan(result.plan), host, profiles: all, config };
+  const plan = assertPlan(result.plan);
+  // The plan binds what a symlinked host path leads to (the launcher opens it without following
+  // symlinks): say so.
+  for (const r of loaded.resolved ?? [])
+    plan.notices.push(
+      `${formatPath(r.path)}: ${r.given} is reached through a symlink; the plan uses its target ${r.real}`,
+    );
+  return { plan, host, profiles: all, config };
 }
