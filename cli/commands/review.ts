@@ -13,10 +13,10 @@ function renderText(reviews: AppReview[], s: Style): string {
   for (const r of reviews) {
     out.push(s.bold(r.file));
     for (const i of r.issues) {
-      // An issue in another file (a profile file the app names) says which.
-      const file = i.file === r.file ? "" : `${i.file}:`;
+      // Whole file:line:col (the issue may be in a profile file the app names): an editor
+      // jumps to it, as to any input error.
       out.push(
-        `  ${file}${String(i.line ?? 1)}:${String(i.column ?? 1)}  ${s.red("invalid")}  ${i.path ? `${i.path}: ` : ""}${i.message}`,
+        `  ${s.red("invalid")}  ${i.file}:${String(i.line ?? 1)}:${String(i.column ?? 1)}: ${i.path ? `${i.path}: ` : ""}${i.message}`,
       );
       if (i.hint) out.push(`    ${s.dim("hint:")} ${i.hint}`);
     }
