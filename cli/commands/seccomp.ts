@@ -185,8 +185,23 @@ export function registerSeccomp(program: Command, io: CliIO): void {
                 hint: "give --arch",
               },
             ]);
-          for (const arch of archs)
-            explanations.push({ label: source, e: explainFilter(bpf, arch, native, names) });
+          for (const arch of archs) {
+            let e: FilterExplanation;
+            try {
+              e = explainFilter(bpf, arch, native, names);
+            } catch (err) {
+              if (err instanceof InputError) throw err;
+              // A file the user gives: what is wrong with it is bad input, not a crash.
+              throw new InputError([
+                {
+                  file: source,
+                  path: "",
+                  message: `not a BPF program secure-run can read: ${(err as Error).message}`,
+                },
+              ]);
+            }
+            explanations.push({ label: source, e });
+          }
         } else {
           const resolved = resolveFromOptions(source, opts, native, io);
           for (const { arch, spec } of resolved.specs) {

@@ -301,3 +301,18 @@ test("trace --help says the syscall allowlist is not enforced while tracing", ()
   assert.equal(r.status, 0, said(r));
   assert.match(r.stdout.replace(/\s+/g, " "), /syscall allowlist is NOT enforced while tracing/);
 });
+
+test("seccomp explain: an unknown syscall to explain, or a file that is no BPF program, is exit 2", () => {
+  const app = tmp.write("explain.yaml", header("explain"));
+  assertInputError(
+    cli(["seccomp", "explain", app, "opne"]),
+    /unknown syscall "opne"/,
+    didYouMeanOpen,
+  );
+  const bpf = join(tmp.dir, "garbage.bpf");
+  writeFileSync(bpf, Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]));
+  assertInputError(
+    cli(["seccomp", "explain", bpf, "--arch", "x86_64"]),
+    /garbage\.bpf: not a BPF program secure-run can read/,
+  );
+});
