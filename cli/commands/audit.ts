@@ -9,6 +9,7 @@ import {
   type AuditFormat,
 } from "../../src/audit/index.js";
 import { InputError } from "../../src/errors.js";
+import { architectureHint } from "../../src/seccomp/names.js";
 import { doctor } from "../../src/host/doctor.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
@@ -23,7 +24,7 @@ function collectArch(value: string, previous: string[]): string[] {
           file: "--arch",
           path: "",
           message: `unknown architecture "${a}"`,
-          hint: `one of ${AUDIT_ARCHITECTURES.join(", ")}`,
+          hint: architectureHint(a, AUDIT_ARCHITECTURES),
         },
       ]);
   }

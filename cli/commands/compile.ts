@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { compileBundle } from "../../src/bundle/compile.js";
 import { InputError } from "../../src/errors.js";
 import { prepareRun } from "../../src/launch/prepare.js";
+import { architectureHint } from "../../src/seccomp/names.js";
 import { paths } from "../../src/paths.cjs";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
@@ -44,14 +45,14 @@ export function registerCompile(program: Command, io: CliIO): void {
       (file: string, opts: { output: string; arch: string[]; json?: boolean; config?: string }) => {
         const bad = opts.arch.filter((a) => !ARCHES.includes(a));
         if (bad.length > 0)
-          throw new InputError([
-            {
+          throw new InputError(
+            bad.map((b) => ({
               file: "--arch",
               path: "",
-              message: `unknown architecture ${bad.map((b) => `"${b}"`).join(", ")}`,
-              hint: `one of ${ARCHES.join(", ")}`,
-            },
-          ]);
+              message: `unknown architecture "${b}"`,
+              hint: architectureHint(b, ARCHES),
+            })),
+          );
         const prepared = prepareRun(file, { config: readConfig(opts.config) });
         const compiled = compileBundle(prepared, {
           ...(opts.config ? { configFile: opts.config } : {}),

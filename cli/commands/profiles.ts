@@ -2,11 +2,13 @@ import type { Command } from "commander";
 import { InputError } from "../../src/errors.js";
 import { loadProfiles, readProfile, type Profile } from "../../src/profiles/load.js";
 import { loadNative } from "../../src/seccomp/native.js";
+import { syscallNameChecker } from "../../src/seccomp/names.js";
 import type { CliIO } from "../io.js";
 
 function find(ref: string): Profile {
   if (/\.ya?ml$/.test(ref)) {
-    const r = readProfile(ref);
+    const native = loadNative({ optional: true });
+    const r = readProfile(ref, undefined, native ? syscallNameChecker(native) : undefined);
     if (!r.profile) throw new InputError(r.issues);
     return r.profile;
   }

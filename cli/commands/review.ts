@@ -13,9 +13,12 @@ function renderText(reviews: AppReview[], s: Style): string {
   for (const r of reviews) {
     out.push(s.bold(r.file));
     for (const i of r.issues) {
+      // Whole file:line:col (the issue may be in a profile file the app names): an editor
+      // jumps to it, as to any input error.
       out.push(
-        `  ${String(i.line ?? 1)}:${String(i.column ?? 1)}  ${s.red("invalid")}  ${i.path ? `${i.path}: ` : ""}${i.message}`,
+        `  ${s.red("invalid")}  ${i.file}:${String(i.line ?? 1)}:${String(i.column ?? 1)}: ${i.path ? `${i.path}: ` : ""}${i.message}`,
       );
+      if (i.hint) out.push(`    ${s.dim("hint:")} ${i.hint}`);
     }
     for (const d of r.decisions) {
       const level =

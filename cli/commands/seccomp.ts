@@ -9,11 +9,16 @@ import {
   type FilterExplanation,
 } from "../../src/seccomp/explain.js";
 import { loadNative } from "../../src/seccomp/native.js";
+import {
+  architectureHint,
+  checkCapabilityFlag,
+  KNOWN_ARCHITECTURES,
+} from "../../src/seccomp/names.js";
 import { resolveSource } from "../../src/seccomp/source.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 
-const ARCHES = ["x86_64", "aarch64", "x86", "arm"];
+const ARCHES = KNOWN_ARCHITECTURES;
 
 function collect(value: string, previous: string[]): string[] {
   for (const a of value.split(",")) {
@@ -23,7 +28,7 @@ function collect(value: string, previous: string[]): string[] {
           file: "--arch",
           path: "",
           message: `unknown architecture "${a}"`,
-          hint: `one of ${ARCHES.join(", ")}`,
+          hint: architectureHint(a),
         },
       ]);
   }
@@ -69,7 +74,9 @@ function resolveFromOptions(
     architectures: opts.arch,
     native,
     config: readConfig(opts.config),
-    ...(opts.caps !== undefined ? { capabilities: opts.caps.split(",").filter(Boolean) } : {}),
+    ...(opts.caps !== undefined
+      ? { capabilities: checkCapabilityFlag("--caps", opts.caps.split(",").filter(Boolean)) }
+      : {}),
   });
   for (const n of resolved.notes) io.stderr.write(`${io.err.yellow("note:")} ${n}\n`);
   return resolved;
@@ -178,8 +185,23 @@ export function registerSeccomp(program: Command, io: CliIO): void {
                 hint: "give --arch",
               },
             ]);
-          for (const arch of archs)
-            explanations.push({ label: source, e: explainFilter(bpf, arch, native, names) });
+          for (const arch of archs) {
+            let e: FilterExplanation;
+            try {
+              e = explainFilter(bpf, arch, native, names);
+            } catch (err) {
+              if (err instanceof InputError) throw err;
+              // A file the user gives: what is wrong with it is bad input, not a crash.
+              throw new InputError([
+                {
+                  file: source,
+                  path: "",
+                  message: `not a BPF program secure-run can read: ${(err as Error).message}`,
+                },
+              ]);
+            }
+            explanations.push({ label: source, e });
+          }
         } else {
           const resolved = resolveFromOptions(source, opts, native, io);
           for (const { arch, spec } of resolved.specs) {

@@ -25,7 +25,11 @@ export function registerTrace(program: Command, io: CliIO): void {
         "argument values argument rules are made of (socket families, clone flags, ioctl requests)\n" +
         "and writes a profile. Multi-process and multi-threaded apps are followed whole; the calls\n" +
         "the launch itself makes after loading the filter are included. Or trace a command:\n" +
-        "`secure-run trace [flags] -- CMD [ARGS...]`.",
+        "`secure-run trace [flags] -- CMD [ARGS...]`.\n" +
+        "\n" +
+        "The syscall allowlist is NOT enforced while tracing: the app may make any syscall (only\n" +
+        "clone3 is refused, as under every plan); the rest of the sandbox (namespaces, mounts,\n" +
+        "limits, user) is the same as under `run`. Trace only what you would run unfiltered.",
     )
     .argument("[target...]", "an app definition (YAML), or, after --, a command")
     .option("--duration <seconds>", "stop the app after this long")

@@ -154,12 +154,13 @@ export function loadFromFlags(
   const spec = specFromFlags(command, flags);
   const problems = validateAgainst("app", spec);
   if (problems.length > 0) throw new InputError(toIssues(problems));
-  const { app, problems: more } = normalizeApp(spec, cwd);
+  const { app, problems: more, resolved } = normalizeApp(spec, cwd);
   if (more.length > 0) throw new InputError(toIssues(more));
   return {
     file: "secure-run exec",
     spec,
     app,
+    resolved,
     source: {
       file: "secure-run exec",
       text: "",

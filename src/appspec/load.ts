@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError, type Issue } from "../errors.js";
-import { normalizeApp } from "./normalize.js";
+import { normalizeApp, type ResolvedHostPath } from "./normalize.js";
 import type { App, AppSpec } from "./types.js";
 import { formatPath, validateAgainst, type SchemaProblem } from "./validate.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
@@ -14,6 +14,8 @@ export interface LoadedApp {
   /** As the policy reads it. */
   app: App;
   source: YamlSource;
+  /** Host paths given through symlinks, and what they resolve to (the app holds the latter). */
+  resolved?: ResolvedHostPath[];
 }
 
 /** Problems with their positions, in the order they stand in the file. */
@@ -76,9 +78,9 @@ export function parseApp(text: string, file: string): LoadedApp {
   const problems = validateAgainst("app", source.value);
   if (problems.length > 0) throw new InputError(locateProblems(source, problems));
   const spec = source.value as AppSpec;
-  const { app, problems: more } = normalizeApp(spec, dirname(resolve(file)));
+  const { app, problems: more, resolved } = normalizeApp(spec, dirname(resolve(file)));
   if (more.length > 0) throw new InputError(locateProblems(source, more));
-  return { file, spec, app, source };
+  return { file, spec, app, source, resolved };
 }
 
 export function loadApp(file: string): LoadedApp {

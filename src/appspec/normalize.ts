@@ -1,10 +1,18 @@
 /** From a schema-valid AppSpec to the App the policy reads: units resolved, shorthand expanded,
  * host paths made absolute and checked. */
 import { existsSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, posix, resolve } from "node:path";
+import { resolveHostPath } from "./host-path.js";
 import type { App, AppMount, AppSpec, Port } from "./types.js";
 import type { SchemaProblem } from "./validate.js";
 import { parseCpu, parseSize } from "./units.js";
+
+/** A host path the app gives through a symlink: the plan uses the real one, and says so. */
+export interface ResolvedHostPath {
+  path: (string | number)[];
+  given: string;
+  real: string;
+}
 
 const DEFAULT_TMPFS_SIZE = 64 * 1024 * 1024;
 
@@ -21,26 +29,64 @@ function port(entry: PortSpec): Port {
 export function normalizeApp(
   spec: AppSpec,
   baseDir: string,
-): { app: App; problems: SchemaProblem[] } {
+): { app: App; problems: SchemaProblem[]; resolved: ResolvedHostPath[] } {
   const problems: SchemaProblem[] = [];
+  const resolved: ResolvedHostPath[] = [];
   const hostPath = (p: string, path: (string | number)[], kind: "dir" | "any"): string => {
-    const abs = isAbsolute(p) ? p : resolve(baseDir, p);
-    if (!existsSync(abs)) {
+    // Not path.resolve: "link/.." must go where the kernel goes, the link's target's parent.
+    const joined = isAbsolute(p) ? p : `${baseDir}/${p}`;
+    const abs = resolve(joined);
+    const r = resolveHostPath(joined);
+    if (!r.ok && r.reason === "proc") {
+      problems.push({
+        path,
+        at: "value",
+        message: `${p} ${abs === "/proc" || abs.startsWith("/proc/") ? "is under /proc" : "leads into /proc through a symlink"}: the links there (/proc/<pid>/root, /proc/self/fd/…) lead wherever the kernel says, not where their text says`,
+        hint: "give the host path itself",
+      });
+      return abs;
+    }
+    if (!r.ok && r.reason === "loop") {
+      problems.push({ path, at: "value", message: `${p}: too many levels of symbolic links` });
+      return abs;
+    }
+    if (!r.ok || !existsSync(r.real)) {
       problems.push({
         path,
         at: "value",
         message: `${abs} does not exist on this host`,
         hint: "relative paths are resolved against the app file's directory",
       });
-    } else if (kind === "dir" && !statSync(abs).isDirectory()) {
+      return abs;
+    }
+    if (kind === "dir" && !statSync(r.real).isDirectory()) {
       problems.push({ path, at: "value", message: `${abs} is not a directory` });
     }
-    return abs;
+    if (r.real !== abs) resolved.push({ path, given: abs, real: r.real });
+    return r.real;
   };
   const app: App = { name: spec.name, command: spec.command };
   if (spec.env)
     app.env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, String(v)]));
-  if (spec.workdir !== undefined) app.workdir = spec.workdir;
+  if (spec.workdir !== undefined) {
+    const w = spec.workdir;
+    const parts = w.split("/").slice(1);
+    if (parts.some((c) => c === "." || c === "..") || (w !== "/" && parts.includes(""))) {
+      problems.push({
+        path: ["workdir"],
+        at: "value",
+        message: `expected a normalized absolute path (no ".", "..", "//" or trailing /); got ${JSON.stringify(w)}`,
+        hint: `write it as ${JSON.stringify(posix.normalize(w).replace(/(.)\/$/, "$1"))}`,
+      });
+    } else if (w === "/proc" || w.startsWith("/proc/")) {
+      problems.push({
+        path: ["workdir"],
+        at: "value",
+        message: `${w} is under /proc: a working directory there (such as /proc/self/fd/N or /proc/1/cwd) is a magic link, not a place in the sandbox`,
+      });
+    }
+    app.workdir = w;
+  }
   if (spec.user !== undefined) app.user = String(spec.user);
   if (spec.group !== undefined) app.group = String(spec.group);
   if (spec.hostname !== undefined) app.hostname = spec.hostname;
@@ -129,5 +175,5 @@ export function normalizeApp(
   }
   if (spec.instances !== undefined) app.instances = spec.instances;
   if (spec.bestEffort !== undefined) app.bestEffort = spec.bestEffort;
-  return { app, problems };
+  return { app, problems, resolved };
 }

@@ -5,6 +5,8 @@ import { locateProblems } from "../appspec/load.js";
 import { parseSize } from "../appspec/units.js";
 import { validateAgainst, type SchemaProblem } from "../appspec/validate.js";
 import { parseYaml } from "../appspec/yaml-source.js";
+import { loadNative } from "../seccomp/native.js";
+import { syscallNameChecker } from "../seccomp/names.js";
 
 /** As the policies read it (data.config): sizes in bytes. */
 export interface OrgConfig {
@@ -69,6 +71,22 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     config.limits = { ...limits };
     if (limits.max)
       (config.limits as Record<string, unknown>).max = sizes(limits.max, ["limits", "max"]);
+  }
+  // A misspelt forbidden syscall would forbid nothing: every name must exist.
+  const native = loadNative({ optional: true });
+  if (native) {
+    const names = syscallNameChecker(native);
+    for (const key of ["forbidden", "allowed"] as const) {
+      (config.syscalls?.[key] ?? []).forEach((name, i) => {
+        if (!names.known(name))
+          sizeProblems.push({
+            path: ["syscalls", key, i],
+            at: "value",
+            message: `unknown syscall "${name}"`,
+            hint: names.hint(name),
+          });
+      });
+    }
   }
   if (sizeProblems.length > 0) throw new InputError(locateProblems(parsed.source, sizeProblems));
   return { file, config };

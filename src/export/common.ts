@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../errors.js";
+import { architectureHint } from "../seccomp/names.js";
 import type { Mount, Plan } from "../plan/types.js";
 
 export const EXPORT_FORMATS = ["oci", "docker-seccomp", "k8s", "systemd"] as const;
@@ -54,7 +55,7 @@ export function checkArchitectures(archs: string[]): string[] {
         file: "--arch",
         path: "",
         message: `unknown architecture "${a}"`,
-        hint: `one of ${Object.keys(SCMP_ARCH).join(", ")}`,
+        hint: architectureHint(a, Object.keys(SCMP_ARCH)),
       })),
     );
   return [...new Set(archs)];

@@ -2,6 +2,7 @@
 import { InputError, type Issue } from "../errors.js";
 import type { LoadedApp } from "../appspec/load.js";
 import { closest } from "../appspec/suggest.js";
+import { formatPath } from "../appspec/validate.js";
 import type { PathSegment } from "../appspec/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
@@ -12,6 +13,12 @@ import { realpathSync } from "node:fs";
 import { loadProfiles, profilesForPolicy, readProfile, type Profiles } from "../profiles/load.js";
 import type { Plan } from "./types.js";
 import { assertPlan } from "./validate.js";
+import { loadNative } from "../seccomp/native.js";
+import {
+  syscallNameChecker,
+  type SyscallNameChecker,
+  type SyscallNameSource,
+} from "../seccomp/names.js";
 
 export interface PlanOptions {
   /** Defaults to this host's facts. */
@@ -21,6 +28,9 @@ export interface PlanOptions {
   profiles?: Profiles;
   config?: OrgConfig;
   engine?: PolicyEngine;
+  /** Knows the syscall names; default: the native addon (without it, names are checked when
+   * the filter is compiled). */
+  native?: SyscallNameSource;
 }
 
 export interface PlanResult {
@@ -61,13 +71,16 @@ export function issueAt(loaded: LoadedApp, path: string, message: string, hint?:
 
 /** Profile files the app names (paths ending in .yaml, relative to the app file), keyed by the
  * reference as written. */
-export function appProfiles(loaded: LoadedApp): Profiles {
+export function appProfiles(loaded: LoadedApp, names?: SyscallNameChecker): Profiles {
   const out: Profiles = {};
   const issues: Issue[] = [];
   (loaded.app.syscalls?.profiles ?? []).forEach((ref, i) => {
     if (!/\.ya?ml$/.test(ref)) return;
-    const r = readProfile(resolve(dirname(resolve(loaded.file)), ref));
+    const r = readProfile(resolve(dirname(resolve(loaded.file)), ref), undefined, names);
     if (r.profile) out[ref] = r.profile;
+    else if (r.issues.some((x) => x.message.startsWith("unknown syscall ")))
+      // Located in the profile file itself.
+      issues.push(...r.issues);
     else
       issues.push(
         issueAt(
@@ -120,12 +133,30 @@ export function planInput(
   return input;
 }
 
+/** Every syscall the app names in syscalls.allow and syscalls.deny must exist: a typo in allow
+ * would be refused at run time, one in deny would deny nothing. */
+export function checkAppSyscalls(loaded: LoadedApp, names: SyscallNameChecker): void {
+  const issues: Issue[] = [];
+  for (const field of ["allow", "deny"] as const) {
+    (loaded.app.syscalls?.[field] ?? []).forEach((name, i) => {
+      if (!names.known(name))
+        issues.push(
+          issueAt(loaded, `syscalls.${field}[${i}]`, `unknown syscall "${name}"`, names.hint(name)),
+        );
+    });
+  }
+  if (issues.length > 0) throw new InputError(issues);
+}
+
 export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResult {
+  const native = options.native ?? loadNative({ optional: true });
+  const names = native ? syscallNameChecker(native) : undefined;
+  if (names) checkAppSyscalls(loaded, names);
   const host = options.host ?? hostFacts();
   const profiles = options.profiles ?? loadProfiles();
   const config = options.config ?? {};
   const engine = options.engine ?? policyEngine();
-  const all = { ...profiles, ...appProfiles(loaded) };
+  const all = { ...profiles, ...appProfiles(loaded, names) };
   engine.setData({ profiles: profilesForPolicy(all), config });
   const result = engine.evaluatePlan(planInput(loaded, host, options.accounts));
   if (result.errors.length > 0) {
@@ -141,5 +172,12 @@ export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResu
       }),
     );
   }
-  return { plan: assertPlan(result.plan), host, profiles: all, config };
+  const plan = assertPlan(result.plan);
+  // The plan binds what a symlinked host path leads to (the launcher opens it without following
+  // symlinks): say so.
+  for (const r of loaded.resolved ?? [])
+    plan.notices.push(
+      `${formatPath(r.path)}: ${r.given} is reached through a symlink; the plan uses its target ${r.real}`,
+    );
+  return { plan, host, profiles: all, config };
 }

@@ -7,6 +7,7 @@ import { locateProblems } from "../appspec/load.js";
 import { validateAgainst } from "../appspec/validate.js";
 import { parseYaml } from "../appspec/yaml-source.js";
 import { paths } from "../paths.cjs";
+import type { SyscallNameChecker } from "../seccomp/names.js";
 
 export type Risk = "low" | "medium" | "high";
 
@@ -49,10 +50,12 @@ export function normalizeProfile(raw: RawProfile): Profile {
   };
 }
 
-/** One profile file, validated; `expectName` checks that the name matches the file's. */
+/** One profile file, validated; `expectName` checks that the name matches the file's; with
+ * `names`, every syscall must be one libseccomp knows (a file a user names: fail closed). */
 export function readProfile(
   file: string,
   expectName?: string,
+  names?: SyscallNameChecker,
 ): { profile?: Profile; issues: Issue[] } {
   let text: string;
   try {
@@ -89,6 +92,16 @@ export function readProfile(
       ],
     };
   }
+  const unknown: Issue[] = Object.keys(profile.syscalls)
+    .filter((name) => names && !names.known(name))
+    .map((name) => ({
+      file,
+      ...parsed.source.locate(["syscalls", name], "key"),
+      path: `syscalls.${name}`,
+      message: `unknown syscall "${name}"`,
+      hint: names?.hint(name) ?? "",
+    }));
+  if (unknown.length > 0) return { issues: unknown };
   return { profile, issues: [] };
 }
 

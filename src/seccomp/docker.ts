@@ -32,6 +32,7 @@ import { constants } from "node:os";
 import { InputError, type Issue } from "../errors.js";
 import type { ArgCondition, Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
 import { loadNative, type SeccompNative } from "./native.js";
+import { syscallNameChecker } from "./names.js";
 
 export interface DockerImportOptions {
   /** libseccomp-style name: x86_64, aarch64, x86, arm */
@@ -127,6 +128,8 @@ interface Filter {
 interface Entry {
   path: string;
   names: string[];
+  /** Where each name stands (field path). */
+  namePaths: string[];
   /** SCMP_ACT_… as written */
   actionName: string;
   action: RuleAction;
@@ -394,6 +397,9 @@ class Checker {
     const entry: Entry = {
       path,
       names,
+      namePaths: names.map((_, i) =>
+        fromName ? join(path, "name") : `${join(path, "names")}[${i}]`,
+      ),
       actionName: act.name,
       action: act.action,
       conditions,
@@ -589,6 +595,9 @@ export function importDockerProfile(profile: unknown, options: DockerImportOptio
   };
 
   const native = options.native ?? loadNative();
+  const names = syscallNameChecker(native);
+  const permissive = new Set<string>(["allow", "log"]);
+  const unknownRefusals: Issue[] = [];
   const unknown: string[] = [];
   const split: string[] = [];
   const rules: SyscallRule[] = [];
@@ -600,9 +609,18 @@ export function importDockerProfile(profile: unknown, options: DockerImportOptio
     // runc: two conditions on one argument → each condition of the entry is a rule of its own.
     const repeated = new Set(indexes).size < indexes.length;
     const groups = repeated ? e.conditions.map((c) => [c]) : [e.conditions];
-    for (const name of e.names) {
+    for (const [i, name] of e.names.entries()) {
       if (native.syscallNumber(options.arch, name) === -1) {
-        unknown.push(name);
+        // Left out, the name gets the default action: safe when that is stricter than the
+        // entry's, but a refusal under a permissive default would let the call through.
+        if (permissive.has(parsed.defaultAction.action) && !permissive.has(e.action))
+          unknownRefusals.push({
+            file: source,
+            path: e.namePaths[i] ?? e.path,
+            message: `unknown syscall "${name}": leaving out this ${e.actionName} rule would let it through (the default action is ${parsed.defaultAction.action})`,
+            hint: names.hint(name),
+          });
+        else unknown.push(name);
         continue;
       }
       if (repeated) split.push(name);
@@ -619,6 +637,7 @@ export function importDockerProfile(profile: unknown, options: DockerImportOptio
       }
     }
   }
+  if (unknownRefusals.length > 0) throw new InputError(unknownRefusals);
   if (unknown.length > 0) {
     let version = "";
     try {

@@ -1,5 +1,7 @@
 /** What a compiled filter does: its disassembly and the verdict for each syscall, read from the
  * BPF itself with the simulator. */
+import { InputError } from "../errors.js";
+import { syscallNameChecker } from "./names.js";
 import { AUDIT_ARCH, decodeBpf, simulate, type SeccompAction } from "./bpf.js";
 import { disassemble } from "./disasm.js";
 import type { SeccompNative } from "./native.js";
@@ -70,9 +72,14 @@ export function explainFilter(
     for (const name of names) {
       const nr = native.syscallNumber(arch, name);
       if (nr < 0)
-        throw new Error(
-          nr === -1 ? `unknown syscall "${name}"` : `${name} does not exist on ${arch}`,
-        );
+        throw new InputError([
+          {
+            file: "seccomp explain",
+            path: "",
+            message: nr === -1 ? `unknown syscall "${name}"` : `${name} does not exist on ${arch}`,
+            ...(nr === -1 ? { hint: syscallNameChecker(native).hint(name) } : {}),
+          },
+        ]);
       numbers.push([name, nr]);
     }
   } else {

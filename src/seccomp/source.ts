@@ -7,11 +7,12 @@ import { loadApp } from "../appspec/load.js";
 import { parseYaml } from "../appspec/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts } from "../host/facts.js";
-import { makePlan } from "../plan/make.js";
+import { makePlan, parseFieldPath } from "../plan/make.js";
 import type { SeccompSpec } from "../plan/types.js";
 import { loadProfiles, readProfile, type Profile } from "../profiles/load.js";
 import { importDockerProfile } from "./docker.js";
 import type { SeccompNative } from "./native.js";
+import { syscallNameChecker } from "./names.js";
 
 /** Docker's default capability set: what a docker:FILE profile is read for, unless told. */
 export const DOCKER_DEFAULT_CAPABILITIES = [
@@ -63,6 +64,19 @@ function profileSpec(name: string, syscalls: Profile["syscalls"], arch: string):
   };
 }
 
+/** Issues of a JSON file given by field path, with the line and column of each. */
+function locateIssues(e: InputError, text: string, file: string): InputError {
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) return e;
+  return new InputError(
+    e.issues.map((i) =>
+      i.file === file && i.line === undefined
+        ? { ...i, ...parsed.source.locate(parseFieldPath(i.path)) }
+        : i,
+    ),
+  );
+}
+
 export function resolveSource(source: string, options: SourceOptions): ResolvedSource {
   const host = hostFacts();
   const archs =
@@ -70,8 +84,10 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
   if (source.startsWith("docker:")) {
     const file = source.slice("docker:".length);
     let json: unknown;
+    let text = "";
     try {
-      json = JSON.parse(readFileSync(file, "utf8"));
+      text = readFileSync(file, "utf8");
+      json = JSON.parse(text);
     } catch (e) {
       throw new InputError([
         {
@@ -83,15 +99,19 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
     }
     const notes = new Set<string>();
     const specs = (archs ?? [host.arch]).map((arch) => {
-      const r = importDockerProfile(json, {
-        arch,
-        capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
-        kernel: release(),
-        source: file,
-        native: options.native,
-      });
-      for (const n of r.notes) notes.add(n);
-      return { arch, spec: r.spec };
+      try {
+        const r = importDockerProfile(json, {
+          arch,
+          capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
+          kernel: release(),
+          source: file,
+          native: options.native,
+        });
+        for (const n of r.notes) notes.add(n);
+        return { arch, spec: r.spec };
+      } catch (e) {
+        throw e instanceof InputError ? locateIssues(e, text, file) : e;
+      }
     });
     return { kind: "docker", label: source, specs, notes: [...notes] };
   }
@@ -99,7 +119,11 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
     const parsed = parseYaml(readFileSync(source, "utf8"), source);
     const kind = parsed.ok ? (parsed.source.value as { kind?: unknown } | null)?.kind : undefined;
     if (kind === "App" || !parsed.ok) {
-      const { plan } = makePlan(loadApp(source), { config: options.config ?? {}, host });
+      const { plan } = makePlan(loadApp(source), {
+        config: options.config ?? {},
+        host,
+        native: options.native,
+      });
       return {
         kind: "app",
         label: source,
@@ -110,7 +134,11 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
         notes: [],
       };
     }
-    const { profile: p, issues } = readProfile(source);
+    const { profile: p, issues } = readProfile(
+      source,
+      undefined,
+      syscallNameChecker(options.native),
+    );
     if (!p) throw new InputError(issues);
     return {
       kind: "profile",
