@@ -108,21 +108,6 @@ export const variants: { name: string; args: string[] }[] = [
   { name: "without a user namespace (uid 0)", args: ["--unshare", "mount,pid,ipc,uts,net"] },
 ];
 
-/** The launcher the scenarios run: $SECURE_RUN_TEST_LAUNCHER when set (e.g. one built from an
- * older commit, to see a scenario fail there: cc -O2 -o /tmp/old-launch native/launcher/*.c
- * native/common/sr_error.c -lseccomp), else the build's. Its processes are found by the marker
- * of snapshot() when its name is not secure-run-launch. */
-export const testLauncher = process.env.SECURE_RUN_TEST_LAUNCHER ?? launcher;
-
-/** launch() with testLauncher. */
-export function launchTest(
-  args: string[],
-  options: { timeout?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
-): SpawnSyncReturns<string> {
-  return spawnSync(testLauncher, args, {
-    encoding: "utf8",
-    timeout: options.timeout ?? 30_000,
-    input: options.input ?? "",
-    env: options.env ?? { PATH: process.env.PATH },
-  });
-}
+/** Older names of `launcher` and `launch` (which honour $SECURE_RUN_TEST_LAUNCHER). */
+export const testLauncher = launcher;
+export const launchTest = launch;

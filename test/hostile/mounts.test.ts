@@ -166,42 +166,24 @@ describe("hostile images and hosts: mounts", { skip: skipUnlessRoot }, () => {
       it(`refuses a source of the wrong type (${v.name})`, () => {
         const before = snapshot([dir]);
         const common = [...v.args, "--ro-bind", join(dir, "img/bin"), "/bin"];
-        let r = launch([
-          ...common,
-          "--ro-bind",
-          join(dir, "file"),
-          "/data",
-          "--source-type",
-          "dir",
-          "--",
-          "/bin/fileprobe",
-        ]);
+        const bindAs = (source: string, type: string, ...command: string[]) =>
+          launch([
+            ...common,
+            "--ro-bind",
+            source,
+            "/data",
+            "--source-type",
+            type,
+            "--",
+            ...command,
+          ]);
+        let r = bindAs(join(dir, "file"), "dir", "/bin/fileprobe");
         assert.equal(r.status, 125, `${r.stdout}${r.stderr}`);
         assert.match(r.stderr, /is a file, the plan expects a directory/);
-        r = launch([
-          ...common,
-          "--ro-bind",
-          join(dir, "real"),
-          "/data",
-          "--source-type",
-          "file",
-          "--",
-          "/bin/fileprobe",
-        ]);
+        r = bindAs(join(dir, "real"), "file", "/bin/fileprobe");
         assert.equal(r.status, 125, `${r.stdout}${r.stderr}`);
         assert.match(r.stderr, /is a directory, the plan expects a file/);
-        r = launch([
-          ...common,
-          "--ro-bind",
-          join(dir, "real"),
-          "/data",
-          "--source-type",
-          "dir",
-          "--",
-          "/bin/fileprobe",
-          "read",
-          "/data",
-        ]);
+        r = bindAs(join(dir, "real"), "dir", "/bin/fileprobe", "read", "/data");
         assert.match(r.stdout, /^read \/data errno 21 \(EISDIR\)$/m, `${r.stdout}${r.stderr}`);
         assertNothingLeft(before, "wrong type");
       });
