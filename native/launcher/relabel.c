@@ -61,8 +61,11 @@ int sr_relabel_allowed(const char *path, struct sr_error *err) {
   char **homes = calloc(cap + 1, sizeof *homes);
   if (homes == NULL) return sr_fail(err, ENOMEM, "--relabel");
   int rc = 0;
-  setpwent();
-  for (struct passwd *pw; rc == 0 && (pw = getpwent()) != NULL;) {
+  /* /etc/passwd read as a file (fgetpwent): the launcher is linked statically, and getpwent's
+   * NSS modules would have to be loaded from the host's glibc at run time. */
+  FILE *db = fopen("/etc/passwd", "re");
+  if (db == NULL && errno != ENOENT) rc = sr_fail(err, errno, "--relabel: read `/etc/passwd`");
+  for (struct passwd *pw; rc == 0 && db != NULL && (pw = fgetpwent(db)) != NULL;) {
     char home[PATH_MAX];
     if (pw->pw_dir == NULL || pw->pw_dir[0] != '/' || realpath(pw->pw_dir, home) == NULL) continue;
     if (n == cap) {
@@ -77,7 +80,7 @@ int sr_relabel_allowed(const char *path, struct sr_error *err) {
     if ((homes[n] = strdup(home)) == NULL) rc = sr_fail(err, ENOMEM, "--relabel");
     else homes[++n] = NULL;
   }
-  endpwent();
+  if (db != NULL) fclose(db);
   if (rc == 0) rc = sr_relabel_allowed_canonical(canonical, (const char *const *)homes, err);
   for (size_t i = 0; i < n; i++) free(homes[i]);
   free(homes);
