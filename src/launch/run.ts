@@ -62,16 +62,19 @@ export interface RunResult {
 }
 
 /** Host paths the app definition itself brings in (mounts, the rootfs): never the host view.
- * writableOnly: those not mounted read-only (what --relabel may touch). */
+ * writableOnly: what --relabel may touch: the rootfs, and volumes not mounted read-only. */
 export function appVolumes(plan: Plan, o: { writableOnly?: boolean } = {}): string[] {
-  return plan.filesystem.mounts
-    .filter((m) => m.type === "bind" && m.source !== undefined && !(o.writableOnly && m.readOnly))
-    .filter((m) =>
-      m.reasons.some(
-        (r) => r.kind === "field" && (r.ref.startsWith("mounts[") || r.ref === "root.rootfs"),
-      ),
-    )
-    .map((m) => m.source ?? "");
+  const from = (m: Plan["filesystem"]["mounts"][number], ref: (r: string) => boolean): boolean =>
+    m.reasons.some((r) => r.kind === "field" && ref(r.ref));
+  return (
+    plan.filesystem.mounts
+      .filter((m) => m.type === "bind" && m.source !== undefined)
+      .filter((m) => from(m, (r) => r.startsWith("mounts[") || r === "root.rootfs"))
+      // The app's own rootfs is labelled even though it is mounted read-only: the app must be
+      // able to read and execute it under its label, as podman labels an image's root.
+      .filter((m) => !(o.writableOnly && m.readOnly && !from(m, (r) => r === "root.rootfs")))
+      .map((m) => m.source ?? "")
+  );
 }
 
 export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Promise<RunResult> {
