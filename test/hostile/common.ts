@@ -107,7 +107,3 @@ export const variants: { name: string; args: string[] }[] = [
   },
   { name: "without a user namespace (uid 0)", args: ["--unshare", "mount,pid,ipc,uts,net"] },
 ];
-
-/** Older names of `launcher` and `launch` (which honour $SECURE_RUN_TEST_LAUNCHER). */
-export const testLauncher = launcher;
-export const launchTest = launch;

@@ -22,10 +22,10 @@ import { hostFacts } from "../../src/host/facts.js";
 import { leftoverCgroups, root, tempDir } from "../helpers.js";
 import {
   assertNothingLeft,
-  launchTest,
+  launch,
   skipUnlessRoot,
   snapshot,
-  testLauncher,
+  launcher,
   variants,
 } from "./common.js";
 
@@ -106,7 +106,7 @@ describe("descriptors the caller left open", { skip: skipUnlessRoot }, () => {
     test(`${v.name}: neither init nor the app holds a host directory inherited without O_CLOEXEC`, async () => {
       const before = snapshot([tmp.dir], marker);
       const dirFd = openSync(hostDir, "r");
-      const child = spawn(testLauncher, [...v.args, "--", probe, "sleep", "3000"], {
+      const child = spawn(launcher, [...v.args, "--", probe, "sleep", "3000"], {
         stdio: ["ignore", "pipe", "pipe", dirFd],
       });
       closeSync(dirFd);
@@ -145,7 +145,7 @@ describe("descriptors the caller left open", { skip: skipUnlessRoot }, () => {
         const dirFd = openSync(hostDir, "r");
         try {
           return spawnSync(
-            testLauncher,
+            launcher,
             [...v.args, ...mounts, "--cwd", cwd, "--", "/bin/proc-probe", "cwd"],
             { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe", dirFd] },
           );
@@ -178,7 +178,7 @@ describe("the caller's session keyring", { skip: skipUnlessRoot }, () => {
       const before = snapshot([tmp.dir], marker);
       const r = spawnSync(
         probe,
-        ["with-key", desc, "hunter2", testLauncher, ...v.args, "--", probe, "keyread", desc],
+        ["with-key", desc, "hunter2", launcher, ...v.args, "--", probe, "keyread", desc],
         { encoding: "utf8", timeout: 30_000 },
       );
       assert.equal(r.stdout, "key errno ENOKEY\n", r.stderr);
@@ -200,12 +200,12 @@ describe(
         await new Promise<void>((resolve) => server.listen(`\0${name}`, resolve));
         try {
           const args = hostNetwork(v.args);
-          const open = launchTest([...args, "--", probe, "abstract", name]);
+          const open = launch([...args, "--", probe, "abstract", name]);
           assert.equal(open.stdout, "abstract ok\n", `without scopes (control): ${open.stderr}`);
           const scope = ["--landlock-scope", "abstract-unix,signal"];
-          const r = launchTest([...args, ...scope, "--", probe, "abstract", name]);
+          const r = launch([...args, ...scope, "--", probe, "abstract", name]);
           assert.equal(r.stdout, "abstract errno EPERM\n", r.stderr);
-          const s = launchTest([...args, ...scope, "--", probe, "signal", "1"]);
+          const s = launch([...args, ...scope, "--", probe, "signal", "1"]);
           assert.equal(s.stdout, "signal errno EPERM\n", s.stderr);
         } finally {
           await new Promise((resolve) => server.close(resolve));
@@ -226,7 +226,7 @@ describe("signals at teardown", { skip: skipUnlessRoot }, () => {
       for (let run = 0; run < 15; run++) {
         const sig = signals[run % signals.length] ?? "SIGTERM";
         const child = spawn(
-          testLauncher,
+          launcher,
           [...v.args, "--name", "hostile-teardown", "--report-fd", "3", "--", probe, "sleep", "40"],
           { stdio: ["ignore", "ignore", "pipe", "pipe"] },
         );
