@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "seccomp",
-      "sources": ["native/seccomp/addon.c", "native/seccomp/sr_seccomp.c", "native/common/sr_error.c"],
+      "sources": ["native/seccomp/addon.c", "native/seccomp/sr_seccomp.c", "native/common/sr_error.c", "native/common/host.c"],
       "cflags": ["<@(sr_cflags)"],
       "libraries": ["-lseccomp"]
     },
@@ -39,7 +39,12 @@
         "native/launcher/app.c",
         "native/launcher/init.c",
         "native/launcher/supervisor.c",
-        "native/common/sr_error.c"
+        "native/launcher/filter.c",
+        "native/launcher/loop.c",
+        "native/launcher/spawn.c",
+        "native/launcher/report.c",
+        "native/common/sr_error.c",
+        "native/common/host.c"
       ],
       "defines": ["SR_VERSION=\"<(sr_version)\""],
       "cflags": ["<@(sr_cflags)", "-fPIE"],

@@ -24,12 +24,18 @@ void sr_error_format(const struct sr_error *err, char *buf, size_t size) {
     snprintf(buf, size, "%s", err->msg);
 }
 
-void sr_cleanup_close(int *fd) {
-  if (*fd >= 0) {
-    int saved = errno;
-    close(*fd);
-    errno = saved;
+int sr_wrap(struct sr_error *err, const char *fmt, ...) {
+  if (err != NULL) {
+    char joined[2 * SR_ERROR_MSG_MAX + 2];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(joined, SR_ERROR_MSG_MAX, fmt, ap);
+    va_end(ap);
+    size_t at = n < 0 ? 0 : strlen(joined);
+    snprintf(joined + at, sizeof joined - at, ": %s", err->msg);
+    snprintf(err->msg, sizeof err->msg, "%.*s", SR_ERROR_MSG_MAX - 1, joined);
   }
+  return -1;
 }
 
 int sr_write_all(int fd, const void *buf, size_t len) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "sr_cleanup.h"
+
 #define SR_ERROR_MSG_MAX 480
 
 struct sr_error {
@@ -17,20 +19,21 @@ struct sr_error {
 int sr_fail(struct sr_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Puts context in front of the error already in err ("fmt…: what it said"), keeping its errno,
+ * as crun's crun_error_wrap does; always returns -1. For `if (step(…, err) < 0) return
+ * sr_wrap(err, "while …");`. */
+int sr_wrap(struct sr_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Passes a failure up: evaluates `call` and returns -1 from the caller when it is negative. */
+#define SR_TRY(call)                    \
+  do {                                  \
+    if ((call) < 0) return -1;          \
+  } while (0)
+
 /* Formats the error as "message: strerror(code)" into buf. */
 void sr_error_format(const struct sr_error *err, char *buf, size_t size);
 
 /* Writes all of buf to fd (retrying short writes and EINTR); -1 with errno when it could not. */
 int sr_write_all(int fd, const void *buf, size_t len);
-
-static inline void sr_cleanup_free(void *p) { free(*(void **)p); }
-void sr_cleanup_close(int *fd);
-
-#define sr_autofree __attribute__((cleanup(sr_cleanup_free)))
-#define sr_autoclose __attribute__((cleanup(sr_cleanup_close)))
-
-/* Hands ownership on: returns the value and leaves the variable empty. */
-#define sr_steal_fd(fd) __extension__({ int _f = (fd); (fd) = -1; _f; })
-#define sr_steal_ptr(p) __extension__({ __typeof__(p) _p = (p); (p) = NULL; _p; })
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "mcs.h"
 #include "relabel.h"
 
 const char sr_usage[] =
@@ -38,6 +39,8 @@ const char sr_usage[] =
     "  --selinux-mount-label LABEL  SELinux context of the tmpfs mounts\n"
     "  --selinux-mcs-registry DIR   allocate two MCS categories in DIR at launch (as secure-run\n"
     "                               run does) and append them to both labels\n"
+    "  --selinux-mcs-shared GROUP   one of the instances of an app named GROUP ([A-Za-z0-9._-]):\n"
+    "                               they share one category, the only one in the mount label\n"
     "  --relabel PATH               give PATH (recursively) the mount label, like podman's :Z\n"
     "  --memory BYTES               cgroup memory limit\n"
     "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
@@ -269,6 +272,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     } else if (strcmp(opt, "--selinux-mcs-registry") == 0) {
       if (parse_path(opt, v[0], err) < 0) return -1;
       cfg->mcs_registry = v[0];
+    } else if (strcmp(opt, "--selinux-mcs-shared") == 0) {
+      if (!sr_mcs_group_valid(v[0]))
+        return sr_fail(err, 0, "%s: expected a name of 1 to 64 of [A-Za-z0-9._-]", opt);
+      cfg->mcs_group = v[0];
     } else if (strcmp(opt, "--relabel") == 0) {
       if (parse_path(opt, v[0], err) < 0) return -1;
       cfg->relabel[cfg->nrelabel++] = v[0];
@@ -455,6 +462,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     if (sr_relabel_allowed(cfg->relabel[i], err) < 0) return -1;
   if (cfg->mcs_registry && (!cfg->selinux_label || !cfg->selinux_mount_label))
     return sr_fail(err, 0, "--selinux-mcs-registry needs --selinux-label and --selinux-mount-label");
+  if (cfg->mcs_group && !cfg->mcs_registry)
+    return sr_fail(err, 0, "--selinux-mcs-shared needs --selinux-mcs-registry");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
   return 0;

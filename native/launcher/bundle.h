@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "../common/host.h"
 #include "../common/sr_error.h"
 #include "sandbox.h"
 
@@ -26,17 +27,16 @@
 #define SR_BUNDLE_MAX_BYTES (4 << 20)
 #define SR_BUNDLE_MAX_INSNS 4096 /* BPF_MAXINSNS: the kernel takes no longer filter */
 #define SR_BUNDLE_MAX_FILTERS 8
-#define SR_BUNDLE_NFACTS 5
+#define SR_BUNDLE_NFACTS SR_HOST_NFACTS
 
-/* host-arch, host-kernel, host-landlock, host-cgroup-fs, host-selinux, in that order. */
-extern const char *const sr_bundle_fact_keys[SR_BUNDLE_NFACTS];
 
 struct sr_bundle {
   char *data; /* the whole file, NUL-terminated; args point into it */
   char **args;
   size_t nargs;
   char name[96];
-  char facts[SR_BUNDLE_NFACTS][128]; /* what the bundle says of its host ("" when absent) */
+  /* What the bundle says of its host, in the order of sr_host_fact_keys ("" when absent). */
+  char facts[SR_BUNDLE_NFACTS][SR_HOST_FACT_MAX];
   struct sr_bpf_prog filter;         /* the chosen architecture's, a copy (aligned) */
 };
 
@@ -53,9 +53,7 @@ int sr_bundle_check_host(const struct sr_bundle *b, const char *file, struct sr_
 /* Reads FILE once; when sha256 (64 hex digits) is given, the bytes read must have that digest;
  * parses them for this host's architecture and checks the host. */
 int sr_bundle_load(const char *file, const char *sha256, struct sr_bundle *b, struct sr_error *err);
+/* Frees what b holds and leaves it empty; for __attribute__((cleanup)) too. */
 void sr_bundle_free(struct sr_bundle *b);
-
-/* This host's architecture as secure-run names it (x86_64, aarch64, x86, arm). */
-const char *sr_host_arch(void);
 
 #endif

@@ -85,6 +85,9 @@ struct sr_config {
   /* --selinux-mcs-registry: a pair of categories allocated there at launch is appended to both
    * labels (given without categories); a compiled bundle's launches use it. */
   const char *mcs_registry;
+  /* --selinux-mcs-shared: the instances of one app, named by this group, share one category
+   * (see mcs.h); NULL: not one of a group's instances. */
+  const char *mcs_group;
   size_t nrelabel;
   int64_t memory_max;  /* bytes, -1: no limit */
   int64_t swap_max;    /* bytes of swap on top of memory, -1: not set */

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "landlock.h"
 
+#include "../common/host.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
@@ -52,11 +54,6 @@ struct ruleset_attr {
   (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE | \
    LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
-int sr_landlock_abi(void) {
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  return abi < 0 ? 0 : (int)abi;
-}
-
 /* Every filesystem right the given ABI knows. */
 static __u64 fs_rights(int abi) {
   __u64 all = FS_READ | FS_EXECUTE | FS_WRITE;
@@ -102,7 +99,7 @@ static int add_port(int ruleset, __u64 access, uint16_t port, struct sr_error *e
 int sr_landlock_apply(const struct sr_config *cfg, struct sr_error *err) {
   bool net = cfg->restrict_tcp_bind || cfg->restrict_tcp_connect;
   if (!cfg->restrict_fs && !net && !cfg->landlock_scope) return 0;
-  int abi = sr_landlock_abi();
+  int abi = sr_host_landlock_abi();
   if (abi < 1) return sr_fail(err, ENOTSUP, "Landlock is not available in this kernel");
   if (net && abi < 4)
     return sr_fail(err, ENOTSUP, "Landlock TCP rules need ABI 4, this kernel has %d", abi);

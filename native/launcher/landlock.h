@@ -4,8 +4,6 @@
 #include "../common/sr_error.h"
 #include "config.h"
 
-/* The kernel's Landlock ABI version, 0 when Landlock is not available. */
-int sr_landlock_abi(void);
 
 /* Restricts this process and its future children as cfg says: filesystem access to the listed
  * paths only (with the access each states), TCP bind and connect to the listed ports only.

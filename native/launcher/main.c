@@ -77,7 +77,7 @@ static int bundle_argv(int argc, char **argv, struct sr_bundle *b, int *nargc, c
 /* The descriptors above 2 the caller left open, whatever their flags: init closes them (it
  * never calls execve, so close-on-exec alone would leave them to it for its whole life). */
 static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
-  DIR *d = opendir("/proc/self/fd");
+  sr_autoclosedir DIR *d = opendir("/proc/self/fd");
   if (d == NULL) return sr_fail(err, errno, "list the inherited descriptors (/proc/self/fd)");
   size_t cap = 0;
   for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -90,15 +90,11 @@ static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
     if (cfg->ninherited_fds == cap) {
       cap = cap ? 2 * cap : 16;
       int *more = realloc(cfg->inherited_fds, cap * sizeof *more);
-      if (more == NULL) {
-        closedir(d);
-        return sr_fail(err, ENOMEM, "list the inherited descriptors");
-      }
+      if (more == NULL) return sr_fail(err, ENOMEM, "list the inherited descriptors");
       cfg->inherited_fds = more;
     }
     cfg->inherited_fds[cfg->ninherited_fds++] = (int)fd;
   }
-  closedir(d);
   return 0;
 }
 
@@ -125,10 +121,10 @@ int main(int argc, char **argv) {
       return 0;
     }
   }
-  struct sr_config cfg;
+  __attribute__((cleanup(sr_args_free))) struct sr_config cfg = {0};
+  __attribute__((cleanup(sr_bundle_free))) struct sr_bundle bundle = {0};
+  sr_autofree char **bargv = NULL;
   struct sr_error err = {0};
-  struct sr_bundle bundle = {0};
-  char **bargv = NULL;
   int rc = bundle_argv(argc, argv, &bundle, &argc, &bargv, &err);
   /* Messages name secure-run when the launch is a compiled app's, as `secure-run run` would. */
   const char *me = rc > 0 ? "secure-run" : "secure-run-launch";
@@ -139,17 +135,11 @@ int main(int argc, char **argv) {
   if (rc > 0) argv = bargv;
   if (sr_args_parse(argc, argv, &cfg, &err) < 0) {
     fprintf(stderr, "%s: %s\n", me, err.msg);
-    sr_args_free(&cfg);
-    free(bargv);
-    sr_bundle_free(&bundle);
     return 125;
   }
   if (rc > 0) {
     if (cfg.seccomp_fd >= 0) {
       fprintf(stderr, "%s: --bundle carries its filter: --seccomp-fd is not allowed with it\n", me);
-      sr_args_free(&cfg);
-      free(bargv);
-      sr_bundle_free(&bundle);
       return 125;
     }
     cfg.bundle_insns = bundle.filter.insns;
@@ -157,26 +147,17 @@ int main(int argc, char **argv) {
   }
   if (inherited_fds(&cfg, &err) < 0) {
     fprintf(stderr, "%s: %s\n", me, err.msg);
-    sr_args_free(&cfg);
-    free(bargv);
-    sr_bundle_free(&bundle);
     return 125;
   }
   if ((cfg.report_fd >= 0 && fcntl(cfg.report_fd, F_SETFD, FD_CLOEXEC) < 0) ||
       (cfg.trace_fd >= 0 && fcntl(cfg.trace_fd, F_SETFD, FD_CLOEXEC) < 0)) {
     perror("secure-run-launch: --report-fd");
-    sr_args_free(&cfg);
-    free(bargv);
-    sr_bundle_free(&bundle);
     return 125;
   }
   if (cfg.die_with_parent) {
-    /* The caller waits for this launch; if it goes, so does the app (see supervisor.c). */
-    if (prctl(PR_SET_PDEATHSIG, SIGRTMIN + 1, 0, 0, 0) < 0 || getppid() == 1) {
+    /* The caller waits for this launch; if it goes, so does the app (see loop.c). */
+    if (prctl(PR_SET_PDEATHSIG, SR_SIG_PARENT_DIED, 0, 0, 0) < 0 || getppid() == 1) {
       fprintf(stderr, "%s: --die-with-parent: the caller is already gone\n", me);
-      sr_args_free(&cfg);
-      free(bargv);
-      sr_bundle_free(&bundle);
       return 125;
     }
   }
@@ -203,8 +184,5 @@ int main(int argc, char **argv) {
     }
     if (rep.cleanup_error[0]) fprintf(stderr, "%s: cleanup: %s\n", me, rep.cleanup_error);
   }
-  sr_args_free(&cfg);
-  free(bargv);
-  sr_bundle_free(&bundle);
   return rep.exit_code;
 }

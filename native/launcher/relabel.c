@@ -217,3 +217,9 @@ int sr_relabel(const char *path, const char *label, struct sr_error *err) {
   if (sr_relabel_allowed(canonical, err) < 0) return -1;
   return sr_relabel_tree(canonical, "security.selinux", label, err);
 }
+
+int sr_relabel_volumes(const struct sr_config *cfg, struct sr_error *err) {
+  for (size_t i = 0; i < cfg->nrelabel; i++)
+    SR_TRY(sr_relabel(cfg->relabel[i], cfg->selinux_mount_label, err));
+  return 0;
+}

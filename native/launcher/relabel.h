@@ -2,6 +2,7 @@
 #define SR_RELABEL_H
 
 #include "../common/sr_error.h"
+#include "config.h"
 
 /* Gives every file below path (path included, symbolic links themselves) the SELinux label, as
  * `podman run -v …:Z` does for a volume, after sr_relabel_allowed. The walk goes by file
@@ -9,6 +10,10 @@
  * mounts below path (bind mounts of the same file system too, told apart by mount id) are left
  * as they are. */
 int sr_relabel(const char *path, const char *label, struct sr_error *err);
+
+/* The launch's --relabel paths, each given the mount label, in order; stops at the first that
+ * fails. */
+int sr_relabel_volumes(const struct sr_config *cfg, struct sr_error *err);
 
 /* Whether path may be relabelled at all: not the root, a system directory or anything below
  * /etc, /usr, /bin, /sbin, /lib*, /boot, /dev, /proc or /sys, nor /var, /home, /root, /run, /tmp

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/host.h"
 #include "sr_seccomp.h"
 
 #define NAME_MAX_LEN 64
@@ -317,32 +318,22 @@ static napi_value syscall_name(napi_env env, napi_callback_info info) {
  *   seccompActions: string[] (what this kernel's seccomp can do), userNotification: bool} */
 static napi_value host_facts(napi_env env, napi_callback_info info) {
   (void)info;
-  static const struct {
-    const char *name;
-    uint32_t ret;
-  } kinds[] = {{"kill_process", SECCOMP_RET_KILL_PROCESS}, {"kill_thread", SECCOMP_RET_KILL_THREAD},
-               {"trap", SECCOMP_RET_TRAP},                 {"errno", SECCOMP_RET_ERRNO},
-               {"user_notif", SECCOMP_RET_USER_NOTIF},     {"trace", SECCOMP_RET_TRACE},
-               {"log", SECCOMP_RET_LOG},                   {"allow", SECCOMP_RET_ALLOW}};
   napi_value result, version, abi, actions, notif;
   char buf[32];
   sr_libseccomp_version(buf, sizeof buf);
-  long a = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U /* VERSION */);
   CHECK(env, napi_create_object(env, &result));
   CHECK(env, napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &version));
-  CHECK(env, napi_create_int32(env, a < 0 ? 0 : (int32_t)a, &abi));
+  CHECK(env, napi_create_int32(env, sr_host_landlock_abi(), &abi));
   CHECK(env, napi_create_array(env, &actions));
   uint32_t n = 0;
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-    uint32_t action = kinds[i].ret;
-    if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0) {
+  for (size_t i = 0; i < sr_host_nseccomp_actions; i++) {
+    if (sr_host_seccomp_action_available(sr_host_seccomp_actions[i].ret)) {
       napi_value str;
-      CHECK(env, napi_create_string_utf8(env, kinds[i].name, NAPI_AUTO_LENGTH, &str));
+      CHECK(env, napi_create_string_utf8(env, sr_host_seccomp_actions[i].name, NAPI_AUTO_LENGTH, &str));
       CHECK(env, napi_set_element(env, actions, n++, str));
     }
   }
-  struct seccomp_notif_sizes sizes;
-  CHECK(env, napi_get_boolean(env, syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0, &notif));
+  CHECK(env, napi_get_boolean(env, sr_host_user_notification(), &notif));
   CHECK(env, napi_set_named_property(env, result, "libseccomp", version));
   CHECK(env, napi_set_named_property(env, result, "landlockAbi", abi));
   CHECK(env, napi_set_named_property(env, result, "seccompActions", actions));

@@ -1,7 +1,7 @@
 /** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
  * restarted as the plan's restart policy says. */
 import type { Plan } from "../plan/types.js";
-import { allocateCategories, allocateShared, selinuxLabels, type SharedCategory } from "./mcs.js";
+import { baseLabels, DEFAULT_REGISTRY, instanceGroup, type SelinuxLaunch } from "./mcs.js";
 import { runPlan, type LaunchReport } from "./run.js";
 
 export type LifecycleEvent =
@@ -16,7 +16,7 @@ export interface LifecycleOptions {
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   onEvent?: (event: LifecycleEvent) => void;
   launcher?: string;
-  /** Where SELinux category pairs are registered (tests use their own). */
+  /** Where the launcher registers SELinux categories (tests use their own). */
   mcsRegistry?: string;
 }
 
@@ -53,29 +53,17 @@ export async function runLifecycle(
     if (STOP_SIGNALS.has(signal)) stopping = true;
     for (const f of forwards) f(signal);
   });
-  // Where SELinux enforces, each instance gets categories of its own for its whole life; the
-  // instances of one app share one of the two, which labels the rootfs and volumes they share.
-  const shared: SharedCategory | undefined =
-    plan.selinux.enforced && plan.lifecycle.instances > 1
-      ? allocateShared(options.mcsRegistry)
-      : undefined;
+  // Where SELinux enforces, every launch gets categories of its own from the launcher; the
+  // instances of one app (one group) share one of the two, which labels the rootfs and volumes
+  // they share.
+  const selinux: SelinuxLaunch | undefined = plan.selinux.enforced
+    ? {
+        ...baseLabels(plan.selinux),
+        registry: options.mcsRegistry ?? DEFAULT_REGISTRY,
+        ...(plan.lifecycle.instances > 1 ? { group: instanceGroup() } : {}),
+      }
+    : undefined;
   const runInstance = async (instance: number): Promise<LaunchReport> => {
-    const categories = plan.selinux.enforced
-      ? allocateCategories(options.mcsRegistry, process.pid, shared)
-      : undefined;
-    try {
-      return await runAttempts(
-        instance,
-        categories ? selinuxLabels(plan.selinux, categories.pair, shared?.category) : undefined,
-      );
-    } finally {
-      categories?.release();
-    }
-  };
-  const runAttempts = async (
-    instance: number,
-    selinux?: { process: string; file: string },
-  ): Promise<LaunchReport> => {
     for (let restarts = 0; ; restarts++) {
       let forward: ((s: NodeJS.Signals) => void) | undefined;
       const { report } = await runPlan(plan, bpf, {
@@ -100,7 +88,7 @@ export async function runLifecycle(
   };
   const reports = await Promise.all(
     Array.from({ length: plan.lifecycle.instances }, (_, i) => runInstance(i)),
-  ).finally(() => shared?.release());
+  );
   const failed = reports.find((r) => r.exitCode !== 0);
   return { exitCode: failed?.exitCode ?? 0, reports };
 }

@@ -6,6 +6,7 @@ import { InternalError, LaunchError } from "../errors.js";
 import { paths } from "../paths.cjs";
 import type { Plan } from "../plan/types.js";
 import { launcherArgs } from "./argv.js";
+import { selinuxArgs, type SelinuxLaunch } from "./mcs.js";
 
 /** The launcher's exit report (one JSON line on the report descriptor). */
 export interface LaunchReport {
@@ -35,8 +36,8 @@ export interface RunOptions {
   trace?: { progress: boolean };
   /** Below secure-run's own cgroup, where the app's goes (an existing cgroup). */
   cgroupParent?: string;
-  /** SELinux labels of this instance (SELinux enforcing only). */
-  selinux?: { process: string; file: string };
+  /** SELinux enforcing only: the labels, and where the launcher allocates their categories. */
+  selinux?: SelinuxLaunch;
   /** --explain: the notifying filter is `bpf`; this is the plan's own, for the answers. */
   explain?: { bpf: Buffer; json: boolean };
   /** This host's Landlock ABI (host facts). */
@@ -103,13 +104,7 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
     for (const source of appVolumes(plan, { writableOnly: true }))
       args.unshift("--relabel", source);
   }
-  if (options.selinux)
-    args.unshift(
-      "--selinux-label",
-      options.selinux.process,
-      "--selinux-mount-label",
-      options.selinux.file,
-    );
+  if (options.selinux) args.unshift(...selinuxArgs(options.selinux));
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {
