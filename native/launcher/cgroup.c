@@ -32,9 +32,9 @@ static bool has_word(const char *list, const char *word) {
 /* Finds the mount of the v1 hierarchy with `controller`, or the v2 mount when controller is
  * NULL. mountinfo: id parent major:minor root point opts [optional…] - fstype source superopts */
 static int find_mount(const char *controller, struct cg_mount *out) {
-  FILE *f = fopen("/proc/self/mountinfo", "re");
+  sr_autofclose FILE *f = fopen("/proc/self/mountinfo", "re");
   if (f == NULL) return -1;
-  char *line = NULL;
+  sr_autofree char *line = NULL;
   size_t cap = 0;
   int found = -1;
   while (found < 0 && getline(&line, &cap, f) > 0) {
@@ -51,17 +51,15 @@ static int find_mount(const char *controller, struct cg_mount *out) {
     out->v2 = v2;
     found = 0;
   }
-  free(line);
-  fclose(f);
   return found;
 }
 
 /* The own cgroup path in the hierarchy with `controller` (v2 when NULL), from /proc/self/cgroup
  * lines "id:controllers:path". */
 static int own_path(const char *controller, char *out, size_t size) {
-  FILE *f = fopen("/proc/self/cgroup", "re");
+  sr_autofclose FILE *f = fopen("/proc/self/cgroup", "re");
   if (f == NULL) return -1;
-  char *line = NULL;
+  sr_autofree char *line = NULL;
   size_t cap = 0;
   int found = -1;
   while (found < 0 && getline(&line, &cap, f) > 0) {
@@ -79,8 +77,6 @@ static int own_path(const char *controller, char *out, size_t size) {
       found = 0;
     }
   }
-  free(line);
-  fclose(f);
   return found;
 }
 
@@ -105,10 +101,9 @@ static bool v2_has_controller(const struct cg_mount *m, const char *own, const c
   const char *rel = own + (strcmp(m->root, "/") == 0 ? 0 : strlen(m->root));
   int len = snprintf(dir, sizeof dir, "%s%s/cgroup.controllers", m->point, rel);
   if (len < 0 || (size_t)len >= sizeof dir) return false;
-  int fd = open(dir, O_RDONLY | O_CLOEXEC);
+  sr_autoclose int fd = open(dir, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
   if (n <= 0) return false;
   buf[strcspn(buf, "\n")] = '\0';
   for (char *p = buf; *p; p++)

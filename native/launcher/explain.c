@@ -25,39 +25,31 @@
 #define SR_SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1UL
 
 int sr_listener_attach(pid_t pid, int fdnum, int *out, struct sr_error *err) {
-  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  sr_autoclose int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd < 0) return sr_fail(err, errno, "pidfd_open(%d)", (int)pid);
   /* The app creates the listener right after telling us its number: wait up to 2 s. */
   for (int attempt = 0; attempt < 2000; attempt++) {
-    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
+    sr_autoclose int fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
     if (fd >= 0) {
       char link[64], target[64] = {0};
       snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
       if (readlink(link, target, sizeof target - 1) > 0 && strstr(target, "seccomp notify")) {
-        close(pidfd);
         /* The app waits for every answer: wake this supervisor on the app's CPU and the app on
          * ours (Linux 6.6). Without it each syscall costs two cross-CPU wake-ups, tens of
          * microseconds each where idle CPUs sleep deeply (virtual machines). An older kernel
          * does not know the flag: only slower. */
         if (ioctl(fd, SR_SECCOMP_IOCTL_NOTIF_SET_FLAGS, SR_SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 &&
-            errno != EINVAL && errno != ENOTTY) {
-          int e = errno;
-          close(fd);
-          return sr_fail(err, e, "SECCOMP_IOCTL_NOTIF_SET_FLAGS on the app's listener");
-        }
-        *out = fd;
+            errno != EINVAL && errno != ENOTTY)
+          return sr_fail(err, errno, "SECCOMP_IOCTL_NOTIF_SET_FLAGS on the app's listener");
+        *out = sr_steal_fd(fd);
         return 0;
       }
-      close(fd);
     } else if (errno != EBADF) {
-      int e = errno;
-      close(pidfd);
-      return sr_fail(err, e, "pidfd_getfd(%d, %d)", (int)pid, fdnum);
+      return sr_fail(err, errno, "pidfd_getfd(%d, %d)", (int)pid, fdnum);
     }
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
-  close(pidfd);
   return sr_fail(err, ETIMEDOUT, "the app's seccomp listener did not appear");
 }
 
