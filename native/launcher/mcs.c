@@ -27,9 +27,27 @@ bool sr_mcs_group_valid(const char *s) {
   return n >= 1 && n <= SR_MCS_GROUP_MAX;
 }
 
+/* Creates dir and the directories above it that are missing (mode 0700, as secure-run did). */
+static int make_dirs(const char *dir) {
+  char path[PATH_MAX];
+  int n = snprintf(path, sizeof path, "%s", dir);
+  if (n < 0 || (size_t)n >= sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = path + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    char end = *p;
+    *p = '\0';
+    if (mkdir(path, 0700) < 0 && errno != EEXIST) return -1;
+    *p = end;
+    if (end == '\0') return 0;
+  }
+}
+
 /* The registry, created if missing, opened and locked: closing the descriptor unlocks it. */
 static int lock_registry(const char *registry, struct sr_error *err) {
-  if (mkdir(registry, 0700) < 0 && errno != EEXIST)
+  if (make_dirs(registry) < 0)
     return sr_fail(err, errno, "create the SELinux category registry `%s`", registry);
   sr_autoclose int dir = open(registry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return sr_fail(err, errno, "open the SELinux category registry `%s`", registry);

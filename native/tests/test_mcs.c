@@ -65,7 +65,8 @@ int main(void) {
   char base[] = "/tmp/secure-run-test-mcs-XXXXXX";
   if (mkdtemp(base) == NULL) return 2;
   char registry[PATH_MAX];
-  snprintf(registry, sizeof registry, "%s/mcs", base);
+  /* Its parent is missing too, as /run/secure-run is on a fresh host. */
+  snprintf(registry, sizeof registry, "%s/run/mcs", base);
   struct sr_error err = {0};
   int me = (int)getpid();
   char mine[24];
@@ -198,6 +199,8 @@ int main(void) {
   CHECK(sr_mcs_allocate("/proc/no/such/registry", 1, NULL, &m, &err) == -1);
   CHECK(strstr(err.msg, "/proc/no/such/registry") != NULL);
 
+  rmdir(registry);
+  *strrchr(registry, '/') = '\0';
   rmdir(registry);
   rmdir(base);
   return checks_report("test_mcs");
