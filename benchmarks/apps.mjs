@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers";
 
-import { dockerProfileFile, dockerSpecX86, machine, median, root } from "./common.mjs";
+import { dockerProfileFile, dockerSpecX86, machine, median, root, shownPath } from "./common.mjs";
 const cli = join(root, "dist/cli/main.cjs");
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
@@ -161,7 +161,7 @@ try {
     date: new Date().toISOString(),
     machine: machine(),
     node: process.version,
-    docker: { file: dockerFile, allowedX86: dockerCount },
+    docker: { file: shownPath(dockerFile), allowedX86: dockerCount },
     apps: rows,
     traceOverhead: { dd, http },
   };

@@ -2,7 +2,7 @@
 // median, and the machine they ran on.
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
-import { join } from "node:path";
+import { basename, join, relative } from "node:path";
 
 export const root = new URL("..", import.meta.url).pathname;
 
@@ -32,6 +32,19 @@ export async function dockerSpecX86(file, native) {
     source: file,
     native,
   }).spec;
+}
+
+/** A path as the committed results record it: relative to the repository when inside it, else
+ * only its file name (the results must not carry the paths of one machine). */
+export function shownPath(file) {
+  const rel = relative(root, file);
+  return rel.startsWith("..") || rel.startsWith("/") ? basename(file) : rel;
+}
+
+/** A command line as the committed results record it: the checkout's path dropped (paths are
+ * relative to the repository) and the run's temporary directory written $TMP. */
+export function shownCommand(argv, tmp) {
+  return argv.map((a) => a.replaceAll(tmp, "$TMP").replaceAll(root, "")).join(" ");
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -30,6 +30,7 @@ import { cpus, loadavg, release, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { shownCommand } from "./common.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const cliPath = join(root, "dist/cli/main.cjs");
@@ -630,7 +631,7 @@ exec sleep 100000
     const row = {
       id: v.id,
       label: v.label,
-      command: v.argv.map((a) => a.replace(tmp, "$TMP")).join(" "),
+      command: shownCommand(v.argv, tmp),
       includes: v.includes,
       available: false,
     };

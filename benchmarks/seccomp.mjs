@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { dockerProfileFile, dockerSpecX86, machine, median, root } from "./common.mjs";
+import { dockerProfileFile, dockerSpecX86, machine, median, root, shownPath } from "./common.mjs";
 const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
 const { compileFilters, nativeRule, errnoNumber } = await import(
   join(root, "dist/src/seccomp/compile.js")
@@ -67,7 +67,7 @@ try {
   const plan = measure(helloBpf);
   const pct = (x, base) => `${x >= base ? "+" : ""}${(((x - base) / base) * 100).toFixed(1)}%`;
   result.compile = {
-    profile: dockerFile,
+    profile: shownPath(dockerFile),
     rules: spec.syscalls.length,
     x86_64Ms: median(one),
     x86_64AndAarch64Ms: median(two),

@@ -40,6 +40,33 @@ try {
     }))
     .sort((a, b) => a.id.localeCompare(b.id));
   writeFileSync(join(root, "policies/build/rules.json"), `${JSON.stringify(rules, null, 2)}\n`);
+  // The catalogue of the plan's rules (the ids its reasons name), from each plan package's
+  // METADATA (custom.rules): what the rule decides and which input it reads.
+  const planRules = JSON.parse(
+    execFileSync(opa, ["inspect", "-a", "--format", "json", "policies"], {
+      cwd: root,
+      encoding: "utf8",
+    }),
+  )
+    .annotations.filter(
+      (a) =>
+        a.annotations.scope === "package" &&
+        a.location.file.startsWith("policies/plan/") &&
+        a.annotations.custom?.rules,
+    )
+    .flatMap((a) =>
+      a.annotations.custom.rules.map((r) => ({
+        id: r.id,
+        decides: r.decides,
+        reads: r.reads,
+        source: a.location.file,
+      })),
+    )
+    .sort((a, b) => a.id.localeCompare(b.id));
+  writeFileSync(
+    join(root, "policies/build/plan-rules.json"),
+    `${JSON.stringify(planRules, null, 2)}\n`,
+  );
   const version = /Version: (\S+)/.exec(execFileSync(opa, ["version"], { encoding: "utf8" }))?.[1];
   const manifest = {
     opaVersion: version,

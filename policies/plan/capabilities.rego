@@ -4,6 +4,11 @@
 #   Every capability is dropped from all five sets, except those the app asks for and the
 #   organisation allows. A port below 1024 on the host's network needs NET_BIND_SERVICE; in a
 #   private network namespace the plan lowers ip_unprivileged_port_start instead.
+# custom:
+#   rules:
+#     - id: capabilities.privileged-port
+#       decides: "keeps NET_BIND_SERVICE when the app listens on a port below 1024 on the host's network"
+#       reads: "app: network.mode, network.listen"
 package secure_run.plan.capabilities
 
 import data.secure_run.lib

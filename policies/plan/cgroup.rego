@@ -3,6 +3,17 @@
 # description: |
 #   Memory (swap 0 unless asked), CPU quota from cores and a process limit, from the app's
 #   resources or the defaults. An out-of-memory kill ends the whole app.
+# custom:
+#   rules:
+#     - id: cgroup.default-memory
+#       decides: "the memory limit of an app that sets none: 1 GiB, or the organisation's default"
+#       reads: "app: resources.memory; config: defaults.memory"
+#     - id: cgroup.default-pids
+#       decides: "the process limit of an app that sets none: 1024, or the organisation's default"
+#       reads: "app: resources.pids; config: defaults.pids"
+#     - id: cgroup.no-swap
+#       decides: "no swap (swap limit 0) unless the app sets resources.swap"
+#       reads: "app: resources.swap"
 package secure_run.plan.cgroup
 
 import data.secure_run.lib

@@ -4,6 +4,29 @@
 #   A new, read-only root: the host's system directories and a few /etc files (or a rootfs
 #   directory), all read-only; a fresh /proc with sensitive files masked and /proc/sys
 #   read-only; a minimal /dev; a private /tmp; then the app's own mounts.
+# custom:
+#   rules:
+#     - id: filesystem.host-root
+#       decides: "binds the host's system directories (/usr, /bin, /sbin, /lib…) read-only, or recreates them as links, when the app brings no rootfs"
+#       reads: "host: root (the type of each directory); app: root.rootfs"
+#     - id: filesystem.host-etc
+#       decides: "binds a fixed list of the host's /etc files read-only and optional (and /etc/resolv.conf on the host's network), a link from where it leads"
+#       reads: "host: etcLinks; app: network.mode, root.rootfs"
+#     - id: filesystem.proc
+#       decides: "mounts a fresh /proc"
+#       reads: "nothing: every plan has it"
+#     - id: filesystem.dev
+#       decides: "mounts a minimal /dev"
+#       reads: "nothing: every plan has it"
+#     - id: filesystem.tmp
+#       decides: "mounts a private /tmp (tmpfs, mode 1777, 64 MiB or the organisation's size)"
+#       reads: "config: defaults.tmpSize"
+#     - id: filesystem.masked
+#       decides: "masks kernel and hardware files of /proc and /sys"
+#       reads: "nothing: every plan has it"
+#     - id: filesystem.read-only-proc
+#       decides: "makes kernel settings under /proc (/proc/sys, …) read-only"
+#       reads: "nothing: every plan has it"
 package secure_run.plan.filesystem
 
 import data.secure_run.lib

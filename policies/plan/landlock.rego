@@ -7,6 +7,11 @@
 #   the sandbox (the host's, on the host's network: CVE-2020-15257) and no signals to processes
 #   outside it; no app needs either, and there is no opting out. What this host's Landlock ABI
 #   cannot enforce is said in the notices.
+# custom:
+#   rules:
+#     - id: landlock.read-view
+#       decides: "Landlock read access to the whole view, from /"
+#       reads: "nothing: every plan has it"
 package secure_run.plan.landlock
 
 import data.secure_run.lib

@@ -3,6 +3,11 @@
 # description: |
 #   `none` gives the app a private network namespace with only loopback; `host` shares the
 #   host's. Declared ports become Landlock rules (see landlock) and choose socket profiles.
+# custom:
+#   rules:
+#     - id: network.unprivileged-low-ports
+#       decides: "lowers net.ipv4.ip_unprivileged_port_start to the lowest port below 1024 the app listens on, in its private network namespace"
+#       reads: "app: network.mode, network.listen"
 package secure_run.plan.network
 
 import data.secure_run.lib

@@ -3,6 +3,17 @@
 # description: |
 #   Arguments, environment (only what the app sets, plus PATH and HOME), working directory,
 #   user and group, no_new_privs, a new session and resource limits.
+# custom:
+#   rules:
+#     - id: process.default-user
+#       decides: "runs the app as the identity the host resolved for it when it names no user (nobody)"
+#       reads: "app: user; host: identity"
+#     - id: process.no-core-dumps
+#       decides: "RLIMIT_CORE 0: no core dumps"
+#       reads: "nothing: every plan has it"
+#     - id: process.nofile
+#       decides: "RLIMIT_NOFILE: 1024 soft, up to 65536 hard within secure-run's own hard limit"
+#       reads: "host: rlimits.nofile.hard"
 package secure_run.plan.process
 
 import data.secure_run.lib

@@ -4,6 +4,11 @@
 #   The app runs as a confined container type and its files get the matching file type. The
 #   launcher allocates two MCS categories per instance, so that instances cannot read each
 #   other's files. Where SELinux is not enabled, the labels are planned but not enforced.
+# custom:
+#   rules:
+#     - id: selinux.container
+#       decides: "the SELinux process and file types (container_t, container_file_t unless configured) with two MCS categories per instance; enforced where SELinux is enforcing"
+#       reads: "host: selinux; config: selinux.processType, selinux.fileType"
 package secure_run.plan.selinux
 
 import data.secure_run.lib

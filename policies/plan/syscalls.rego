@@ -4,6 +4,35 @@
 #   The allowlist is the union of the profiles chosen from what the app declares and the ones it
 #   names, plus `syscalls.allow`, minus `syscalls.deny`. Some calls get argument rules that cut
 #   their risk. Unknown syscalls fail with ENOSYS, known dangerous ones with EPERM.
+# custom:
+#   rules:
+#     - id: syscalls.base
+#       decides: "the base profile, when the app names no learned profile"
+#       reads: "app: syscalls.profiles; data: profiles (their kind)"
+#     - id: syscalls.learned
+#       decides: "only the launch profile beside a learned one, instead of the building blocks"
+#       reads: "app: syscalls.profiles; data: profiles (their kind)"
+#     - id: syscalls.socket-families
+#       decides: "socket and socketpair for AF_UNIX only; IP families only for declared ports"
+#       reads: "app: network.listen, network.connect"
+#     - id: syscalls.netlink-route
+#       decides: "socket(AF_NETLINK, …, NETLINK_ROUTE) for getaddrinfo, when the app connects out"
+#       reads: "app: network.connect"
+#     - id: syscalls.clone-no-namespaces
+#       decides: "clone without namespace flags only"
+#       reads: "the allowlist (clone in it)"
+#     - id: syscalls.personality
+#       decides: "personality with the default execution domain only (0 or 0xffffffff)"
+#       reads: "the allowlist (personality in it)"
+#     - id: syscalls.ioctl-no-tiocsti
+#       decides: "ioctl's TIOCSTI and TIOCLINUX answer EPERM"
+#       reads: "the allowlist (ioctl in it)"
+#     - id: syscalls.dangerous-eperm
+#       decides: "a dangerous syscall the allowlist does not hold answers EPERM, not ENOSYS"
+#       reads: "the allowlist; lib: dangerous_syscalls"
+#     - id: syscalls.clone3-enosys
+#       decides: "removes clone3 from the allowlist (ENOSYS: its flags cannot be checked)"
+#       reads: "the allowlist"
 package secure_run.plan.syscalls
 
 import data.secure_run.lib

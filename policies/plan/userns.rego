@@ -6,6 +6,11 @@
 #   app's one id maps to that user. Capabilities that must count on the host's network (binding
 #   a low port there, raw sockets) need the host's user namespace: then the plan has none, and
 #   says why.
+# custom:
+#   rules:
+#     - id: userns.unprivileged
+#       decides: "a user namespace: root maps ids 0-65535 to the subordinate range, another caller maps the app's id to its own; none when a kept capability needs the host's"
+#       reads: "host: userns (callerUid, callerGid, subuid, subgid), identity; app: capabilities, network.mode"
 package secure_run.plan.userns
 
 import data.secure_run.lib

@@ -123,6 +123,7 @@ describe("benchmarks/launch.mjs --quick", () => {
     );
     for (const v of r.variants) {
       assert.ok(v.label && v.includes, v.id);
+      assert.ok(!v.command.includes(root), `${v.id}: the command names the checkout's path`);
       if (!v.available) {
         assert.ok(v.reason && v.reason.length > 0, `${v.id}: an unavailable row says why`);
         continue;

@@ -1,0 +1,37 @@
+package secure_run.review.process_test
+
+import data.secure_run.review.fixtures_test as f
+import data.secure_run.review.process
+
+test_a_dedicated_user_on_a_private_network_is_fine if {
+	ds := process.decisions with input as f.input_of({}, {})
+	ds == set()
+}
+
+test_root_warns if {
+	ds := process.decisions with input as f.input_of({}, {"process": {"user": {"uid": 0}}})
+	ds == {{
+		"rule": "user.root", "level": "warn", "title": "Runs as root",
+		"message": "the app runs as uid 0 (root); use a dedicated user",
+		"path": "user",
+	}}
+}
+
+test_host_network_warns if {
+	ds := process.decisions with input as f.input_of({}, {"network": {"mode": "host"}})
+	ds == {{
+		"rule": "network.host", "level": "warn", "title": "Host network",
+		"message": "the app uses the host's network",
+		"path": "network.mode",
+	}}
+}
+
+test_host_network_denied_when_the_organisation_forbids_it if {
+	ds := process.decisions with input as f.input_of({}, {"network": {"mode": "host"}})
+		with data.config.network.allowHost as false
+	ds == {{
+		"rule": "network.host-forbidden", "level": "deny", "title": "Host network not allowed",
+		"message": "the organisation does not allow the host's network",
+		"path": "network.mode",
+	}}
+}
