@@ -1,12 +1,441 @@
-/** Options several commands share, described once. */
-import { Option } from "commander";
+/** Every option of the command line, each declared once: its flags, value, description, default,
+ * parser and the commands that take it. The commands' commander options are made from this
+ * table (`addOptions`), and so is docs/cli.md (scripts/gen-cli-docs.mjs). */
+import { Option, type Command } from "commander";
+import { AUDIT_FORMATS } from "../src/audit/index.js";
 import { loadConfig, type OrgConfig } from "../src/config/load.js";
+import { InputError } from "../src/errors.js";
+import { EXPORT_FORMATS } from "../src/export/common.js";
+import { architectureHint, KNOWN_ARCHITECTURES } from "../src/seccomp/names.js";
 
-export const configOption = (): Option =>
-  new Option(
-    "--config <file>",
-    "the organisation's configuration (YAML; see schemas/config.schema.json)",
-  ).env("SECURE_RUN_CONFIG");
+/** A command by its words after `secure-run` ("" is the program itself). */
+export type CommandName =
+  | ""
+  | "plan"
+  | "run"
+  | "exec"
+  | "review"
+  | "audit"
+  | "seccomp compile"
+  | "seccomp explain"
+  | "compile"
+  | "export"
+  | "gc"
+  | "doctor"
+  | "profiles list"
+  | "profiles show"
+  | "trace";
+
+/** How one command takes an option: as the table says (`true`), or narrower. */
+export type Use = true | { description?: string; required?: boolean; once?: boolean };
+
+export interface OptionSpec {
+  /** The spellings, e.g. "-o, --output"; a boolean option that is on by default is "--no-…". */
+  flags: string;
+  /** The value's name in help ("file" for `<file>`); none for a switch. */
+  value?: string;
+  description: string;
+  /** Taken again adds to a list (the parser collects); said in help. */
+  repeatable?: boolean;
+  default?: readonly string[] | string;
+  /** Turns the text given into the option's value; throws InputError (exit 2) on bad input. */
+  parse?: (value: string, previous: never) => unknown;
+  choices?: readonly string[];
+  /** An environment variable that gives the value when the option is not on the command line. */
+  env?: string;
+  commands: Partial<Record<CommandName, Use>>;
+}
+
+const many = (v: string, previous: string[]): string[] => [...previous, v];
+
+/** `--arch`: a comma list, repeatable; each name is one the filters know. */
+export function architectures(value: string, previous: string[]): string[] {
+  const given = value.split(",").filter((a) => a !== "");
+  const unknown = given.filter((a) => !KNOWN_ARCHITECTURES.includes(a));
+  if (unknown.length > 0)
+    throw new InputError(
+      unknown.map((a) => ({
+        file: "--arch",
+        path: "",
+        message: `unknown architecture "${a}"`,
+        hint: architectureHint(a),
+      })),
+    );
+  return [...new Set([...previous, ...given])];
+}
+
+function replicas(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10000)
+    throw new InputError([
+      {
+        file: "--replicas",
+        path: "",
+        message: `must be a whole number from 1 to 10000; got "${value}"`,
+      },
+    ]);
+  return n;
+}
+
+const runAndExec = { run: true, exec: true } as const;
+/** Flags `exec` builds an app from; `trace` takes some of them for a command after --. */
+const forCommand = (d: string): Use => ({ description: `for a command: ${d}` });
+
+/** The table, keyed by a name for each option (the value reaches a command's action under the
+ * camelCase of its long flag, as commander names it). */
+export const OPTIONS = {
+  debug: {
+    flags: "--debug",
+    description: "show stack traces of internal errors",
+    commands: { "": true },
+  },
+  config: {
+    flags: "--config",
+    value: "file",
+    description: "the organisation's configuration (YAML; see schemas/config.schema.json)",
+    env: "SECURE_RUN_CONFIG",
+    commands: {
+      plan: true,
+      run: true,
+      exec: true,
+      review: true,
+      audit: true,
+      "seccomp compile": true,
+      "seccomp explain": true,
+      compile: true,
+      export: true,
+      doctor: true,
+      trace: true,
+    },
+  },
+  exportFormat: {
+    flags: "--format",
+    value: "format",
+    description: "what to export",
+    choices: EXPORT_FORMATS,
+    commands: { export: { required: true } },
+  },
+  auditFormat: {
+    flags: "--format",
+    value: "format",
+    description: "output format",
+    choices: AUDIT_FORMATS,
+    default: "text",
+    commands: { audit: true },
+  },
+  reviewFormat: {
+    flags: "--format",
+    value: "format",
+    description: "output format",
+    choices: ["text", "json", "sarif", "markdown"],
+    default: "text",
+    commands: { review: true },
+  },
+  output: {
+    flags: "-o, --output",
+    value: "file",
+    description: "write the report to a file instead of standard output",
+    commands: {
+      audit: true,
+      review: true,
+      compile: { description: "where to write the bundle", required: true },
+      "seccomp compile": {
+        description: "where to write; with several architectures FILE.<arch>",
+        required: true,
+      },
+      export: {
+        description:
+          "where to write (a new directory for oci and k8s; a file otherwise; default from the app's name)",
+      },
+      trace: {
+        description:
+          "write the profile here (default: standard output, or next to the app with --write)",
+      },
+    },
+  },
+  policy: {
+    flags: "--policy",
+    value: "dir",
+    description: "your own Rego rules (deny/warn contains …); compiled with opa on PATH",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { review: true },
+  },
+  baseline: {
+    flags: "--baseline",
+    value: "file",
+    description: "a Docker/OCI seccomp profile (JSON) to compare with",
+    commands: { audit: true },
+  },
+  arch: {
+    flags: "--arch",
+    value: "arch",
+    description: `${KNOWN_ARCHITECTURES.join(", ")} or a comma list of them; default: the host's`,
+    repeatable: true,
+    parse: architectures,
+    default: [],
+    commands: {
+      audit: true,
+      compile: { description: "architectures to include filters for; default: this host's" },
+      "seccomp compile": true,
+      "seccomp explain": {
+        description: "the architecture; default: what a BPF file checks for, or the host's",
+      },
+      export: {
+        description: "architectures of the seccomp profile; default: the host's",
+      },
+      "profiles show": {
+        description: "only what exists on this architecture (given several, the last)",
+        once: true,
+      },
+    },
+  },
+  caps: {
+    flags: "--caps",
+    value: "list",
+    description: "for docker: sources, the capabilities the container has (default: Docker's)",
+    commands: { "seccomp compile": true, "seccomp explain": true },
+  },
+  disassembly: {
+    flags: "--no-disassembly",
+    description: "only the verdicts",
+    commands: { "seccomp explain": true },
+  },
+  replicas: {
+    flags: "--replicas",
+    value: "n",
+    description: "k8s: a Deployment with N replicas instead of a Pod",
+    parse: replicas,
+    commands: { export: true },
+  },
+  name: {
+    flags: "--name",
+    value: "name",
+    description: "the app's name (default: from the command)",
+    commands: { exec: true },
+  },
+  rootfs: {
+    flags: "--rootfs",
+    value: "dir",
+    description: "a root filesystem directory instead of the host's /usr view",
+    commands: { exec: true },
+  },
+  env: {
+    flags: "-e, --env",
+    value: "name=value",
+    description: "an environment variable",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true, trace: forCommand("an environment variable") },
+  },
+  volume: {
+    flags: "-v, --volume",
+    value: "src:dst[:ro]",
+    description: "bind a host path (writable unless :ro)",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true, trace: forCommand("bind a host path (writable unless :ro)") },
+  },
+  tmpfs: {
+    flags: "--tmpfs",
+    value: "dst[:size]",
+    description: "a private tmpfs",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true },
+  },
+  net: {
+    flags: "--net",
+    value: "mode",
+    description: "network: none (own namespace, loopback) or host",
+    choices: ["none", "host"],
+    commands: { exec: true, trace: forCommand("none (own namespace, loopback) or host") },
+  },
+  listen: {
+    flags: "--listen",
+    value: "port[/tcp]",
+    description: "a port the command listens on",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true, trace: forCommand("a port it listens on") },
+  },
+  connect: {
+    flags: "--connect",
+    value: "port[/tcp]",
+    description: "a port the command connects to",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true },
+  },
+  memory: {
+    flags: "--memory",
+    value: "size",
+    description: "memory limit, e.g. 256M or 1Gi",
+    commands: { exec: true },
+  },
+  cpus: {
+    flags: "--cpus",
+    value: "n",
+    description: "CPU limit in cores, e.g. 0.5",
+    commands: { exec: true },
+  },
+  pidsLimit: {
+    flags: "--pids-limit",
+    value: "n",
+    description: "most processes and threads",
+    commands: { exec: true },
+  },
+  capAdd: {
+    flags: "--cap-add",
+    value: "cap",
+    description: "keep a capability",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true },
+  },
+  profile: {
+    flags: "--profile",
+    value: "name",
+    description: "add a syscall profile (see profiles/)",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true },
+  },
+  user: {
+    flags: "--user",
+    value: "uid[:gid]",
+    description: "user (and group) to run as (default: nobody)",
+    commands: { exec: true },
+  },
+  hostname: {
+    flags: "--hostname",
+    value: "name",
+    description: "hostname inside",
+    commands: { exec: true },
+  },
+  workdir: {
+    flags: "-w, --workdir",
+    value: "dir",
+    description: "working directory inside",
+    commands: { exec: true },
+  },
+  bestEffort: {
+    flags: "--best-effort",
+    value: "part",
+    description: "run even where this part cannot be enforced",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true },
+  },
+  report: {
+    flags: "--report",
+    description: "print a summary when the app ends: status, time, cpu, peak memory",
+    commands: runAndExec,
+  },
+  explain: {
+    flags: "--explain",
+    description: "report every refused syscall: name, arguments, process (rate-limited)",
+    commands: runAndExec,
+  },
+  cgroupParent: {
+    flags: "--cgroup-parent",
+    value: "path",
+    description:
+      "create the app's cgroup below this existing cgroup (relative to secure-run's own)",
+    commands: runAndExec,
+  },
+  json: {
+    flags: "--json",
+    description: "as JSON",
+    commands: {
+      plan: { description: "print the Plan document (schemas/plan.schema.json)" },
+      run: { description: "print the exit report as one JSON line on standard error" },
+      exec: { description: "print the exit report as one JSON line on standard error" },
+      compile: { description: "describe the bundle as JSON on standard output" },
+      "seccomp explain": true,
+      gc: true,
+      doctor: true,
+      "profiles list": true,
+      "profiles show": true,
+    },
+  },
+  duration: {
+    flags: "--duration",
+    value: "seconds",
+    description: "stop the app after this long",
+    commands: { trace: true },
+  },
+  exercise: {
+    flags: "--exercise",
+    value: "command",
+    description: "a host command run once the app is up (e.g. curl …); the app stops when it ends",
+    commands: { trace: true },
+  },
+  write: {
+    flags: "--write",
+    description:
+      "write APP-NAME.profile.yaml next to the app definition and name it in its syscalls.profiles",
+    commands: { trace: true },
+  },
+  replace: {
+    flags: "--replace",
+    description: "overwrite an existing learned profile (default: add this trace's syscalls to it)",
+    commands: { trace: true },
+  },
+  progress: {
+    flags: "--no-progress",
+    description: "no progress line",
+    commands: { trace: true },
+  },
+  dryRun: {
+    flags: "--dry-run",
+    description: "only list what would be removed",
+    commands: { gc: true },
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+/** The options a command takes, in the table's order. */
+export function optionsOf(command: CommandName): [OptionKey, OptionSpec, Use][] {
+  const out: [OptionKey, OptionSpec, Use][] = [];
+  for (const [key, spec] of Object.entries(OPTIONS) as [OptionKey, OptionSpec][]) {
+    const use = spec.commands[command];
+    if (use) out.push([key, spec, use]);
+  }
+  return out;
+}
+
+/** The commander option of `spec` as `use` says. */
+export function makeOption(spec: OptionSpec, use: Use): Option {
+  const narrower = use === true ? {} : use;
+  let description = narrower.description ?? spec.description;
+  if (spec.repeatable && !narrower.once) description += " (repeat)";
+  const option = new Option(spec.value ? `${spec.flags} <${spec.value}>` : spec.flags, description);
+  if (spec.choices) option.choices([...spec.choices]);
+  if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+  // A list default is copied: a program made twice (tests do) must not share it.
+  if (spec.default !== undefined)
+    option.default(typeof spec.default === "string" ? spec.default : [...spec.default]);
+  if (spec.env) option.env(spec.env);
+  if (narrower.required) option.makeOptionMandatory();
+  return option;
+}
+
+/** Adds every option the table gives `command` (named by its words) to `cmd`. */
+export function addOptions(cmd: Command, command: CommandName): Command {
+  for (const [, spec, use] of optionsOf(command)) cmd.addOption(makeOption(spec, use));
+  return cmd;
+}
 
 export function readConfig(file: string | undefined): OrgConfig {
   return file ? loadConfig(file).config : {};

@@ -13,38 +13,35 @@ import { registerReview } from "./commands/review.js";
 import { registerRun } from "./commands/run.js";
 import { registerSeccomp } from "./commands/seccomp.js";
 import { registerTrace } from "./commands/trace.js";
+import { afterText, configureOutput, helpConfiguration } from "./help.js";
 import type { CliIO } from "./io.js";
-
-export function version(): string {
-  return packageVersion();
-}
+import { addOptions } from "./options.js";
 
 export function createProgram(io: CliIO): Command {
   const program = new Command("secure-run");
   program
     .description(
-      "Derives the tightest Linux sandbox an app needs from a one-page YAML definition,\n" +
+      "Derives the tightest Linux sandbox an app needs from a one-page YAML definition, " +
         "explains every permission, and launches the app in it.",
     )
-    .version(version(), "-V, --version", "print the version")
-    .option("--debug", "show stack traces of internal errors")
+    .version(packageVersion(), "-V, --version", "print the version");
+  addOptions(program, "")
     .helpOption("-h, --help", "show help")
+    .configureHelp(helpConfiguration)
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    })
     .hook("preAction", (cmd) => {
       io.debug = Boolean(cmd.opts<{ debug?: boolean }>().debug);
     })
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run plan examples/hello.yaml     show what the app may do and why\n" +
-        "  secure-run run examples/hello.yaml      run it in its sandbox\n" +
-        "  secure-run review apps/*.yaml           judge app definitions (exit 1 on a deny)\n" +
-        "\nEnvironment: NO_COLOR disables colour.",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run plan examples/hello.yaml   show what the app may do and why\n" +
+          "  secure-run run examples/hello.yaml    run it in its sandbox\n" +
+          "  secure-run review apps/*.yaml         judge app definitions (exit 1 on a deny)\n" +
+          "\nEnvironment: NO_COLOR disables colour.",
+      ),
     );
   registerPlan(program, io);
   registerRun(program, io);
@@ -58,11 +55,6 @@ export function createProgram(io: CliIO): Command {
   registerDoctor(program, io);
   registerProfiles(program, io);
   registerTrace(program, io);
-  for (const cmd of program.commands) {
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
-  }
+  configureOutput(program, io);
   return program;
 }

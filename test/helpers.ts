@@ -1,5 +1,11 @@
 /** Shared by the tests: paths, running the CLI, temporary files that are always removed. */
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import {
+  spawn,
+  spawnSync,
+  type ChildProcess,
+  type SpawnOptions,
+  type SpawnSyncReturns,
+} from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +13,12 @@ import { packageRoot } from "../src/paths.cjs";
 import { cgroupHierarchies } from "../src/host/cgroups.js";
 
 export const root = packageRoot;
-export const cliPath = join(root, "dist/cli/main.cjs");
+
+// --- The CLI: every test runs it through one of these three. ------------------------------------
+
+const cliPath = join(root, "dist/cli/main.cjs");
+/** The built executable as a shell command line (for a test that runs it from sh -c). */
+export const cliCommandLine = `${process.execPath} ${cliPath}`;
 
 export interface CliResult {
   status: number | null;
@@ -27,6 +38,46 @@ export function cli(
     timeout: options.timeout ?? 60_000,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The built executable started in the background (signals, concurrency, warm runs). */
+export function spawnCli(args: string[], options: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, [cliPath, ...args], {
+    ...options,
+    env: { NO_COLOR: "1", ...(options.env ?? process.env) },
+  });
+}
+
+/** The CLI's main() in this process, as the executable calls it but with captured output (fast;
+ * `tty` makes both streams look like a terminal `columns` wide, so colour is on). Exit codes as
+ * the executable's. */
+export async function cliInProcess(
+  args: string[],
+  options: { tty?: boolean; columns?: number } = {},
+): Promise<CliResult> {
+  const { main } = await import("../cli/cli.js");
+  const { makeStyle } = await import("../cli/render/style.js");
+  const captured = { stdout: "", stderr: "" };
+  const stream = (key: "stdout" | "stderr"): NodeJS.WriteStream =>
+    ({
+      isTTY: Boolean(options.tty),
+      columns: options.columns ?? 80,
+      write: (s: string): boolean => {
+        captured[key] += s;
+        return true;
+      },
+    }) as unknown as NodeJS.WriteStream;
+  const stdout = stream("stdout");
+  const stderr = stream("stderr");
+  const status = await main(args, {
+    stdout,
+    stderr,
+    out: makeStyle(stdout, {}),
+    err: makeStyle(stderr, {}),
+    exitCode: 0,
+    debug: false,
+  });
+  return { status, signal: null, ...captured };
 }
 
 /** A temporary directory removed by the returned cleanup (call it in after()). */

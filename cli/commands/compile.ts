@@ -2,61 +2,43 @@ import { writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join, relative } from "node:path";
 import type { Command } from "commander";
 import { compileBundle } from "../../src/bundle/compile.js";
-import { InputError } from "../../src/errors.js";
 import { prepareRun } from "../../src/launch/prepare.js";
-import { architectureHint } from "../../src/seccomp/names.js";
 import { paths } from "../../src/paths.cjs";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
-
-const ARCHES = ["x86_64", "aarch64", "x86", "arm"];
+import { addOptions, readConfig } from "../options.js";
 
 export function registerCompile(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("compile")
     .summary("compile an app into a bundle the launcher runs without Node")
     .description(
-      "Plans APP for this host and writes a bundle: the launcher's arguments, a seccomp BPF\n" +
-        "program per architecture and the hashes of what it was made from. Launch it with\n" +
-        "`secure-run-launch --bundle FILE`: no Node and no policy evaluation on the launch path.\n" +
-        "The launcher refuses a bundle made for another host (architecture, kernel, Landlock,\n" +
+      "Plans APP for this host and writes a bundle: the launcher's arguments, a seccomp BPF " +
+        "program per architecture and the hashes of what it was made from. Launch it with " +
+        "`secure-run-launch --bundle FILE`: no Node and no policy evaluation on the launch path. " +
+        "The launcher refuses a bundle made for another host (architecture, kernel, Landlock, " +
         "cgroup layout, SELinux mode). Compile again when the app, the policy or the host changes.",
     )
-    .argument("<app>", "app definition (YAML)")
-    .requiredOption("-o, --output <file>", "where to write the bundle")
-    .option(
-      "--arch <arch>",
-      "architectures to include filters for (repeat or comma list; default: this host's)",
-      (v: string, prev: string[]) => [...prev, ...v.split(",").filter(Boolean)],
-      [] as string[],
-    )
-    .option("--json", "describe the bundle as JSON on standard output")
-    .addOption(configOption())
+    .argument("<app>", "app definition (YAML)");
+  addOptions(cmd, "compile")
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run compile examples/nginx.yaml -o nginx.bundle\n" +
-        "  build/Release/secure-run-launch --bundle nginx.bundle\n" +
-        "  secure-run compile web.yaml --arch x86_64,aarch64 -o web.bundle\n" +
-        "\nExit status: 0; 2 when the app definition or a flag is invalid; 125 when this host\n" +
-        "cannot enforce the plan (as run).",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run compile examples/nginx.yaml -o nginx.bundle\n" +
+          "  build/Release/secure-run-launch --bundle nginx.bundle\n" +
+          "  secure-run compile web.yaml --arch x86_64,aarch64 -o web.bundle\n" +
+          "\nExit status: 0; 2 when the app definition or a flag is invalid; 125 when this host " +
+          "cannot enforce the plan (as run).",
+      ),
     )
     .action(
       (file: string, opts: { output: string; arch: string[]; json?: boolean; config?: string }) => {
-        const bad = opts.arch.filter((a) => !ARCHES.includes(a));
-        if (bad.length > 0)
-          throw new InputError(
-            bad.map((b) => ({
-              file: "--arch",
-              path: "",
-              message: `unknown architecture "${b}"`,
-              hint: architectureHint(b, ARCHES),
-            })),
-          );
         const prepared = prepareRun(file, { config: readConfig(opts.config) });
         const compiled = compileBundle(prepared, {
           ...(opts.config ? { configFile: opts.config } : {}),
-          ...(opts.arch.length > 0 ? { architectures: [...new Set(opts.arch)] } : {}),
+          ...(opts.arch.length > 0 ? { architectures: opts.arch } : {}),
         });
         // Written whole or not at all.
         const tmp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);

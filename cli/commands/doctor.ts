@@ -2,24 +2,27 @@ import type { Command } from "commander";
 import { loadApp } from "../../src/appspec/load.js";
 import { doctor } from "../../src/host/doctor.js";
 import { makePlan } from "../../src/plan/make.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
+import { addOptions, readConfig } from "../options.js";
 
 export function registerDoctor(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("doctor")
     .summary("what this host can enforce (and, for an app, whether it will)")
     .description(
-      "Kernel, seccomp and its user notification, user namespaces, cgroup version and usable\n" +
-        "controllers, Landlock ABI, SELinux, libseccomp; with APP, every part of its plan and\n" +
+      "Kernel, seccomp and its user notification, user namespaces, cgroup version and usable " +
+        "controllers, Landlock ABI, SELinux, libseccomp; with APP, every part of its plan and " +
         "whether this host enforces it (run refuses a part it cannot, unless it is best-effort).",
     )
-    .argument("[app]", "an app definition to check against this host")
-    .addOption(configOption())
-    .option("--json", "as JSON")
+    .argument("[app]", "an app definition to check against this host");
+  addOptions(cmd, "doctor")
     .addHelpText(
       "after",
-      "\nExamples:\n  secure-run doctor\n  secure-run doctor examples/hello.yaml\n  secure-run doctor --json",
+      afterText(
+        io,
+        "\nExamples:\n  secure-run doctor\n  secure-run doctor examples/hello.yaml\n  secure-run doctor --json",
+      ),
     )
     .action((file: string | undefined, opts: { json?: boolean; config?: string }) => {
       const report = doctor();

@@ -1,35 +1,17 @@
 import { join, relative } from "node:path";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { loadApp } from "../../src/appspec/load.js";
 import { InputError } from "../../src/errors.js";
 import {
   defaultOutput,
-  EXPORT_FORMATS,
   exportPlan,
   writeExport,
   type ExportFormat,
 } from "../../src/export/index.js";
-import { checkArchitectures } from "../../src/export/common.js";
 import { makePlan } from "../../src/plan/make.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...checkArchitectures(value.split(","))];
-}
-
-function replicas(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10000)
-    throw new InputError([
-      {
-        file: "--replicas",
-        path: "",
-        message: `must be a whole number from 1 to 10000; got "${value}"`,
-      },
-    ]);
-  return n;
-}
+import { addOptions, readConfig } from "../options.js";
 
 interface ExportFlags {
   format: ExportFormat;
@@ -40,43 +22,36 @@ interface ExportFlags {
 }
 
 export function registerExport(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("export")
     .summary("export the plan to runc/crun, Docker/Podman, Kubernetes or systemd")
     .description(
-      "Plans APP for this host and writes what another engine needs to enforce the same sandbox,\n" +
-        "with notes on what that engine cannot express (Landlock, argument conditions, …):\n" +
-        "  oci             an OCI runtime bundle directory: config.json, rootfs/, NOTES.md\n" +
-        "  docker-seccomp  a seccomp profile for --security-opt seccomp=FILE; prints docker/podman run\n" +
-        "  k8s             a directory: APP.yaml (Pod or Deployment, NetworkPolicy, SeccompProfile),\n" +
-        "                  profiles/secure-run/APP.json for the nodes' kubelet seccomp directory, NOTES.md\n" +
-        "  systemd         a service unit with the same hardening",
+      "Plans APP for this host and writes what another engine needs to enforce the same sandbox, " +
+        "with notes on what that engine cannot express (Landlock, argument conditions, …). " +
+        "The formats are below.",
     )
-    .argument("<app>", "app definition (YAML)")
-    .addOption(
-      new Option("--format <format>", "what to export")
-        .choices([...EXPORT_FORMATS])
-        .makeOptionMandatory(),
-    )
-    .option(
-      "-o, --output <path>",
-      "where to write (a new directory for oci and k8s; a file otherwise; default from the app's name)",
-    )
-    .option("--replicas <n>", "k8s: a Deployment with N replicas instead of a Pod", replicas)
-    .option(
-      "--arch <arch>",
-      "architectures of the seccomp profile: x86_64, aarch64, x86, arm (repeat or comma list; default: the host's)",
-      collect,
-      [],
-    )
-    .addOption(configOption())
+    .argument("<app>", "app definition (YAML)");
+  addOptions(cmd, "export")
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run export examples/hello.yaml --format oci -o hello-bundle && runc run -b hello-bundle hello\n" +
-        "  secure-run export web.yaml --format k8s --replicas 3 --arch x86_64,aarch64\n" +
-        "  secure-run export web.yaml --format systemd -o /etc/systemd/system/web.service\n" +
-        "\nExit status: 0; 2 when the app definition or a flag is invalid.",
+      afterText(
+        io,
+        "\nFormats:\n" +
+          "  oci             a directory, an OCI runtime bundle: config.json, rootfs/,\n" +
+          "                  NOTES.md\n" +
+          "  docker-seccomp  a seccomp profile for --security-opt seccomp=FILE; prints the\n" +
+          "                  docker/podman run command\n" +
+          "  k8s             a directory: APP.yaml (Pod or Deployment, NetworkPolicy,\n" +
+          "                  SeccompProfile), profiles/secure-run/APP.json for the nodes'\n" +
+          "                  kubelet seccomp directory, NOTES.md\n" +
+          "  systemd         a service unit with the same hardening\n" +
+          "\nExamples:\n" +
+          "  secure-run export examples/hello.yaml --format oci -o hello-bundle\n" +
+          "  runc run -b hello-bundle hello\n" +
+          "  secure-run export web.yaml --format k8s --replicas 3 --arch x86_64,aarch64\n" +
+          "  secure-run export web.yaml --format systemd -o /etc/systemd/system/web.service\n" +
+          "\nExit status: 0; 2 when the app definition or a flag is invalid.",
+      ),
     )
     .action((file: string, opts: ExportFlags) => {
       const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config) });

@@ -1,20 +1,21 @@
 import type { Command } from "commander";
 import { collectGarbage } from "../../src/launch/gc.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
+import { addOptions } from "../options.js";
 
 export function registerGc(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("gc")
     .summary("remove what a killed supervisor left behind")
     .description(
-      "A supervisor removes its cgroups when the app ends, also after SIGTERM or SIGINT. Killed\n" +
-        "with SIGKILL it cannot: gc finds cgroups named secure-run-<app>-<pid> below this\n" +
-        "process's own cgroup whose launcher <pid> is gone, ends what still runs in them and\n" +
+      "A supervisor removes its cgroups when the app ends, also after SIGTERM or SIGINT. Killed " +
+        "with SIGKILL it cannot: gc finds cgroups named secure-run-<app>-<pid> below this " +
+        "process's own cgroup whose launcher <pid> is gone, ends what still runs in them and " +
         "removes them. Cgroups of running launches are left alone.",
-    )
-    .option("--dry-run", "only list what would be removed")
-    .option("--json", "as JSON")
-    .addHelpText("after", "\nExamples:\n  secure-run gc\n  secure-run gc --dry-run")
+    );
+  addOptions(cmd, "gc")
+    .addHelpText("after", afterText(io, "\nExamples:\n  secure-run gc\n  secure-run gc --dry-run"))
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
       const r = await collectGarbage({ dryRun: Boolean(opts.dryRun) });
       if (opts.json) {

@@ -1,27 +1,30 @@
 import type { Command } from "commander";
 import { loadApp } from "../../src/appspec/load.js";
 import { makePlan } from "../../src/plan/make.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
+import { addOptions, readConfig } from "../options.js";
 import { renderPlan } from "../render/plan.js";
 
 export function registerPlan(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("plan")
     .summary("show the hardening plan derived from an app definition")
     .description(
-      "Loads and validates APP, evaluates the policy for this host and shows the plan: what the\n" +
+      "Loads and validates APP, evaluates the policy for this host and shows the plan: what the " +
         "app may do, and why each permission is there. Nothing is launched.",
     )
-    .argument("<app>", "app definition (YAML)")
-    .addOption(configOption())
-    .option("--json", "print the Plan document (schemas/plan.schema.json)")
+    .argument("<app>", "app definition (YAML)");
+  addOptions(cmd, "plan")
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run plan examples/hello.yaml\n" +
-        "  secure-run plan --json examples/hello.yaml | jq '.seccomp.syscalls | length'\n" +
-        "\nExit status: 0; 2 when the app definition is invalid.",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run plan examples/hello.yaml\n" +
+          "  secure-run plan --json examples/hello.yaml | jq '.seccomp.syscalls | length'\n" +
+          "\nExit status: 0; 2 when the app definition is invalid.",
+      ),
     )
     .action((file: string, opts: { json?: boolean; config?: string }) => {
       const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config) });

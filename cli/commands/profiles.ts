@@ -3,7 +3,9 @@ import { InputError } from "../../src/errors.js";
 import { loadProfiles, readProfile, type Profile } from "../../src/profiles/load.js";
 import { loadNative } from "../../src/seccomp/native.js";
 import { syscallNameChecker } from "../../src/seccomp/names.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
+import { addOptions } from "../options.js";
 
 function find(ref: string): Profile {
   if (/\.ya?ml$/.test(ref)) {
@@ -33,33 +35,38 @@ export function registerProfiles(program: Command, io: CliIO): void {
     .description(
       "Building blocks (files, threads, network…) and runtime profiles (a C program's start-up, python, node), each syscall with why and how risky.",
     );
-  profiles
-    .command("list")
-    .summary("every profile, with its kind and size")
-    .option("--json", "as JSON")
-    .action((opts: { json?: boolean }) => {
-      const all = Object.values(loadProfiles()).sort((a, b) => a.name.localeCompare(b.name));
-      if (opts.json) {
-        io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-        return;
-      }
-      for (const p of all) {
-        io.stdout.write(
-          `${io.out.bold(p.name.padEnd(14))} ${p.kind.padEnd(15)} ${String(Object.keys(p.syscalls).length).padStart(3)} syscalls  ${p.description.split(". ")[0] ?? ""}\n`,
-        );
-      }
-    });
-  profiles
-    .command("show")
-    .summary("a profile's syscalls, each with its risk and why")
-    .argument("<name>", "a profile name, or a profile file")
-    .option("--arch <arch>", "only what exists on this architecture (x86_64, aarch64, x86, arm)")
-    .option("--json", "as JSON")
+  addOptions(
+    profiles.command("list").summary("every profile, with its kind and size"),
+    "profiles list",
+  ).action((opts: { json?: boolean }) => {
+    const all = Object.values(loadProfiles()).sort((a, b) => a.name.localeCompare(b.name));
+    if (opts.json) {
+      io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      return;
+    }
+    for (const p of all) {
+      io.stdout.write(
+        `${io.out.bold(p.name.padEnd(14))} ${p.kind.padEnd(15)} ${String(Object.keys(p.syscalls).length).padStart(3)} syscalls  ${p.description.split(". ")[0] ?? ""}\n`,
+      );
+    }
+  });
+  addOptions(
+    profiles
+      .command("show")
+      .summary("a profile's syscalls, each with its risk and why")
+      .argument("<name>", "a profile name, or a profile file"),
+    "profiles show",
+  )
     .addHelpText(
       "after",
-      "\nExamples:\n  secure-run profiles show base\n  secure-run profiles show threads --arch aarch64",
+      afterText(
+        io,
+        "\nExamples:\n  secure-run profiles show base\n  secure-run profiles show threads --arch aarch64",
+      ),
     )
-    .action((ref: string, opts: { arch?: string; json?: boolean }) => {
+    .action((ref: string, flags: { arch: string[]; json?: boolean }) => {
+      // One architecture: given several, the last (as for any option given twice).
+      const opts = { json: flags.json, arch: flags.arch.at(-1) };
       const p = find(ref);
       let entries = Object.entries(p.syscalls).sort(([a], [b]) => a.localeCompare(b));
       let absent: string[] = [];
@@ -90,10 +97,4 @@ export function registerProfiles(program: Command, io: CliIO): void {
       }
       if (absent.length > 0) io.stdout.write(`\nnot on ${opts.arch ?? ""}: ${absent.join(", ")}\n`);
     });
-  for (const cmd of profiles.commands) {
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
-  }
 }

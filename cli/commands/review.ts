@@ -1,11 +1,12 @@
 import { writeFileSync } from "node:fs";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { reviewApp, reviewExitCode, summarize, type AppReview } from "../../src/review/review.js";
 import { reviewJson, reviewMarkdown, reviewSarif } from "../../src/review/report.js";
 import { loadUserPolicy } from "../../src/review/user-policy.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
-import { version } from "../program.js";
+import { packageVersion } from "../../src/paths.cjs";
+import { addOptions, readConfig } from "../options.js";
 import type { Style } from "../render/style.js";
 
 function renderText(reviews: AppReview[], s: Style): string {
@@ -35,39 +36,30 @@ function renderText(reviews: AppReview[], s: Style): string {
 }
 
 export function registerReview(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("review")
     .summary("judge app definitions against the policy: exit 1 on any deny")
     .description(
-      "Plans each APP and judges it with the built-in review rules, the organisation's\n" +
-        "configuration (--config) and your own Rego (--policy). Every decision names its rule,\n" +
+      "Plans each APP and judges it with the built-in review rules, the organisation's " +
+        "configuration (--config) and your own Rego (--policy). Every decision names its rule, " +
         "level (deny, warn, info), message and the line of the app file it concerns.",
     )
-    .argument("<app...>", "app definitions (YAML)")
-    .addOption(configOption())
-    .option(
-      "--policy <dir>",
-      "your own Rego rules (deny/warn contains …); compiled with opa on PATH",
-      (v, prev: string[]) => [...prev, v],
-      [],
-    )
-    .addOption(
-      new Option("--format <format>", "output format")
-        .choices(["text", "json", "sarif", "markdown"])
-        .default("text"),
-    )
-    .option("-o, --output <file>", "write the report to a file instead of standard output")
+    .argument("<app...>", "app definitions (YAML)");
+  addOptions(cmd, "review")
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run review examples/hello.yaml examples/nginx.yaml\n" +
-        "  secure-run review --config org.yaml --policy examples/policies app.yaml\n" +
-        "  secure-run review --format sarif -o review.sarif apps/*.yaml   # for code scanning\n" +
-        "  secure-run review --format markdown apps/*.yaml > comment.md   # for a pull request\n" +
-        "\nWriting a rule: any package with `deny contains msg if …` or `warn contains msg if …`;\n" +
-        "msg is a string or {msg, path, rule}; input is {app, plan}, data.config the configuration.\n" +
-        "\nExit status: 1 when any decision is a deny; 2 when an app definition or policy is\n" +
-        "invalid; 0 otherwise.",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run review examples/hello.yaml examples/nginx.yaml\n" +
+          "  secure-run review --config org.yaml --policy examples/policies app.yaml\n" +
+          "  secure-run review --format sarif -o review.sarif apps/*.yaml  # code scanning\n" +
+          "  secure-run review --format markdown apps/*.yaml > comment.md  # a pull request\n" +
+          "\nWriting a rule: any package with `deny contains msg if …` or `warn contains msg if …`; " +
+          "msg is a string or {msg, path, rule}; input is {app, plan}, data.config the configuration.\n" +
+          "\nExit status: 1 when any decision is a deny; 2 when an app definition or policy is " +
+          "invalid; 0 otherwise.",
+      ),
     )
     .action(
       (
@@ -81,10 +73,10 @@ export function registerReview(program: Command, io: CliIO): void {
         let text: string;
         switch (opts.format) {
           case "json":
-            text = `${JSON.stringify(reviewJson(reviews, version()), null, 2)}\n`;
+            text = `${JSON.stringify(reviewJson(reviews, packageVersion()), null, 2)}\n`;
             break;
           case "sarif":
-            text = `${JSON.stringify(reviewSarif(reviews, version(), cwd), null, 2)}\n`;
+            text = `${JSON.stringify(reviewSarif(reviews, packageVersion(), cwd), null, 2)}\n`;
             break;
           case "markdown":
             text = reviewMarkdown(reviews, cwd);

@@ -5,8 +5,9 @@ import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
 import { prepareRun, type Prepared } from "../../src/launch/prepare.js";
 import type { LaunchReport } from "../../src/launch/run.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
+import { addOptions, readConfig } from "../options.js";
 
 const FORWARDED: NodeJS.Signals[] = [
   "SIGINT",
@@ -26,8 +27,8 @@ export interface RunFlags {
 }
 
 export const runHelpAfter =
-  "\nExit status (as docker run): the app's own; 128+N when it was killed by signal N;\n" +
-  "125 when secure-run failed; 126 when the command cannot be invoked; 127 when it is not\n" +
+  "\nExit status (as docker run): the app's own; 128+N when it was killed by signal N; " +
+  "125 when secure-run failed; 126 when the command cannot be invoked; 127 when it is not " +
   "found; 2 when the app definition is invalid.";
 
 function summary(name: string, r: LaunchReport): string {
@@ -111,33 +112,29 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
 }
 
 export function registerRun(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("run")
     .summary("run an app in its sandbox")
     .description(
-      "Plans APP for this host, compiles its seccomp filter and launches it in new namespaces\n" +
-        "under its cgroup limits, with every capability not asked for dropped. Standard input,\n" +
-        "output and error are the app's. Signals (Ctrl-C, SIGTERM) are passed to the app; a\n" +
-        "third Ctrl-C or SIGTERM kills it. A part of the plan this host cannot enforce stops the\n" +
+      "Plans APP for this host, compiles its seccomp filter and launches it in new namespaces " +
+        "under its cgroup limits, with every capability not asked for dropped. Standard input, " +
+        "output and error are the app's. Signals (Ctrl-C, SIGTERM) are passed to the app; a " +
+        "third Ctrl-C or SIGTERM kills it. A part of the plan this host cannot enforce stops the " +
         "launch (exit 125) unless the app accepts it in bestEffort.",
     )
-    .argument("<app>", "app definition (YAML)")
-    .addOption(configOption())
-    .option("--report", "print a summary when the app ends: status, time, cpu, peak memory")
-    .option("--json", "print the exit report as one JSON line on standard error")
-    .option("--explain", "report every refused syscall: name, arguments, process (rate-limited)")
-    .option(
-      "--cgroup-parent <path>",
-      "create the app's cgroup below this existing cgroup (relative to secure-run's own)",
-    )
+    .argument("<app>", "app definition (YAML)");
+  addOptions(cmd, "run")
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run run examples/hello.yaml\n" +
-        '  secure-run run --report web.yaml; echo "exit $?"\n' +
-        "  secure-run run --json job.yaml 2> report.jsonl\n" +
-        "  secure-run run --explain app.yaml   # denied: openat2(…) by pid 12 (app): ENOSYS\n" +
-        runHelpAfter,
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run run examples/hello.yaml\n" +
+          '  secure-run run --report web.yaml; echo "exit $?"\n' +
+          "  secure-run run --json job.yaml 2> report.jsonl\n" +
+          "  secure-run run --explain app.yaml  # denied: openat2(…) by pid 12: ENOSYS\n" +
+          runHelpAfter,
+      ),
     )
     .action(async (file: string, opts: { config?: string } & RunFlags) => {
       const prepared = prepareRun(file, {

@@ -9,31 +9,11 @@ import {
   type FilterExplanation,
 } from "../../src/seccomp/explain.js";
 import { loadNative } from "../../src/seccomp/native.js";
-import {
-  architectureHint,
-  checkCapabilityFlag,
-  KNOWN_ARCHITECTURES,
-} from "../../src/seccomp/names.js";
+import { checkCapabilityFlag } from "../../src/seccomp/names.js";
 import { resolveSource } from "../../src/seccomp/source.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
-
-const ARCHES = KNOWN_ARCHITECTURES;
-
-function collect(value: string, previous: string[]): string[] {
-  for (const a of value.split(",")) {
-    if (!ARCHES.includes(a))
-      throw new InputError([
-        {
-          file: "--arch",
-          path: "",
-          message: `unknown architecture "${a}"`,
-          hint: architectureHint(a),
-        },
-      ]);
-  }
-  return [...previous, ...value.split(",")];
-}
+import { addOptions, readConfig } from "../options.js";
 
 function describeAction(a: SeccompAction): string {
   return a.action === "errno" ? `errno ${errnoName(a.data)}` : a.action;
@@ -90,32 +70,28 @@ export function registerSeccomp(program: Command, io: CliIO): void {
       "Compile the seccomp filter of an app, a profile or a Docker/OCI profile to BPF, and explain a compiled filter.",
     );
 
-  seccomp
-    .command("compile")
-    .summary("compile to BPF, one program per architecture")
-    .argument(
-      "<source>",
-      "an app definition (.yaml), a profile (name or .yaml file), or docker:FILE",
-    )
-    .option(
-      "--arch <arch>",
-      "x86_64, aarch64, x86, arm (repeat or comma list; default: the host's)",
-      collect,
-      [],
-    )
-    .option(
-      "--caps <list>",
-      "for docker: sources, the capabilities the container has (default: Docker's)",
-    )
-    .addOption(configOption())
-    .requiredOption("-o, --output <file>", "where to write; with several architectures FILE.<arch>")
+  addOptions(
+    seccomp
+      .command("compile")
+      .summary("compile to BPF, one program per architecture")
+      .argument(
+        "<source>",
+        "an app definition (.yaml), a profile (name or .yaml file), or docker:FILE",
+      ),
+    "seccomp compile",
+  )
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run seccomp compile examples/hello.yaml -o hello.bpf\n" +
-        "  secure-run seccomp compile examples/hello.yaml --arch x86_64,aarch64 -o hello.bpf\n" +
-        "  secure-run seccomp compile docker:/etc/docker/seccomp.json --arch x86_64 -o docker.bpf\n" +
-        "  secure-run seccomp compile process -o process.bpf",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run seccomp compile examples/hello.yaml -o hello.bpf\n" +
+          "  secure-run seccomp compile examples/hello.yaml --arch x86_64,aarch64 \\\n" +
+          "      -o hello.bpf\n" +
+          "  secure-run seccomp compile docker:/etc/docker/seccomp.json --arch x86_64 \\\n" +
+          "      -o docker.bpf\n" +
+          "  secure-run seccomp compile process -o process.bpf",
+      ),
     )
     .action(
       (
@@ -137,27 +113,23 @@ export function registerSeccomp(program: Command, io: CliIO): void {
       },
     );
 
-  seccomp
-    .command("explain")
-    .summary("a compiled filter's disassembly and its verdict for each syscall")
-    .argument("<source>", "a BPF file, or anything compile takes (compiled first)")
-    .argument("[syscall...]", "only these syscalls (default: every syscall of the architecture)")
-    .option(
-      "--arch <arch>",
-      "the architecture (default: what a BPF file checks for, or the host's)",
-      collect,
-      [],
-    )
-    .option("--caps <list>", "for docker: sources, the capabilities the container has")
-    .option("--no-disassembly", "only the verdicts")
-    .option("--json", "as JSON")
-    .addOption(configOption())
+  addOptions(
+    seccomp
+      .command("explain")
+      .summary("a compiled filter's disassembly and its verdict for each syscall")
+      .argument("<source>", "a BPF file, or anything compile takes (compiled first)")
+      .argument("[syscall...]", "only these syscalls (default: every syscall of the architecture)"),
+    "seccomp explain",
+  )
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run seccomp explain examples/hello.yaml getpid mount socket\n" +
-        "  secure-run seccomp explain hello.bpf --no-disassembly\n" +
-        "  secure-run seccomp explain examples/hello.yaml --arch aarch64 --json",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run seccomp explain examples/hello.yaml getpid mount socket\n" +
+          "  secure-run seccomp explain hello.bpf --no-disassembly\n" +
+          "  secure-run seccomp explain examples/hello.yaml --arch aarch64 --json",
+      ),
     )
     .action(
       (
@@ -228,11 +200,4 @@ export function registerSeccomp(program: Command, io: CliIO): void {
         );
       },
     );
-
-  for (const cmd of seccomp.commands) {
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-    });
-  }
 }

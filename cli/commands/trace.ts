@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { InputError } from "../../src/errors.js";
 import { loadApp } from "../../src/appspec/load.js";
 import { loadFromFlags, type ExecFlags } from "../../src/appspec/from-flags.js";
@@ -9,60 +9,43 @@ import { loadProfiles } from "../../src/profiles/load.js";
 import { addProfileReference } from "../../src/trace/merge.js";
 import { learnedProfileText } from "../../src/trace/profile.js";
 import { traceApp } from "../../src/trace/run.js";
+import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { configOption, readConfig } from "../options.js";
+import { addOptions, readConfig } from "../options.js";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
-const many = (v: string, prev: string[]): string[] => [...prev, v];
 
 export function registerTrace(program: Command, io: CliIO): void {
-  program
+  const cmd = program
     .command("trace")
     .summary("learn which syscalls an app really makes, as a profile")
     .description(
-      "Runs APP in the same sandbox as `run`, but with a filter that reports every syscall to the\n" +
-        "supervisor and lets it continue (seccomp user notification): it counts them, keeps the\n" +
-        "argument values argument rules are made of (socket families, clone flags, ioctl requests)\n" +
-        "and writes a profile. Multi-process and multi-threaded apps are followed whole; the calls\n" +
-        "the launch itself makes after loading the filter are included. Or trace a command:\n" +
+      "Runs APP in the same sandbox as `run`, but with a filter that reports every syscall to the " +
+        "supervisor and lets it continue (seccomp user notification): it counts them, keeps the " +
+        "argument values argument rules are made of (socket families, clone flags, ioctl requests) " +
+        "and writes a profile. Multi-process and multi-threaded apps are followed whole; the calls " +
+        "the launch itself makes after loading the filter are included. Or trace a command: " +
         "`secure-run trace [flags] -- CMD [ARGS...]`.\n" +
         "\n" +
-        "The syscall allowlist is NOT enforced while tracing: the app may make any syscall (only\n" +
-        "clone3 is refused, as under every plan); the rest of the sandbox (namespaces, mounts,\n" +
+        "The syscall allowlist is NOT enforced while tracing: the app may make any syscall (only " +
+        "clone3 is refused, as under every plan); the rest of the sandbox (namespaces, mounts, " +
         "limits, user) is the same as under `run`. Trace only what you would run unfiltered.",
     )
-    .argument("[target...]", "an app definition (YAML), or, after --, a command")
-    .option("--duration <seconds>", "stop the app after this long")
-    .option(
-      "--exercise <command>",
-      "a host command run once the app is up (e.g. curl …); the app stops when it ends",
-    )
-    .option(
-      "-o, --output <file>",
-      "write the profile here (default: standard output, or next to the app with --write)",
-    )
-    .option(
-      "--write",
-      "write APP-NAME.profile.yaml next to the app definition and name it in its syscalls.profiles",
-    )
-    .option(
-      "--replace",
-      "overwrite an existing learned profile (default: add this trace's syscalls to it)",
-    )
-    .option("--net <mode>", "for a command: none or host")
-    .option("--listen <port>", "for a command: a port it listens on", many, [])
-    .option("-v, --volume <src:dst[:ro]>", "for a command: bind a host path", many, [])
-    .option("-e, --env <name=value>", "for a command: an environment variable", many, [])
-    .addOption(new Option("--no-progress", "no progress line"))
-    .addOption(configOption())
+    .argument("[target...]", "an app definition (YAML), or, after --, a command");
+  addOptions(cmd, "trace")
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        "  secure-run trace examples/python-web.yaml --exercise 'curl -s http://127.0.0.1:8080/' --write\n" +
-        "  secure-run trace app.yaml --duration 30 -o app.profile.yaml\n" +
-        "  secure-run trace app.yaml --exercise ./smoke-test.sh --write   # adds to the profile\n" +
-        "  secure-run trace -- /usr/bin/python3 -c 'print(1)'\n" +
-        "\nReview a learned profile before you rely on it: what the trace did not exercise is not in it.",
+      afterText(
+        io,
+        "\nExamples:\n" +
+          "  secure-run trace examples/python-web.yaml \\\n" +
+          "      --exercise 'curl -s http://127.0.0.1:8080/' --write\n" +
+          "  secure-run trace app.yaml --duration 30 -o app.profile.yaml\n" +
+          "  secure-run trace app.yaml --exercise ./smoke-test.sh --write  # adds to it\n" +
+          "  secure-run trace -- /usr/bin/python3 -c 'print(1)'\n" +
+          "\nReview a learned profile before you rely on it: what the trace did not exercise is " +
+          "not in it.",
+      ),
     )
     .action(
       async (

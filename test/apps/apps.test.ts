@@ -5,14 +5,14 @@
  * of the allowlist, is refused by the kernel and reported by --explain.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { parseDocument } from "yaml";
-import { cliPath, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
+import { isRoot, leftoverCgroups, root, spawnCli, tempDir } from "../helpers.js";
 
 interface AppCase {
   file: string;
@@ -130,7 +130,7 @@ interface Running {
 }
 
 function start(appFile: string, extra: string[] = []): Running {
-  const child = spawn(process.execPath, [cliPath, "run", ...extra, appFile], {
+  const child = spawnCli(["run", ...extra, appFile], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });

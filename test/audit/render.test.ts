@@ -4,11 +4,6 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { Command, CommanderError } from "commander";
-import { registerAudit } from "../../cli/commands/audit.js";
-import type { CliIO } from "../../cli/io.js";
-import { renderError } from "../../cli/render/error.js";
-import { makeStyle } from "../../cli/render/style.js";
 import {
   auditApps,
   renderAudit,
@@ -18,7 +13,7 @@ import {
   type AuditReport,
 } from "../../src/audit/index.js";
 import { loadNative } from "../../src/seccomp/native.js";
-import { tempDir } from "../helpers.js";
+import { cliInProcess, tempDir } from "../helpers.js";
 import { fixed, hello, pythonWeb, reference } from "./fixtures.js";
 
 const native = loadNative({ optional: true });
@@ -173,53 +168,13 @@ describe("formats", { skip }, () => {
   });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The command as the CLI runs it (cli/cli.ts), with its output captured. */
-async function runAudit(args: string[], tty = false): Promise<Run> {
-  const captured = { stdout: "", stderr: "" };
-  const stream = (key: "stdout" | "stderr"): NodeJS.WriteStream =>
-    ({
-      isTTY: tty,
-      write: (s: string): boolean => {
-        captured[key] += s;
-        return true;
-      },
-    }) as unknown as NodeJS.WriteStream;
-  const stdout = stream("stdout");
-  const stderr = stream("stderr");
-  const io: CliIO = {
-    stdout,
-    stderr,
-    out: makeStyle(stdout, {}),
-    err: makeStyle(stderr, {}),
-    exitCode: 0,
-    debug: false,
-  };
-  const program = new Command("secure-run").exitOverride();
-  registerAudit(program, io);
-  for (const cmd of program.commands)
-    cmd.exitOverride().configureOutput({
-      writeOut: (s) => stdout.write(s),
-      writeErr: (s) => stderr.write(s),
-    });
-  let code: number;
-  try {
-    await program.parseAsync(["audit", ...args], { from: "user" });
-    code = io.exitCode;
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else {
-      const r = renderError(e, io.err, false);
-      stderr.write(`${r.text}\n`);
-      code = r.exitCode;
-    }
-  }
-  return { code, ...captured };
+/** The command as the CLI runs it, with its output captured. */
+async function runAudit(
+  args: string[],
+  tty = false,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await cliInProcess(["audit", ...args], { tty });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("secure-run audit (the command)", { skip }, () => {

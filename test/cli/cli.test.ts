@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { after, test } from "node:test";
 import { join } from "node:path";
 import { cli, root, tempDir } from "../helpers.js";
-import { version } from "../../cli/program.js";
+import { packageVersion as version } from "../../src/paths.cjs";
 
 const tmp = tempDir("cli");
 after(() => {

@@ -1,54 +1,16 @@
-/** `secure-run export`: the command as registered by registerExport, its files, its output and
- * its refusals (exit 2). */
+/** `secure-run export`: the command as the CLI runs it, its files, its output and its refusals
+ * (exit 2). */
 import assert from "node:assert/strict";
 import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { CommanderError } from "commander";
 import yaml from "js-yaml";
-import { registerExport } from "../../cli/commands/export.js";
-import type { CliIO } from "../../cli/io.js";
-import { createProgram } from "../../cli/program.js";
-import { renderError } from "../../cli/render/error.js";
-import { makeStyle } from "../../cli/render/style.js";
-import { root, tempDir } from "../helpers.js";
+import { cliInProcess, root, tempDir } from "../helpers.js";
 
 const tmp = tempDir("export-cli");
 const hello = join(root, "examples/hello.yaml");
 
-async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const stream = (write: (s: string) => void): NodeJS.WriteStream =>
-    ({ isTTY: false, write: (s: string) => (write(s), true) }) as unknown as NodeJS.WriteStream;
-  const out = stream((s) => (stdout += s));
-  const err = stream((s) => (stderr += s));
-  const io: CliIO = {
-    stdout: out,
-    stderr: err,
-    out: makeStyle(out, {}),
-    err: makeStyle(err, {}),
-    exitCode: 0,
-    debug: false,
-  };
-  const program = createProgram(io);
-  if (!program.commands.some((c) => c.name() === "export")) {
-    registerExport(program, io);
-    for (const cmd of program.commands)
-      cmd.exitOverride().configureOutput({
-        writeOut: (s) => io.stdout.write(s),
-        writeErr: (s) => io.stderr.write(s),
-      });
-  }
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return { status: io.exitCode, stdout, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { status: e.exitCode === 0 ? 0 : 2, stdout, stderr };
-    const { text, exitCode } = renderError(e, io.err, false);
-    return { status: exitCode, stdout, stderr: `${stderr}${text}\n` };
-  }
-}
+const run = cliInProcess;
 
 describe("secure-run export", () => {
   after(() => {

@@ -2,7 +2,7 @@
  * --bundle` (and its refusals), and `secure-run run` whose second launch of an unchanged app
  * skips planning, while any change to what the bundle was made from misses the cache. */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   readdirSync,
@@ -19,7 +19,7 @@ import { decodeBundle } from "../../src/bundle/format.js";
 import { paths } from "../../src/paths.cjs";
 import { compileFilters } from "../../src/seccomp/compile.js";
 import { prepareRun } from "../../src/launch/prepare.js";
-import { cli, cliPath, isRoot, leftoverCgroups, tempDir } from "../helpers.js";
+import { cli, isRoot, leftoverCgroups, spawnCli, tempDir } from "../helpers.js";
 
 const skip = isRoot ? false : "launches need root (namespaces, cgroups)";
 const tmp = tempDir("bundle");
@@ -149,7 +149,7 @@ describe("compiled bundles", { skip }, () => {
     assert.equal(run(file).status, 0, "the first run, cold, fills the cache");
     for (const warm of [false, true]) {
       if (!warm) rmSync(cache, { recursive: true, force: true });
-      const child = spawn(process.execPath, [cliPath, "run", file], {
+      const child = spawnCli(["run", file], {
         env: { ...process.env, ...env },
         stdio: "ignore",
       });

@@ -1,11 +1,19 @@
 /** Real launches, as root: the sandbox as the app sees it, limits, exit statuses, clean-up. */
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cli, cliPath, isRoot, leftoverCgroups, root, tempDir } from "../helpers.js";
+import {
+  cli,
+  cliCommandLine,
+  isRoot,
+  leftoverCgroups,
+  root,
+  spawnCli,
+  tempDir,
+} from "../helpers.js";
 import { buildProgram } from "../shared/fixtures.js";
 
 const skip = isRoot ? false : "real launches need root (namespaces, cgroups)";
@@ -80,7 +88,7 @@ describe("secure-run run", { skip }, () => {
 
   test("SIGTERM to secure-run reaches the app; its end is reported as 128+15", async () => {
     const file = app("sleeper", ["/bin/sleep", "30"]);
-    const child = spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" });
+    const child = spawnCli(["run", file], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 1500));
     const started = Date.now();
     child.kill("SIGTERM");
@@ -363,7 +371,7 @@ describe("secure-run run", { skip }, () => {
       "bash",
       [
         "-c",
-        `exec 7</tmp; exec ${process.execPath} ${cliPath} run ${app("report", ["/opt/probe/probe", "report"])}`,
+        `exec 7</tmp; exec ${cliCommandLine} run ${app("report", ["/opt/probe/probe", "report"])}`,
       ],
       {
         encoding: "utf8",
@@ -451,7 +459,7 @@ describe("secure-run run", { skip }, () => {
 
   test("root inside is an unprivileged user outside", async () => {
     const file = app("rootuser", ["/bin/sleep", "5"], "user: root\n");
-    const child = spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" });
+    const child = spawnCli(["run", file], { stdio: "ignore" });
     try {
       let uid: string | undefined;
       for (let i = 0; i < 50 && uid === undefined; i++) {
@@ -484,13 +492,13 @@ describe("secure-run run", { skip }, () => {
         { length: 50 },
         () =>
           new Promise<{ code: number | null; out: string }>((resolve) => {
-            const c = spawn(process.execPath, [cliPath, "run", "--json", file], {
+            const c = spawnCli(["run", "--json", file], {
               stdio: ["ignore", "pipe", "pipe"],
             });
             let out = "";
             let err = "";
-            c.stdout.on("data", (d: Buffer) => (out += d.toString()));
-            c.stderr.on("data", (d: Buffer) => (err += d.toString()));
+            c.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+            c.stderr?.on("data", (d: Buffer) => (err += d.toString()));
             c.on("exit", (code) => resolve({ code, out: out + err }));
           }),
       ),
@@ -525,9 +533,7 @@ describe("secure-run run", { skip }, () => {
       for (let i = 0; i < 200 && !what(); i++) await new Promise((res) => setTimeout(res, 50));
     };
     for (let round = 0; round < 10; round++) {
-      const batch = Array.from({ length: 20 }, () =>
-        spawn(process.execPath, [cliPath, "run", file], { stdio: "ignore" }),
-      );
+      const batch = Array.from({ length: 20 }, () => spawnCli(["run", file], { stdio: "ignore" }));
       const exited = batch.map((c) => new Promise((res) => c.on("exit", res)));
       // Each launch is under way (its launcher started) before it is ended.
       const launchers = await Promise.all(

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import yaml from "js-yaml";
-import { cli, cliPath, isRoot, leftoverCgroups, tempDir } from "../helpers.js";
+import { cli, cliCommandLine, isRoot, leftoverCgroups, tempDir } from "../helpers.js";
 
 const skip = isRoot ? false : "tracing launches the app in its sandbox, which needs root";
 const tmp = tempDir("trace");
@@ -55,11 +55,7 @@ describe("secure-run trace", { skip }, () => {
     // script(1) gives the trace a terminal, where the progress line appears.
     const r = spawnSync(
       "script",
-      [
-        "-qec",
-        `${process.execPath} ${cliPath} trace --duration 1.5 -o ${out} -- /bin/sleep 60`,
-        "/dev/null",
-      ],
+      ["-qec", `${cliCommandLine} trace --duration 1.5 -o ${out} -- /bin/sleep 60`, "/dev/null"],
       { encoding: "utf8", timeout: 30_000 },
     );
     assert.ok(Date.now() - started < 20_000, "stopped well before the app's 60 s");

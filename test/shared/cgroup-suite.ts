@@ -17,7 +17,7 @@ import { cgroupHierarchies } from "../../src/host/cgroups.js";
 import { prepareRun } from "../../src/launch/prepare.js";
 import { runPlan } from "../../src/launch/run.js";
 import { paths } from "../../src/paths.cjs";
-import { cliPath, leftoverCgroups } from "../helpers.js";
+import { leftoverCgroups, spawnCli } from "../helpers.js";
 import { appFixtures, exitReports, said, type Backend } from "./fixtures.js";
 
 export interface CgroupBackend extends Backend {
@@ -140,11 +140,11 @@ export function cgroupSuite(backend: CgroupBackend): void {
         ["/bin/sleep", "600"],
         "resources: { memory: 48Mi, pids: 20, cpu: 0.25 }\n",
       );
-      const child = spawn(process.execPath, [cliPath, "run", file], {
+      const child = spawnCli(["run", file], {
         stdio: ["ignore", "ignore", "pipe"],
       });
       let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise((r) => child.on("exit", r));
       try {
         const files = limitFiles[backend.driver];

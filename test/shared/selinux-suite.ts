@@ -2,14 +2,14 @@
  * lane) the app runs as container_t with the categories of its instance and its files get
  * container_file_t with the same; elsewhere doctor and plan say that labels are not enforced. */
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { DEFAULT_REGISTRY } from "../../src/launch/mcs.js";
 import { paths } from "../../src/paths.cjs";
 import type { Plan } from "../../src/plan/types.js";
-import { cliPath } from "../helpers.js";
+import { spawnCli } from "../helpers.js";
 import { appFixtures, said, type Backend } from "./fixtures.js";
 
 export interface SelinuxBackend extends Backend {
@@ -165,13 +165,13 @@ export function selinuxSuite(backend: SelinuxBackend): void {
             rw(volA),
             fx.newRootfs("rootfs-alpha"),
           );
-          const alpha = spawn(process.execPath, [cliPath, "run", alphaFile], {
+          const alpha = spawnCli(["run", alphaFile], {
             stdio: ["ignore", "pipe", "pipe"],
             env: { ...process.env, NO_COLOR: "1" },
           });
           let alphaOut = "";
-          alpha.stdout.on("data", (d: Buffer) => (alphaOut += d.toString()));
-          alpha.stderr.on("data", (d: Buffer) => (alphaOut += d.toString()));
+          alpha.stdout?.on("data", (d: Buffer) => (alphaOut += d.toString()));
+          alpha.stderr?.on("data", (d: Buffer) => (alphaOut += d.toString()));
           const alphaExit = new Promise<number | null>((r) => alpha.on("exit", r));
           let mounted = false;
           try {
