@@ -3,7 +3,7 @@
 import { NEVER_ALLOWED } from "./never.js";
 import { constants } from "node:os";
 import { InternalError } from "../errors.js";
-import type { Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
+import type { Reason, SeccompSpec, SyscallRule } from "./types.js";
 import {
   loadNative,
   type ArgCondition,

@@ -30,7 +30,7 @@
  */
 import { constants } from "node:os";
 import { InputError, type Issue } from "../errors.js";
-import type { ArgCondition, Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
+import type { ArgCondition, Reason, SeccompSpec, SyscallRule } from "./types.js";
 import { loadNative, type SeccompNative } from "./native.js";
 import { syscallNameChecker } from "./names.js";
 

@@ -3,7 +3,7 @@
  * alternatives; a rule's conditions must all hold; of the conditional rules that match, the most
  * restrictive action wins (libseccomp compares the refusals first — tests hold the compiled
  * filters to this); then an unconditional rule; no rule, the default action. */
-import type { ArgCondition, SeccompSpec, SyscallRule } from "../plan/types.js";
+import type { ArgCondition, SeccompSpec, SyscallRule } from "./types.js";
 
 export interface Verdict {
   action: "allow" | "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "notify";
