@@ -4,12 +4,13 @@ import type { Command } from "commander";
 import { compileBundle } from "../../src/bundle/compile.js";
 import { InputError } from "../../src/errors.js";
 import { prepareRun } from "../../src/launch/prepare.js";
+import { KNOWN_ARCHITECTURES } from "../../src/seccomp/arches.js";
 import { architectureHint } from "../../src/seccomp/names.js";
 import { paths } from "../../src/paths.cjs";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 
-const ARCHES = ["x86_64", "aarch64", "x86", "arm"];
+const ARCHES = KNOWN_ARCHITECTURES;
 
 export function registerCompile(program: Command, io: CliIO): void {
   program

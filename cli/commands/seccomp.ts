@@ -9,11 +9,8 @@ import {
   type FilterExplanation,
 } from "../../src/seccomp/explain.js";
 import { loadNative } from "../../src/seccomp/native.js";
-import {
-  architectureHint,
-  checkCapabilityFlag,
-  KNOWN_ARCHITECTURES,
-} from "../../src/seccomp/names.js";
+import { KNOWN_ARCHITECTURES } from "../../src/seccomp/arches.js";
+import { architectureHint, checkCapabilityFlag } from "../../src/seccomp/names.js";
 import { resolveSource } from "../../src/seccomp/source.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";

@@ -10,7 +10,7 @@ import {
   type AppAudit,
   type AuditReport,
 } from "../../src/audit/index.js";
-import { archSyscalls } from "../../src/audit/names.js";
+import { archSyscalls } from "../../src/seccomp/syscall-table.js";
 import { SCORE_RULES } from "../../src/audit/score.js";
 import { loadApp } from "../../src/appspec/load.js";
 import { makePlan } from "../../src/plan/make.js";
