@@ -6,7 +6,8 @@ import { AUDIT_FORMATS } from "../src/audit/index.js";
 import { loadConfig, type OrgConfig } from "../src/config/load.js";
 import { InputError } from "../src/errors.js";
 import { EXPORT_FORMATS } from "../src/export/common.js";
-import { architectureHint, KNOWN_ARCHITECTURES } from "../src/seccomp/names.js";
+import { KNOWN_ARCHITECTURES } from "../src/seccomp/arches.js";
+import { architectureHint } from "../src/seccomp/names.js";
 
 /** A command by its words after `secure-run` ("" is the program itself). */
 export type CommandName =

@@ -21,8 +21,10 @@ packages=(build-essential python3 pkg-config libseccomp-dev)
 # chromium renders the audit's HTML page; runc, crun and systemd (systemd-analyze) consume exports.
 # bubblewrap and firejail are what the launch benchmark compares with. clang and its sanitizer
 # runtimes (libFuzzer, ASan, UBSan) build the bundle parser's fuzz target (make -C native/tests fuzz).
+# golang-github-containers-common ships Podman's default seccomp profile
+# (/usr/share/containers/seccomp.json): the real-world profile the import and audit tests read.
 test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev golang-github-containers-common)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do

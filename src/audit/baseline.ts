@@ -9,7 +9,7 @@ import type { SeccompNative } from "../seccomp/native.js";
 import { DOCKER_DEFAULT_CAPABILITIES } from "../seccomp/source.js";
 import { expectedVerdict, rulesFor } from "../seccomp/verdict.js";
 import { argumentVectors } from "./check.js";
-import type { NumberedSyscall } from "./names.js";
+import type { NumberedSyscall } from "../seccomp/syscall-table.js";
 import type { BaselineArch, BaselineComparison } from "./types.js";
 
 export interface Baseline {

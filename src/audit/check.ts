@@ -8,7 +8,7 @@ import type { SeccompSpec, SyscallRule } from "../plan/types.js";
 import { simulate, type SeccompAction } from "../seccomp/bpf.js";
 import { errnoName, errnoNumber } from "../seccomp/compile.js";
 import { expectedVerdict, interestingArgs, rulesFor, type Verdict } from "../seccomp/verdict.js";
-import { archSyscalls, MAX_SYSCALL_NR, type SyscallNames } from "./names.js";
+import { archSyscalls, MAX_SYSCALL_NR, type SyscallNames } from "../seccomp/syscall-table.js";
 
 export interface FilterCheck {
   arch: string;

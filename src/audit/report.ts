@@ -14,7 +14,8 @@ import { loadNative, type SeccompNative } from "../seccomp/native.js";
 import { compareWithBaseline, loadBaseline, type Baseline } from "./baseline.js";
 import { checkFilter } from "./check.js";
 import { compareApps } from "./compare.js";
-import { archSyscalls, type NumberedSyscall } from "./names.js";
+import { KNOWN_ARCHITECTURES } from "../seccomp/arches.js";
+import { archSyscalls, type NumberedSyscall } from "../seccomp/syscall-table.js";
 import { scorePlan } from "./score.js";
 import {
   capabilitiesSection,
@@ -30,7 +31,7 @@ import {
 import { auditSyscalls, refusedSyscalls } from "./syscalls.js";
 import type { AppAudit, ArchCount, AuditReport } from "./types.js";
 
-export const AUDIT_ARCHITECTURES = ["x86_64", "aarch64", "x86", "arm"];
+export const AUDIT_ARCHITECTURES = KNOWN_ARCHITECTURES;
 
 export interface AuditOptions {
   /** Defaults to this host's facts. */

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../errors.js";
+import { ARCHITECTURES } from "../seccomp/arches.js";
 import { architectureHint } from "../seccomp/names.js";
 import type { Mount, Plan } from "../plan/types.js";
 
@@ -40,12 +41,9 @@ export interface ExportOptions {
 }
 
 /** libseccomp's architecture names → the SCMP_ARCH_… names of OCI and Docker profiles. */
-export const SCMP_ARCH: Record<string, string | undefined> = {
-  x86_64: "SCMP_ARCH_X86_64",
-  aarch64: "SCMP_ARCH_AARCH64",
-  x86: "SCMP_ARCH_X86",
-  arm: "SCMP_ARCH_ARM",
-};
+export const SCMP_ARCH: Record<string, string | undefined> = Object.fromEntries(
+  ARCHITECTURES.map((a) => [a.name, a.scmp]),
+);
 
 export function checkArchitectures(archs: string[]): string[] {
   const unknown = archs.filter((a) => SCMP_ARCH[a] === undefined);

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { arch as nodeArch, release, userInfo } from "node:os";
+import { fromNodeArch } from "../seccomp/arches.js";
 import { loadNative } from "../seccomp/native.js";
 import { cgroupHierarchies } from "./cgroups.js";
 
@@ -53,13 +54,6 @@ export interface HostFacts {
    * links (a link swapped in by a host process must not choose what is bound). */
   etcLinks?: Record<string, string>;
 }
-
-const archNames: Record<string, string> = {
-  x64: "x86_64",
-  arm64: "aarch64",
-  ia32: "x86",
-  arm: "arm",
-};
 
 export const ROOT_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 
@@ -244,7 +238,7 @@ export function hostFacts(): HostFacts {
   const native = loadNative({ optional: true });
   const nf = native?.hostFacts();
   return {
-    arch: archNames[nodeArch()] ?? nodeArch(),
+    arch: fromNodeArch(nodeArch()) ?? nodeArch(),
     kernel: release(),
     root: rootLayout(),
     landlock: { abi: nf ? nf.landlockAbi : null },

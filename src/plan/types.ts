@@ -1,10 +1,9 @@
 /** The Plan document (schemas/plan.schema.json): what will be enforced, with reasons. */
+import type { Reason, SyscallRule } from "../seccomp/types.js";
 
-export interface Reason {
-  kind: "profile" | "field" | "rule";
-  ref: string;
-  why?: string;
-}
+// The seccomp rule types (and Reason, which every part of a plan carries) are owned by
+// src/seccomp/types.ts; the plan's seccomp section is made of them.
+export type { ArgCondition, Reason, SeccompSpec, SyscallRule } from "../seccomp/types.js";
 
 export interface Mount {
   type: "bind" | "tmpfs" | "proc" | "dev" | "symlink";
@@ -18,33 +17,6 @@ export interface Mount {
   size?: number;
   mode?: number;
   reasons: Reason[];
-}
-
-export interface ArgCondition {
-  index: number;
-  op: "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "masked_eq";
-  value: number;
-  mask?: number;
-}
-
-export interface SyscallRule {
-  name: string;
-  action: "allow" | "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "notify";
-  errno?: string;
-  args?: ArgCondition[];
-  reasons: Reason[];
-}
-
-/** A seccomp filter as data: what the plan's seccomp section, a profile or an imported Docker
- * profile compile from. */
-export interface SeccompSpec {
-  defaultAction: {
-    action: "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "allow" | "notify";
-    errno?: string;
-  };
-  badArchAction: "kill_process" | "kill_thread" | "trap";
-  architectures: string[];
-  syscalls: SyscallRule[];
 }
 
 export interface PortGrant {

@@ -2,6 +2,7 @@
  * Seccomp classic BPF: decoding, the checks the kernel makes when a filter is loaded, and a
  * simulator that answers which action a filter takes for one syscall.
  */
+import { ARCHITECTURES, X32 } from "./arches.js";
 
 export interface BpfInsn {
   code: number;
@@ -59,13 +60,19 @@ export const SECCOMP_DATA_SIZE = 64;
 /** x32 syscalls are x86_64's AUDIT_ARCH with this bit set in the number. */
 export const X32_SYSCALL_BIT = 0x40000000;
 
-export const AUDIT_ARCH: Record<string, number> = Object.freeze({
-  x86_64: 0xc000003e,
-  x32: 0xc000003e,
-  x86: 0x40000003,
-  aarch64: 0xc00000b7,
-  arm: 0x40000028,
-});
+/** AUDIT_ARCH values by name: the supported architectures (arches.ts) and x32 after x86_64. */
+export const AUDIT_ARCH: Record<string, number> = Object.freeze(
+  Object.fromEntries(
+    ARCHITECTURES.flatMap((a) =>
+      a.name === "x86_64"
+        ? [
+            [a.name, a.auditArch],
+            [X32.name, X32.auditArch],
+          ]
+        : [[a.name, a.auditArch]],
+    ),
+  ),
+);
 
 /** SECCOMP_RET_* action values (the upper 16 bits of a filter's return value). */
 export const SECCOMP_RET = {

@@ -3,7 +3,14 @@
 import { NEVER_ALLOWED } from "./never.js";
 import { constants } from "node:os";
 import { InternalError } from "../errors.js";
-import type { Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
+import {
+  combineRules,
+  isConditional,
+  repeatedArgument,
+  rulesBySyscall,
+  unconditionalRule,
+} from "./combine.js";
+import type { Reason, SeccompSpec, SyscallRule } from "./types.js";
 import {
   loadNative,
   type ArgCondition,
@@ -56,16 +63,12 @@ function nativeAction(a: ActionLike): NativeAction {
 /** libseccomp compares each argument once per rule; a rule with two conditions on one argument
  * is a mistake in the spec, refused with its name. */
 function checkConditions(r: SyscallRule): void {
-  const seen = new Set<number>();
-  for (const c of r.args ?? []) {
-    if (seen.has(c.index)) {
-      throw new InternalError(
-        `the rule for ${r.name} has two conditions on argument ${c.index}`,
-        "a rule can test each argument once (conditions are ANDed); express alternatives (OR) as separate rules",
-      );
-    }
-    seen.add(c.index);
-  }
+  const index = repeatedArgument(r);
+  if (index !== undefined)
+    throw new InternalError(
+      `the rule for ${r.name} has two conditions on argument ${index}`,
+      "a rule can test each argument once (conditions are ANDed); express alternatives (OR) as separate rules",
+    );
 }
 
 export function nativeRule(r: SyscallRule): NativeRule {
@@ -82,15 +85,15 @@ export function nativeRule(r: SyscallRule): NativeRule {
 }
 
 /** libseccomp drops the conditional rules of a syscall that also has an unconditional rule with
- * another action: such a spec would not do what it says. */
+ * another action (combine.ts): such a spec would not do what it says. */
 function checkMixedRules(spec: SeccompSpec): void {
-  const byName = new Map<string, SyscallRule[]>();
-  for (const r of spec.syscalls) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
-  for (const [name, rules] of byName) {
-    const plain = rules.find((r) => !r.args || r.args.length === 0);
-    const other =
-      plain && rules.find((r) => r.args && r.args.length > 0 && r.action !== plain.action);
-    if (plain && other) {
+  for (const [name, rules] of rulesBySyscall(spec.syscalls)) {
+    const plain = unconditionalRule(rules);
+    if (!plain) continue;
+    const other = combineRules(rules).shadowed.find(
+      (r) => isConditional(r) && r.action !== plain.action,
+    );
+    if (other) {
       throw new InternalError(
         `${name} has an unconditional ${plain.action} rule and a conditional ${other.action} rule: libseccomp would ignore the latter`,
         "give the broad rule a condition on the same argument (e.g. ge 0), so both are compared",

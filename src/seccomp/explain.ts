@@ -2,7 +2,8 @@
  * BPF itself with the simulator. */
 import { InputError } from "../errors.js";
 import { syscallNameChecker } from "./names.js";
-import { AUDIT_ARCH, decodeBpf, simulate, type SeccompAction } from "./bpf.js";
+import { ARCHITECTURES } from "./arches.js";
+import { decodeBpf, simulate, type SeccompAction } from "./bpf.js";
 import { disassemble } from "./disasm.js";
 import type { SeccompNative } from "./native.js";
 
@@ -27,11 +28,7 @@ export interface FilterExplanation {
 /** The architectures a filter checks for (its comparisons of seccomp_data.arch). */
 export function filterArchitectures(bpf: Uint8Array): string[] {
   const prog = decodeBpf(bpf);
-  const byValue = new Map(
-    Object.entries(AUDIT_ARCH)
-      .filter(([n]) => n !== "x32")
-      .map(([n, v]) => [v, n]),
-  );
+  const byValue = new Map(ARCHITECTURES.map((a) => [a.auditArch, a.name]));
   const found: string[] = [];
   let lastLoad = -1;
   for (const insn of prog) {

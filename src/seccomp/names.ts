@@ -5,7 +5,8 @@
 import { closest } from "../appspec/suggest.js";
 import { schemaValidator } from "../appspec/validate.js";
 import { InputError, type Issue } from "../errors.js";
-import { archSyscalls } from "../audit/names.js";
+import { architectureAlias, KNOWN_ARCHITECTURES } from "./arches.js";
+import { archSyscalls } from "./syscall-table.js";
 import type { SeccompNative } from "./native.js";
 
 export type SyscallNameSource = Pick<SeccompNative, "syscallNumber" | "syscallName">;
@@ -39,26 +40,12 @@ export function syscallNameChecker(native: SyscallNameSource): SyscallNameChecke
   };
 }
 
-/** Seccomp's architectures as libseccomp names them (x32 and i386-on-x86_64 are ABIs the filters
- * refuse, not architectures to build for). */
-export const KNOWN_ARCHITECTURES = ["x86_64", "aarch64", "x86", "arm"];
-
-const ARCH_ALIASES: Record<string, string> = {
-  amd64: "x86_64",
-  "x86-64": "x86_64",
-  x64: "x86_64",
-  arm64: "aarch64",
-  i386: "x86",
-  i686: "x86",
-  armhf: "arm",
-};
-
 /** The hint for an architecture name that is not one of `allowed`. */
 export function architectureHint(
   name: string,
   allowed: readonly string[] = KNOWN_ARCHITECTURES,
 ): string {
-  const alias = ARCH_ALIASES[name.toLowerCase()];
+  const alias = architectureAlias(name);
   if (alias && allowed.includes(alias))
     return `did you mean "${alias}"? (one of ${allowed.join(", ")})`;
   if (name === "x32")

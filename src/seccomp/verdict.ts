@@ -1,9 +1,14 @@
 /** What a seccomp spec means for one syscall: the reference against which compiled filters are
- * checked (tests, audit). Semantics as libseccomp builds them: rules of one syscall are
- * alternatives; a rule's conditions must all hold; of the conditional rules that match, the most
- * restrictive action wins (libseccomp compares the refusals first — tests hold the compiled
- * filters to this); then an unconditional rule; no rule, the default action. */
-import type { ArgCondition, SeccompSpec, SyscallRule } from "../plan/types.js";
+ * checked (tests, audit). How libseccomp combines the rules of one syscall is combine.ts's; tests
+ * hold the compiled filters to this. */
+import {
+  hasDefaultAction,
+  isConditional,
+  rulesBySyscall,
+  STRICTNESS,
+  unconditionalRule,
+} from "./combine.js";
+import type { ArgCondition, SeccompSpec, SyscallRule } from "./types.js";
 
 export interface Verdict {
   action: "allow" | "errno" | "kill_process" | "kill_thread" | "trap" | "log" | "notify";
@@ -45,28 +50,10 @@ const index = new WeakMap<SeccompSpec, Map<string, SyscallRule[]>>();
 export function rulesFor(spec: SeccompSpec, name: string): SyscallRule[] {
   let map = index.get(spec);
   if (!map) {
-    map = new Map();
-    for (const r of spec.syscalls) map.set(r.name, [...(map.get(r.name) ?? []), r]);
+    map = rulesBySyscall(spec.syscalls);
     index.set(spec, map);
   }
   return map.get(name) ?? [];
-}
-
-const strictness: Record<Verdict["action"], number> = {
-  kill_process: 0,
-  kill_thread: 1,
-  trap: 2,
-  errno: 3,
-  notify: 4,
-  log: 5,
-  allow: 6,
-};
-
-function sameAsDefault(spec: SeccompSpec, r: SyscallRule): boolean {
-  const d = spec.defaultAction;
-  return (
-    r.action === d.action && (r.action !== "errno" || (r.errno ?? "EPERM") === (d.errno ?? "EPERM"))
-  );
 }
 
 export function expectedVerdict(
@@ -75,14 +62,13 @@ export function expectedVerdict(
   args: readonly bigint[] = [],
 ): Verdict {
   // A rule with the default action adds nothing (the compiler leaves it out, as libseccomp must).
-  const rules = rulesFor(spec, name).filter((r) => !sameAsDefault(spec, r));
+  const rules = rulesFor(spec, name).filter((r) => !hasDefaultAction(spec, r));
   const matching = rules.filter(
-    (r) => r.args && r.args.length > 0 && r.args.every((c) => conditionHolds(c, args)),
+    (r) => isConditional(r) && (r.args ?? []).every((c) => conditionHolds(c, args)),
   );
-  matching.sort((a, b) => strictness[a.action] - strictness[b.action]);
+  matching.sort((a, b) => STRICTNESS[a.action] - STRICTNESS[b.action]);
   if (matching[0]) return verdictOf(matching[0]);
-  const plain = rules.find((r) => !r.args || r.args.length === 0);
-  return verdictOf(plain ?? spec.defaultAction);
+  return verdictOf(unconditionalRule(rules) ?? spec.defaultAction);
 }
 
 /** The argument vectors that exercise a syscall's conditions: zeros, each condition's value,

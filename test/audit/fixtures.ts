@@ -16,12 +16,17 @@ export const pythonWeb = join(root, "examples/python-web.yaml");
 /** Options that make an audit independent of the machine it runs on. */
 export const fixed = { host: debianHost, accounts, version: "test" };
 
-const REFERENCE_DIRS = [join(root, "../shared/reference"), "/work/shared/reference"];
+/** A real-world baseline: Podman's default seccomp profile as Debian installs it
+ * (golang-github-containers-common, which scripts/setup.sh --test installs). */
+export const PODMAN_PROFILE = "/usr/share/containers/seccomp.json";
 
-/** A reference seccomp profile (as test/unit/docker-import.test.ts finds them). */
-export function reference(file: string): string | undefined {
-  for (const dir of REFERENCE_DIRS) if (existsSync(join(dir, file))) return join(dir, file);
-  return undefined;
+/** The baseline profile, asserted present (a missing package fails the tests, never skips them). */
+export function baselineProfile(): string {
+  if (!existsSync(PODMAN_PROFILE))
+    throw new Error(
+      `${PODMAN_PROFILE} is missing: it comes with Debian's golang-github-containers-common (scripts/setup.sh --test)`,
+    );
+  return PODMAN_PROFILE;
 }
 
 /** An app that leaves much open: host network, ports, a dangerous capability (the

@@ -11,7 +11,7 @@ import { auditApps, renderAuditHtml, type AuditReport } from "../../src/audit/in
 import { groupRisk } from "../../src/audit/render/common.js";
 import { loadNative } from "../../src/seccomp/native.js";
 import { countColour, decodePng, isBlank, pixelStats } from "./png.js";
-import { fixed, hello, pythonWeb, reference } from "./fixtures.js";
+import { baselineProfile, fixed, hello, pythonWeb } from "./fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [
@@ -109,11 +109,10 @@ describe("the HTML audit in headless Chromium", { skip }, () => {
     assert.equal(missing, undefined, missing);
     assert.ok(playwright);
     dir = mkdtempSync(join(tmpdir(), "secure-run-test-audit-html-"));
-    const baseline = reference("docker-default-seccomp.json");
     report = auditApps([hello, pythonWeb], {
       ...fixed,
       architectures: ["x86_64", "aarch64"],
-      ...(baseline ? { baseline } : {}),
+      baseline: baselineProfile(),
     });
     const file = join(dir, "audit.html");
     writeFileSync(file, renderAuditHtml(report));

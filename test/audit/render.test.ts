@@ -14,11 +14,11 @@ import {
 } from "../../src/audit/index.js";
 import { loadNative } from "../../src/seccomp/native.js";
 import { cliInProcess, tempDir } from "../helpers.js";
-import { fixed, hello, pythonWeb, reference } from "./fixtures.js";
+import { baselineProfile, fixed, hello, pythonWeb } from "./fixtures.js";
 
 const native = loadNative({ optional: true });
 const skip = native ? false : "the native addon is not built (npm run build)";
-const dockerFile = reference("docker-default-seccomp.json");
+const baselineFile = baselineProfile();
 
 /** The start of an ANSI escape sequence (colour). */
 const ESC = "\u001b[";
@@ -60,7 +60,7 @@ describe("formats", { skip }, () => {
     two = auditApps([hello, pythonWeb], {
       ...fixed,
       architectures: ["x86_64", "aarch64"],
-      ...(dockerFile ? { baseline: dockerFile } : {}),
+      baseline: baselineFile,
     });
   });
 
@@ -125,10 +125,8 @@ describe("formats", { skip }, () => {
     assert.equal(md.match(/^<\/details>$/gm)?.length, opened);
     assert.match(md, /<details><summary>All \d+ allowed syscalls, high risk first<\/summary>/);
     assert.match(md, /<details><summary>How the exposure score is computed<\/summary>/);
-    if (dockerFile) {
-      assert.match(md, /^\| Architecture \| Baseline allows \| This plan allows \| Both \|/m);
-      assert.match(md, /<summary>x86_64: allowed by the baseline, not by this plan \(\d+\)/);
-    }
+    assert.match(md, /^\| Architecture \| Baseline allows \| This plan allows \| Both \|/m);
+    assert.match(md, /<summary>x86_64: allowed by the baseline, not by this plan \(\d+\)/);
     assert.match(renderAuditMarkdown(one), /no baseline given: compared with nothing/);
   });
 
@@ -190,7 +188,7 @@ describe("secure-run audit (the command)", { skip }, () => {
 
   test("--format json, --arch, --baseline", async () => {
     const args = ["--format", "json", "--arch", "x86_64,aarch64", hello, pythonWeb];
-    if (dockerFile) args.push("--baseline", dockerFile);
+    args.push("--baseline", baselineFile);
     const r = await runAudit(args);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as AuditReport;
@@ -198,7 +196,7 @@ describe("secure-run audit (the command)", { skip }, () => {
     assert.deepEqual(doc.architectures, ["x86_64", "aarch64"]);
     assert.ok(doc.host.checks && doc.host.checks.length > 3);
     assert.equal(doc.comparison?.rows.length, 2);
-    if (dockerFile) assert.equal(doc.baseline?.label, "docker-default-seccomp.json");
+    assert.equal(doc.baseline?.label, "seccomp.json");
   });
 
   test("-o writes the file (no colour even on a terminal) and nothing to standard output", async () => {

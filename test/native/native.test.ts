@@ -10,6 +10,8 @@ test("native tests and real launches of the launcher pass under ASan and UBSan (
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /test_args: \d+ checks, 0 failed/);
   assert.match(r.stdout, /test_seccomp: \d+ checks, 0 failed/);
+  // bpf_eval.c against the cases it shares with bpf.ts (native/tests/bpf_cases.json).
+  assert.match(r.stdout, /test_bpf_eval: \d+ checks, 0 failed/);
   // The sanitized launcher's real launches (native/tests/launch_test.sh).
   assert.match(r.stdout, /launch_test: no cgroup left: ok/);
   assert.doesNotMatch(r.stdout, /launch_test: .*expected/);
