@@ -4,6 +4,9 @@
 
 uint32_t sr_bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *data) {
   uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
+  /* The kernel refuses a program that may read M[k] before storing to it; on the path taken
+   * here, such a read fails closed. */
+  uint32_t written = 0;
   const unsigned char *bytes = (const unsigned char *)data;
   for (size_t pc = 0; pc < len; pc++) {
     const struct sock_filter *i = &prog[pc];
@@ -30,10 +33,14 @@ uint32_t sr_bpf_run(const struct sock_filter *prog, size_t len, const struct sec
     case BPF_ST:
     case BPF_STX:
       if (k >= BPF_MEMWORDS) return SECCOMP_RET_KILL_PROCESS;
-      if (i->code == (BPF_LD | BPF_MEM)) a = mem[k];
-      else if (i->code == (BPF_LDX | BPF_MEM)) x = mem[k];
-      else if (i->code == BPF_ST) mem[k] = a;
-      else mem[k] = x;
+      if (i->code == (BPF_LD | BPF_MEM) || i->code == (BPF_LDX | BPF_MEM)) {
+        if (!(written & (1u << k))) return SECCOMP_RET_KILL_PROCESS;
+        if (i->code == (BPF_LD | BPF_MEM)) a = mem[k];
+        else x = mem[k];
+      } else {
+        mem[k] = i->code == BPF_ST ? a : x;
+        written |= 1u << k;
+      }
       break;
     case BPF_ALU | BPF_ADD | BPF_K: a += k; break;
     case BPF_ALU | BPF_ADD | BPF_X: a += x; break;
@@ -55,9 +62,15 @@ uint32_t sr_bpf_run(const struct sock_filter *prog, size_t len, const struct sec
     case BPF_ALU | BPF_OR | BPF_X: a |= x; break;
     case BPF_ALU | BPF_XOR | BPF_K: a ^= k; break;
     case BPF_ALU | BPF_XOR | BPF_X: a ^= x; break;
-    case BPF_ALU | BPF_LSH | BPF_K: a = k < 32 ? a << k : 0; break;
+    case BPF_ALU | BPF_LSH | BPF_K:
+      if (k >= 32) return SECCOMP_RET_KILL_PROCESS; /* the kernel refuses the program */
+      a <<= k;
+      break;
     case BPF_ALU | BPF_LSH | BPF_X: a <<= (x & 31); break;
-    case BPF_ALU | BPF_RSH | BPF_K: a = k < 32 ? a >> k : 0; break;
+    case BPF_ALU | BPF_RSH | BPF_K:
+      if (k >= 32) return SECCOMP_RET_KILL_PROCESS;
+      a >>= k;
+      break;
     case BPF_ALU | BPF_RSH | BPF_X: a >>= (x & 31); break;
     case BPF_ALU | BPF_NEG: a = (uint32_t)(-(int64_t)a); break;
     case BPF_MISC | BPF_TAX: x = a; break;
