@@ -237,7 +237,7 @@ try {
     else ociWhy = `secure-run export failed: ${why(r.stderr)}`;
   } else ociWhy = "dist/cli/main.cjs not built";
   const ociConfig = oci ? JSON.parse(readFileSync(join(oci, "config.json"), "utf8")) : null;
-  const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
+  const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/plan/seccomp-source.js"));
   const DOCKER_CAPS = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
   /** Docker's default profile as containerd hands it to the runtime on amd64 (Docker's caps). */
   const dockerAsOci = (p) => {

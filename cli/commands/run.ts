@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatSize } from "../../src/appspec/units.js";
+import { formatSize } from "../../src/documents/units.js";
 import { cacheDebug, execAddon, execBundle } from "../../src/bundle/warm.cjs";
 import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";

@@ -8,13 +8,13 @@ import {
   filterArchitectures,
   type FilterExplanation,
 } from "../../src/seccomp/explain.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import {
   architectureHint,
   checkCapabilityFlag,
   KNOWN_ARCHITECTURES,
 } from "../../src/seccomp/names.js";
-import { resolveSource } from "../../src/seccomp/source.js";
+import { resolveSource } from "../../src/plan/seccomp-source.js";
 import type { CliIO } from "../io.js";
 import { configOption, readConfig } from "../options.js";
 

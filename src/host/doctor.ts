@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { paths } from "../paths.cjs";
-import { loadNative } from "../seccomp/native.js";
+import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies } from "./cgroups.js";
 import { hostFacts, type HostFacts } from "./facts.js";
 

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { arch as nodeArch, release, userInfo } from "node:os";
-import { loadNative } from "../seccomp/native.js";
+import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies } from "./cgroups.js";
 
 export interface RootEntry {

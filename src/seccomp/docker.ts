@@ -31,7 +31,7 @@
 import { constants } from "node:os";
 import { InputError, type Issue } from "../errors.js";
 import type { ArgCondition, Reason, SeccompSpec, SyscallRule } from "../plan/types.js";
-import { loadNative, type SeccompNative } from "./native.js";
+import { loadNative, type SeccompNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "./names.js";
 
 export interface DockerImportOptions {

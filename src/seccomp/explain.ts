@@ -4,7 +4,7 @@ import { InputError } from "../errors.js";
 import { syscallNameChecker } from "./names.js";
 import { AUDIT_ARCH, decodeBpf, simulate, type SeccompAction } from "./bpf.js";
 import { disassemble } from "./disasm.js";
-import type { SeccompNative } from "./native.js";
+import type { SeccompNative } from "../native/seccomp.js";
 
 export interface SyscallVerdict {
   name: string;

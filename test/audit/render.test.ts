@@ -17,7 +17,7 @@ import {
   renderAuditText,
   type AuditReport,
 } from "../../src/audit/index.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { tempDir } from "../helpers.js";
 import { fixed, hello, pythonWeb, reference } from "./fixtures.js";
 
