@@ -3,6 +3,7 @@ import { dirname, basename, join, relative } from "node:path";
 import type { Command } from "commander";
 import { compileBundle } from "../../src/bundle/compile.js";
 import { InputError } from "../../src/errors.js";
+import { DEFAULT_REGISTRY } from "../../src/launch/mcs.js";
 import { prepareRun } from "../../src/launch/prepare.js";
 import { architectureHint } from "../../src/seccomp/names.js";
 import { paths } from "../../src/paths.cjs";
@@ -55,6 +56,7 @@ export function registerCompile(program: Command, io: CliIO): void {
           );
         const prepared = prepareRun(file, { config: readConfig(opts.config) });
         const compiled = compileBundle(prepared, {
+          mcsRegistry: DEFAULT_REGISTRY,
           ...(opts.config ? { configFile: opts.config } : {}),
           ...(opts.arch.length > 0 ? { architectures: [...new Set(opts.arch)] } : {}),
         });
