@@ -8,8 +8,9 @@ import { InternalError } from "../errors.js";
 import { cgroupFsType, hostFingerprint } from "../host/fingerprint.cjs";
 import { packageVersion, paths } from "../paths.cjs";
 import type { PlanResult } from "../plan/make.js";
+import type { Plan } from "../plan/types.js";
 import { compileFilters } from "../seccomp/compile.js";
-import { appVolumes, launcherArgs } from "./argv.cjs";
+import { appVolumes, launcherArgs, type SelinuxLaunch } from "./argv.cjs";
 import { encodeBundle, type Bundle } from "./format.js";
 import { dirInput, fileInput, inputsDigest, statInput, type Input } from "./inputs.cjs";
 
@@ -60,8 +61,22 @@ export interface CompileOptions {
   mcsRegistry?: string;
 }
 
+/** A bundle's SELinux labels: categories of its own for every launch, which the launcher
+ * allocates from the registry that `secure-run run` allocates from, and appends to both labels. */
+function bundleSelinux(plan: Plan, mcsRegistry: string | undefined): SelinuxLaunch | undefined {
+  if (!plan.selinux.enforced) return undefined;
+  if (!mcsRegistry)
+    throw new InternalError("a bundle of a plan under SELinux needs the MCS registry's path");
+  return {
+    process: `system_u:system_r:${plan.selinux.processType}:${plan.selinux.level}`,
+    file: `system_u:object_r:${plan.selinux.fileType}:${plan.selinux.level}`,
+    mcsRegistry,
+  };
+}
+
 export function compileBundle(prepared: Planned, o: CompileOptions = {}): CompiledBundle {
   const { plan, host, loaded } = prepared;
+  const selinux = bundleSelinux(plan, o.mcsRegistry);
   const architectures = o.architectures ?? [host.arch];
   if (!architectures.includes(host.arch) && o.architectures === undefined)
     architectures.push(host.arch);
@@ -73,18 +88,6 @@ export function compileBundle(prepared: Planned, o: CompileOptions = {}): Compil
   const fingerprint = hostFingerprint();
   const version = packageVersion();
   const digest = inputsDigest(version, fingerprint, inputs);
-  let selinux;
-  if (plan.selinux.enforced) {
-    // Categories of its own for every launch: the launcher allocates them from the registry
-    // that `secure-run run` allocates from, and appends them to both labels.
-    if (!o.mcsRegistry)
-      throw new InternalError("a bundle of a plan under SELinux needs the MCS registry's path");
-    selinux = {
-      process: `system_u:system_r:${plan.selinux.processType}:${plan.selinux.level}`,
-      file: `system_u:object_r:${plan.selinux.fileType}:${plan.selinux.level}`,
-      mcsRegistry: o.mcsRegistry,
-    };
-  }
   const args = launcherArgs({ plan, landlockAbi: host.landlock.abi ?? 0, selinux });
   const bundle: Bundle = {
     name: plan.name,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { launcherArgs } from "../../src/bundle/argv.cjs";
+import { compileBundle, type Planned } from "../../src/bundle/compile.js";
 import { execBundle } from "../../src/bundle/warm.cjs";
 import { runArgs } from "../../src/launch/run.js";
 import type { ExecAddon } from "../../src/native/exec.cjs";
@@ -340,4 +341,12 @@ test("the warm path: the launcher, given the bundle file and its sha256", () => 
     ],
   ]);
   assert.match(launcher, /secure-run-launch$/);
+});
+
+test("a bundle of a plan under SELinux is not made without the MCS registry", () => {
+  const enforced = { ...plan, selinux: { ...plan.selinux, enforced: true } };
+  assert.throws(
+    () => compileBundle({ plan: enforced } as unknown as Planned),
+    /needs the MCS registry/,
+  );
 });
