@@ -14,7 +14,7 @@ import { setTimeout } from "node:timers";
 
 import { dockerProfileFile, dockerSpecX86, machine, median, root, shownPath } from "./common.mjs";
 const cli = join(root, "dist/cli/main.cjs");
-const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
+const { loadNative } = await import(join(root, "dist/src/native/seccomp.js"));
 const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
 const { makePlan } = await import(join(root, "dist/src/plan/make.js"));
 

@@ -24,7 +24,9 @@ export function dockerProfileFile(given) {
 /** Docker's profile as secure-run reads it for x86_64 and Docker's default capabilities. */
 export async function dockerSpecX86(file, native) {
   const { importDockerProfile } = await import(join(root, "dist/src/seccomp/docker.js"));
-  const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
+  const { DOCKER_DEFAULT_CAPABILITIES } = await import(
+    join(root, "dist/src/plan/seccomp-source.js")
+  );
   return importDockerProfile(JSON.parse(readFileSync(file, "utf8")), {
     arch: "x86_64",
     capabilities: DOCKER_DEFAULT_CAPABILITIES,

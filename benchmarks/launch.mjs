@@ -238,7 +238,9 @@ try {
     else ociWhy = `secure-run export failed: ${why(r.stderr)}`;
   } else ociWhy = "dist/cli/main.cjs not built";
   const ociConfig = oci ? JSON.parse(readFileSync(join(oci, "config.json"), "utf8")) : null;
-  const { DOCKER_DEFAULT_CAPABILITIES } = await import(join(root, "dist/src/seccomp/source.js"));
+  const { DOCKER_DEFAULT_CAPABILITIES } = await import(
+    join(root, "dist/src/plan/seccomp-source.js")
+  );
   const DOCKER_CAPS = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
   /** Docker's default profile as containerd hands it to the runtime on amd64 (Docker's caps). */
   const dockerAsOci = (p) => {
@@ -339,20 +341,13 @@ exec sleep 100000
     try {
       const { loadApp } = await import(join(root, "dist/src/appspec/load.js"));
       const { makePlan } = await import(join(root, "dist/src/plan/make.js"));
-      const { launcherArgs } = await import(join(root, "dist/src/launch/argv.js"));
+      const { runArgs } = await import(join(root, "dist/src/launch/run.js"));
       const made = makePlan(loadApp(trueApp));
       const planBpf = join(tmp, "plan.bpf");
       const r = node(["seccomp", "compile", trueApp, "--arch", "x86_64", "-o", planBpf]);
       if (r.status !== 0) throw new Error(`seccomp compile: ${why(r.stderr)}`);
       direct = {
-        args: [
-          "--die-with-parent",
-          ...launcherArgs(made.plan, {
-            seccomp: 3,
-            report: 4,
-            landlockAbi: made.host.landlock.abi ?? 0,
-          }),
-        ],
+        args: runArgs(made.plan, { landlockAbi: made.host.landlock.abi ?? 0 }),
         bpf: planBpf,
       };
     } catch (e) {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { dockerProfileFile, dockerSpecX86, machine, median, root, shownPath } from "./common.mjs";
-const { loadNative } = await import(join(root, "dist/src/seccomp/native.js"));
+const { loadNative } = await import(join(root, "dist/src/native/seccomp.js"));
 const { compileFilters, nativeRule, errnoNumber } = await import(
   join(root, "dist/src/seccomp/compile.js")
 );

@@ -15,6 +15,6 @@ export type { Plan, Reason } from "./plan/types.js";
 export { PolicyEngine } from "./policy/engine.js";
 export { loadProfiles, type Profile, type Profiles } from "./profiles/load.js";
 export { compileFilters, type CompiledFilter } from "./seccomp/compile.js";
-export { launcherArgs } from "./launch/argv.js";
+export { launcherArgs } from "./bundle/argv.cjs";
 export { prepareRun, type Prepared } from "./launch/prepare.js";
 export { runPlan, type LaunchReport, type RunResult } from "./launch/run.js";

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /** The package root (this file is dist/src/paths.cjs once built). CommonJS, as the warm path
- * of `secure-run run` is (src/bundle/warm.cts): Node starts a CommonJS entry point faster. */
+ * of `secure-run run` is (cli/main.cts, src/bundle/warm.cts): Node starts a CommonJS entry point faster. */
 export const packageRoot = join(__dirname, "../..");
 
 export const paths = {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { InputError } from "../../src/errors.js";
 import { loadProfiles, readProfile, type Profile } from "../../src/profiles/load.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { syscallNameChecker } from "../../src/seccomp/names.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { formatSize } from "../../src/appspec/units.js";
-import { cacheDebug, execAddon, execBundle } from "../../src/bundle/warm.cjs";
+import { formatSize } from "../../src/documents/units.js";
+import { cacheDebug, execBundle } from "../../src/bundle/warm.cjs";
+import { execAddon } from "../../src/native/exec.cjs";
 import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
 import { prepareRun, type Prepared } from "../../src/launch/prepare.js";

@@ -8,9 +8,9 @@ import {
   filterArchitectures,
   type FilterExplanation,
 } from "../../src/seccomp/explain.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { checkCapabilityFlag } from "../../src/seccomp/names.js";
-import { resolveSource } from "../../src/seccomp/source.js";
+import { resolveSource } from "../../src/plan/seccomp-source.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
 import { addOptions, readConfig } from "../options.js";

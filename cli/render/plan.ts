@@ -1,6 +1,6 @@
 /** A plan, readably: what the app may do, and why. */
 import type { Plan, Reason } from "../../src/plan/types.js";
-import { formatSize } from "../../src/appspec/units.js";
+import { formatSize } from "../../src/documents/units.js";
 import type { Style } from "./style.js";
 
 export function formatReason(r: Reason): string {

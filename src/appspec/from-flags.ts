@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { InputError, type Issue } from "../errors.js";
 import { normalizeApp } from "./normalize.js";
 import type { AppSpec } from "./types.js";
-import { formatPath, validateAgainst, type SchemaProblem } from "./validate.js";
+import { formatPath, validateAgainst, type SchemaProblem } from "../documents/validate.js";
 import type { LoadedApp } from "./load.js";
 
 export interface ExecFlags {

@@ -1,11 +1,12 @@
 /** Reads an app definition: YAML → schema → normalized App, with every problem located. */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InputError, type Issue } from "../errors.js";
+import { InputError } from "../errors.js";
 import { normalizeApp, type ResolvedHostPath } from "./normalize.js";
 import type { App, AppSpec } from "./types.js";
-import { formatPath, validateAgainst, type SchemaProblem } from "./validate.js";
-import { parseYaml, type YamlSource } from "./yaml-source.js";
+import { locateProblems } from "../documents/locate.js";
+import { validateAgainst } from "../documents/validate.js";
+import { parseYaml, type YamlSource } from "../documents/yaml-source.js";
 
 export interface LoadedApp {
   file: string;
@@ -16,22 +17,6 @@ export interface LoadedApp {
   source: YamlSource;
   /** Host paths given through symlinks, and what they resolve to (the app holds the latter). */
   resolved?: ResolvedHostPath[];
-}
-
-/** Problems with their positions, in the order they stand in the file. */
-export function locateProblems(source: YamlSource, problems: SchemaProblem[]): Issue[] {
-  const issues = problems.map((p) => {
-    const pos = source.locate(p.path, p.at);
-    const issue: Issue = {
-      file: source.file,
-      ...pos,
-      path: formatPath(p.path),
-      message: p.message,
-    };
-    if (p.hint) issue.hint = p.hint;
-    return issue;
-  });
-  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 /** Parses text (read from `file`) as an app definition. Throws InputError with every problem. */

@@ -4,8 +4,8 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, posix, resolve } from "node:path";
 import { resolveHostPath } from "./host-path.js";
 import type { App, AppMount, AppSpec, Port } from "./types.js";
-import type { SchemaProblem } from "./validate.js";
-import { parseCpu, parseSize } from "./units.js";
+import type { SchemaProblem } from "../documents/validate.js";
+import { parseCpu, parseSize } from "../documents/units.js";
 
 /** A host path the app gives through a symlink: the plan uses the real one, and says so. */
 export interface ResolvedHostPath {

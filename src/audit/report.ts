@@ -10,7 +10,7 @@ import type { Plan } from "../plan/types.js";
 import type { PolicyEngine } from "../policy/engine.js";
 import type { Profiles } from "../profiles/load.js";
 import { compileFilters } from "../seccomp/compile.js";
-import { loadNative, type SeccompNative } from "../seccomp/native.js";
+import { loadNative, type SeccompNative } from "../native/seccomp.js";
 import { compareWithBaseline, loadBaseline, type Baseline } from "./baseline.js";
 import { checkFilter } from "./check.js";
 import { compareApps } from "./compare.js";

@@ -1,6 +1,6 @@
 /** The non-syscall parts of an audit, read from the plan: capabilities, filesystem, network,
  * limits, process, SELinux, Landlock, lifecycle, and what this host enforces of them. */
-import { formatSize } from "../appspec/units.js";
+import { formatSize } from "../documents/units.js";
 import type { HostFacts } from "../host/facts.js";
 import type { Mount, Plan } from "../plan/types.js";
 import { isDangerousCapability } from "../policy/dangerous.js";

@@ -1,7 +1,7 @@
 /** The bundle cache's writing side: entries are written atomically and the oldest pruned. */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { unsafeCacheDir, type CacheEntry } from "./warm.cjs";
+import { unsafeCacheDir, type CacheEntry } from "./cache-lookup.cjs";
 
 /** Writes the bundle, then its entry, each atomically (a reader sees the old or the new). Throws
  * when the directory is not the caller's alone (unsafeCacheDir): the caller then runs uncached. */

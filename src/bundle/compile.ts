@@ -3,27 +3,27 @@
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { launcherArgs } from "../launch/argv.js";
-import { DEFAULT_REGISTRY } from "../launch/mcs.js";
-import type { Prepared } from "../launch/prepare.js";
-import { appVolumes } from "../launch/run.js";
+import type { LoadedApp } from "../appspec/load.js";
+import { InternalError } from "../errors.js";
+import { cgroupFsType, hostFingerprint } from "../host/fingerprint.cjs";
 import { packageVersion, paths } from "../paths.cjs";
+import type { PlanResult } from "../plan/make.js";
+import type { Plan } from "../plan/types.js";
 import { compileFilters } from "../seccomp/compile.js";
+import { appVolumes, baseLabels, launcherArgs, type SelinuxLaunch } from "./argv.cjs";
 import { encodeBundle, type Bundle } from "./format.js";
-import {
-  cgroupFsType,
-  dirInput,
-  fileInput,
-  hostFingerprint,
-  inputsDigest,
-  statInput,
-  type Input,
-} from "./warm.cjs";
+import { dirInput, fileInput, inputsDigest, statInput, type Input } from "./inputs.cjs";
+
+/** What a bundle is made from: the plan, the host facts it was made for, and the app file it
+ * was made from (launch/prepare.ts's Prepared is one). */
+export interface Planned extends PlanResult {
+  loaded: LoadedApp;
+}
 
 /** Everything the plan and the launch are made from, besides the host: the app file and the
  * profiles it names, the package's profiles, policy and schemas, the configuration, the
  * accounts the user is resolved in, the rootfs, the mount sources and the native programs. */
-export function bundleInputs(prepared: Prepared, configFile?: string): Input[] {
+export function bundleInputs(prepared: Planned, configFile?: string): Input[] {
   const { loaded, plan } = prepared;
   const appDir = dirname(resolve(loaded.file));
   const inputs: Input[] = [fileInput(resolve(loaded.file))];
@@ -52,11 +52,30 @@ export interface CompiledBundle {
   host: string;
 }
 
-export function compileBundle(
-  prepared: Prepared,
-  o: { configFile?: string; architectures?: string[]; now?: Date } = {},
-): CompiledBundle {
+export interface CompileOptions {
+  configFile?: string;
+  architectures?: string[];
+  now?: Date;
+  /** Where the launcher allocates each launch's SELinux categories (launch/mcs.ts's registry):
+   * needed when the plan's SELinux labels are enforced. */
+  mcsRegistry?: string;
+}
+
+/** A bundle's SELinux labels: categories of its own for every launch, which the launcher
+ * allocates from the registry that `secure-run run` allocates from, and appends to both labels. */
+function bundleSelinux(plan: Plan, mcsRegistry: string | undefined): SelinuxLaunch | undefined {
+  if (!plan.selinux.enforced) return undefined;
+  if (!mcsRegistry)
+    throw new InternalError("a bundle of a plan under SELinux needs the MCS registry's path");
+  return {
+    ...baseLabels(plan.selinux),
+    mcsRegistry,
+  };
+}
+
+export function compileBundle(prepared: Planned, o: CompileOptions = {}): CompiledBundle {
   const { plan, host, loaded } = prepared;
+  const selinux = bundleSelinux(plan, o.mcsRegistry);
   const architectures = o.architectures ?? [host.arch];
   if (!architectures.includes(host.arch) && o.architectures === undefined)
     architectures.push(host.arch);
@@ -68,21 +87,7 @@ export function compileBundle(
   const fingerprint = hostFingerprint();
   const version = packageVersion();
   const digest = inputsDigest(version, fingerprint, inputs);
-  const args = launcherArgs(plan, { landlockAbi: host.landlock.abi ?? 0 });
-  if (plan.selinux.enforced) {
-    // Categories of its own for every launch: the launcher allocates them from the registry
-    // that `secure-run run` allocates from, and appends them to both labels.
-    const relabel = appVolumes(plan, { writableOnly: true }).flatMap((s) => ["--relabel", s]);
-    args.unshift(
-      "--selinux-label",
-      `system_u:system_r:${plan.selinux.processType}:${plan.selinux.level}`,
-      "--selinux-mount-label",
-      `system_u:object_r:${plan.selinux.fileType}:${plan.selinux.level}`,
-      "--selinux-mcs-registry",
-      DEFAULT_REGISTRY,
-      ...relabel,
-    );
-  }
+  const args = launcherArgs({ plan, landlockAbi: host.landlock.abi ?? 0, selinux });
   const bundle: Bundle = {
     name: plan.name,
     version,

@@ -1,15 +1,15 @@
 /** `secure-run run` with the bundle cache: a plan that a bundle can carry whole is compiled once,
  * stored, and launched from the bundle; the next run of the unchanged app skips planning. */
 import { realpathSync } from "node:fs";
-import type { Prepared } from "../launch/prepare.js";
+import { sha256 } from "../digest.cjs";
 import { packageVersion } from "../paths.cjs";
 import { store } from "./cache.js";
-import { bundleCacheDir, entryKey, sha256 } from "./warm.cjs";
-import { compileBundle } from "./compile.js";
+import { bundleCacheDir, entryKey } from "./cache-lookup.cjs";
+import { compileBundle, type Planned } from "./compile.js";
 
 /** Why the plan needs `run`'s supervision from Node (undefined: a bundle carries it whole). */
 export function needsSupervision(
-  prepared: Prepared,
+  prepared: Planned,
   flags: { explain?: boolean; report?: boolean; json?: boolean },
 ): string | undefined {
   const { plan } = prepared;
@@ -23,7 +23,7 @@ export function needsSupervision(
 /** Compiles the prepared plan into the cache; returns the bundle's path and sha256 (for the
  * launcher's --bundle-sha256: what it launches is what was written). */
 export function cacheBundle(
-  prepared: Prepared,
+  prepared: Planned,
   configFile?: string,
 ): { file: string; sha256: string } {
   const version = packageVersion();

@@ -1,11 +1,11 @@
 /** The organisation's configuration (schemas/config.schema.json): plain data for the policies. */
 import { readFileSync } from "node:fs";
 import { InputError } from "../errors.js";
-import { locateProblems } from "../appspec/load.js";
-import { parseSize } from "../appspec/units.js";
-import { validateAgainst, type SchemaProblem } from "../appspec/validate.js";
-import { parseYaml } from "../appspec/yaml-source.js";
-import { loadNative } from "../seccomp/native.js";
+import { locateProblems } from "../documents/locate.js";
+import { parseSize } from "../documents/units.js";
+import { validateAgainst, type SchemaProblem } from "../documents/validate.js";
+import { parseYaml } from "../documents/yaml-source.js";
+import { loadNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "../seccomp/names.js";
 
 /** As the policies read it (data.config): sizes in bytes. */

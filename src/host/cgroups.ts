@@ -2,6 +2,7 @@
  * reading as the launcher's (native/launcher/cgroup.c), for `doctor`, tests and clean-up. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HOST_FILES } from "./fingerprint.cjs";
 
 export interface CgroupHierarchy {
   version: 1 | 2;
@@ -60,8 +61,8 @@ function under(root: string, path: string): string | undefined {
 }
 
 export function cgroupHierarchies(
-  mountinfo: string = readFileSync("/proc/self/mountinfo", "utf8"),
-  procCgroup: string = readFileSync("/proc/self/cgroup", "utf8"),
+  mountinfo: string = readFileSync(HOST_FILES.mountinfo, "utf8"),
+  procCgroup: string = readFileSync(HOST_FILES.ownCgroup, "utf8"),
   readControllers: (dir: string) => string = (dir) =>
     readFileSync(join(dir, "cgroup.controllers"), "utf8"),
 ): CgroupHierarchy[] {

@@ -1,8 +1,9 @@
 /** What this host can enforce, and what secure-run needs, in one report. */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { paths } from "../paths.cjs";
-import { loadNative } from "../seccomp/native.js";
+import { launcherBuilt } from "../native/launcher.js";
+import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies } from "./cgroups.js";
 import { hostFacts, type HostFacts } from "./facts.js";
 
@@ -36,7 +37,7 @@ export function doctor(): DoctorReport {
   add("kernel", true, `${facts.kernel} (${facts.arch})`);
   add(
     "native layer",
-    Boolean(native) && existsSync(paths.launcher),
+    Boolean(native) && launcherBuilt(),
     native ? `built (${paths.nativeBuild})` : "not built: npm run build",
   );
   add("libseccomp", Boolean(nf), nf ? nf.libseccomp : "unknown (native layer not built)");

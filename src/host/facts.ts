@@ -1,4 +1,6 @@
-/** Facts about this host that the policy takes into account and that `plan` shows. */
+/** Facts about this host that the policy takes into account and that `plan` shows. Where each
+ * is read from, and the fingerprint of them that the bundle cache compares, are fingerprint.cts's:
+ * a fact read here from anywhere else would escape the cache's check. */
 import {
   accessSync,
   constants as fsConstants,
@@ -12,8 +14,9 @@ import {
 import { join } from "node:path";
 import { arch as nodeArch, release, userInfo } from "node:os";
 import { fromNodeArch } from "../seccomp/arches.js";
-import { loadNative } from "../seccomp/native.js";
+import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies } from "./cgroups.js";
+import { HOST_FILES, LIMIT_NAMES, readText, ROOT_DIRS } from "./fingerprint.cjs";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -55,8 +58,6 @@ export interface HostFacts {
   etcLinks?: Record<string, string>;
 }
 
-export const ROOT_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
-
 function entry(path: string): RootEntry | undefined {
   try {
     const st = lstatSync(path);
@@ -78,7 +79,7 @@ export function rootLayout(dirs: readonly string[] = ROOT_DIRS): Record<string, 
   return out;
 }
 
-export function etcLinks(dir = "/etc"): Record<string, string> {
+export function etcLinks(dir: string = HOST_FILES.etc): Record<string, string> {
   const out: Record<string, string> = {};
   let names: string[] = [];
   try {
@@ -112,7 +113,7 @@ export function rootfsEntries(dir: string): Record<string, RootEntry> {
 
 export function selinuxState(): HostFacts["selinux"] {
   try {
-    return readFileSync("/sys/fs/selinux/enforce", "utf8").trim() === "1"
+    return readFileSync(HOST_FILES.selinuxEnforce, "utf8").trim() === "1"
       ? "enforcing"
       : "permissive";
   } catch {
@@ -120,17 +121,11 @@ export function selinuxState(): HostFacts["selinux"] {
   }
 }
 
-const limitNames: Record<string, string> = {
-  "Max core file size": "core",
-  "Max open files": "nofile",
-  "Max processes": "nproc",
-};
-
 /** Hard limits from /proc/self/limits ("Max open files  1024  4096  files"). */
 export function parseLimits(text: string): Record<string, { hard: number | null }> {
   const out: Record<string, { hard: number | null }> = {};
   for (const line of text.split("\n")) {
-    for (const [label, name] of Object.entries(limitNames)) {
+    for (const [label, name] of Object.entries(LIMIT_NAMES)) {
       if (!line.startsWith(label)) continue;
       const hard = line.slice(label.length).trim().split(/\s+/)[1];
       out[name] = { hard: hard === undefined || hard === "unlimited" ? null : Number(hard) };
@@ -162,14 +157,6 @@ export function parseSubIds(
   return null;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
-
 export function usernsFacts(): HostFacts["userns"] {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
@@ -179,14 +166,14 @@ export function usernsFacts(): HostFacts["userns"] {
   } catch {
     // no passwd entry
   }
-  const max = readNumber("/proc/sys/user/max_user_namespaces") ?? 0;
-  const unprivileged = readNumber("/proc/sys/kernel/unprivileged_userns_clone") ?? 1;
+  const max = readNumber(HOST_FILES.maxUserNamespaces) ?? 0;
+  const unprivileged = readNumber(HOST_FILES.unprivilegedUserns) ?? 1;
   return {
     available: max > 0 && (uid === 0 || unprivileged !== 0),
     callerUid: uid,
     callerGid: gid,
-    subuid: parseSubIds(readText("/etc/subuid"), name, uid),
-    subgid: parseSubIds(readText("/etc/subgid"), name, uid),
+    subuid: parseSubIds(readText(HOST_FILES.subuid), name, uid),
+    subgid: parseSubIds(readText(HOST_FILES.subgid), name, uid),
   };
 }
 
@@ -223,7 +210,7 @@ export function cgroupFacts(): HostFacts["cgroup"] {
 }
 
 export function swapFacts(): HostFacts["swap"] {
-  const lines = readText("/proc/swaps").trim().split("\n").slice(1);
+  const lines = readText(HOST_FILES.swaps).trim().split("\n").slice(1);
   const total = lines.reduce((sum, l) => sum + (Number(l.split(/\s+/)[2]) || 0) * 1024, 0);
   const accounting = cgroupHierarchies().some((h) =>
     h.version === 1
@@ -243,7 +230,7 @@ export function hostFacts(): HostFacts {
     root: rootLayout(),
     landlock: { abi: nf ? nf.landlockAbi : null },
     libseccomp: nf ? nf.libseccomp : null,
-    rlimits: parseLimits(readFileSync("/proc/self/limits", "utf8")),
+    rlimits: parseLimits(readFileSync(HOST_FILES.limits, "utf8")),
     selinux: selinuxState(),
     userns: usernsFacts(),
     cgroup: cgroupFacts(),

@@ -59,8 +59,8 @@ export async function runLifecycle(
   const selinux: SelinuxLaunch | undefined = plan.selinux.enforced
     ? {
         ...baseLabels(plan.selinux),
-        registry: options.mcsRegistry ?? DEFAULT_REGISTRY,
-        ...(plan.lifecycle.instances > 1 ? { group: instanceGroup() } : {}),
+        mcsRegistry: options.mcsRegistry ?? DEFAULT_REGISTRY,
+        ...(plan.lifecycle.instances > 1 ? { mcsShared: instanceGroup() } : {}),
       }
     : undefined;
   const runInstance = async (instance: number): Promise<LaunchReport> => {

@@ -1,12 +1,10 @@
 /** Starts the native launcher for a plan and waits for its report. */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
+import { launcherArgs, type SelinuxLaunch } from "../bundle/argv.cjs";
 import { InternalError, LaunchError } from "../errors.js";
-import { paths } from "../paths.cjs";
+import { requireLauncher } from "../native/launcher.js";
 import type { Plan } from "../plan/types.js";
-import { launcherArgs } from "./argv.js";
-import { selinuxArgs, type SelinuxLaunch } from "./mcs.js";
 
 /** The launcher's exit report (one JSON line on the report descriptor). */
 export interface LaunchReport {
@@ -62,49 +60,25 @@ export interface RunResult {
   trace?: TraceRecord;
 }
 
-/** Host paths the app definition itself brings in (mounts, the rootfs): never the host view.
- * writableOnly: what --relabel may touch: the rootfs, and volumes not mounted read-only. */
-export function appVolumes(plan: Plan, o: { writableOnly?: boolean } = {}): string[] {
-  const from = (m: Plan["filesystem"]["mounts"][number], ref: (r: string) => boolean): boolean =>
-    m.reasons.some((r) => r.kind === "field" && ref(r.ref));
-  return (
-    plan.filesystem.mounts
-      .filter((m) => m.type === "bind" && m.source !== undefined)
-      .filter((m) => from(m, (r) => r.startsWith("mounts[") || r === "root.rootfs"))
-      // The app's own rootfs is labelled even though it is mounted read-only: the app must be
-      // able to read and execute it under its label, as podman labels an image's root.
-      .filter((m) => !(o.writableOnly && m.readOnly && !from(m, (r) => r === "root.rootfs")))
-      .map((m) => m.source ?? "")
+/** The launcher's arguments for runPlan. --die-with-parent: if secure-run is killed, the launcher
+ * ends the app and cleans up. Descriptors: 3 the filter, 4 the report, 5 the explain filter, 6
+ * the trace record. */
+export function runArgs(plan: Plan, options: RunOptions): string[] {
+  return launcherArgs(
+    { plan, landlockAbi: options.landlockAbi, seccompFd: 3, selinux: options.selinux },
+    {
+      reportFd: 4,
+      dieWithParent: true,
+      cgroupParent: options.cgroupParent,
+      ...(options.explain ? { explain: { fd: 5, json: options.explain.json } } : {}),
+      ...(options.trace ? { trace: { fd: 6, progress: options.trace.progress } } : {}),
+    },
   );
 }
 
 export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Promise<RunResult> {
-  const launcher = options.launcher ?? paths.launcher;
-  if (!existsSync(launcher)) {
-    throw new InternalError(
-      `the launcher is not built (looked for ${launcher})`,
-      "build it with: npm run build",
-    );
-  }
-  // --die-with-parent: if secure-run is killed, the launcher ends the app and cleans up.
-  const args = [
-    "--die-with-parent",
-    ...launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: options.landlockAbi }),
-  ];
-  if (options.explain)
-    args.unshift("--explain-fd", "5", ...(options.explain.json ? ["--explain-json"] : []));
-  if (options.cgroupParent) args.unshift("--cgroup-parent", options.cgroupParent);
-  if (options.trace)
-    args.unshift("--trace-fd", "6", ...(options.trace.progress ? ["--trace-progress"] : []));
-  // Where SELinux enforces, the app's own volumes and rootfs get its file label (podman's :Z);
-  // the host's system view is never relabelled.
-  if (options.selinux) {
-    // Read-only volumes are never relabelled: the app cannot write them, and :Z would rewrite
-    // the labels of files the host (and other apps) rely on.
-    for (const source of appVolumes(plan, { writableOnly: true }))
-      args.unshift("--relabel", source);
-  }
-  if (options.selinux) args.unshift(...selinuxArgs(options.selinux));
+  const launcher = requireLauncher(options.launcher);
+  const args = runArgs(plan, options);
   // The launcher gets a session of its own: terminal signals reach only secure-run, which
   // forwards each exactly once.
   const child = spawn(launcher, args, {

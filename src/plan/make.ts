@@ -1,9 +1,9 @@
 /** AppSpec + host facts + profiles + organisation config → Plan, through the policy. */
 import { InputError, type Issue } from "../errors.js";
 import type { LoadedApp } from "../appspec/load.js";
-import { closest } from "../appspec/suggest.js";
-import { formatPath } from "../appspec/validate.js";
-import type { PathSegment } from "../appspec/yaml-source.js";
+import { closest } from "../documents/suggest.js";
+import { formatPath } from "../documents/validate.js";
+import type { PathSegment } from "../documents/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
 import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js";
@@ -13,7 +13,7 @@ import { realpathSync } from "node:fs";
 import { loadProfiles, profilesForPolicy, readProfile, type Profiles } from "../profiles/load.js";
 import type { Plan } from "./types.js";
 import { assertPlan } from "./validate.js";
-import { loadNative } from "../seccomp/native.js";
+import { loadNative } from "../native/seccomp.js";
 import {
   syscallNameChecker,
   type SyscallNameChecker,

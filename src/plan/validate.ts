@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InternalError } from "../errors.js";
-import { formatPath, validateAgainst } from "../appspec/validate.js";
+import { formatPath, validateAgainst } from "../documents/validate.js";
 import { paths } from "../paths.cjs";
 import type { Plan } from "./types.js";
 

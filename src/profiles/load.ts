@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, type Issue } from "../errors.js";
-import { locateProblems } from "../appspec/load.js";
-import { validateAgainst } from "../appspec/validate.js";
-import { parseYaml } from "../appspec/yaml-source.js";
+import { locateProblems } from "../documents/locate.js";
+import { validateAgainst } from "../documents/validate.js";
+import { parseYaml } from "../documents/yaml-source.js";
 import { paths } from "../paths.cjs";
 import type { SyscallNameChecker } from "../seccomp/names.js";
 

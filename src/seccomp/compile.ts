@@ -17,7 +17,7 @@ import {
   type NativeAction,
   type NativeRule,
   type SeccompNative,
-} from "./native.js";
+} from "../native/seccomp.js";
 
 export interface CompiledFilter {
   arch: string;

@@ -10,7 +10,7 @@
  * Podman's files also carry the names (`defaultErrno`, `errno`); given alone they are used,
  * given with the number they must agree. */
 import { constants } from "node:os";
-import { formatPath, validateAgainst } from "../appspec/validate.js";
+import { formatPath, validateAgainst } from "../documents/validate.js";
 import { InputError, type Issue } from "../errors.js";
 import type { ArgCondition, SeccompSpec, SyscallRule } from "./types.js";
 

@@ -24,7 +24,7 @@ import {
 } from "./combine.js";
 import { readDockerProfile } from "./docker-read.js";
 import { parseVersion, selectEntries } from "./docker-select.js";
-import { loadNative, type SeccompNative } from "./native.js";
+import { loadNative, type SeccompNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "./names.js";
 import type { Reason, SeccompSpec, SyscallRule } from "./types.js";
 

@@ -5,7 +5,7 @@ import { syscallNameChecker } from "./names.js";
 import { ARCHITECTURES } from "./arches.js";
 import { decodeBpf, simulate, type SeccompAction } from "./bpf.js";
 import { disassemble } from "./disasm.js";
-import type { SeccompNative } from "./native.js";
+import type { SeccompNative } from "../native/seccomp.js";
 
 export interface SyscallVerdict {
   name: string;

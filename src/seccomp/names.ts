@@ -2,12 +2,12 @@
  * newer than this libseccomp): an input error, with the closest real name as a hint. A name that
  * exists on some architecture but not on another is no error: compiling leaves it out there
  * (the per-architecture skip). */
-import { closest } from "../appspec/suggest.js";
-import { schemaValidator } from "../appspec/validate.js";
+import { closest } from "../documents/suggest.js";
+import { schemaValidator } from "../documents/validate.js";
 import { InputError, type Issue } from "../errors.js";
 import { architectureAlias, KNOWN_ARCHITECTURES } from "./arches.js";
 import { archSyscalls } from "./syscall-table.js";
-import type { SeccompNative } from "./native.js";
+import type { SeccompNative } from "../native/seccomp.js";
 
 export type SyscallNameSource = Pick<SeccompNative, "syscallNumber" | "syscallName">;
 

@@ -1,5 +1,5 @@
 /** The syscalls an architecture has: numbers 0..1023 with a name, as libseccomp knows them. */
-import type { SeccompNative } from "./native.js";
+import type { SeccompNative } from "../native/seccomp.js";
 
 export type SyscallNames = Pick<SeccompNative, "syscallName">;
 

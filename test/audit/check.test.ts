@@ -10,7 +10,7 @@ import { makePlan } from "../../src/plan/make.js";
 import type { SeccompSpec } from "../../src/plan/types.js";
 import { SECCOMP_RET } from "../../src/seccomp/bpf.js";
 import { compileFilters } from "../../src/seccomp/compile.js";
-import { loadNative, type SeccompNative } from "../../src/seccomp/native.js";
+import { loadNative, type SeccompNative } from "../../src/native/seccomp.js";
 import { debianHost } from "../fixtures/hosts.js";
 import { accounts, fixed, hello } from "./fixtures.js";
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { auditApps, renderAuditHtml, type AuditReport } from "../../src/audit/index.js";
 import { groupRisk } from "../../src/audit/render/common.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { countColour, decodePng, isBlank, pixelStats } from "./png.js";
 import { baselineProfile, fixed, hello, pythonWeb } from "./fixtures.js";
 

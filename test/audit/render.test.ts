@@ -12,7 +12,7 @@ import {
   renderAuditText,
   type AuditReport,
 } from "../../src/audit/index.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { cliInProcess, tempDir } from "../helpers.js";
 import { baselineProfile, fixed, hello, pythonWeb } from "./fixtures.js";
 

@@ -8,7 +8,7 @@ import { exportDockerSeccomp, ociConfig, spoSpec } from "../../src/export/index.
 import { simulate } from "../../src/seccomp/bpf.js";
 import { compileFilters } from "../../src/seccomp/compile.js";
 import { importDockerProfile } from "../../src/seccomp/docker.js";
-import { loadNative, type SeccompNative } from "../../src/seccomp/native.js";
+import { loadNative, type SeccompNative } from "../../src/native/seccomp.js";
 import { interestingArgs, rulesFor } from "../../src/seccomp/verdict.js";
 import { NET_APP, allPresent, examplePlan, planOfText } from "./plans.js";
 

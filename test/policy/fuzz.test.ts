@@ -7,7 +7,7 @@ import { parseApp } from "../../src/appspec/load.js";
 import { InputError } from "../../src/errors.js";
 import { makePlan } from "../../src/plan/make.js";
 import { compileFilters } from "../../src/seccomp/compile.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { cli, tempDir } from "../helpers.js";
 import { debianHost } from "../fixtures/hosts.js";
 

@@ -11,7 +11,7 @@ import { makePlan } from "../../src/plan/make.js";
 import type { SeccompSpec } from "../../src/plan/types.js";
 import { simulate, type SeccompAction } from "../../src/seccomp/bpf.js";
 import { compileFilters, errnoNumber } from "../../src/seccomp/compile.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import {
   expectedVerdict,
   interestingArgs,

@@ -10,7 +10,7 @@ import {
 } from "../../src/seccomp/arches.js";
 import { compileFilters } from "../../src/seccomp/compile.js";
 import { filterArchitectures } from "../../src/seccomp/explain.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 
 const native = loadNative({ optional: true });
 

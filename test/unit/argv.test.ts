@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { launcherArgs } from "../../src/launch/argv.js";
+import { launcherArgs } from "../../src/bundle/argv.cjs";
+import { compileBundle, type Planned } from "../../src/bundle/compile.js";
+import { execBundle } from "../../src/bundle/warm.cjs";
+import { runArgs } from "../../src/launch/run.js";
+import type { ExecAddon } from "../../src/native/exec.cjs";
 import type { Plan } from "../../src/plan/types.js";
 
 const r = [{ kind: "rule" as const, ref: "t" }];
@@ -90,7 +94,7 @@ const plan: Plan = {
 };
 
 test("every part of the plan becomes a launcher option", () => {
-  assert.deepEqual(launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 7 }), [
+  assert.deepEqual(launcherArgs({ plan, landlockAbi: 7, seccompFd: 3 }, { reportFd: 4 }), [
     "--name",
     "web",
     "--unshare",
@@ -180,17 +184,175 @@ test("every part of the plan becomes a launcher option", () => {
 });
 
 test("what this host's Landlock cannot enforce is left out; no uts, no hostname", () => {
-  const old = launcherArgs(
-    { ...plan, namespaces: ["pid"] },
-    { seccomp: 3, report: 4, landlockAbi: 3 },
-  );
+  const old = launcherArgs({ plan: { ...plan, namespaces: ["pid"] }, landlockAbi: 3 });
   assert.ok(old.includes("--landlock-fs"));
   assert.ok(!old.includes("--restrict-tcp-bind"));
   assert.ok(!old.includes("--landlock-scope"));
   assert.ok(!old.includes("--hostname"));
-  const abi5 = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 5 });
+  const abi5 = launcherArgs({ plan, landlockAbi: 5 });
   assert.ok(abi5.includes("--restrict-tcp-bind"));
   assert.ok(!abi5.includes("--landlock-scope"));
-  const none = launcherArgs(plan, { seccomp: 3, report: 4, landlockAbi: 0 });
+  const none = launcherArgs({ plan, landlockAbi: 0 });
   assert.ok(!none.includes("--landlock-fs"));
+});
+
+// Every launch mode's command line, from the one builder: `run` (runPlan), `run --explain`,
+// `trace`, `run` under SELinux, a compiled bundle, and the warm path launching a bundle.
+const base = launcherArgs({ plan, landlockAbi: 7, seccompFd: 3 }, { reportFd: 4 });
+const field = (ref: string): { kind: "field"; ref: string }[] => [{ kind: "field", ref }];
+const volumes: Plan = {
+  ...plan,
+  filesystem: {
+    ...plan.filesystem,
+    mounts: [
+      ...plan.filesystem.mounts,
+      {
+        type: "bind",
+        source: "/srv/rw",
+        target: "/rw",
+        readOnly: false,
+        reasons: field("mounts[0]"),
+      },
+      {
+        type: "bind",
+        source: "/srv/ro",
+        target: "/ro",
+        readOnly: true,
+        reasons: field("mounts[1]"),
+      },
+      {
+        type: "bind",
+        source: "/srv/root",
+        target: "/",
+        readOnly: true,
+        reasons: field("root.rootfs"),
+      },
+    ],
+  },
+};
+
+test("run: the plan on descriptors 3 (filter) and 4 (report), ended with its parent", () => {
+  assert.deepEqual(runArgs(plan, { landlockAbi: 7 }), ["--die-with-parent", ...base]);
+});
+
+test("run --explain --json --cgroup-parent: the explain filter on descriptor 5", () => {
+  const args = runArgs(plan, {
+    landlockAbi: 7,
+    cgroupParent: "/sys/fs/cgroup/apps",
+    explain: { bpf: Buffer.alloc(0), json: true },
+  });
+  assert.deepEqual(args, [
+    "--cgroup-parent",
+    "/sys/fs/cgroup/apps",
+    "--explain-fd",
+    "5",
+    "--explain-json",
+    "--die-with-parent",
+    ...base,
+  ]);
+  const plain = runArgs(plan, { landlockAbi: 7, explain: { bpf: Buffer.alloc(0), json: false } });
+  assert.deepEqual(plain, ["--explain-fd", "5", "--die-with-parent", ...base]);
+});
+
+test("trace: the record on descriptor 6", () => {
+  assert.deepEqual(runArgs(plan, { landlockAbi: 7, trace: { progress: true } }), [
+    "--trace-fd",
+    "6",
+    "--trace-progress",
+    "--die-with-parent",
+    ...base,
+  ]);
+  assert.deepEqual(runArgs(plan, { landlockAbi: 7, trace: { progress: false } }).slice(0, 3), [
+    "--trace-fd",
+    "6",
+    "--die-with-parent",
+  ]);
+});
+
+test("run under SELinux: the base labels, the MCS registry and the instances' group; the app's writable volumes and rootfs relabelled", () => {
+  const args = runArgs(volumes, {
+    landlockAbi: 7,
+    selinux: {
+      process: "system_u:system_r:container_t:s0",
+      file: "system_u:object_r:container_file_t:s0",
+      mcsRegistry: "/run/secure-run/mcs",
+      mcsShared: "123-abc",
+    },
+  });
+  const own = launcherArgs({ plan: volumes, landlockAbi: 7, seccompFd: 3 }, { reportFd: 4 });
+  assert.deepEqual(args, [
+    "--selinux-label",
+    "system_u:system_r:container_t:s0",
+    "--selinux-mount-label",
+    "system_u:object_r:container_file_t:s0",
+    "--selinux-mcs-registry",
+    "/run/secure-run/mcs",
+    "--selinux-mcs-shared",
+    "123-abc",
+    "--relabel",
+    "/srv/rw",
+    "--relabel",
+    "/srv/root",
+    "--die-with-parent",
+    ...own,
+  ]);
+});
+
+test("a bundle: no descriptors; under SELinux the launcher allocates from the MCS registry", () => {
+  const args = launcherArgs({
+    plan: volumes,
+    landlockAbi: 7,
+    selinux: { process: "P", file: "F", mcsRegistry: "/run/secure-run/mcs" },
+  });
+  const own = launcherArgs({ plan: volumes, landlockAbi: 7 });
+  assert.ok(!own.includes("--seccomp-fd") && !own.includes("--report-fd"));
+  assert.deepEqual(args, [
+    "--selinux-label",
+    "P",
+    "--selinux-mount-label",
+    "F",
+    "--selinux-mcs-registry",
+    "/run/secure-run/mcs",
+    "--relabel",
+    "/srv/rw",
+    "--relabel",
+    "/srv/root",
+    ...own,
+  ]);
+});
+
+test("the warm path: the launcher, given the bundle file and its sha256", () => {
+  const calls: string[][] = [];
+  const exec: ExecAddon = {
+    exec(path, argv) {
+      calls.push([path, ...argv]);
+      throw new Error("exec");
+    },
+  };
+  const bundle = { file: "/cache/k.bundle", sha256: "ab".repeat(32) };
+  assert.throws(() => execBundle(exec, bundle, []), /exec/);
+  assert.throws(() => execBundle(exec, bundle, [], "/sys/fs/cgroup/apps"), /exec/);
+  const launcher = calls[0]?.[0] ?? "";
+  assert.deepEqual(calls, [
+    [launcher, launcher, "--bundle", bundle.file, "--bundle-sha256", bundle.sha256],
+    [
+      launcher,
+      launcher,
+      "--cgroup-parent",
+      "/sys/fs/cgroup/apps",
+      "--bundle",
+      bundle.file,
+      "--bundle-sha256",
+      bundle.sha256,
+    ],
+  ]);
+  assert.match(launcher, /secure-run-launch$/);
+});
+
+test("a bundle of a plan under SELinux is not made without the MCS registry", () => {
+  const enforced = { ...plan, selinux: { ...plan.selinux, enforced: true } };
+  assert.throws(
+    () => compileBundle({ plan: enforced } as unknown as Planned),
+    /needs the MCS registry/,
+  );
 });

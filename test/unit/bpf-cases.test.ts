@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { AUDIT_ARCH, simulate, type BpfInsn, type SeccompData } from "../../src/seccomp/bpf.js";
 import { compileFilters } from "../../src/seccomp/compile.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import type { SeccompSpec, SyscallRule } from "../../src/seccomp/types.js";
 import { root } from "../helpers.js";
 

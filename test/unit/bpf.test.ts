@@ -15,7 +15,7 @@ import {
   type SeccompAction,
 } from "../../src/seccomp/bpf.js";
 import { disassemble } from "../../src/seccomp/disasm.js";
-import { loadNative, type ArgCondition, type NativeRule } from "../../src/seccomp/native.js";
+import { loadNative, type ArgCondition, type NativeRule } from "../../src/native/seccomp.js";
 import { root, tempDir } from "../helpers.js";
 
 // A small assembler.

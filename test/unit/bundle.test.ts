@@ -3,16 +3,10 @@ import assert from "node:assert/strict";
 import { rmSync, utimesSync, writeFileSync } from "node:fs";
 import { after, test } from "node:test";
 import { decodeBundle, encodeBundle, type Bundle } from "../../src/bundle/format.js";
-import {
-  FINGERPRINT_COVERS,
-  dirInput,
-  fileInput,
-  fnv64,
-  holds,
-  hostFingerprint,
-  parseWarmRun,
-  statInput,
-} from "../../src/bundle/warm.cjs";
+import { dirInput, fileInput, holds, statInput } from "../../src/bundle/inputs.cjs";
+import { parseWarmRun } from "../../src/bundle/warm-args.cjs";
+import { fnv64 } from "../../src/digest.cjs";
+import { FINGERPRINT_COVERS, hostFingerprint } from "../../src/host/fingerprint.cjs";
 import { hostFacts } from "../../src/host/facts.js";
 import { InputError } from "../../src/errors.js";
 import { tempDir } from "../helpers.js";

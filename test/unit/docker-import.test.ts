@@ -7,7 +7,7 @@ import { InputError, type Issue } from "../../src/errors.js";
 import { simulate, X32_SYSCALL_BIT, type SeccompAction } from "../../src/seccomp/bpf.js";
 import { compileFilters } from "../../src/seccomp/compile.js";
 import { importDockerProfile, type DockerImport } from "../../src/seccomp/docker.js";
-import { loadNative } from "../../src/seccomp/native.js";
+import { loadNative } from "../../src/native/seccomp.js";
 import { root } from "../helpers.js";
 
 const native = loadNative({ optional: true });

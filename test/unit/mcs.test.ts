@@ -3,7 +3,7 @@
  * native/tests/test_mcs.c and launch_test.sh. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { baseLabels, DEFAULT_REGISTRY, instanceGroup, selinuxArgs } from "../../src/launch/mcs.js";
+import { baseLabels, DEFAULT_REGISTRY, instanceGroup } from "../../src/launch/mcs.js";
 
 const plan = { processType: "container_t", fileType: "container_file_t", level: "s0" };
 
@@ -12,14 +12,7 @@ test("the labels go to the launcher without categories, which it appends", () =>
     process: "system_u:system_r:container_t:s0",
     file: "system_u:object_r:container_file_t:s0",
   });
-  assert.deepEqual(selinuxArgs({ ...baseLabels(plan), registry: DEFAULT_REGISTRY }), [
-    "--selinux-label",
-    "system_u:system_r:container_t:s0",
-    "--selinux-mount-label",
-    "system_u:object_r:container_file_t:s0",
-    "--selinux-mcs-registry",
-    "/run/secure-run/mcs",
-  ]);
+  assert.equal(DEFAULT_REGISTRY, "/run/secure-run/mcs");
 });
 
 test("the instances of one app name their group, which shares one category", () => {
@@ -27,8 +20,4 @@ test("the instances of one app name their group, which shares one category", () 
   // What the launcher accepts as a group name (sr_mcs_group_valid).
   assert.match(group, /^[A-Za-z0-9._-]{1,64}$/);
   assert.notEqual(instanceGroup(), group);
-  assert.deepEqual(selinuxArgs({ ...baseLabels(plan), registry: "/r", group }).slice(-2), [
-    "--selinux-mcs-shared",
-    group,
-  ]);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { closest, editDistance } from "../../src/appspec/suggest.js";
+import { closest, editDistance } from "../../src/documents/suggest.js";
 
 test("edit distance counts insertions, deletions and substitutions", () => {
   assert.equal(editDistance("kitten", "sitting"), 3);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatSize, parseSize } from "../../src/appspec/units.js";
+import { formatSize, parseSize } from "../../src/documents/units.js";
 
 test("sizes with binary units", () => {
   assert.equal(parseSize("256Mi"), 256 * 1024 * 1024);

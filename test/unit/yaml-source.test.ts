@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseYaml, type YamlSource } from "../../src/appspec/yaml-source.js";
+import { parseYaml, type YamlSource } from "../../src/documents/yaml-source.js";
 
 const text = `# comment
 name:   hello

@@ -1,5 +1,5 @@
 /** What the renderers share: reasons, sizes, counts and the groups × risk table. */
-import { formatSize } from "../../appspec/units.js";
+import { formatSize } from "../../documents/units.js";
 import type { Reason } from "../../plan/types.js";
 import type { Risk } from "../../profiles/load.js";
 import type { AppAudit, AuditReport } from "../types.js";

@@ -1,4 +1,5 @@
-/** The native seccomp addon: a typed interface and a lazy loader that fails closed. */
+/** The native seccomp addon (native/seccomp): its typed interface and a lazy loader that fails
+ * closed. It also probes the host (hostFacts): the host layer reads it from here, below seccomp. */
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { InternalError } from "../errors.js";

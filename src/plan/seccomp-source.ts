@@ -4,15 +4,15 @@ import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import { InputError } from "../errors.js";
 import { loadApp } from "../appspec/load.js";
-import { parseYaml } from "../appspec/yaml-source.js";
+import { parseYaml } from "../documents/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts } from "../host/facts.js";
-import { makePlan, parseFieldPath } from "../plan/make.js";
-import type { SeccompSpec } from "../plan/types.js";
+import { makePlan, parseFieldPath } from "./make.js";
+import type { SeccompSpec } from "./types.js";
 import { loadProfiles, readProfile, type Profile } from "../profiles/load.js";
-import { importDockerProfile } from "./docker.js";
-import type { SeccompNative } from "./native.js";
-import { syscallNameChecker } from "./names.js";
+import { importDockerProfile } from "../seccomp/docker.js";
+import type { SeccompNative } from "../native/seccomp.js";
+import { syscallNameChecker } from "../seccomp/names.js";
 
 /** Docker's default capability set: what a docker:FILE profile is read for, unless told. */
 export const DOCKER_DEFAULT_CAPABILITIES = [
