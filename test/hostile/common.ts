@@ -4,7 +4,8 @@
  * outside the places the scenario itself made. */
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { basename } from "node:path";
 import { paths } from "../../src/paths.cjs";
 import { isRoot, leftoverCgroups } from "../helpers.js";
 
@@ -26,14 +27,21 @@ export function hostMounts(): string[] {
     .sort();
 }
 
-/** Processes of the launcher's, or whose command line names `marker`. */
+/** Processes running the launcher (by the program they execute, so that a compiler building it
+ * is not one), or whose command line names `marker`. */
 export function launcherProcesses(marker?: string): string[] {
   const found: string[] = [];
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     if (Number(pid) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (cmd.includes("secure-run-launch") || (marker && cmd.includes(marker)))
+      let exe = "";
+      try {
+        exe = basename(readlinkSync(`/proc/${pid}/exe`));
+      } catch {
+        // a kernel thread, or gone
+      }
+      if (exe.startsWith("secure-run-launch") || (marker && cmd.includes(marker)))
         found.push(`${pid}: ${cmd}`);
     } catch {
       // gone meanwhile
