@@ -14,6 +14,7 @@ import {
   spawnCli,
   tempDir,
 } from "../helpers.js";
+import { launcherProcesses } from "../hostile/common.js";
 import { buildProgram } from "../shared/fixtures.js";
 
 const skip = isRoot ? false : "real launches need root (namespaces, cgroups)";
@@ -36,17 +37,9 @@ function runApp(file: string): ReturnType<typeof cli> {
   return cli(["run", file], { timeout: 60_000 });
 }
 
+/** The launcher's processes, and any process whose command line names this test's directory. */
 function ownProcesses(): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (cmd.includes(tmp.dir) || cmd.includes("secure-run-launch")) found.push(`${pid}: ${cmd}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+  return launcherProcesses(tmp.dir);
 }
 
 describe("secure-run run", { skip }, () => {
