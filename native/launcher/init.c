@@ -169,6 +169,9 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
    * that files and mounts made below are owned by a mapped id. The capabilities stay. */
   if ((cfg->clone_flags & CLONE_NEWUSER) && become_mapped_root(cfg, &err) < 0)
     fail(msg_fd, "user namespace", &err);
+  /* Whether the app may set supplementary groups, read while the caller's /proc is in view (the
+   * app's view may have none). */
+  sr_app_probe_setgroups();
   if (new_session_keyring(&err) < 0) fail(msg_fd, "keyring", &err);
   /* A change of credentials clears the parent-death signal: set it again, and make sure the
    * supervisor did not die in between (its end of the message socket would be closed). */
