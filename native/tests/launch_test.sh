@@ -119,5 +119,11 @@ msg=$(nobody "$rl/L" "${rview[@]}" --selinux-label system_u:system_r:container_t
 rc=$?
 case "$msg" in *"root launches only"*) named=named ;; *) named="not named: $msg" ;; esac
 check "rootless: no SELinux category registry" "125 named" "$rc $named"
+# Limits need a cgroup the caller may create: without a delegated subtree (this host's cgroup v1),
+# refused, saying how to get one; with one, the launch goes on.
+msg=$(nobody "$rl/L" --unshare user --map-caller --pids 16 -- /bin/true 2>&1)
+rc=$?
+case "$rc $msg" in "0 "|*delegated*) named=named ;; *) named="not named: $msg" ;; esac
+check "rootless: limits without a delegated cgroup" "named" "$named"
 rm -rf "$rl"
 exit $fail
