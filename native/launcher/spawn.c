@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -59,6 +59,24 @@ static bool has_sub_range(const char *file, const char *name, unsigned int id) {
     if ((name && strcmp(line, name) == 0) || strcmp(line, num) == 0) return true;
   }
   return false;
+}
+
+/* The caller's name from /etc/passwd (the launcher is linked statically: no NSS), or NULL; a
+ * range in /etc/subuid may name the user or its number. */
+static const char *user_name(uid_t uid, char *out, size_t size) {
+  sr_autofclose FILE *f = fopen("/etc/passwd", "re");
+  if (f == NULL) return NULL;
+  char line[1024];
+  while (fgets(line, sizeof line, f)) {
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c2 == NULL || (size_t)(c1 - line) >= size) continue;
+    char *end = NULL;
+    unsigned long id = strtoul(c2 + 1, &end, 10);
+    if (end == c2 + 1 || *end != ':' || id != (unsigned long)uid) continue;
+    snprintf(out, size, "%.*s", (int)(c1 - line), line);
+    return out;
+  }
+  return NULL;
 }
 
 /* Runs the helper: HELPER PID IN OUT COUNT…; it checks the ranges against /etc/sub?id. */
@@ -123,8 +141,8 @@ static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error
     }
     return 0;
   }
-  struct passwd *pw = getpwuid(geteuid());
-  const char *name = pw ? pw->pw_name : NULL;
+  char user[256];
+  const char *name = user_name(geteuid(), user, sizeof user);
   char missing[512] = "";
   size_t ml = 0;
   for (size_t m = 0; m < 2; m++) {
