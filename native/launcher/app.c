@@ -62,13 +62,15 @@ static int resolve_program(const struct sr_config *cfg, char *out, size_t size,
   return sr_fail(err, seen_eacces ? EACCES : ENOENT, "`%s` in PATH %s", name, path);
 }
 
-static bool setgroups_denied(void) {
+/* -1: not looked at yet; else whether setgroups(2) is denied in this user namespace. */
+static int setgroups_denied = -1;
+
+void sr_app_probe_setgroups(void) {
   char buf[8] = {0};
   int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  return n > 0 && strncmp(buf, "deny", 4) == 0;
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  setgroups_denied = n > 0 && strncmp(buf, "deny", 4) == 0;
 }
 
 /* Closes every descriptor from 3 up but those in keep (which must be sorted). */
@@ -174,7 +176,8 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
 
   /* Switch user and groups. SECBIT_NO_SETUID_FIXUP keeps the sets unchanged for part 2. */
   /* An unprivileged caller's user namespace has setgroups denied: no supplementary groups. */
-  bool may_setgroups = !setgroups_denied();
+  if (setgroups_denied < 0) sr_app_probe_setgroups();
+  bool may_setgroups = !setgroups_denied;
   if (!may_setgroups && cfg->ngroups > 0) {
     sr_fail(&err, EPERM, "supplementary groups need a user namespace set up by root");
     fail(msg_fd, SR_MSG_ERROR, "user", &err, 125);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caps.h"
 #include "mcs.h"
@@ -27,6 +28,9 @@ const char sr_usage[] =
     "  --unshare LIST               namespaces: comma list of cgroup,ipc,mount,net,pid,user,uts\n"
     "  --uid-map IN:OUT:COUNT       with user: map ids IN.. inside to OUT.. outside (repeat)\n"
     "  --gid-map IN:OUT:COUNT       the same for groups\n"
+    "  --map-caller                 with user, instead of --uid-map/--gid-map: the app's --uid\n"
+    "                               and --gid map to the caller's own uid and gid, one id each\n"
+    "                               (a rootless launch without newuidmap; refused for root)\n"
     "  --uid N  --gid N             user and group of the app\n"
     "  --groups LIST                supplementary groups, comma list of gids\n"
     "  --cwd DIR                    working directory inside\n"
@@ -46,6 +50,7 @@ const char sr_usage[] =
     "  --memory-swap BYTES          swap allowed on top of memory (0: none)\n"
     "  --pids N                     cgroup process limit\n"
     "  --cgroup-parent PATH         create the cgroup below this path of the own cgroup\n"
+    "  --no-cgroup                  create no cgroup (no --memory, --pids, --cpu to enforce)\n"
     "  --ro-bind SRC DST            bind host SRC read-only at DST (-try: skip if missing)\n"
     "  --ro-bind-try SRC DST\n"
     "  --bind SRC DST               bind host SRC writable at DST\n"
@@ -248,6 +253,14 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       cfg->read_only_root = true;
       continue;
     }
+    if (strcmp(opt, "--no-cgroup") == 0) {
+      cfg->no_cgroup = true;
+      continue;
+    }
+    if (strcmp(opt, "--map-caller") == 0) {
+      cfg->map_caller = true;
+      continue;
+    }
     /* Every other option takes at least one value. */
     if (strncmp(opt, "--", 2) != 0)
       return sr_fail(err, 0, "unexpected argument \"%s\" (the program goes after --)", opt);
@@ -447,6 +460,24 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
   /* The cgroup namespace is entered by init once it is in the app's cgroup, not at clone. */
   cfg->cgroup_ns = (cfg->clone_flags & CLONE_NEWCGROUP) != 0;
   cfg->clone_flags &= ~CLONE_NEWCGROUP;
+  if (cfg->no_cgroup && (cfg->memory_max >= 0 || cfg->pids_max >= 0 || cfg->cpu_quota >= 0 ||
+                         cfg->cgroup_parent))
+    return sr_fail(err, 0,
+                   "--no-cgroup excludes --memory, --pids, --cpu and --cgroup-parent (limits need "
+                   "a cgroup)");
+  if (cfg->map_caller) {
+    if (cfg->nuid_map || cfg->ngid_map)
+      return sr_fail(err, 0, "--map-caller excludes --uid-map and --gid-map");
+    if (!(cfg->clone_flags & CLONE_NEWUSER))
+      return sr_fail(err, 0, "--map-caller needs \"user\" in --unshare");
+    /* Root's app would be root on the host's files that its view reaches. */
+    if (geteuid() == 0)
+      return sr_fail(err, 0,
+                     "--map-caller: the caller is root, whose app must not map to uid 0 outside; "
+                     "give --uid-map and --gid-map (an unprivileged range)");
+    cfg->uid_map[cfg->nuid_map++] = (struct sr_id_map){cfg->uid, geteuid(), 1};
+    cfg->gid_map[cfg->ngid_map++] = (struct sr_id_map){cfg->gid, getegid(), 1};
+  }
   if ((cfg->nuid_map || cfg->ngid_map) && !(cfg->clone_flags & CLONE_NEWUSER))
     return sr_fail(err, 0, "--uid-map and --gid-map need \"user\" in --unshare");
   if ((cfg->clone_flags & CLONE_NEWUSER) && (cfg->nuid_map == 0 || cfg->ngid_map == 0))
@@ -466,6 +497,14 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--selinux-mcs-shared needs --selinux-mcs-registry");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
+  /* What needs root's privileges on the host, refused up front for anyone else. */
+  if (geteuid() != 0 && cfg->mcs_registry)
+    return sr_fail(err, 0,
+                   "--selinux-mcs-registry: SELinux categories are allocated for root launches "
+                   "only (an unprivileged caller cannot give its app a label: the app keeps the "
+                   "caller's)");
+  if (geteuid() != 0 && cfg->nrelabel)
+    return sr_fail(err, 0, "--relabel: relabelling volumes needs root (relabelfrom/to)");
   return 0;
 }
 

@@ -95,6 +95,8 @@ struct sr_config {
   int64_t cpu_quota;   /* microseconds per period, -1: no limit */
   int64_t cpu_period;
   const char *cgroup_parent; /* relative to the launcher's own cgroup; NULL: directly under it */
+  bool no_cgroup;            /* --no-cgroup: no cgroup at all (no limits to enforce) */
+  bool map_caller;           /* --map-caller: uid/gid inside -> the caller's own, one id each */
   struct sr_mount *mounts;
   size_t nmounts;
   bool new_root;        /* build a new root from `mounts` and pivot into it */

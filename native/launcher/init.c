@@ -137,10 +137,6 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   int msg_fd = ch->msg, sync_fd = ch->sync;
   struct sr_error err = {0};
 
-  /* Not dumpable from the start: nothing that later runs as the same user (the app) can read
-   * init's memory or ptrace it. The supervisor, root outside, still writes its id maps. */
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_DUMPABLE"});
   if (close_inherited(cfg, &err) < 0) fail(msg_fd, "init", &err);
   /* If the supervisor dies, so does the sandbox (and with init, the whole pid namespace). */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -161,11 +157,21 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
    * the cgroup (cgroup v2: born there; v1: joined above, or moved by the supervisor): the
    * sandbox is built in between, nothing of the app's runs before 'g'. */
   if (wait_for(sync_fd, 'm') < 0) _exit(125); /* the supervisor gave up; it reports why */
+  /* Not dumpable from here on, before anything of the sandbox is built: nothing that later runs
+   * as the same user (the app) can read init's memory or ptrace it. Not before the id maps are
+   * written: /proc/PID of a process that is not dumpable belongs to root, and an unprivileged
+   * supervisor (or newuidmap, on its behalf) could no longer open its uid_map. Until then init
+   * has done nothing but wait, with nothing the caller's own processes could not have. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_DUMPABLE"});
 
   /* In a user namespace, become its root (or the one mapped id, for an unprivileged caller), so
    * that files and mounts made below are owned by a mapped id. The capabilities stay. */
   if ((cfg->clone_flags & CLONE_NEWUSER) && become_mapped_root(cfg, &err) < 0)
     fail(msg_fd, "user namespace", &err);
+  /* Whether the app may set supplementary groups, read while the caller's /proc is in view (the
+   * app's view may have none). */
+  sr_app_probe_setgroups();
   if (new_session_keyring(&err) < 0) fail(msg_fd, "keyring", &err);
   /* A change of credentials clears the parent-death signal: set it again, and make sure the
    * supervisor did not die in between (its end of the message socket would be closed). */

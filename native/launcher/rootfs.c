@@ -44,10 +44,11 @@ static const char *type_name(mode_t mode) {
                                                                               : "special file";
 }
 
-int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
-  for (size_t i = 0; i < cfg->nmounts; i++) {
-    struct sr_mount *m = &cfg->mounts[i];
-    if (m->kind != SR_MOUNT_BIND) continue;
+/* Opens the bind sources not opened yet (tree_fd -1). */
+static int open_sources(struct sr_mount *mounts, size_t n, struct sr_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    struct sr_mount *m = &mounts[i];
+    if (m->kind != SR_MOUNT_BIND || m->tree_fd != -1) continue;
     /* No symbolic link anywhere in the path, magic ones (/proc/PID/root) included: a link that a
      * host process swaps in between the plan and now would bind whatever it points to. */
     sr_autoclose int src = sys_openat2(AT_FDCWD, m->source, O_PATH | O_CLOEXEC,
@@ -84,6 +85,14 @@ int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
     m->is_dir = is_dir;
   }
   return 0;
+}
+
+int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
+  /* Cloning a mount needs CAP_SYS_ADMIN over the mount namespace it belongs to: only root has
+   * it over the host's. An unprivileged caller's sources are opened by init instead, once it
+   * holds that capability in its own user and mount namespaces (sr_rootfs_setup). */
+  if (geteuid() != 0) return 0;
+  return open_sources(cfg->mounts, cfg->nmounts, err);
 }
 
 void sr_rootfs_close_sources(struct sr_config *cfg) {
@@ -324,6 +333,12 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   /* Nothing done here may propagate back to the host's mount namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return sr_fail(err, errno, "make / private");
+  /* An unprivileged caller's sources (see sr_rootfs_open_sources): opened here, in init's copy
+   * of the caller's mount namespace, with the caller's rights to reach them, before anything is
+   * mounted over the caller's view (the build tmpfs hides BASE). The copy's mounts are locked to
+   * this namespace's user (MNT_LOCKED, and their flags): they are cloned whole (AT_RECURSIVE) and
+   * their flags only ever added to, which the kernel allows. */
+  if (open_sources(cfg->mounts, cfg->nmounts, err) < 0) return -1;
   if (mount("tmpfs", BASE, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
     return sr_fail(err, errno, "mount tmpfs on " BASE);
   if (mkdir(BASE OLD, 0755) < 0 || mkdir(BASE NEW, 0755) < 0)
@@ -348,8 +363,13 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   if (syscall(SYS_pivot_root, ".", ".") < 0) return sr_fail(err, errno, "pivot_root to the new root");
   if (umount2(".", MNT_DETACH) < 0) return sr_fail(err, errno, "detach the old root");
   if (chdir("/") < 0) return sr_fail(err, errno, "chdir / in the new root");
-  if (cfg->read_only_root &&
-      mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-    return sr_fail(err, errno, "remount the new root read-only");
+  if (cfg->read_only_root) {
+    /* mount_setattr adds these flags and keeps the others: a remount would clear those it does
+     * not name, which the kernel refuses in a user namespace for a bind of a host mount over "/"
+     * (its noexec, atime flags are locked). */
+    sr_autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0 || set_attr(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, false) < 0)
+      return sr_fail(err, errno, "make the new root read-only");
+  }
   return 0;
 }

@@ -4,8 +4,9 @@
 #include "../common/sr_error.h"
 #include "config.h"
 
-/* Before any namespace, with the caller's privileges: opens every bind source as a detached
- * mount tree (open_tree), so that sources the sandbox's user could not reach can be bound. */
+/* Before any namespace, for root: opens every bind source as a detached mount tree (open_tree),
+ * so that sources the sandbox's user could not reach can be bound. For any other caller it does
+ * nothing: sr_rootfs_setup opens them inside the new namespaces, with the caller's rights. */
 int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err);
 void sr_rootfs_close_sources(struct sr_config *cfg);
 

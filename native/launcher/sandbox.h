@@ -36,4 +36,8 @@ __attribute__((noreturn)) void sr_app_exec(const struct sr_config *cfg,
                                            const struct sr_bpf_prog *bpf,
                                            const struct sr_channels *ch);
 
+/* In init, once its user namespace's maps are written and before the new root hides the
+ * caller's /proc: notes whether setgroups(2) is denied there, for sr_app_exec. */
+void sr_app_probe_setgroups(void);
+
 #endif

@@ -2,6 +2,8 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -11,31 +13,141 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+/* The map as the kernel reads it: "IN OUT COUNT\n" lines. */
+static int format_map(const struct sr_id_map *map, size_t n, char *buf, size_t size) {
+  size_t len = 0;
+  for (size_t i = 0; i < n && len < size; i++)
+    len += (size_t)snprintf(buf + len, size - len, "%u %u %u\n", map[i].inside, map[i].outside,
+                            map[i].count);
+  return len < size ? (int)len : -1;
+}
+
+static int write_file(pid_t pid, const char *file, const char *data, size_t len,
+                      struct sr_error *err) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  sr_autoclose int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sr_fail(err, errno, "open `%s`", path);
+  ssize_t w = write(fd, data, len);
+  if (w < 0 || (size_t)w != len) return sr_fail(err, w < 0 ? errno : EIO, "write `%s`", path);
+  return 0;
+}
+
+/* Whether an unprivileged caller may write the map itself: one id, its own (the kernel's rule
+ * for a writer without CAP_SETUID/CAP_SETGID over the parent namespace). */
+static bool own_id_only(const struct sr_id_map *map, size_t n, unsigned int self) {
+  return n == 1 && map[0].count == 1 && map[0].outside == self;
+}
+
+/* newuidmap/newgidmap at their fixed place (never the caller's PATH), as Podman uses them. */
+static const char *const id_helpers[2] = {"/usr/bin/newuidmap", "/usr/bin/newgidmap"};
+static const char *const sub_files[2] = {"/etc/subuid", "/etc/subgid"};
+
+/* Whether `file` grants the caller (by name or number) a range. */
+static bool has_sub_range(const char *file, const char *name, unsigned int id) {
+  sr_autofclose FILE *f = fopen(file, "re");
+  if (f == NULL) return false;
+  char line[512], num[16];
+  snprintf(num, sizeof num, "%u", id);
+  while (fgets(line, sizeof line, f)) {
+    char *colon = strchr(line, ':');
+    if (colon == NULL) continue;
+    *colon = '\0';
+    if ((name && strcmp(line, name) == 0) || strcmp(line, num) == 0) return true;
+  }
+  return false;
+}
+
+/* Runs the helper: HELPER PID IN OUT COUNT…; it checks the ranges against /etc/sub?id. */
+static int run_helper(const char *helper, pid_t pid, const struct sr_id_map *map, size_t n,
+                      struct sr_error *err) {
+  char nums[SR_MAX_ID_MAPS * 3 + 1][16];
+  char *argv[SR_MAX_ID_MAPS * 3 + 3];
+  size_t k = 0;
+  argv[k] = (char *)helper;
+  k++;
+  snprintf(nums[0], sizeof nums[0], "%d", (int)pid);
+  argv[k++] = nums[0];
+  for (size_t i = 0; i < n; i++) {
+    uint32_t v[3] = {map[i].inside, map[i].outside, map[i].count};
+    for (size_t j = 0; j < 3; j++) {
+      snprintf(nums[1 + 3 * i + j], sizeof nums[0], "%u", v[j]);
+      argv[k++] = nums[1 + 3 * i + j];
+    }
+  }
+  argv[k] = NULL;
+  char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+  pid_t child = fork();
+  if (child < 0) return sr_fail(err, errno, "fork for %s", helper);
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(helper, argv, envp);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR) return sr_fail(err, errno, "wait for %s", helper);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return sr_fail(err, 0, "%s %s failed (exit %d): see its message above", helper, nums[0],
+                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return 0;
+}
+
+/* Root writes the maps as given. An unprivileged caller writes them itself when each is its own
+ * id alone (with setgroups denied first, as the kernel requires); any other map goes through
+ * newuidmap and newgidmap with the caller's ranges in /etc/subuid and /etc/subgid, or is
+ * refused, naming what is missing. */
 static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error *err) {
-  char path[64], buf[SR_MAX_ID_MAPS * 40];
-  struct {
+  char buf[SR_MAX_ID_MAPS * 40];
+  const struct {
     const char *file;
     const struct sr_id_map *map;
     size_t n;
-  } maps[] = {{"uid_map", cfg->uid_map, cfg->nuid_map}, {"gid_map", cfg->gid_map, cfg->ngid_map}};
-  if (geteuid() != 0) {
-    snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
-    sr_autoclose int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, "deny", 4) != 4) return sr_fail(err, errno, "write `%s`", path);
+    unsigned int self;
+  } maps[2] = {{"uid_map", cfg->uid_map, cfg->nuid_map, geteuid()},
+               {"gid_map", cfg->gid_map, cfg->ngid_map, getegid()}};
+  bool privileged = geteuid() == 0;
+  bool alone = own_id_only(maps[0].map, maps[0].n, maps[0].self) &&
+               own_id_only(maps[1].map, maps[1].n, maps[1].self);
+  if (privileged || alone) {
+    if (!privileged && write_file(pid, "setgroups", "deny", 4, err) < 0) return -1;
+    for (size_t m = 0; m < 2; m++) {
+      int len = format_map(maps[m].map, maps[m].n, buf, sizeof buf);
+      if (len < 0) return sr_fail(err, E2BIG, "%s too long", maps[m].file);
+      if (write_file(pid, maps[m].file, buf, (size_t)len, err) < 0) return -1;
+    }
+    return 0;
   }
+  struct passwd *pw = getpwuid(geteuid());
+  const char *name = pw ? pw->pw_name : NULL;
+  char missing[512] = "";
+  size_t ml = 0;
   for (size_t m = 0; m < 2; m++) {
-    size_t len = 0;
-    for (size_t i = 0; i < maps[m].n; i++)
-      len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", maps[m].map[i].inside,
-                              maps[m].map[i].outside, maps[m].map[i].count);
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, maps[m].file);
-    sr_autoclose int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return sr_fail(err, errno, "open `%s`", path);
-    ssize_t w = write(fd, buf, len);
-    if (w < 0 || (size_t)w != len) return sr_fail(err, w < 0 ? errno : EIO, "write `%s`", path);
+    if (access(id_helpers[m], X_OK) < 0)
+      ml += (size_t)snprintf(missing + ml, sizeof missing - ml, "%s%s (package uidmap)",
+                             ml ? ", " : "", id_helpers[m]);
+    else if (!has_sub_range(sub_files[m], name, maps[m].self))
+      ml += (size_t)snprintf(missing + ml, sizeof missing - ml, "%sa range for %s%s%u in %s",
+                             ml ? ", " : "", name ? name : "", name ? " / " : "uid ",
+                             maps[m].self, sub_files[m]);
+    if (ml >= sizeof missing) break;
   }
+  if (missing[0]) {
+    format_map(maps[0].map, maps[0].n, buf, sizeof buf);
+    buf[strcspn(buf, "\n")] = '\0';
+    return sr_fail(err, EPERM,
+                   "the user namespace's map (uid %s%s) is more than an unprivileged caller (uid "
+                   "%u, gid %u) may write alone, its own id: it needs %s; or launch with "
+                   "--map-caller",
+                   buf, maps[0].n > 1 ? " …" : "", maps[0].self, maps[1].self, missing);
+  }
+  for (size_t m = 0; m < 2; m++)
+    if (run_helper(id_helpers[m], pid, maps[m].map, maps[m].n, err) < 0) return -1;
   return 0;
 }
 

@@ -114,9 +114,15 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
       step = "selinux";
     else if (sr_rootfs_open_sources(cfg, &err) < 0)
       step = "rootfs";
-    else if (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
-             (cg.driver && cg.driver->create(&cg, &lim, &err) < 0))
+    else if (!cfg->no_cgroup &&
+             (sr_cgroup_prepare(&cg, name, cfg->cgroup_parent, &lim, &err) < 0 ||
+              (cg.driver && cg.driver->create(&cg, &lim, &err) < 0))) {
       step = "cgroup";
+      if (geteuid() != 0 && (err.code == EACCES || err.code == EPERM || err.code == EROFS))
+        sr_wrap(&err, "an unprivileged caller can create a cgroup only in a cgroup v2 subtree "
+                      "delegated to it (systemd-run --user --scope -p Delegate=yes); without one, "
+                      "launch with --no-cgroup and without --memory, --pids, --cpu");
+    }
     else
       launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, trace, &cg, rep);
   }

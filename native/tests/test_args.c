@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdarg.h>
+#include <unistd.h>
 
 #include "../launcher/args.h"
 #include "../launcher/caps.h"
@@ -115,6 +116,32 @@ static void bad_input(void) {
           "755", "--source-type", "dir", "--", "/bin/true");
   REFUSES("--source-type: expected dir or file", "--unshare", "mount", "--ro-bind", "/usr", "/usr",
           "--source-type", "fifo", "--", "/bin/true");
+  REFUSES("--no-cgroup excludes", "--no-cgroup", "--pids", "16", "--", "/bin/true");
+  REFUSES("--no-cgroup excludes", "--memory", "1048576", "--no-cgroup", "--", "/bin/true");
+  REFUSES("--no-cgroup excludes", "--no-cgroup", "--cgroup-parent", "x", "--", "/bin/true");
+  REFUSES("--map-caller excludes", "--unshare", "user", "--map-caller", "--uid-map", "0:1000:1",
+          "--", "/bin/true");
+  REFUSES("--map-caller needs \"user\"", "--map-caller", "--", "/bin/true");
+}
+
+/* --map-caller: the app's ids map to the caller's own, one each; root is refused (its app
+ * would be uid 0 on the host's files). --no-cgroup stands alone. */
+static void rootless_options(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  int rc = PARSE(&cfg, &err, "--unshare", "user,mount", "--map-caller", "--uid", "1000", "--gid",
+                 "1001", "--no-cgroup", "--", "/bin/true");
+  if (geteuid() == 0) {
+    CHECK(rc == -1 && strstr(err.msg, "the caller is root") != NULL);
+  } else {
+    CHECK(rc == 0);
+    CHECK(cfg.nuid_map == 1 && cfg.uid_map[0].inside == 1000 && cfg.uid_map[0].outside == geteuid() &&
+          cfg.uid_map[0].count == 1);
+    CHECK(cfg.ngid_map == 1 && cfg.gid_map[0].inside == 1001 && cfg.gid_map[0].outside == getegid());
+  }
+  sr_args_free(&cfg);
+  CHECK(PARSE(&cfg, &err, "--no-cgroup", "--", "/bin/true") == 0 && cfg.no_cgroup);
+  sr_args_free(&cfg);
 }
 
 static void source_types(void) {
@@ -142,6 +169,7 @@ int main(void) {
   user_namespace();
   bad_input();
   source_types();
+  rootless_options();
   capability_names();
   return checks_report("test_args");
 }
