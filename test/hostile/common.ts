@@ -35,7 +35,10 @@ export function launcherProcesses(marker?: string): string[] {
     if (Number(pid) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (cmd.includes("secure-run-launch") || (marker && cmd.includes(marker)))
+      // The launcher by its program name (a compiler building native/launcher elsewhere on the
+      // machine names it in its arguments, and is not one).
+      const program = cmd.split(" ")[0] ?? "";
+      if (program.endsWith("secure-run-launch") || (marker && cmd.includes(marker)))
         found.push(`${pid}: ${cmd}`);
     } catch {
       // gone meanwhile
@@ -111,6 +114,8 @@ export const variants: { name: string; args: string[] }[] = rootless
           `0:${uid}:1`,
           "--gid-map",
           `0:${gid}:1`,
+          // Nothing is delegated to the user on cgroup v1: the launcher makes no cgroup.
+          "--no-cgroup",
         ],
       },
     ]
