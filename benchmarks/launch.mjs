@@ -108,6 +108,7 @@ const tools = {
   firejail: version("firejail"),
   runc: version("runc"),
   crun: version("crun"),
+  podman: version("podman"),
   libseccomp: dpkgVersion("libseccomp2"),
   cc: version("cc"),
 };
@@ -393,6 +394,53 @@ exec sleep 100000
   } else if (bundleOpt.ok && !compileCmd.ok)
     bundleWhy = `${compileCmd.reason}, and \`secure-run run\` cached no bundle to take`;
 
+  // ---- rootless (issue 16) ---------------------------------------------------------------------
+  // The same launches as an unprivileged user: the test suite's `secure-run-test` account
+  // (test/helpers.ts createTestUser, removed at the end). Its bundle is compiled by it, for it:
+  // the limits are best effort where nothing is delegated to it (cgroup v1 here), as its plan says.
+  let testUser = null;
+  let testUserWhy = isRoot ? "" : "the benchmark creates the test user: run it as root";
+  if (isRoot) {
+    try {
+      const { createTestUser } = await import(join(root, "dist/test/helpers.js"));
+      testUser = createTestUser();
+      cleanups.push(() => testUser.remove());
+    } catch (e) {
+      testUserWhy = `no test user: ${tail(String(e?.message ?? e))}`;
+    }
+  }
+  const asUser = (argv, opts = {}) =>
+    spawnSync(
+      "setpriv",
+      [`--reuid=${testUser.uid}`, `--regid=${testUser.gid}`, "--init-groups", "--", ...argv],
+      { encoding: "utf8", timeout: 120_000, env: testUser.env, ...opts },
+    );
+  let userBundle = null;
+  let userBundleWhy =
+    testUserWhy ||
+    (!compileCmd.ok ? compileCmd.reason : "") ||
+    (!bundleOpt.ok ? bundleOpt.reason : "");
+  if (testUser && !userBundleWhy) {
+    const dir = join(tmp, "rootless");
+    mkdirSync(dir, { mode: 0o755 });
+    const app = join(dir, "true.yaml");
+    writeFileSync(app, `${readFileSync(trueApp, "utf8")}bestEffort: [memory, pids]\n`);
+    testUser.give(dir);
+    const out = join(dir, "true.bundle");
+    const r = asUser([process.execPath, cliPath, "compile", app, "-o", out]);
+    if (r.status === 0 && existsSync(out)) {
+      // Does it launch? (The launcher as a user needs issue 16's rootless path.)
+      const t = asUser([launcherPath, "--bundle", out], { timeout: 30_000 });
+      if (t.status === 0) userBundle = out;
+      else
+        userBundleWhy = `the launcher as ${testUser.name} failed (exit ${t.status}): ${why(t.stderr)}`;
+    } else
+      userBundleWhy = `secure-run compile as ${testUser.name} failed (exit ${r.status}): ${why(r.stderr)}`;
+  }
+  // The plan's own filter for bwrap: the same BPF the launcher loads (compiled from the app).
+  let planBpfFile = direct?.bpf ?? null;
+  const planBpfWhy = directWhy || "no plan filter";
+
   // ---- the variants ----------------------------------------------------------------------------
 
   const NS = ["--user", "--map-root-user", "--pid", "--fork", "--mount", "--net", "--uts", "--ipc"];
@@ -528,6 +576,35 @@ exec sleep 100000
       argv: bundleFile ? [launcherPath, "--bundle", bundleFile] : [],
       includes: `the launcher reading a compiled bundle (made by ${bundleSource || "secure-run compile"}): everything of the line above, with no Node and no policy on the path`,
       unavailable: need(bundleFile, bundleWhy) ?? need(isRoot, "needs root here"),
+    },
+    {
+      id: "launcher-bundle-rootless",
+      label: "secure-run-launch --bundle, rootless",
+      argv: userBundle ? [launcherPath, "--bundle", userBundle] : [],
+      user: testUser ? [testUser.uid, testUser.gid] : null,
+      includes: `the launcher reading a bundle that ${testUser?.name ?? "the test user"} compiled, run as that unprivileged user (issue 16): a user namespace mapping its uid, pid, mount, net, uts, ipc, cgroup namespaces, a new root made inside, capability drop, no_new_privs, Landlock, the plan's seccomp filter; limits best effort (nothing delegated to the user on this host)`,
+      unavailable: need(userBundle, userBundleWhy),
+    },
+    {
+      id: "bwrap-plan-seccomp-rootless",
+      label: "bubblewrap + the plan's filter, rootless",
+      argv: ["bwrap", ...bwrapArgs, "--seccomp", "10", "/true"],
+      user: testUser ? [testUser.uid, testUser.gid] : null,
+      fds: planBpfFile ? [[10, "r", planBpfFile]] : [],
+      includes: `bwrap as ${testUser?.name ?? "the test user"} --unshare-all (user, pid, mount, net, uts, ipc, cgroup), the program bound read-only, /proc, /dev, new session, die-with-parent, no_new_privs, and the same seccomp filter as the secure-run plan (x86_64, read from fd 10); no cgroup limits`,
+      unavailable:
+        need(tools.bwrap, "bwrap not installed (apt-get install bubblewrap)") ??
+        need(testUser, testUserWhy) ??
+        need(planBpfFile, planBpfWhy),
+    },
+    {
+      id: "podman-rootless",
+      label: "podman run --rm, rootless",
+      argv: [],
+      includes: "podman run --rm of the same static program as an unprivileged user",
+      unavailable: !tools.podman
+        ? "podman not installed; rootless Podman would also need newuidmap/newgidmap (package uidmap) and a range in /etc/subuid and /etc/subgid for the user, which this host has not"
+        : "not measured: rootless Podman needs an image store and newuidmap with /etc/subuid ranges for the user; not set up by the benchmark",
     },
     {
       id: "run-warm",
@@ -852,6 +929,19 @@ exec sleep 100000
       limit,
       bundleRow && bwrapRef ? bundleRow.medianMs <= limit : false,
       note,
+    );
+  }
+  {
+    const rl = byId("launcher-bundle-rootless");
+    const ref = byId("bwrap-plan-seccomp-rootless");
+    const limit = ref?.medianMs ?? null;
+    target(
+      "rootless-bundle-vs-bwrap",
+      "rootless secure-run-launch --bundle ≤ 1.0 × rootless bubblewrap with the same filter (medians, ms)",
+      rl?.medianMs,
+      limit,
+      rl && ref ? rl.medianMs <= limit : false,
+      !rl ? na(userBundleWhy || "no result") : !ref ? na("no rootless bubblewrap figure") : "",
     );
   }
   {

@@ -6,7 +6,7 @@ import {
   type SpawnOptions,
   type SpawnSyncReturns,
 } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/paths.cjs";
@@ -29,22 +29,32 @@ export interface CliResult {
 
 export function cli(
   args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+  options: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number; as?: TestUser } = {},
 ): CliResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [cliPath, ...args], {
+  const [file, argv] = commandAs(options.as, [process.execPath, cliPath, ...args]);
+  const r: SpawnSyncReturns<string> = spawnSync(file, argv, {
     encoding: "utf8",
     input: options.input ?? "",
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    env: { ...(options.as?.env ?? process.env), NO_COLOR: "1", ...options.env },
+    cwd: options.as?.home,
     timeout: options.timeout ?? 60_000,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The built executable started in the background (signals, concurrency, warm runs). */
-export function spawnCli(args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, [cliPath, ...args], {
-    ...options,
-    env: { NO_COLOR: "1", ...(options.env ?? process.env) },
+/** The built executable started in the background (signals, concurrency, warm runs); `as` runs
+ * it as the test user. The signal of `kill()` reaches setpriv's process, which is the CLI's
+ * (setpriv executes it in place). */
+export function spawnCli(
+  args: string[],
+  options: SpawnOptions & { as?: TestUser } = {},
+): ChildProcess {
+  const { as, ...rest } = options;
+  const [file, argv] = commandAs(as, [process.execPath, cliPath, ...args]);
+  return spawn(file, argv, {
+    ...(as ? { cwd: as.home } : {}),
+    ...rest,
+    env: { NO_COLOR: "1", ...(rest.env ?? as?.env ?? process.env) },
   });
 }
 
@@ -115,3 +125,152 @@ export function leftoverCgroups(): string[] {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+// --- Rootless: the test user. --------------------------------------------------------------------
+//
+// Issue 16's proofs run the CLI and the launcher as an unprivileged user that the tests create:
+// `secure-run-test`, a system account without a home (useradd --system --no-create-home), removed
+// after. A named account rather than a bare uid (nobody, or setpriv --reuid=N without a passwd
+// entry): a real user has one, and tools that look the caller up (id, getpwuid, os.userInfo, the
+// CLI's per-user state) must find it; its uid is nobody else's, so a process or file of another
+// account (65534 is also the app's default user inside the sandbox, and many daemons') cannot be
+// taken for the test user's. Its home and XDG directories are a temporary directory of its own.
+
+/** The rootless pass (scripts/test.mjs): the test process itself runs as the test user. */
+export const rootless = process.env.SECURE_RUN_TEST_AS === "user" && !isRoot;
+/** Real launches run here: as root, or in the rootless pass. */
+export const canLaunch = isRoot || rootless;
+/** The skip reason of a test that proves something only root's sandbox has (or only root can
+ * look at), in the rootless pass; false otherwise. */
+export const rootOnly = (why: string): string | false => (rootless ? `root only: ${why}` : false);
+/** Appended to app definitions in the rootless pass on a host that delegates no cgroup to the
+ * user (this one: cgroup v1): the limits are accepted as best effort, as the plan says they must
+ * be (test/integration/rootless.test.ts proves the refusal without it; the cgroup v2 VM lane
+ * proves them enforced in a delegated subtree). */
+export const rootlessBestEffort =
+  rootless && process.env.SECURE_RUN_TEST_DELEGATED !== "1" ? "bestEffort: [memory, pids]\n" : "";
+
+export const testUserName = "secure-run-test";
+
+export interface TestUser {
+  name: string;
+  uid: number;
+  gid: number;
+  /** Its HOME, owned by it (mode 0700), with XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME,
+   * XDG_DATA_HOME, XDG_RUNTIME_DIR and TMPDIR below. */
+  home: string;
+  /** The environment it runs with: PATH and the directories above, nothing of root's. */
+  env: NodeJS.ProcessEnv;
+  /** Makes a path (recursively) the user's. */
+  give(path: string): void;
+  /** Removes the home and the account (only if this call created it). */
+  remove(): void;
+}
+
+function run(file: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(file, args, { encoding: "utf8" });
+}
+
+/** The command line that runs `argv` as `user` (unchanged without one): setpriv with the user's
+ * ids and its groups, no capability kept (setpriv of a non-root uid clears them, as login does). */
+export function commandAs(
+  user: TestUser | undefined,
+  [file, ...args]: [string, ...string[]],
+): [string, string[]] {
+  if (!user) return [file, args];
+  return [
+    "setpriv",
+    [
+      `--reuid=${user.uid}`,
+      `--regid=${user.gid}`,
+      "--init-groups",
+      "--",
+      "env",
+      ...Object.entries(user.env).map(([k, v]) => `${k}=${v ?? ""}`),
+      file,
+      ...args,
+    ],
+  ];
+}
+
+/** Creates the test user (as root), or adopts one a killed run left. Throws, saying why, when the
+ * user cannot reach the repository's dist/ and build/ (a checkout in a directory others may not
+ * traverse). */
+export function createTestUser(name = testUserName): TestUser {
+  if (!isRoot) throw new Error("only root creates the test user");
+  let created = false;
+  if (run("id", ["-u", name]).status !== 0) {
+    const r = run("useradd", [
+      "--system",
+      "--no-create-home",
+      "--home-dir",
+      "/nonexistent",
+      "--shell",
+      "/usr/sbin/nologin",
+      "--user-group",
+      name,
+    ]);
+    if (r.status !== 0) throw new Error(`useradd ${name}: ${r.stderr}`);
+    created = true;
+  }
+  const uid = Number(run("id", ["-u", name]).stdout.trim());
+  const gid = Number(run("id", ["-g", name]).stdout.trim());
+  const home = mkdtempSync(join(tmpdir(), `${name}-home-`));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+    HOME: home,
+    USER: name,
+    LOGNAME: name,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    XDG_STATE_HOME: join(home, ".local/state"),
+    XDG_DATA_HOME: join(home, ".local/share"),
+    XDG_RUNTIME_DIR: join(home, "run"),
+    TMPDIR: join(home, "tmp"),
+    NO_COLOR: "1",
+    LANG: "C.UTF-8",
+  };
+  for (const k of ["XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"])
+    mkdirSync(env[k] as string, { recursive: true });
+  mkdirSync(env.XDG_RUNTIME_DIR as string, { mode: 0o700 });
+  mkdirSync(env.TMPDIR as string, { mode: 0o700 });
+  const give = (path: string): void => {
+    const r = run("chown", ["-R", `${uid}:${gid}`, path]);
+    if (r.status !== 0) throw new Error(`chown ${path}: ${r.stderr}`);
+  };
+  give(home);
+  chmodSync(home, 0o700);
+  const user: TestUser = {
+    name,
+    uid,
+    gid,
+    home,
+    env,
+    give,
+    remove() {
+      rmSync(home, { recursive: true, force: true });
+      // Its processes are gone with the tests'; a leftover one would make userdel refuse.
+      if (created) run("userdel", [name]);
+    },
+  };
+  // The repository must be readable by it: a checkout below a directory of mode 0700 (a home)
+  // is not, and every rootless test would fail on EACCES rather than on what it proves.
+  const launcher = join(root, "build/Release/secure-run-launch");
+  const [file, args] = commandAs(user, [
+    "sh",
+    "-c",
+    'test -r "$1" && test -x "$2"',
+    "sh",
+    cliPath,
+    launcher,
+  ]);
+  const reach = run(file, args);
+  if (reach.status !== 0) {
+    user.remove();
+    throw new Error(
+      `${name} cannot read ${cliPath} or run ${launcher}: every directory above the checkout ` +
+        "must be searchable by others (chmod o+x), or clone it under /tmp",
+    );
+  }
+  return user;
+}

@@ -12,7 +12,14 @@ import { connect, createServer } from "node:net";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { parseDocument } from "yaml";
-import { isRoot, leftoverCgroups, root, spawnCli, tempDir } from "../helpers.js";
+import {
+  canLaunch,
+  leftoverCgroups,
+  root,
+  rootlessBestEffort,
+  spawnCli,
+  tempDir,
+} from "../helpers.js";
 
 interface AppCase {
   file: string;
@@ -190,11 +197,11 @@ function variant(
     { items: { value: unknown }[] } | undefined;
   for (const p of profiles?.items ?? []) p.value = abs(p.value);
   edit(doc);
-  return tmp.write(`${name}.yaml`, doc.toString());
+  return tmp.write(`${name}.yaml`, `${doc.toString()}${rootlessBestEffort}`);
 }
 
-const skip = !isRoot
-  ? "real launches need root"
+const skip = !canLaunch
+  ? "real launches run as root, or as the test user in the rootless pass"
   : apps
       .filter((a) => !existsSync(a.binary))
       .map((a) => a.binary)

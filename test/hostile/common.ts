@@ -7,12 +7,14 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import { paths } from "../../src/paths.cjs";
-import { isRoot, leftoverCgroups } from "../helpers.js";
+import { canLaunch, leftoverCgroups, rootless } from "../helpers.js";
 
 /** SECURE_RUN_TEST_LAUNCHER runs the scenarios against another build (e.g. an older commit's, to
  * show that a scenario fails there). */
 export const launcher = process.env.SECURE_RUN_TEST_LAUNCHER ?? paths.launcher;
-export const skipUnlessRoot = isRoot ? false : "hostile scenarios launch for real: they need root";
+export const skipUnlessRoot = canLaunch
+  ? false
+  : "hostile scenarios launch for real: as root, or as the test user in the rootless pass";
 
 /** The host's mount table, as "mountpoint fstype source" lines (ids left out: they are reused). */
 export function hostMounts(): string[] {
@@ -100,18 +102,39 @@ export function launch(
 /** The variants every launch scenario runs in: with a user namespace (root inside is an
  * unprivileged range outside) and without one (uid 0 with the host's ids, as the plan does for an
  * app on the host's network that binds a port below 1024). Neither applies Landlock unless the
- * scenario asks for it, so a host without Landlock is what is tested. */
-export const variants: { name: string; args: string[] }[] = [
-  {
-    name: "with a user namespace",
-    args: [
-      "--unshare",
-      "user,mount,pid,ipc,uts,net,cgroup",
-      "--uid-map",
-      "0:100000:65536",
-      "--gid-map",
-      "0:100000:65536",
-    ],
-  },
-  { name: "without a user namespace (uid 0)", args: ["--unshare", "mount,pid,ipc,uts,net"] },
-];
+ * scenario asks for it, so a host without Landlock is what is tested. In the rootless pass
+ * (issue 16) there is one: a user namespace mapping root inside to the caller's uid alone (no
+ * newuidmap, no /etc/subuid here); without a user namespace an unprivileged caller can make no
+ * mount namespace at all, so that variant is root's only. */
+const uid = process.getuid?.() ?? 0;
+const gid = process.getgid?.() ?? 0;
+export const variants: { name: string; args: string[] }[] = rootless
+  ? [
+      {
+        name: "rootless, with a user namespace (the caller's uid alone)",
+        args: [
+          "--unshare",
+          "user,mount,pid,ipc,uts,net,cgroup",
+          "--uid-map",
+          `0:${uid}:1`,
+          "--gid-map",
+          `0:${gid}:1`,
+          // Nothing is delegated to the user on cgroup v1: the launcher makes no cgroup.
+          "--no-cgroup",
+        ],
+      },
+    ]
+  : [
+      {
+        name: "with a user namespace",
+        args: [
+          "--unshare",
+          "user,mount,pid,ipc,uts,net,cgroup",
+          "--uid-map",
+          "0:100000:65536",
+          "--gid-map",
+          "0:100000:65536",
+        ],
+      },
+      { name: "without a user namespace (uid 0)", args: ["--unshare", "mount,pid,ipc,uts,net"] },
+    ];

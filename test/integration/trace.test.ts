@@ -7,9 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import yaml from "js-yaml";
-import { cli, cliCommandLine, isRoot, leftoverCgroups, tempDir } from "../helpers.js";
+import { cli, cliCommandLine, canLaunch, leftoverCgroups, tempDir } from "../helpers.js";
 
-const skip = isRoot ? false : "tracing launches the app in its sandbox, which needs root";
+const skip = canLaunch
+  ? false
+  : "real launches run as root, or as the test user in the rootless pass (SECURE_RUN_TEST_AS=user)";
 const tmp = tempDir("trace");
 
 type Learned = { kind: string; syscalls: Record<string, { why: string; arches?: string[] }> };

@@ -56,6 +56,19 @@ if [ -n "${VM_LAUNCHER:-}" ]; then
     log "launcher: $VM_LAUNCHER"
 fi
 
+# The rootless tests (issue 16) run as the test user secure-run-test: the shared / is read-only,
+# so it is added to copies of passwd and group bound over the host's (test/helpers.ts
+# createTestUser then finds it and leaves the account alone).
+if [ "$VM_LANE" = cgroup2 ]; then
+  for f in passwd group; do
+    cp "$H/etc/$f" "/vm-$f"
+  done
+  echo "secure-run-test:x:990:990:secure-run tests:/nonexistent:/usr/sbin/nologin" >> /vm-passwd
+  echo "secure-run-test:x:990:" >> /vm-group
+  mount --bind /vm-passwd "$H/etc/passwd" && mount --bind /vm-group "$H/etc/group" ||
+    log "cannot add the test user"
+fi
+
 # The tests get the shared / as their real root (pivot_root in a mount namespace of their own):
 # in a mere chroot the kernel refuses to create user namespaces.
 mkdir -p $H/run/vm-oldroot

@@ -6,3 +6,5 @@ import { kernelChecks, vmBackend } from "./backend.js";
 cgroupSuite({ ...vmBackend, driver: "v2" });
 selinuxSuite({ ...vmBackend, enforcing: false });
 kernelChecks();
+// Issue 16: the same limits for an unprivileged user in a delegated subtree.
+import "./rootless.js";
