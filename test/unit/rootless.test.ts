@@ -1,7 +1,15 @@
 /** What a caller other than root gets from the TypeScript side: cgroup delegation as a fact, a
  * runtime directory of its own, gc of its own cgroups only, and doctor's account of it. */
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -10,6 +18,12 @@ import { rootlessChecks } from "../../src/host/doctor.js";
 import { cgroupFacts, type HostFacts } from "../../src/host/facts.js";
 import { collectGarbage } from "../../src/launch/gc.js";
 import { runtimeDir } from "../../src/paths.cjs";
+import { parseApp } from "../../src/appspec/load.js";
+import { exportDockerSeccomp } from "../../src/export/docker-seccomp.js";
+import { exportOci } from "../../src/export/oci.js";
+import { makePlan } from "../../src/plan/make.js";
+import { debianAccounts, debianHost } from "../fixtures/hosts.js";
+import { root } from "../helpers.js";
 
 const USER = 65534;
 const asRoot = process.geteuid?.() === 0;
@@ -149,5 +163,31 @@ test("doctor, for a user with helpers, ranges and a delegated v2 cgroup: all of 
   assert.match(
     by["rootless limits"]?.detail ?? "",
     /\/sys\/fs\/cgroup\/user.slice\/u is delegated to you/,
+  );
+});
+
+test("exports say how to run them rootless: runc --rootless true, podman as a user", () => {
+  const file = join(root, "examples/hello.yaml");
+  const loaded = parseApp(readFileSync(file, "utf8"), file);
+  const user = {
+    ...debianHost,
+    userns: { ...debianHost.userns, callerUid: 1000, callerGid: 1000 },
+  };
+  const rootPlan = makePlan(loaded, { host: debianHost, accounts: debianAccounts }).plan;
+  const userPlan = makePlan(loaded, { host: user, accounts: debianAccounts }).plan;
+  const oci = exportOci(userPlan);
+  const rootless = oci.notes.find((n) => n.startsWith("rootless: "));
+  assert.match(rootless ?? "", /runc --rootless true run/);
+  assert.match(rootless ?? "", /its id maps are already yours \(uid 1000\)/);
+  assert.match(exportOci(rootPlan).notes.find((n) => n.startsWith("rootless: ")) ?? "", /root's/);
+  const notesMd = oci.entries.find((e) => e.path === "NOTES.md");
+  assert.match(
+    notesMd && "content" in notesMd ? String(notesMd.content) : "",
+    /runc --rootless true run -b \. hello/,
+  );
+  const docker = exportDockerSeccomp(userPlan);
+  assert.match(
+    docker.notes.find((n) => n.startsWith("rootless: ")) ?? "",
+    /`podman run` as a user/,
   );
 });
