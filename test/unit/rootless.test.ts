@@ -182,7 +182,7 @@ test("exports say how to run them rootless: runc --rootless true, podman as a us
   assert.match(exportOci(rootPlan).notes.find((n) => n.startsWith("rootless: ")) ?? "", /root's/);
   const notesMd = oci.entries.find((e) => e.path === "NOTES.md");
   assert.match(
-    notesMd && "content" in notesMd ? String(notesMd.content) : "",
+    notesMd && "content" in notesMd ? notesMd.content : "",
     /runc --rootless true run -b \. hello/,
   );
   const docker = exportDockerSeccomp(userPlan);
