@@ -1,5 +1,5 @@
 /** Where secure-run's own files are, relative to the installed package. */
-import { readFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -22,6 +22,46 @@ export const paths = {
 export function cacheHome(): string {
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg && xdg.startsWith("/") ? xdg : join(homedir(), ".cache"), "secure-run");
+}
+
+/** Why `dir` cannot hold a user's runtime state, or undefined when it can: a directory (not a
+ * link) that is `uid`'s and nobody else's (mode 0700 or tighter). */
+export function unsafeRuntimeDir(dir: string, uid: number): string | undefined {
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) return `${dir} is not a directory (a symbolic link?)`;
+  if (st.uid !== uid) return `${dir} is owned by uid ${st.uid}, not by you (uid ${uid})`;
+  if (st.mode & 0o077) return `${dir} is open to others (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/** Where secure-run keeps runtime state (the SELinux category registry, …): root's is
+ * /run/secure-run; another user's is its own, $XDG_RUNTIME_DIR/secure-run when that directory
+ * is the user's alone, else /tmp/secure-run-<uid>, created 0700 — and refused when it exists
+ * but is not the user's alone (someone else made it first). Never another user's. */
+export function runtimeDir(
+  uid: number = process.geteuid?.() ?? 0,
+  env: NodeJS.ProcessEnv = process.env,
+  tmp = "/tmp",
+): string {
+  if (uid === 0) return "/run/secure-run";
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg && xdg.startsWith("/")) {
+    try {
+      if (!unsafeRuntimeDir(xdg, uid)) return join(xdg, "secure-run");
+    } catch {
+      // absent: the fallback below
+    }
+  }
+  const dir = join(tmp, `secure-run-${uid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  const unsafe = unsafeRuntimeDir(dir, uid);
+  if (unsafe)
+    throw new Error(`no safe runtime directory: ${unsafe}; remove it, or set XDG_RUNTIME_DIR`);
+  return dir;
 }
 
 let version: string | undefined;

@@ -2,7 +2,7 @@ import { writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join, relative } from "node:path";
 import type { Command } from "commander";
 import { compileBundle } from "../../src/bundle/compile.js";
-import { DEFAULT_REGISTRY } from "../../src/launch/mcs.js";
+import { defaultRegistry } from "../../src/launch/mcs.js";
 import { prepareRun } from "../../src/launch/prepare.js";
 import { paths } from "../../src/paths.cjs";
 import { afterText } from "../help.js";
@@ -38,7 +38,7 @@ export function registerCompile(program: Command, io: CliIO): void {
       (file: string, opts: { output: string; arch: string[]; json?: boolean; config?: string }) => {
         const prepared = prepareRun(file, { config: readConfig(opts.config) });
         const compiled = compileBundle(prepared, {
-          mcsRegistry: DEFAULT_REGISTRY,
+          ...(prepared.plan.selinux.enforced ? { mcsRegistry: defaultRegistry() } : {}),
           ...(opts.config ? { configFile: opts.config } : {}),
           ...(opts.arch.length > 0 ? { architectures: opts.arch } : {}),
         });

@@ -20,12 +20,36 @@ default controller_ok(_) := false
 controller_ok(name) if {
 	name in cg.available
 	cg.writable
+	not v1_rootless
+}
+
+# cgroup v1 is never delegated to a user, whatever its files' modes say.
+v1_rootless if {
+	userns.rootless
+	cg.version == 1
 }
 
 controller_detail(name) := sprintf("cgroup v%d %s controller", [cg.version, name]) if controller_ok(name)
 
 controller_detail(name) := sprintf("no usable %s controller (available: %s; writable: %v)", [name, concat(", ", cg.available), cg.writable]) if {
 	not controller_ok(name)
+	not userns.rootless
+}
+
+# A user gets limits only in a cgroup v2 subtree delegated to it (systemd delegates one to
+# user@.service and to `systemd-run --user -p Delegate=yes`); cgroup v1 delegates nothing.
+delegate_hint := "get a delegated cgroup with: systemd-run --user --scope -p Delegate=yes secure-run run APP"
+
+controller_detail(name) := sprintf("rootless: no %s limit: cgroup v1 is not delegated to users (a cgroup v2 host with systemd is: %s)", [name, delegate_hint]) if {
+	not controller_ok(name)
+	userns.rootless
+	cg.version == 1
+}
+
+controller_detail(name) := sprintf("rootless: no %s limit: your cgroup is not delegated to you (writable: %v; controllers: %s); %s", [name, cg.writable, concat(", ", cg.available), delegate_hint]) if {
+	not controller_ok(name)
+	userns.rootless
+	cg.version != 1
 }
 
 userns_ok := object.get(input.host, ["userns", "available"], false)
@@ -71,7 +95,14 @@ checks contains {"part": "swap", "enforced": swap_ok, "accept": "swap", "detail"
 
 selinux_state := object.get(input.host, "selinux", "disabled")
 
-checks contains {"part": "selinux", "enforced": selinux_state == "enforcing", "accept": "selinux", "detail": sprintf("SELinux is %s", [selinux_state])}
+checks contains {"part": "selinux", "enforced": selinux_state == "enforcing", "accept": "selinux", "detail": sprintf("SELinux is %s", [selinux_state])} if {
+	not userns.rootless
+}
+
+# Labelling a process or files needs privileges a user does not have.
+checks contains {"part": "selinux", "enforced": false, "accept": "selinux", "detail": sprintf("rootless: the app keeps the SELinux label it inherits (SELinux is %s): no container_t, no categories, nothing relabelled", [selinux_state])} if {
+	userns.rootless
+}
 
 # SELinux labels are applied where SELinux is on, Landlock scopes where its ABI has them;
 # elsewhere there is nothing to refuse for.

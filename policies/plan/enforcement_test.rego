@@ -56,3 +56,42 @@ test_landlock_scope_before_abi_6_is_reported_not_refused if {
 	"not enforced on this host: landlock-scope (abstract unix socket and signal scoping needs Landlock ABI 6 (Linux 6.12); this host has 5); accepted as best-effort" in n
 	parts({"name": "a"}, object.union(host, {"landlock": {"abi": 6}}))["landlock-scope"] == [true, true]
 }
+
+user_host(cg) := object.union(host, {"cgroup": cg, "userns": {"available": true, "callerUid": 1000, "callerGid": 1000}, "selinux": "enforcing"})
+
+test_a_user_on_cgroup_v1_has_no_limits_and_is_told_how_to_get_them if {
+	h := user_host({"version": 1, "available": ["memory", "pids", "cpu"], "writable": true})
+	p := parts({"name": "a", "bestEffort": ["memory"]}, h)
+	p.memory == [false, true]
+	p.pids == [false, false]
+	some e in enforcement.enforcement with input as {"app": {"name": "a"}, "host": h}
+	e.part == "memory"
+	contains(e.detail, "cgroup v1 is not delegated to users")
+	contains(e.detail, "systemd-run --user --scope -p Delegate=yes secure-run run APP")
+}
+
+test_a_user_with_a_delegated_v2_cgroup_has_its_limits if {
+	h := user_host({"version": 2, "available": ["memory", "pids", "cpu"], "writable": true})
+	p := parts({"name": "a", "resources": {"cpu": 1}}, h)
+	p.memory == [true, false]
+	p.pids == [true, false]
+	p.cpu == [true, false]
+}
+
+test_a_user_without_delegation_on_v2_is_told_how_to_get_it if {
+	h := user_host({"version": 2, "available": ["memory", "pids"], "writable": false})
+	some e in enforcement.enforcement with input as {"app": {"name": "a"}, "host": h}
+	e.part == "pids"
+	e.enforced == false
+	contains(e.detail, "your cgroup is not delegated to you")
+	contains(e.detail, "systemd-run --user --scope -p Delegate=yes")
+}
+
+test_a_user_keeps_the_selinux_label_it_inherits if {
+	h := user_host({"version": 2, "available": ["memory", "pids"], "writable": true})
+	some e in enforcement.enforcement with input as {"app": {"name": "a"}, "host": h}
+	e.part == "selinux"
+	e.enforced == false
+	e.bestEffort == true
+	contains(e.detail, "keeps the SELinux label it inherits (SELinux is enforcing)")
+}

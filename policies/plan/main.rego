@@ -20,7 +20,21 @@ import data.secure_run.plan.userns
 # The entry point evaluated by the engine.
 result := {"plan": plan, "errors": errors}
 
-plan := {
+plan := object.union(base, rootless)
+
+# A launch by a user other than root: its ids, id map kind and limits (absent for root's).
+rootless := {"rootless": object.union(userns.rootless_part, {"limits": limits_enforced})} if userns.rootless
+
+rootless := {} if not userns.rootless
+
+limit_parts := {"memory", "pids", "cpu"}
+
+# Every limit the plan sets is enforced (a cgroup delegated to the caller).
+default limits_enforced := false
+
+limits_enforced if count([e | some e in enforcement.enforcement; e.part in limit_parts; not e.enforced]) == 0
+
+base := {
 	"apiVersion": "secure-run/v1",
 	"kind": "Plan",
 	"name": input.app.name,

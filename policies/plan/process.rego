@@ -17,6 +17,7 @@
 package secure_run.plan.process
 
 import data.secure_run.lib
+import data.secure_run.plan.userns
 
 default_path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -50,7 +51,7 @@ process := {
 	"user": {
 		"uid": identity.uid,
 		"gid": identity.gid,
-		"groups": identity.groups,
+		"groups": userns.groups,
 		"reasons": [r | some r in user_reasons],
 	},
 	"noNewPrivileges": true,

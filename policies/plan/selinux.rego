@@ -3,7 +3,8 @@
 # description: |
 #   The app runs as a confined container type and its files get the matching file type. The
 #   launcher allocates two MCS categories per instance, so that instances cannot read each
-#   other's files. Where SELinux is not enabled, the labels are planned but not enforced.
+#   other's files. Where SELinux is not enabled, the labels are planned but not enforced; a
+#   launch by a user other than root keeps the label it inherits.
 # custom:
 #   rules:
 #     - id: selinux.container
@@ -12,6 +13,7 @@
 package secure_run.plan.selinux
 
 import data.secure_run.lib
+import data.secure_run.plan.userns
 
 default process_type := "container_t"
 
@@ -23,11 +25,19 @@ file_type := data.config.selinux.fileType
 
 state := object.get(input.host, ["selinux"], "disabled")
 
+# A rootless launch cannot change its label: it keeps the one it inherits.
+default enforced := false
+
+enforced if {
+	state == "enforcing"
+	not userns.rootless
+}
+
 selinux := {
 	"processType": process_type,
 	"fileType": file_type,
 	"level": "s0",
 	"categories": {"count": 2, "allocation": "per-instance"},
-	"enforced": state == "enforcing",
+	"enforced": enforced,
 	"reasons": [lib.rule_why("selinux.container", "confined like a container; categories keep instances apart")],
 }

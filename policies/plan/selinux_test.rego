@@ -18,3 +18,8 @@ test_types_from_the_configuration if {
 	s := selinux.selinux with input as {"app": {"name": "a"}, "host": {}} with data.config.selinux as {"processType": "svirt_lxc_net_t"}
 	s.processType == "svirt_lxc_net_t"
 }
+
+test_a_rootless_launch_is_not_labelled_even_where_selinux_enforces if {
+	s := selinux.selinux with input as {"app": {"name": "a"}, "host": {"selinux": "enforcing", "userns": {"callerUid": 1000}}}
+	s.enforced == false
+}

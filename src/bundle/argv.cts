@@ -116,6 +116,22 @@ function selinuxArgs(plan: Plan, s: SelinuxLaunch): string[] {
   ];
 }
 
+/** The limits. A user's launch without a delegated cgroup gets none: it could not create the
+ * cgroup (the plan says they are not enforced, and `run` refused unless the app accepts that). */
+function cgroupArgs(plan: Plan): string[] {
+  if (plan.rootless && !plan.rootless.limits) return [];
+  const c = plan.cgroup;
+  return [
+    "--memory",
+    String(c.memory.max),
+    "--memory-swap",
+    String(c.memory.swapMax),
+    "--pids",
+    String(c.pids.max),
+    ...(c.cpu ? ["--cpu", `${c.cpu.quota}:${c.cpu.period}`] : []),
+  ];
+}
+
 /** The plan itself: namespaces, identity, limits, filesystem, Landlock, then the command. */
 function planArgs(t: PlanTarget, reportFd: number | undefined): string[] {
   const { plan } = t;
@@ -143,10 +159,7 @@ function planArgs(t: PlanTarget, reportFd: number | undefined): string[] {
   for (const c of plan.capabilities.keep) args.push("--cap", c.name);
   for (const r of p.rlimits) args.push("--rlimit", `${r.type}=${r.soft}:${r.hard}`);
   if (p.newSession) args.push("--new-session");
-  args.push("--memory", String(plan.cgroup.memory.max));
-  args.push("--memory-swap", String(plan.cgroup.memory.swapMax));
-  args.push("--pids", String(plan.cgroup.pids.max));
-  if (plan.cgroup.cpu) args.push("--cpu", `${plan.cgroup.cpu.quota}:${plan.cgroup.cpu.period}`);
+  args.push(...cgroupArgs(plan));
   for (const m of plan.filesystem.mounts) args.push(...mountArgs(m));
   for (const m of plan.filesystem.maskedPaths) args.push("--mask", m.path);
   for (const r of plan.filesystem.readOnlyPaths) args.push("--read-only", r.path);
@@ -173,7 +186,10 @@ export function launcherArgs(target: LaunchTarget, options: LauncherOptions = {}
   const o = options;
   const isPlan = "plan" in target;
   return [
-    ...(isPlan && target.selinux ? selinuxArgs(target.plan, target.selinux) : []),
+    // A user's launch keeps the label it inherits: labelling needs privileges it does not have.
+    ...(isPlan && target.selinux && !target.plan.rootless
+      ? selinuxArgs(target.plan, target.selinux)
+      : []),
     ...(o.trace ? ["--trace-fd", String(o.trace.fd)] : []),
     ...(o.trace?.progress ? ["--trace-progress"] : []),
     ...(o.cgroupParent ? ["--cgroup-parent", o.cgroupParent] : []),

@@ -175,6 +175,7 @@ export function exportDockerSeccomp(plan: Plan, options: ExportOptions = {}): Ex
     "seccomp: a syscall through another ABI is killed by the runtime's bad-architecture action; the plan kills the whole process",
     "out of memory: the kernel ends one process (cgroup v1); the plan ends the whole app",
     selinuxNote(plan, "--security-opt label=…"),
+    "rootless: `podman run` as a user runs the same command rootless (Podman maps the app's ids into the user's /etc/subuid range); Docker needs its rootless daemon (dockerd-rootless-setuptool.sh install, then DOCKER_HOST=unix://$XDG_RUNTIME_DIR/docker.sock); the limits need a cgroup v2 subtree delegated to the user (systemd's user@.service gives one), else they are not applied",
   ];
   if (
     plan.network.mode === "none" &&

@@ -307,12 +307,29 @@ function notesMarkdown(plan: Plan, notes: string[]): string {
     `runc run -b . ${plan.name}      # or: crun run -b . ${plan.name}`,
     "```",
     "",
+    "or as a user (rootless) with",
+    "",
+    "```sh",
+    `runc --rootless true run -b . ${plan.name}      # crun detects it: crun run -b . ${plan.name}`,
+    "```",
+    "",
     "Where this bundle differs from `secure-run run`:",
     "",
     ...notes.map((n) => `- ${n}`),
     "",
   ];
   return lines.join("\n");
+}
+
+/** How the bundle runs without root: which command, and what the plan's id maps and limits
+ * need then. */
+export function rootlessOciNote(plan: Plan): string {
+  const maps = plan.rootless
+    ? `its id maps are already yours (uid ${plan.rootless.uid}), so it runs as that user only`
+    : plan.userNamespace
+      ? "its id maps are root's (a range of /etc/subuid): a user runs it only with that range delegated to it, or after exporting the plan as that user (secure-run export as the user maps the app's id to the user's)"
+      : "it has no user namespace, which a rootless runtime needs: it runs as root only";
+  return `rootless: \`runc --rootless true run\` (crun detects it; podman runs it as a user too); ${maps}; the limits need a cgroup v2 subtree delegated to the user (systemd-run --user --scope -p Delegate=yes runc --rootless true …), else runc leaves them out`;
 }
 
 export function ociNotes(plan: Plan): string[] {
@@ -338,6 +355,7 @@ export function ociNotes(plan: Plan): string[] {
     notes.push(
       `user namespace: ids 0-${(plan.userNamespace.uidMap[0]?.count ?? 1) - 1} map to ${plan.userNamespace.uidMap[0]?.outside ?? "?"}+ on the host; every directory above the bundle and the bind sources must be searchable by that range (e.g. mode 0755)`,
     );
+  notes.push(rootlessOciNote(plan));
   if (plan.lifecycle.instances > 1)
     notes.push(
       `instances: the plan runs ${plan.lifecycle.instances} copies; a bundle is one container — create one per copy`,

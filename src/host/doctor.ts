@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { paths } from "../paths.cjs";
 import { launcherBuilt } from "../native/launcher.js";
 import { loadNative } from "../native/seccomp.js";
-import { cgroupHierarchies } from "./cgroups.js";
+import { cgroupHierarchies, type CgroupHierarchy } from "./cgroups.js";
 import { hostFacts, type HostFacts } from "./facts.js";
 
 export interface Check {
@@ -24,6 +24,60 @@ function seccompMode(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The SELinux label this process runs with (what a rootless launch keeps), if any. */
+function inheritedLabel(): string | undefined {
+  try {
+    return readFileSync("/proc/self/attr/current", "utf8").replace(/\0/g, "").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A caller other than root: what its launches get, what not, why, and how to get it. */
+export function rootlessChecks(
+  facts: HostFacts,
+  hierarchies: readonly CgroupHierarchy[],
+  label: string | undefined,
+): Check[] {
+  const u = facts.userns;
+  const range = Boolean(u.newuidmap && u.newgidmap && u.subuid && u.subgid);
+  const cg = facts.cgroup;
+  const v2 = hierarchies.find((h) => h.version === 2);
+  const delegated = cg.version === 2 && cg.writable;
+  const hint = "systemd-run --user --scope -p Delegate=yes secure-run run APP";
+  return [
+    {
+      name: "caller",
+      ok: true,
+      detail: `uid ${u.callerUid}, gid ${u.callerGid}: not root, launches are rootless (no setuid helper of secure-run's)`,
+    },
+    {
+      name: "rootless id map",
+      ok: range,
+      detail: range
+        ? `a full range: the app's ids map to yours, the others to /etc/subuid ${u.subuid?.start}+${u.subuid?.count} and /etc/subgid ${u.subgid?.start}+${u.subgid?.count} (newuidmap, newgidmap)`
+        : `a single id: the app's uid and gid map to yours (${u.callerUid}, ${u.callerGid}), every other id inside is unmapped; a full range needs ${[
+            ...(u.newuidmap && u.newgidmap ? [] : ["newuidmap and newgidmap (package uidmap)"]),
+            ...(u.subuid && u.subgid ? [] : ["your ranges in /etc/subuid and /etc/subgid"]),
+          ].join(" and ")}`,
+    },
+    {
+      name: "rootless limits",
+      ok: delegated,
+      detail: delegated
+        ? `enforced: your cgroup ${v2?.ownDir ?? ""} is delegated to you (${cg.available.join(", ") || "no controllers"})`
+        : cg.version === 1
+          ? `not enforced: cgroup v1 is never delegated to users (memory, pids, cpu); run refuses unless the app accepts them in bestEffort; on a cgroup v2 host: ${hint}`
+          : `not enforced: your cgroup${v2 ? ` ${v2.ownDir}` : ""} is not delegated to you (it, cgroup.procs and cgroup.subtree_control must be yours); run refuses unless the app accepts them in bestEffort; get one with: ${hint}`,
+    },
+    {
+      name: "SELinux",
+      ok: false,
+      detail: `${facts.selinux}; a rootless launch keeps the label it inherits${label ? ` (${label})` : ""}: no container_t, no categories, nothing relabelled`,
+    },
+  ];
 }
 
 export function doctor(): DoctorReport {
@@ -80,7 +134,8 @@ export function doctor(): DoctorReport {
       ? `ABI ${facts.landlock.abi}${facts.landlock.abi < 4 ? " (no TCP rules: they need ABI 4)" : ""}`
       : "not available",
   );
-  add("SELinux", facts.selinux === "enforcing", facts.selinux);
+  if (facts.userns.callerUid === 0) add("SELinux", facts.selinux === "enforcing", facts.selinux);
+  else checks.push(...rootlessChecks(facts, hier, inheritedLabel()));
   const opa = spawnSync("opa", ["version"], { encoding: "utf8" });
   add(
     "opa on PATH (review --policy)",

@@ -16,7 +16,14 @@ import { arch as nodeArch, release, userInfo } from "node:os";
 import { fromNodeArch } from "../seccomp/arches.js";
 import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies } from "./cgroups.js";
-import { HOST_FILES, LIMIT_NAMES, readText, ROOT_DIRS } from "./fingerprint.cjs";
+import {
+  HOST_FILES,
+  idmapHelper,
+  LIMIT_NAMES,
+  readText,
+  ROOT_DIRS,
+  V2_DELEGATED_FILES,
+} from "./fingerprint.cjs";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -41,13 +48,19 @@ export interface HostFacts {
     /** The caller's range in /etc/subuid and /etc/subgid (root: where sandbox ids map to). */
     subuid: { start: number; count: number } | null;
     subgid: { start: number; count: number } | null;
+    /** newuidmap and newgidmap (shadow's setuid helpers) are installed: with the caller's ranges
+     * above, a user's app gets a full range of ids, else its own one. */
+    newuidmap?: boolean;
+    newgidmap?: boolean;
   };
   cgroup: {
     /** 1 or 2: the version that has all the controllers below; 0 when there is none. */
     version: number;
     /** Controllers usable for the app's cgroup. */
     available: string[];
-    /** The own cgroup can have children created by this user. */
+    /** The own cgroup can have children created by this user, with the controllers: root on v1
+     * or v2; another user on v2 only, where the own cgroup is delegated to it (its directory,
+     * cgroup.procs and cgroup.subtree_control writable). */
     writable: boolean;
   };
   swap: { total: number; accounting: boolean };
@@ -158,8 +171,9 @@ export function parseSubIds(
 }
 
 export function usernsFacts(): HostFacts["userns"] {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
+  // The effective ids: what the kernel checks when the launcher creates the namespace.
+  const uid = process.geteuid?.() ?? 0;
+  const gid = process.getegid?.() ?? 0;
   let name = "";
   try {
     name = userInfo().username;
@@ -174,22 +188,33 @@ export function usernsFacts(): HostFacts["userns"] {
     callerGid: gid,
     subuid: parseSubIds(readText(HOST_FILES.subuid), name, uid),
     subgid: parseSubIds(readText(HOST_FILES.subgid), name, uid),
+    newuidmap: idmapHelper("newuidmap") !== undefined,
+    newgidmap: idmapHelper("newgidmap") !== undefined,
   };
 }
 
 /** The cgroup version the launcher will use and what it offers (as native/launcher/cgroup.c
  * chooses: v1 when every limit controller has a v1 hierarchy, else v2). */
-export function cgroupFacts(): HostFacts["cgroup"] {
+export function cgroupFacts(
+  hierarchies = cgroupHierarchies(),
+  uid: number = process.geteuid?.() ?? 0,
+): HostFacts["cgroup"] {
   const wanted = ["memory", "pids", "cpu"];
-  const hierarchies = cgroupHierarchies();
-  const writable = (dir: string): boolean => {
+  const canWrite = (path: string): boolean => {
     try {
-      accessSync(dir, fsConstants.W_OK);
+      accessSync(path, fsConstants.W_OK);
       return true;
     } catch {
       return false;
     }
   };
+  // cgroup v1 delegates nothing to a user (its controllers' files stay root's); on v2 the own
+  // cgroup is delegated when its directory and the files the launcher writes are the user's.
+  const writable = (dir: string, version: 1 | 2): boolean =>
+    uid === 0
+      ? canWrite(dir)
+      : version === 2 &&
+        [dir, ...V2_DELEGATED_FILES.map((f) => join(dir, f))].every((p) => canWrite(p));
   const v1 = wanted.filter((c) =>
     hierarchies.some((h) => h.version === 1 && h.controllers.includes(c)),
   );
@@ -197,14 +222,14 @@ export function cgroupFacts(): HostFacts["cgroup"] {
     const dirs = hierarchies.filter(
       (h) => h.version === 1 && h.controllers.some((c) => wanted.includes(c)),
     );
-    return { version: 1, available: v1, writable: dirs.every((h) => writable(h.ownDir)) };
+    return { version: 1, available: v1, writable: dirs.every((h) => writable(h.ownDir, 1)) };
   }
   const v2 = hierarchies.find((h) => h.version === 2);
   if (v2)
     return {
       version: 2,
       available: wanted.filter((c) => v2.controllers.includes(c)),
-      writable: writable(v2.ownDir),
+      writable: writable(v2.ownDir, 2),
     };
   return { version: 0, available: [], writable: false };
 }

@@ -30,6 +30,28 @@ export const HOST_FILES = {
   etc: "/etc",
 } as const;
 
+/** Where newuidmap and newgidmap are looked for (not $PATH: a user's PATH does not choose a
+ * setuid helper). */
+export const IDMAP_HELPER_DIRS = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
+
+/** The path of newuidmap or newgidmap, or undefined when it is not installed. */
+export function idmapHelper(name: "newuidmap" | "newgidmap"): string | undefined {
+  for (const d of IDMAP_HELPER_DIRS) {
+    const path = `${d}/${name}`;
+    try {
+      if (lstatSync(path).isFile()) return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The files of a cgroup v2 directory a user must be able to write for it to be delegated: the
+ * launcher moves itself to a leaf (cgroup.procs) and enables the controllers for the app's
+ * cgroup (cgroup.subtree_control). */
+export const V2_DELEGATED_FILES = ["cgroup.procs", "cgroup.subtree_control"];
+
 /** The top-level system directories whose layout (directory or link) the plan follows. */
 export const ROOT_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 
@@ -50,8 +72,10 @@ export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
   libseccomp: "the addon and launcher binaries (the filter itself is compiled into the bundle)",
   rlimits: "the hard limits in /proc/self/limits",
   selinux: "/sys/fs/selinux/enforce",
-  userns: "uid, gid, /etc/subuid, /etc/subgid and the user namespace sysctls",
-  cgroup: "/sys/fs/cgroup's type, the cgroup mounts and /proc/self/cgroup",
+  userns:
+    "effective uid and gid, /etc/subuid, /etc/subgid, newuidmap and newgidmap, and the user namespace sysctls",
+  cgroup:
+    "/sys/fs/cgroup's type, the cgroup mounts, /proc/self/cgroup and whether the own v2 cgroup is writable (delegated)",
   swap: "/proc/swaps (devices and sizes) and the kernel command line",
   etcLinks: "the symbolic links directly in /etc and their targets",
 };
@@ -107,6 +131,22 @@ function etcLinkTargets(): string[] {
   return out;
 }
 
+/** Whether the own cgroup v2 directory and its delegated files are writable by this process
+ * ("-" without a cgroup2 mount): a cgroup chowned to the user changes no file the fingerprint
+ * reads otherwise. `mounts` are "mountpoint fstype source" lines. */
+function ownV2Delegated(procCgroup: string, mounts: readonly string[]): string {
+  const own = /^0::(.*)$/m.exec(procCgroup)?.[1];
+  const point = mounts.find((m) => m.split(" ")[1] === "cgroup2")?.split(" ")[0];
+  if (own === undefined || point === undefined) return "-";
+  const dir = `${point}${own === "/" ? "" : own}`;
+  try {
+    for (const p of [dir, ...V2_DELEGATED_FILES.map((f) => `${dir}/${f}`)]) accessSync(p, 2);
+    return "w";
+  } catch {
+    return "r";
+  }
+}
+
 /** A digest of the host facts a plan depends on, read without the native layer. */
 export function hostFingerprint(): string {
   const text = (p: string): string => readText(p, "\0absent");
@@ -138,8 +178,11 @@ export function hostFingerprint(): string {
     process.arch,
     arch(),
     release(),
-    String(process.getuid?.() ?? -1),
-    String(process.getgid?.() ?? -1),
+    String(process.geteuid?.() ?? -1),
+    String(process.getegid?.() ?? -1),
+    `newuidmap=${idmapHelper("newuidmap") ?? "-"}`,
+    `newgidmap=${idmapHelper("newgidmap") ?? "-"}`,
+    `v2delegated=${ownV2Delegated(text(HOST_FILES.ownCgroup), cgroupMounts)}`,
     text(HOST_FILES.cmdline),
     text(HOST_FILES.lsm),
     text(HOST_FILES.selinuxEnforce),

@@ -1,6 +1,6 @@
 /** Removes what a killed supervisor left behind: cgroups named secure-run-<name>-<pid> whose
  * supervisor <pid> is gone. A live supervisor's cgroup is never touched. */
-import { readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupHierarchies, type CgroupHierarchy } from "../host/cgroups.js";
 
@@ -60,10 +60,23 @@ async function remove(dir: string): Promise<void> {
   }
 }
 
+/** Whether a cgroup is the caller's to clean: root's gc cleans every one below its own cgroup;
+ * another user's only those it owns (its launches' cgroups in its delegated subtree), never
+ * another user's. */
+function owned(dir: string, uid: number): boolean {
+  if (uid === 0) return true;
+  try {
+    return lstatSync(dir).uid === uid;
+  } catch {
+    return false;
+  }
+}
+
 export async function collectGarbage(
-  options: { dryRun?: boolean; hierarchies?: CgroupHierarchy[] } = {},
+  options: { dryRun?: boolean; hierarchies?: CgroupHierarchy[]; uid?: number } = {},
 ): Promise<GcResult> {
   const result: GcResult = { removed: [], live: [], failed: [] };
+  const uid = options.uid ?? process.geteuid?.() ?? 0;
   for (const h of options.hierarchies ?? cgroupHierarchies()) {
     let entries: string[];
     try {
@@ -75,6 +88,7 @@ export async function collectGarbage(
       const m = NAME.exec(e);
       if (!m) continue;
       const dir = join(h.ownDir, e);
+      if (!owned(dir, uid)) continue;
       if (alive(Number(m[1]))) {
         result.live.push(dir);
         continue;

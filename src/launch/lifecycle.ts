@@ -1,7 +1,7 @@
 /** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
  * restarted as the plan's restart policy says. */
 import type { Plan } from "../plan/types.js";
-import { baseLabels, DEFAULT_REGISTRY, instanceGroup, type SelinuxLaunch } from "./mcs.js";
+import { baseLabels, defaultRegistry, instanceGroup, type SelinuxLaunch } from "./mcs.js";
 import { runPlan, type LaunchReport } from "./run.js";
 
 export type LifecycleEvent =
@@ -59,7 +59,7 @@ export async function runLifecycle(
   const selinux: SelinuxLaunch | undefined = plan.selinux.enforced
     ? {
         ...baseLabels(plan.selinux),
-        mcsRegistry: options.mcsRegistry ?? DEFAULT_REGISTRY,
+        mcsRegistry: options.mcsRegistry ?? defaultRegistry(),
         ...(plan.lifecycle.instances > 1 ? { mcsShared: instanceGroup() } : {}),
       }
     : undefined;

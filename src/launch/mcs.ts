@@ -4,8 +4,17 @@
  * the labels without categories, and, for the instances of one app, the group whose one shared
  * category labels the rootfs and volumes they share. */
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { runtimeDir } from "../paths.cjs";
 
+/** Root's registry. */
 export const DEFAULT_REGISTRY = "/run/secure-run/mcs";
+
+/** The registry: root's /run/secure-run/mcs (a user's launch has no SELinux labels to give, and
+ * would use its own runtime directory). */
+export function defaultRegistry(): string {
+  return join(runtimeDir(), "mcs");
+}
 
 export { baseLabels, type SelinuxLaunch } from "../bundle/argv.cjs";
 

@@ -41,6 +41,16 @@ export interface Plan {
   };
   namespaces: ("cgroup" | "ipc" | "mount" | "net" | "pid" | "user" | "uts")[];
   userNamespace: { uidMap: IdMap[]; gidMap: IdMap[]; reasons: Reason[] } | null;
+  /** Only for a caller other than root: its ids, the id map's kind (single: the app's id only;
+   * range: the caller's subordinate ids too) and whether the limits are enforced (a cgroup v2
+   * subtree delegated to it). It keeps the SELinux label it inherits. */
+  rootless?: {
+    uid: number;
+    gid: number;
+    idMap: "single" | "range";
+    limits: boolean;
+    reasons: Reason[];
+  };
   filesystem: {
     readOnlyRoot: boolean;
     mounts: Mount[];

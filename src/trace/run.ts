@@ -2,7 +2,7 @@
  * lets it continue, optionally exercising it from the host, and returns the record. */
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { InternalError } from "../errors.js";
+import { InternalError, LaunchError } from "../errors.js";
 import type { Prepared } from "../launch/prepare.js";
 import { runPlan, type LaunchReport, type TraceRecord } from "../launch/run.js";
 import { compileFilters } from "../seccomp/compile.js";
@@ -111,6 +111,15 @@ export async function traceApp(prepared: Prepared, o: TraceOptions): Promise<Tra
   const result = await run;
   for (const t of timers) clearTimeout(t);
   await exerciseDone;
+  // A launch that failed traced nothing of the app: an empty profile would be a wrong one.
+  const failed = result.report.status === "failed" ? result.report.error : undefined;
+  if (failed)
+    throw new LaunchError(
+      `launch failed at step "${failed.step}": ${failed.message}${failed.detail ? `: ${failed.detail}` : ""}`,
+      result.report.exitCode === 126 || result.report.exitCode === 127
+        ? result.report.exitCode
+        : 125,
+    );
   if (!result.trace) throw new InternalError("the launcher returned no trace");
   return { record: result.trace, report: result.report, ...(exercise ? { exercise } : {}) };
 }

@@ -10,6 +10,7 @@ import { makePlan } from "../../src/plan/make.js";
 import { policySourceHashes, sha256, type PolicyManifest } from "../../src/policy/manifest.js";
 import { root } from "../helpers.js";
 import { debianAccounts, debianHost } from "../fixtures/hosts.js";
+import type { HostFacts } from "../../src/host/facts.js";
 
 const accounts = debianAccounts;
 
@@ -46,6 +47,54 @@ for (const example of examples) {
     const expected: unknown = JSON.parse(readFileSync(expectedFile, "utf8"));
     assert.deepEqual(plan, expected);
   });
+}
+
+// A user's plans (uid 1000): on a cgroup v1 host without newuidmap (a single id, no limits), and
+// on a cgroup v2 host with its cgroup delegated and newuidmap with ranges (the full range).
+const rootlessHosts: Record<string, HostFacts> = {
+  "v1-single": {
+    ...debianHost,
+    selinux: "enforcing",
+    userns: { available: true, callerUid: 1000, callerGid: 1000, subuid: null, subgid: null },
+    cgroup: { version: 1, available: ["memory", "pids", "cpu"], writable: false },
+  },
+  "v2-range": {
+    ...debianHost,
+    userns: {
+      available: true,
+      callerUid: 1000,
+      callerGid: 1000,
+      subuid: { start: 165536, count: 65536 },
+      subgid: { start: 165536, count: 65536 },
+      newuidmap: true,
+      newgidmap: true,
+    },
+    cgroup: { version: 2, available: ["memory", "pids", "cpu"], writable: true },
+  },
+};
+
+for (const [kind, host] of Object.entries(rootlessHosts)) {
+  for (const example of ["hello.yaml", "nginx.yaml"]) {
+    test(`examples/${example} for a user (${kind}): the plan is exactly the expected one`, () => {
+      const file = join(root, "examples", example);
+      const loaded = parseApp(readFileSync(file, "utf8"), file);
+      const plan: unknown = JSON.parse(
+        JSON.stringify(makePlan(loaded, { host, accounts }).plan).replaceAll(
+          root.replace(/\/$/, ""),
+          "$ROOT",
+        ),
+      );
+      const expectedFile = join(
+        root,
+        "test/policy/expected",
+        example.replace(/\.yaml$/, `.rootless-${kind}.plan.json`),
+      );
+      if (process.env.UPDATE_EXPECTED === "1")
+        writeFileSync(expectedFile, `${JSON.stringify(plan, null, 2)}\n`);
+      const expected: unknown = JSON.parse(readFileSync(expectedFile, "utf8"));
+      assert.deepEqual(plan, expected);
+    });
+  }
 }
 
 test("an unknown profile is reported at its position with a suggestion", () => {

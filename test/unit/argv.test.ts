@@ -356,3 +356,59 @@ test("a bundle of a plan under SELinux is not made without the MCS registry", ()
     /needs the MCS registry/,
   );
 });
+
+// A launch by a user (uid 1000) without newuidmap: the app's ids map to the caller's, one each;
+// no delegated cgroup, so no limits are passed; SELinux, even where it enforces, is not asked for.
+const rootlessPlan: Plan = {
+  ...plan,
+  process: { ...plan.process, user: { uid: 33, gid: 33, groups: [], reasons: r } },
+  userNamespace: {
+    uidMap: [{ inside: 33, outside: 1000, count: 1 }],
+    gidMap: [{ inside: 33, outside: 1000, count: 1 }],
+    reasons: r,
+  },
+  selinux: { ...plan.selinux, enforced: false },
+  rootless: { uid: 1000, gid: 1000, idMap: "single", limits: false, reasons: r },
+};
+
+test("a rootless plan: the caller's id maps, no cgroup options, no SELinux options", () => {
+  const selinux = {
+    process: "system_u:system_r:container_t:s0",
+    file: "system_u:object_r:container_file_t:s0",
+    mcsRegistry: "/run/secure-run/mcs",
+  };
+  const args = launcherArgs({ plan: rootlessPlan, landlockAbi: 7, seccompFd: 3, selinux });
+  const at = (o: string): string | undefined => args[args.indexOf(o) + 1];
+  assert.equal(at("--uid-map"), "33:1000:1");
+  assert.equal(at("--gid-map"), "33:1000:1");
+  assert.equal(at("--groups"), "");
+  for (const o of ["--memory", "--memory-swap", "--pids", "--cpu"]) assert.ok(!args.includes(o), o);
+  for (const o of [
+    "--selinux-label",
+    "--selinux-mount-label",
+    "--selinux-mcs-registry",
+    "--relabel",
+  ])
+    assert.ok(!args.includes(o), o);
+  // Everything else is root's command line: only the id maps and the limits differ.
+  const strip = (a: string[]): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < a.length; i++) {
+      if (["--uid-map", "--gid-map", "--groups"].includes(a[i] ?? "")) i++;
+      else if (["--memory", "--memory-swap", "--pids", "--cpu"].includes(a[i] ?? "")) i++;
+      else out.push(a[i] ?? "");
+    }
+    return out;
+  };
+  assert.deepEqual(strip(args), strip(launcherArgs({ plan, landlockAbi: 7, seccompFd: 3 })));
+  // With a delegated cgroup, the limits are passed as root's are.
+  const delegated = launcherArgs({
+    plan: {
+      ...rootlessPlan,
+      rootless: { uid: 1000, gid: 1000, idMap: "single", limits: true, reasons: r },
+    },
+    landlockAbi: 7,
+  });
+  assert.equal(delegated[delegated.indexOf("--memory") + 1], "134217728");
+  assert.equal(delegated[delegated.indexOf("--cpu") + 1], "50000:100000");
+});
