@@ -119,7 +119,9 @@ function selinuxArgs(plan: Plan, s: SelinuxLaunch): string[] {
 /** The limits. A user's launch without a delegated cgroup gets none: it could not create the
  * cgroup (the plan says they are not enforced, and `run` refused unless the app accepts that). */
 function cgroupArgs(plan: Plan): string[] {
-  if (plan.rootless && !plan.rootless.limits) return [];
+  // A rootless caller with no delegated cgroup: the launcher makes none (the plan says the limits
+  // are not enforced, and the app accepted it in bestEffort); rlimits still apply.
+  if (plan.rootless && !plan.rootless.limits) return ["--no-cgroup"];
   const c = plan.cgroup;
   return [
     "--memory",

@@ -383,6 +383,8 @@ test("a rootless plan: the caller's id maps, no cgroup options, no SELinux optio
   assert.equal(at("--gid-map"), "33:1000:1");
   assert.equal(at("--groups"), "");
   for (const o of ["--memory", "--memory-swap", "--pids", "--cpu"]) assert.ok(!args.includes(o), o);
+  // No limits to enforce: the launcher is told to make no cgroup (it could not, unprivileged).
+  assert.ok(args.includes("--no-cgroup"));
   for (const o of [
     "--selinux-label",
     "--selinux-mount-label",
@@ -396,7 +398,7 @@ test("a rootless plan: the caller's id maps, no cgroup options, no SELinux optio
     for (let i = 0; i < a.length; i++) {
       if (["--uid-map", "--gid-map", "--groups"].includes(a[i] ?? "")) i++;
       else if (["--memory", "--memory-swap", "--pids", "--cpu"].includes(a[i] ?? "")) i++;
-      else out.push(a[i] ?? "");
+      else if (a[i] !== "--no-cgroup") out.push(a[i] ?? "");
     }
     return out;
   };
@@ -410,5 +412,6 @@ test("a rootless plan: the caller's id maps, no cgroup options, no SELinux optio
     landlockAbi: 7,
   });
   assert.equal(delegated[delegated.indexOf("--memory") + 1], "134217728");
+  assert.ok(!delegated.includes("--no-cgroup"));
   assert.equal(delegated[delegated.indexOf("--cpu") + 1], "50000:100000");
 });
