@@ -335,7 +335,13 @@ export const OPTIONS = {
     repeatable: true,
     parse: many,
     default: [],
-    commands: { exec: true },
+    commands: {
+      exec: true,
+      trace: {
+        description:
+          "for a command: trace even where this part cannot be enforced (e.g. memory and pids for an unprivileged caller without a delegated cgroup)",
+      },
+    },
   },
   report: {
     flags: "--report",

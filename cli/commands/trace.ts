@@ -61,6 +61,7 @@ export function registerTrace(program: Command, io: CliIO): void {
           volume: string[];
           env: string[];
           progress: boolean;
+          bestEffort: string[];
           config?: string;
         },
       ) => {
@@ -85,7 +86,7 @@ export function registerTrace(program: Command, io: CliIO): void {
           connect: [],
           capAdd: [],
           profile: [],
-          bestEffort: [],
+          bestEffort: opts.bestEffort,
           ...(opts.net ? { net: opts.net } : {}),
         };
         const loaded = isApp ? loadApp(target[0] ?? "") : loadFromFlags(target, flags);

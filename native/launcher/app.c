@@ -114,8 +114,14 @@ static int enter_cwd(const char *cwd, struct sr_error *err) {
 }
 
 /* --explain: load the filter with a listener, let the supervisor take it, then let go of it. */
-static int load_notifying_filter(const struct sock_fprog *prog, const struct sr_channels *ch,
-                                 struct sr_error *err) {
+static int load_notifying_filter(const struct sr_config *cfg, const struct sock_fprog *prog,
+                                 const struct sr_channels *ch, struct sr_error *err) {
+  /* The supervisor takes the listener with pidfd_getfd, which needs ptrace access to this
+   * process. Root's supervisor has CAP_SYS_PTRACE; an unprivileged one only has access to a
+   * dumpable process of its own uid: this one is (the caller's uid outside), and execve would
+   * make it dumpable again in a moment anyway. Init stays non-dumpable. */
+  if (cfg->unprivileged && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return sr_fail(err, errno, "prctl(PR_SET_DUMPABLE) for the supervisor to take the listener");
   /* The listener takes the lowest free descriptor: tell the supervisor which, before loading
    * (after loading, only the plan's allowlist holds). */
   int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -224,7 +230,7 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
       fail(msg_fd, SR_MSG_ERROR, "seccomp", &(struct sr_error){E2BIG, "a filter over 4096 insns"}, 125);
     struct sock_fprog prog = {(unsigned short)bpf->len, bpf->insns};
     if (ch->explain >= 0) {
-      if (load_notifying_filter(&prog, ch, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "seccomp", &err, 125);
+      if (load_notifying_filter(cfg, &prog, ch, &err) < 0) fail(msg_fd, SR_MSG_ERROR, "seccomp", &err, 125);
     } else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
       fail(msg_fd, SR_MSG_ERROR, "seccomp", &(struct sr_error){errno, "loading the seccomp filter"},
            125);

@@ -97,6 +97,7 @@ struct sr_config {
   const char *cgroup_parent; /* relative to the launcher's own cgroup; NULL: directly under it */
   bool no_cgroup;            /* --no-cgroup: no cgroup at all (no limits to enforce) */
   bool map_caller;           /* --map-caller: uid/gid inside -> the caller's own, one id each */
+  bool unprivileged;         /* the caller is not root (set by the launcher, not an option) */
   struct sr_mount *mounts;
   size_t nmounts;
   bool new_root;        /* build a new root from `mounts` and pivot into it */

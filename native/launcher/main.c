@@ -137,6 +137,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: %s\n", me, err.msg);
     return 125;
   }
+  cfg.unprivileged = geteuid() != 0;
   if (rc > 0) {
     if (cfg.seccomp_fd >= 0) {
       fprintf(stderr, "%s: --bundle carries its filter: --seccomp-fd is not allowed with it\n", me);
