@@ -23,8 +23,9 @@ packages=(build-essential python3 pkg-config libseccomp-dev)
 # runtimes (libFuzzer, ASan, UBSan) build the bundle parser's fuzz target (make -C native/tests fuzz).
 # golang-github-containers-common ships Podman's default seccomp profile
 # (/usr/share/containers/seccomp.json): the real-world profile the import and audit tests read.
+# uidmap (newuidmap, newgidmap): the rootless tests map a full subordinate range, as Podman does.
 test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail
-  clang libclang-rt-14-dev golang-github-containers-common)
+  clang libclang-rt-14-dev golang-github-containers-common uidmap)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do

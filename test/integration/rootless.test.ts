@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -337,6 +338,50 @@ describe("rootless: an unprivileged user runs apps in their sandbox", { skip }, 
       encoding: "utf8",
     });
     assert.equal(owned.stdout, "", "files in the user's home not owned by it");
+  });
+
+  test("with newuidmap and a subordinate range, the other ids inside map to the range (as Podman's)", (t) => {
+    if (!existsSync("/usr/bin/newuidmap") || !existsSync("/usr/bin/newgidmap")) {
+      t.skip("newuidmap/newgidmap not installed (scripts/setup.sh --test installs uidmap)");
+      return;
+    }
+    const files = ["/etc/subuid", "/etc/subgid"];
+    const saved = files.map((f) => (existsSync(f) ? readFileSync(f, "utf8") : null));
+    const line = `${user.name}:2100000000:65536\n`;
+    try {
+      for (const [i, f] of files.entries()) writeFileSync(f, (saved[i] ?? "") + line);
+      const r = cli(
+        [
+          "exec",
+          "--best-effort",
+          "memory",
+          "--best-effort",
+          "pids",
+          "--",
+          "/bin/cat",
+          "/proc/self/uid_map",
+        ],
+        { as: user },
+      );
+      assert.equal(r.status, 0, said(r));
+      const map = r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/).map(Number));
+      // The app's user (65534) is the caller; every other id of 0..65536 is in the range.
+      assert.deepEqual(map, [
+        [0, 2100000000, 65534],
+        [65534, user.uid, 1],
+        [65535, 2100065534, 2],
+      ]);
+      assert.match(r.stderr, /subordinate ranges/);
+    } finally {
+      for (const [i, f] of files.entries()) {
+        const content = saved[i];
+        if (content === null || content === undefined) rmSync(f, { force: true });
+        else writeFileSync(f, content);
+      }
+    }
   });
 
   test("nothing is left: no mount on the host, no process of the user's", () => {
