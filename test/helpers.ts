@@ -16,7 +16,9 @@ export const root = packageRoot;
 
 // --- The CLI: every test runs it through one of these three. ------------------------------------
 
-const cliPath = join(root, "dist/cli/main.cjs");
+/** The built CLI, for the rare test that must start it in a shell of its own (e.g. inside a cgroup
+ * it creates first); everything else goes through cli and spawnCli. */
+export const cliPath = join(root, "dist/cli/main.cjs");
 /** The built executable as a shell command line (for a test that runs it from sh -c). */
 export const cliCommandLine = `${process.execPath} ${cliPath}`;
 

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cli, commandAs, createTestUser, root, type TestUser } from "../../helpers.js";
+import { cli, cliPath, commandAs, createTestUser, root, type TestUser } from "../../helpers.js";
 import { buildProgram } from "../../shared/fixtures.js";
 
 const delegated = "/sys/fs/cgroup/srtest-rootless.slice";
@@ -92,8 +92,9 @@ describe("cgroup v2 rootless: a subtree delegated to the user", () => {
       'mkdir "$1" && echo $$ > "$1/cgroup.procs" && shift && exec "$@"',
       "sh",
       join(delegated, "plan.scope"),
+      // The CLI must start inside the scope it makes: a shell, then the CLI (cliPath).
       process.execPath,
-      join(root, "dist/cli/main.cjs"),
+      cliPath,
       "plan",
       "--json",
       app,
