@@ -66,6 +66,10 @@ const IDS = [
   "runc-none",
   "launcher-args",
   "launcher-bundle",
+  // issue 16: rootless, side by side (podman-rootless says why when it cannot run)
+  "launcher-bundle-rootless",
+  "bwrap-plan-seccomp-rootless",
+  "podman-rootless",
   "run-warm",
   "run-cold",
   "node",
@@ -144,13 +148,22 @@ describe("benchmarks/launch.mjs --quick", () => {
     const available = new Set(r.variants.filter((v) => v.available).map((v) => v.id));
     for (const id of ["bare", "node"]) assert.ok(available.has(id), `${id} always runs`);
     if (isRoot) assert.ok(available.has("run-cold"), "secure-run run runs as root");
+    // Root's benchmark makes the test user: the rootless launcher row runs (issue 16).
+    if (isRoot) assert.ok(available.has("launcher-bundle-rootless"), "the rootless bundle runs");
   });
 
-  test("the targets of issue 9 are judged, PASS or MISS", () => {
+  test("the targets of issues 9 and 16 are judged, PASS or MISS", () => {
     const r = get();
     assert.deepEqual(
       r.targets.map((t) => t.id),
-      ["bundle-vs-crun", "bundle-vs-bwrap", "warm-run", "supervisor-rss", "no-node-resident"],
+      [
+        "bundle-vs-crun",
+        "bundle-vs-bwrap",
+        "rootless-bundle-vs-bwrap",
+        "warm-run",
+        "supervisor-rss",
+        "no-node-resident",
+      ],
     );
     for (const t of r.targets) assert.ok(["PASS", "MISS"].includes(t.status), t.id);
   });
