@@ -7,7 +7,7 @@ import { loadConfig, type OrgConfig } from "../src/config/load.js";
 import { InputError } from "../src/errors.js";
 import { EXPORT_FORMATS } from "../src/export/common.js";
 import { KNOWN_ARCHITECTURES } from "../src/seccomp/arches.js";
-import { architectureHint } from "../src/seccomp/names.js";
+import { checkArchitectureNames } from "../src/seccomp/names.js";
 
 /** A command by its words after `secure-run` ("" is the program itself). */
 export type CommandName =
@@ -52,17 +52,7 @@ const many = (v: string, previous: string[]): string[] => [...previous, v];
 /** `--arch`: a comma list, repeatable; each name is one the filters know. */
 export function architectures(value: string, previous: string[]): string[] {
   const given = value.split(",").filter((a) => a !== "");
-  const unknown = given.filter((a) => !KNOWN_ARCHITECTURES.includes(a));
-  if (unknown.length > 0)
-    throw new InputError(
-      unknown.map((a) => ({
-        file: "--arch",
-        path: "",
-        message: `unknown architecture "${a}"`,
-        hint: architectureHint(a),
-      })),
-    );
-  return [...new Set([...previous, ...given])];
+  return checkArchitectureNames([...previous, ...given]);
 }
 
 function replicas(value: string): number {

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../errors.js";
 import { ARCHITECTURES } from "../seccomp/arches.js";
-import { architectureHint } from "../seccomp/names.js";
+import { checkArchitectureNames } from "../seccomp/names.js";
 import type { Mount, Plan } from "../plan/types.js";
 
 export const EXPORT_FORMATS = ["oci", "docker-seccomp", "k8s", "systemd"] as const;
@@ -46,17 +46,10 @@ export const SCMP_ARCH: Record<string, string | undefined> = Object.fromEntries(
 );
 
 export function checkArchitectures(archs: string[]): string[] {
-  const unknown = archs.filter((a) => SCMP_ARCH[a] === undefined);
-  if (unknown.length > 0)
-    throw new InputError(
-      unknown.map((a) => ({
-        file: "--arch",
-        path: "",
-        message: `unknown architecture "${a}"`,
-        hint: architectureHint(a, Object.keys(SCMP_ARCH)),
-      })),
-    );
-  return [...new Set(archs)];
+  return checkArchitectureNames(
+    archs,
+    Object.keys(SCMP_ARCH).filter((a) => SCMP_ARCH[a] !== undefined),
+  );
 }
 
 export function exportArchitectures(plan: Plan, options: ExportOptions): string[] {

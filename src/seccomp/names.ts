@@ -56,6 +56,25 @@ export function architectureHint(
     : `one of ${allowed.join(", ")}`;
 }
 
+/** Architecture names given on the command line (`--arch`): each must be one of `allowed`, or
+ * it is bad input with a hint; returned without repeats, in order. */
+export function checkArchitectureNames(
+  names: readonly string[],
+  allowed: readonly string[] = KNOWN_ARCHITECTURES,
+): string[] {
+  const unknown = names.filter((a) => !allowed.includes(a));
+  if (unknown.length > 0)
+    throw new InputError(
+      unknown.map((a) => ({
+        file: "--arch",
+        path: "",
+        message: `unknown architecture "${a}"`,
+        hint: architectureHint(a, allowed),
+      })),
+    );
+  return [...new Set(names)];
+}
+
 /** Linux capability names, without CAP_ (as the app schema lists them). */
 export function capabilityNames(): string[] {
   const schema = schemaValidator("app").schema as {
