@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cli, cliPath, commandAs, createTestUser, root, type TestUser } from "../../helpers.js";
+import { cliPath, commandAs, createTestUser, root, type TestUser } from "../../helpers.js";
 import { buildProgram } from "../../shared/fixtures.js";
 
 const delegated = "/sys/fs/cgroup/srtest-rootless.slice";
@@ -18,6 +18,35 @@ const launcher = join(root, "build/Release/secure-run-launch");
 let user: TestUser;
 let dir: string;
 let scopes = 0;
+
+/** `argv` run as the user inside a new scope below the delegated subtree, as systemd starts a
+ * user's unit: root makes the scope, gives it to the user, moves the shell in (moving a process
+ * needs write access to the common ancestor's cgroup.procs, which only root has), then drops to
+ * the user. */
+function inScope(scope: string, argv: [string, ...string[]]): ReturnType<typeof spawnSync> {
+  const [file, args] = commandAs(user, argv);
+  const r = spawnSync(
+    "sh",
+    [
+      "-c",
+      'mkdir "$1" && chown "$2" "$1" "$1/cgroup.procs" "$1/cgroup.subtree_control" "$1/cgroup.threads" && echo $$ > "$1/cgroup.procs" && shift 2 && exec "$@"',
+      "sh",
+      scope,
+      `${user.uid}:${user.gid}`,
+      file,
+      ...args,
+    ],
+    { encoding: "utf8", timeout: 240_000, env: user.env },
+  );
+  for (let i = 0; i < 50 && existsSync(scope); i++) {
+    try {
+      rmdirSync(scope);
+    } catch {
+      spawnSync("sleep", ["0.1"]);
+    }
+  }
+  return r;
+}
 
 /** Compiles `command` with `resources` as the user and runs its bundle in a new scope. */
 function launchRootless(
@@ -34,28 +63,17 @@ function launchRootless(
   );
   user.give(app);
   const bundle = join(dir, `${name}.bundle`);
-  const c = cli(["compile", "-o", bundle, app], { as: user, timeout: 240_000 });
-  assert.equal(c.status, 0, `compile as ${user.name}: ${c.stderr}`);
-  const scope = join(delegated, `run-${++scopes}.scope`);
-  const [file, args] = commandAs(user, [
-    "sh",
-    "-c",
-    'mkdir "$1" && echo $$ > "$1/cgroup.procs" && shift && exec "$@"',
-    "sh",
-    scope,
-    launcher,
-    "--bundle",
+  // The plan depends on the caller's cgroup: compiled inside a scope of the user's too.
+  const c = inScope(join(delegated, `compile-${++scopes}.scope`), [
+    process.execPath,
+    cliPath,
+    "compile",
+    "-o",
     bundle,
+    app,
   ]);
-  const r = spawnSync(file, args, { encoding: "utf8", timeout: 240_000, env: user.env });
-  for (let i = 0; i < 50 && existsSync(scope); i++) {
-    try {
-      rmdirSync(scope);
-    } catch {
-      spawnSync("sleep", ["0.1"]);
-    }
-  }
-  return r;
+  assert.equal(c.status, 0, `compile as ${user.name}: ${String(c.stderr)}`);
+  return inScope(join(delegated, `run-${++scopes}.scope`), [launcher, "--bundle", bundle]);
 }
 
 describe("cgroup v2 rootless: a subtree delegated to the user", () => {
@@ -86,23 +104,18 @@ describe("cgroup v2 rootless: a subtree delegated to the user", () => {
       "apiVersion: secure-run/v1\nkind: App\nname: plan\ncommand: [/bin/true]\nresources: { memory: 32Mi, pids: 16 }\n",
     );
     user.give(app);
-    const [file, args] = commandAs(user, [
-      "sh",
-      "-c",
-      'mkdir "$1" && echo $$ > "$1/cgroup.procs" && shift && exec "$@"',
-      "sh",
-      join(delegated, "plan.scope"),
-      // The CLI must start inside the scope it makes: a shell, then the CLI (cliPath).
+    // The CLI must start inside the scope: a shell placed there, then the CLI (cliPath).
+    const r = inScope(join(delegated, "plan.scope"), [
       process.execPath,
       cliPath,
       "plan",
       "--json",
       app,
     ]);
-    const r = spawnSync(file, args, { encoding: "utf8", timeout: 240_000, env: user.env });
-    rmdirSync(join(delegated, "plan.scope"));
-    assert.equal(r.status, 0, r.stderr);
-    const plan = JSON.parse(r.stdout) as { enforcement: { part: string; enforced: boolean }[] };
+    assert.equal(r.status, 0, String(r.stderr));
+    const plan = JSON.parse(String(r.stdout)) as {
+      enforcement: { part: string; enforced: boolean }[];
+    };
     for (const part of ["memory", "pids"])
       assert.equal(plan.enforcement.find((e) => e.part === part)?.enforced, true, part);
   });
