@@ -150,7 +150,9 @@ export const rootOnly = (why: string): string | false => (rootless ? `root only:
  * be (test/integration/rootless.test.ts proves the refusal without it; the cgroup v2 VM lane
  * proves them enforced in a delegated subtree). */
 export const rootlessBestEffort =
-  rootless && process.env.SECURE_RUN_TEST_DELEGATED !== "1" ? "bestEffort: [memory, pids]\n" : "";
+  rootless && process.env.SECURE_RUN_TEST_DELEGATED !== "1"
+    ? "bestEffort: [cpu, memory, pids]\n"
+    : "";
 
 export const testUserName = "secure-run-test";
 
