@@ -167,7 +167,7 @@ export interface TestUser {
   env: NodeJS.ProcessEnv;
   /** Makes a path (recursively) the user's. */
   give(path: string): void;
-  /** Removes the home and the account (only if this call created it). */
+  /** Removes the home and the account. */
   remove(): void;
 }
 
@@ -197,12 +197,12 @@ export function commandAs(
   ];
 }
 
-/** Creates the test user (as root), or adopts one a killed run left. Throws, saying why, when the
+/** Creates the test user (as root), or adopts one a killed run left; either way `remove` deletes
+ * it (the tests run one file at a time, so no other run holds it). Throws, saying why, when the
  * user cannot reach the repository's dist/ and build/ (a checkout in a directory others may not
  * traverse). */
 export function createTestUser(name = testUserName): TestUser {
   if (!isRoot) throw new Error("only root creates the test user");
-  let created = false;
   if (run("id", ["-u", name]).status !== 0) {
     const r = run("useradd", [
       "--system",
@@ -215,7 +215,6 @@ export function createTestUser(name = testUserName): TestUser {
       name,
     ]);
     if (r.status !== 0) throw new Error(`useradd ${name}: ${r.stderr}`);
-    created = true;
   }
   const uid = Number(run("id", ["-u", name]).stdout.trim());
   const gid = Number(run("id", ["-g", name]).stdout.trim());
@@ -254,7 +253,9 @@ export function createTestUser(name = testUserName): TestUser {
     remove() {
       rmSync(home, { recursive: true, force: true });
       // Its processes are gone with the tests'; a leftover one would make userdel refuse.
-      if (created) run("userdel", [name]);
+      // Adopted or made here: removed either way (deleting only what this call made left a
+      // killed run's user on the host for good).
+      run("userdel", [name]);
     },
   };
   // The repository must be readable by it: a checkout below a directory of mode 0700 (a home)
