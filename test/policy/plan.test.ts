@@ -9,7 +9,7 @@ import { enforcementSection } from "../../src/audit/sections.js";
 import { makePlan } from "../../src/plan/make.js";
 import { policySourceHashes, sha256, type PolicyManifest } from "../../src/policy/manifest.js";
 import { root } from "../helpers.js";
-import { debianAccounts, debianHost } from "../fixtures/hosts.js";
+import { debianAccounts, debianHost, rangeUserns } from "../fixtures/hosts.js";
 import type { HostFacts } from "../../src/host/facts.js";
 
 const accounts = debianAccounts;
@@ -60,15 +60,7 @@ const rootlessHosts: Record<string, HostFacts> = {
   },
   "v2-range": {
     ...debianHost,
-    userns: {
-      available: true,
-      callerUid: 1000,
-      callerGid: 1000,
-      subuid: { start: 165536, count: 65536 },
-      subgid: { start: 165536, count: 65536 },
-      newuidmap: true,
-      newgidmap: true,
-    },
+    userns: rangeUserns,
     cgroup: { version: 2, available: ["memory", "pids", "cpu"], writable: true },
   },
 };

@@ -22,7 +22,7 @@ import { parseApp } from "../../src/appspec/load.js";
 import { exportDockerSeccomp } from "../../src/export/docker-seccomp.js";
 import { exportOci } from "../../src/export/oci.js";
 import { makePlan } from "../../src/plan/make.js";
-import { debianAccounts, debianHost } from "../fixtures/hosts.js";
+import { debianAccounts, debianHost, rangeUserns } from "../fixtures/hosts.js";
 import { root } from "../helpers.js";
 
 const USER = 65534;
@@ -137,15 +137,7 @@ test("doctor, for a user: the single id, no limits on v1 and how to get them, th
 
 test("doctor, for a user with helpers, ranges and a delegated v2 cgroup: all of it", () => {
   const f = facts({
-    userns: {
-      available: true,
-      callerUid: 1000,
-      callerGid: 1000,
-      subuid: { start: 165536, count: 65536 },
-      subgid: { start: 165536, count: 65536 },
-      newuidmap: true,
-      newgidmap: true,
-    },
+    userns: rangeUserns,
     cgroup: { version: 2, available: controllers, writable: true },
   });
   const h: CgroupHierarchy[] = [
