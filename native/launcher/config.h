@@ -131,6 +131,10 @@ struct sr_config {
    * before anything else, so neither it nor the app holds one. */
   int *inherited_fds;
   size_t ninherited_fds;
+  /* The launcher's own argument strings, as the kernel laid them out (one block): init, a clone
+   * of the launcher, shows them as its /proc/1/cmdline to the app unless it wipes them. */
+  char *arg_area;
+  size_t arg_area_len;
 };
 
 #endif

@@ -75,6 +75,20 @@ static int become_mapped_root(const struct sr_config *cfg, struct sr_error *err)
   return 0;
 }
 
+/* What the app sees of init in /proc/1 (cmdline, comm): a name, not the launcher's command line,
+ * which names the bundle and the caller's paths. Init is a clone of the launcher and shares its
+ * argument block; wiped once the app has its own copy of everything it was given. The kernel
+ * reads cmdline from that block (its last byte stays NUL, so all of it, trailing NULs too). */
+static void hide_command_line(const struct sr_config *cfg) {
+  static const char title[] = "secure-run-init";
+  if (cfg->arg_area && cfg->arg_area_len > 0) {
+    memset(cfg->arg_area, 0, cfg->arg_area_len);
+    size_t n = cfg->arg_area_len - 1 < sizeof title - 1 ? cfg->arg_area_len - 1 : sizeof title - 1;
+    memcpy(cfg->arg_area, title, n);
+  }
+  (void)prctl(PR_SET_NAME, "sr-init", 0, 0, 0); /* cannot fail for a string */
+}
+
 static void protect_from_oom(void) {
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (fd >= 0) {
@@ -201,6 +215,7 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   if (app == 0) sr_app_exec(cfg, bpf, ch);
   if (ch->explain >= 0) close(ch->explain);
 
+  hide_command_line(cfg);
   protect_from_oom();
   if (become_minimal(&err) < 0) {
     kill(app, SIGKILL);

@@ -122,6 +122,10 @@ int main(int argc, char **argv) {
     }
   }
   __attribute__((cleanup(sr_args_free))) struct sr_config cfg = {0};
+  /* The block of argument strings the kernel copied (contiguous, in order), for init to wipe. */
+  char *arg_area = argc > 0 ? argv[0] : NULL;
+  size_t arg_area_len =
+      argc > 0 ? (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]) : 0;
   __attribute__((cleanup(sr_bundle_free))) struct sr_bundle bundle = {0};
   sr_autofree char **bargv = NULL;
   struct sr_error err = {0};
@@ -138,6 +142,8 @@ int main(int argc, char **argv) {
     return 125;
   }
   cfg.unprivileged = geteuid() != 0;
+  cfg.arg_area = arg_area;
+  cfg.arg_area_len = arg_area_len;
   if (rc > 0) {
     if (cfg.seccomp_fd >= 0) {
       fprintf(stderr, "%s: --bundle carries its filter: --seccomp-fd is not allowed with it\n", me);

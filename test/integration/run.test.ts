@@ -363,15 +363,21 @@ describe("secure-run run", { skip }, () => {
           .split("\n")
           .map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)]),
       );
-    // "Without the layers": the probe as root, in throwaway mount and network namespaces so that
-    // what it changes (a mount, a sysctl) stays there; a directory descriptor left open.
+    // "Without the layers": the probe as the caller, in throwaway mount and network namespaces so
+    // that what it changes (a mount, a sysctl) stays there; a directory descriptor left open. A
+    // user gets them as root of a user namespace of its own (`unshare -r`), as the launcher does.
     const outside = parse(
       execFileSync(
         "bash",
-        ["-c", `exec 7</tmp; exec unshare -m -n --propagation private ${probe} report`],
+        [
+          "-c",
+          `exec 7</tmp; exec unshare ${rootless ? "-r " : ""}-m -n --propagation private ${probe} report`,
+        ],
         { encoding: "utf8" },
       ),
     );
+    // What an unprivileged caller cannot do on the host either: no contrast to show there.
+    const callerLacks = new Set(rootless ? ["bpf"] : []);
     const r = spawnSync(
       "bash",
       [
@@ -410,7 +416,7 @@ describe("secure-run run", { skip }, () => {
         holds(inside[key] ?? "(missing)"),
         `inside: ${what}: ${key} = ${inside[key] ?? "(missing)"}`,
       );
-      if (key !== "init-exe")
+      if (key !== "init-exe" && !callerLacks.has(key))
         assert.ok(
           !holds(outside[key] ?? ""),
           `on the host the probe must see ${key} differently; it saw ${outside[key] ?? "(missing)"}`,
@@ -455,6 +461,20 @@ describe("secure-run run", { skip }, () => {
     );
     assert.match(r.stdout, /cannot access .*build\/Release.*No such file/);
     assert.doesNotMatch(r.stdout, /secure-run-launch$/m);
+  });
+
+  test("init shows the app a name, not the launcher's command line", () => {
+    const r = runApp(
+      app(
+        "initname",
+        ["/bin/sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; cat /proc/1/comm"],
+        "syscalls: { hints: [shell] }\n",
+      ),
+    );
+    const [cmdline, comm] = r.stdout.split("\n");
+    // Without the wipe, init (a clone of the launcher) shows `secure-run-launch --bundle PATH …`.
+    assert.equal(cmdline?.trim(), "secure-run-init", r.stdout);
+    assert.equal(comm, "sr-init");
   });
 
   test("the hostname inside is the app's; the host's is unchanged", () => {
