@@ -40,13 +40,14 @@ controller_detail(name) := sprintf("no usable %s controller (available: %s; writ
 # user@.service and to `systemd-run --user -p Delegate=yes`); cgroup v1 delegates nothing.
 delegate_hint := "get a delegated cgroup with: systemd-run --user --scope -p Delegate=yes secure-run run APP"
 
-controller_detail(name) := sprintf("rootless: no %s limit: cgroup v1 is not delegated to users (a cgroup v2 host with systemd is: %s)", [name, delegate_hint]) if {
+# The same words for every controller, so that a refusal names them once (see launch/prepare.ts).
+controller_detail(name) := sprintf("rootless: cgroup v1 is not delegated to users; on a cgroup v2 host with systemd, %s", [delegate_hint]) if {
 	not controller_ok(name)
 	userns.rootless
 	cg.version == 1
 }
 
-controller_detail(name) := sprintf("rootless: no %s limit: your cgroup is not delegated to you (writable: %v; controllers: %s); %s", [name, cg.writable, concat(", ", cg.available), delegate_hint]) if {
+controller_detail(name) := sprintf("rootless: your cgroup is not delegated to you (writable: %v; controllers: %s); %s", [cg.writable, concat(", ", cg.available), delegate_hint]) if {
 	not controller_ok(name)
 	userns.rootless
 	cg.version != 1
@@ -124,9 +125,11 @@ accepted(c) if c.accept in always_accepted
 
 default accepted(_) := false
 
-notices contains sprintf("not enforced on this host: %s (%s)%s", [c.part, c.detail, suffix(c)]) if {
+# One notice per reason: the parts not enforced for the same reason, and handled alike, together.
+notices contains sprintf("not enforced on this host: %s (%s)%s", [concat(", ", sort(parts)), c.detail, suffix(c)]) if {
 	some c in checks
 	not c.enforced
+	parts := {d.part | some d in checks; not d.enforced; d.detail == c.detail; suffix(d) == suffix(c)}
 }
 
 suffix(c) := "; accepted as best-effort" if accepted(c)

@@ -132,9 +132,28 @@ notices contains sprintf("rootless: the app's uid %d and gid %d map to yours (ui
 	id_map_kind == "range"
 }
 
-notices contains sprintf("rootless: %s must count on the host's network, which needs root; the launch will fail", [concat(", ", sort(needs_host_userns))]) if {
-	not wanted
+# Started by a user, the app has a user namespace whatever it keeps: a capability there does not
+# count in the host's network (owned by the host's user namespace). What would need it is refused
+# at the field that asks for it, with the way out.
+errors contains {
+	"path": p.path,
+	"message": sprintf("rootless: port %d is below 1024 on the host's network, where only root may bind it", [p.port]),
+	"hint": "use network.mode: none (the app's own network, where low ports need no capability), or a port of 1024 or above",
+} if {
 	rootless
+	some p in network.privileged_ports_on_host
+}
+
+errors contains {
+	"path": sprintf("capabilities[%d]", [i]),
+	"message": sprintf("rootless: %s must count on the host's network, which belongs to root", [name]),
+	"hint": "use network.mode: none (the capability then counts in the app's own network), or run as root",
+} if {
+	rootless
+	network.mode == "host"
+	some i, name in object.get(input.app, "capabilities", [])
+	name in host_network_caps
+	name in kept
 }
 
 # What the plan says about a launch by a user other than root (absent for root's).

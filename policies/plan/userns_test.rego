@@ -72,3 +72,31 @@ test_a_single_id_leaves_supplementary_groups_out if {
 test_root_has_no_rootless_part if {
 	not userns.rootless with input as {"app": {"name": "a"}, "host": {"identity": identity, "userns": {"callerUid": 0}}}
 }
+
+test_a_user_is_refused_a_low_port_on_the_hosts_network if {
+	app := {"name": "a", "network": {"mode": "host", "listen": [{"port": 8080, "protocol": "tcp"}, {"port": 80, "protocol": "tcp"}]}}
+	errs := userns.errors with input as {"app": app, "host": {"identity": identity, "userns": {"callerUid": 1000, "callerGid": 1000}}}
+	count(errs) == 1
+	some e in errs
+	e.path == "network.listen[1]"
+	startswith(e.message, "rootless: port 80 is below 1024")
+	contains(e.hint, "network.mode: none")
+}
+
+test_a_user_is_refused_a_host_network_capability if {
+	app := {"name": "a", "capabilities": ["NET_RAW"], "network": {"mode": "host"}}
+	errs := userns.errors with input as {"app": app, "host": {"identity": identity, "userns": {"callerUid": 1000, "callerGid": 1000}}}
+	{e.path | some e in errs} == {"capabilities[0]"}
+}
+
+test_a_user_may_bind_a_low_port_in_its_own_network if {
+	app := {"name": "a", "network": {"mode": "none", "listen": [{"port": 80, "protocol": "tcp"}]}}
+	errs := userns.errors with input as {"app": app, "host": {"identity": identity, "userns": {"callerUid": 1000, "callerGid": 1000}}}
+	count(errs) == 0
+}
+
+test_root_keeps_a_low_port_on_the_hosts_network if {
+	app := {"name": "a", "network": {"mode": "host", "listen": [{"port": 80, "protocol": "tcp"}]}}
+	errs := userns.errors with input as {"app": app, "host": {"identity": identity, "userns": {"callerUid": 0}}}
+	count(errs) == 0
+}

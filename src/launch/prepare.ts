@@ -39,7 +39,7 @@ export function prepareLoaded(loaded: LoadedApp, options: PrepareOptions = {}): 
   const missing = plan.enforcement.filter((e) => !e.enforced && !e.bestEffort);
   if (missing.length > 0) {
     throw new LaunchError(
-      `this host cannot enforce ${missing.map((m) => `${m.part} (${m.detail})`).join("; ")}`,
+      `this host cannot enforce ${byDetail(missing)}`,
       125,
       `run where it can (secure-run doctor), or accept it in the app definition: bestEffort: [${[...new Set(missing.map((m) => (m.part.startsWith("landlock") ? "landlock" : m.part)))].join(", ")}]`,
     );
@@ -53,6 +53,13 @@ export function prepareLoaded(loaded: LoadedApp, options: PrepareOptions = {}): 
   const [notifying] = compileFilters(notifyingSpec(plan.seccomp), undefined, [host.arch]);
   if (!notifying) throw new InternalError("no notifying filter");
   return { ...result, loaded, filter, notifying };
+}
+
+/** "cpu, memory, pids (why)": parts refused for the same reason are named together. */
+function byDetail(parts: { part: string; detail: string }[]): string {
+  const groups = new Map<string, string[]>();
+  for (const p of parts) groups.set(p.detail, [...(groups.get(p.detail) ?? []), p.part]);
+  return [...groups].map(([detail, names]) => `${names.join(", ")} (${detail})`).join("; ");
 }
 
 function unknownSyscall(e: UnknownSyscallError, loaded: LoadedApp): Error {

@@ -165,9 +165,11 @@ export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResu
         const guess = e.got && e.expected ? closest(e.got, e.expected) : undefined;
         const hint = guess
           ? `did you mean "${guess}"?`
-          : e.expected
-            ? `known: ${e.expected.join(", ")}`
-            : undefined;
+          : e.hint
+            ? e.hint
+            : e.expected
+              ? `known: ${e.expected.join(", ")}`
+              : undefined;
         return issueAt(loaded, e.path, e.message, hint);
       }),
     );

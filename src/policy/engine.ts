@@ -33,6 +33,8 @@ export interface PolicyInputError {
   message: string;
   expected?: string[];
   got?: string;
+  /** What to do instead, when the policy knows. */
+  hint?: string;
 }
 
 export interface PolicyResult {

@@ -146,6 +146,28 @@ describe("rootless: an unprivileged user runs apps in their sandbox", { skip }, 
     assert.match(r.stderr, /bestEffort: \[memory, pids\]/);
   });
 
+  test("a low port on the host's network is refused at its field, with the way out", () => {
+    const file = app(
+      "lowport",
+      "true",
+      "bestEffort: [memory, pids]\nnetwork: { mode: host, listen: [{ port: 80 }] }\n",
+    );
+    const r = cli(["plan", file], { as: user });
+    assert.equal(r.status, 2, said(r));
+    assert.match(
+      r.stderr,
+      /network\.listen\[0\].*rootless: port 80 is below 1024 on the host's network/,
+    );
+    assert.match(r.stderr, /hint: use network\.mode: none/);
+    // In its own network namespace the same port needs nothing: the plan stands.
+    const own = app(
+      "lowport-own",
+      "true",
+      "bestEffort: [memory, pids]\nnetwork: { listen: [{ port: 80 }] }\n",
+    );
+    assert.equal(cli(["plan", own], { as: user }).status, 0);
+  });
+
   test("from the host: the app runs as the user, in a user namespace of its own, with no capability, and no mount appears on the host", async () => {
     const marker = `sleep ${1000 + (process.pid % 1000)}.25`;
     const child = spawnCli(["run", app("watched", `echo ready; exec ${marker}`)], {
