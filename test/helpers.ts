@@ -154,6 +154,11 @@ export const rootlessBestEffort =
     ? "bestEffort: [cpu, memory, pids]\n"
     : "";
 
+/** The same, as options of `exec` and of `trace` given a command. */
+export const rootlessBestEffortFlags = rootlessBestEffort
+  ? ["--best-effort", "cpu", "--best-effort", "memory", "--best-effort", "pids"]
+  : [];
+
 export const testUserName = "secure-run-test";
 
 export interface TestUser {

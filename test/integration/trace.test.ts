@@ -7,7 +7,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import yaml from "js-yaml";
-import { cli, cliCommandLine, canLaunch, leftoverCgroups, tempDir } from "../helpers.js";
+import {
+  cli,
+  cliCommandLine,
+  canLaunch,
+  leftoverCgroups,
+  rootlessBestEffort,
+  rootlessBestEffortFlags,
+  tempDir,
+} from "../helpers.js";
 
 const skip = canLaunch
   ? false
@@ -25,7 +33,16 @@ describe("secure-run trace", { skip }, () => {
 
   test("a shell pipeline: the children's calls are in the profile too", () => {
     const out = join(tmp.dir, "sh.profile.yaml");
-    const r = cli(["trace", "-o", out, "--", "/bin/sh", "-c", "ls / >/dev/null; echo hi | cat"]);
+    const r = cli([
+      "trace",
+      ...rootlessBestEffortFlags,
+      "-o",
+      out,
+      "--",
+      "/bin/sh",
+      "-c",
+      "ls / >/dev/null; echo hi | cat",
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "hi\n", "the app's own output passes through");
     assert.match(r.stderr, /traced sh: \d+ syscalls, \d+ calls in [\d.]+ s; profile written to/);
@@ -43,7 +60,16 @@ describe("secure-run trace", { skip }, () => {
       "import threading, socket\n" +
       "def work():\n  socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()\n" +
       "t = threading.Thread(target=work); t.start(); t.join(); print('joined')";
-    const r = cli(["trace", "-o", out, "--", "/usr/bin/python3", "-c", program]);
+    const r = cli([
+      "trace",
+      ...rootlessBestEffortFlags,
+      "-o",
+      out,
+      "--",
+      "/usr/bin/python3",
+      "-c",
+      program,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "joined\n");
     const p = readLearned(out);
@@ -57,7 +83,11 @@ describe("secure-run trace", { skip }, () => {
     // script(1) gives the trace a terminal, where the progress line appears.
     const r = spawnSync(
       "script",
-      ["-qec", `${cliCommandLine} trace --duration 1.5 -o ${out} -- /bin/sleep 60`, "/dev/null"],
+      [
+        "-qec",
+        `${cliCommandLine} trace ${rootlessBestEffortFlags.join(" ")} --duration 1.5 -o ${out} -- /bin/sleep 60`,
+        "/dev/null",
+      ],
       { encoding: "utf8", timeout: 30_000 },
     );
     assert.ok(Date.now() - started < 20_000, "stopped well before the app's 60 s");
@@ -69,7 +99,8 @@ describe("secure-run trace", { skip }, () => {
     const app = tmp.write(
       "job.yaml",
       "apiVersion: secure-run/v1\nkind: App\nname: job\n" +
-        'command: [/bin/sh, -c, "ls / >/dev/null && echo done"]\n',
+        'command: [/bin/sh, -c, "ls / >/dev/null && echo done"]\n' +
+        rootlessBestEffort,
     );
     const t = cli(["trace", app, "--write"]);
     assert.equal(t.status, 0, t.stderr);
@@ -106,7 +137,7 @@ describe("secure-run trace", { skip }, () => {
       "mine.yaml",
       "name: mine\ndescription: by hand\nsyscalls:\n  write: output\n",
     );
-    const r = cli(["trace", "-o", mine, "--", "/bin/true"]);
+    const r = cli(["trace", ...rootlessBestEffortFlags, "-o", mine, "--", "/bin/true"]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /not a learned profile/);
     assert.match(r.stderr, /--replace/);
