@@ -1,6 +1,6 @@
 # METADATA
 # title: restart policy and instances
-# description: What happens when the app ends, and how many copies run.
+# description: What happens when the app ends, how many copies run, and how `stop` ends them.
 package secure_run.plan.lifecycle
 
 restart_spec := object.get(input.app, "restart", {"policy": "no"})
@@ -13,4 +13,8 @@ lifecycle := {
 		"maxRetries": object.get(restart_spec, "maxRetries", default_retries[restart_spec.policy]),
 	},
 	"instances": object.get(input.app, "instances", 1),
+	"stop": {
+		"signal": object.get(input.app, ["stop", "signal"], "SIGTERM"),
+		"timeout": object.get(input.app, ["stop", "timeout"], 10),
+	},
 }

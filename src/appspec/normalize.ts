@@ -173,6 +173,7 @@ export function normalizeApp(
   if (spec.restart !== undefined) {
     app.restart = typeof spec.restart === "string" ? { policy: spec.restart } : spec.restart;
   }
+  if (spec.stop !== undefined) app.stop = spec.stop;
   if (spec.instances !== undefined) app.instances = spec.instances;
   if (spec.bestEffort !== undefined) app.bestEffort = spec.bestEffort;
   return { app, problems, resolved };

@@ -29,8 +29,15 @@ export interface AppSpec {
   capabilities?: string[];
   syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[]; hints?: string[] };
   restart?: RestartPolicy | { policy: RestartPolicy; maxRetries?: number };
+  stop?: StopSpec;
   instances?: number;
   bestEffort?: string[];
+}
+
+/** How `secure-run stop` ends the app: its stop signal, and the seconds before SIGKILL. */
+export interface StopSpec {
+  signal?: "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2" | "SIGWINCH";
+  timeout?: number;
 }
 
 export interface Port {
@@ -62,6 +69,7 @@ export interface App {
   capabilities?: string[];
   syscalls?: { profiles?: string[]; allow?: string[]; deny?: string[]; hints?: string[] };
   restart?: { policy: RestartPolicy; maxRetries?: number };
+  stop?: StopSpec;
   instances?: number;
   bestEffort?: string[];
 }

@@ -78,6 +78,9 @@ export function runFlags(plan: Plan, options: ExportOptions, profilePath: string
       r.policy === "on-failure" && r.maxRetries > 0 ? `on-failure:${r.maxRetries}` : r.policy,
     );
   }
+  const stop = plan.lifecycle.stop;
+  if (stop.signal !== "SIGTERM") common.push("--stop-signal", stop.signal);
+  if (stop.timeout !== 10) common.push("--stop-timeout", String(stop.timeout));
   const podman = [...common];
   const ns = plan.userNamespace;
   if (ns && plan.namespaces.includes("user")) {

@@ -163,6 +163,7 @@ function podSpec(plan: Plan, options: ExportOptions, notes: string[], deployment
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     restartPolicy: deployment ? "Always" : restartPolicy(plan),
+    terminationGracePeriodSeconds: plan.lifecycle.stop.timeout,
     securityContext: podSecurity,
     containers: [container],
     volumes: v.volumes,
@@ -277,6 +278,10 @@ function k8sNotes(plan: Plan, deployment: boolean): string[] {
   if (plan.userNamespace)
     notes.push(
       "user namespace: hostUsers: false (needs a node and runtime with user namespace support; Kubernetes picks the id range)",
+    );
+  if (plan.lifecycle.stop.signal !== "SIGTERM")
+    notes.push(
+      `stop signal ${plan.lifecycle.stop.signal}: a Pod's containers get SIGTERM unless the image names another (STOPSIGNAL) or the cluster has the ContainerStopSignals feature (lifecycle.stopSignal)`,
     );
   if (deployment && plan.lifecycle.restart.policy !== "always")
     notes.push(`restart ${plan.lifecycle.restart.policy}: a Deployment always restarts its pods`);

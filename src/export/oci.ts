@@ -364,6 +364,10 @@ export function ociNotes(plan: Plan): string[] {
     notes.push(
       `restart ${plan.lifecycle.restart.policy}: an OCI runtime does not restart; a supervisor must`,
     );
+  if (plan.lifecycle.stop.signal !== "SIGTERM")
+    notes.push(
+      `stop signal ${plan.lifecycle.stop.signal}: send it with \`runc kill NAME ${plan.lifecycle.stop.signal.slice(3)}\` (the runtime's default is SIGTERM)`,
+    );
   return notes;
 }
 

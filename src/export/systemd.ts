@@ -287,6 +287,9 @@ export function systemdUnit(plan: Plan, options: ExportOptions = {}, notes: stri
   }
   s.push("StandardInput=null");
   s.push("", "# lifecycle", `Restart=${r.policy}`);
+  // How `secure-run stop` ends it: the stop signal to the main process first, SIGKILL after.
+  const stop = plan.lifecycle.stop;
+  s.push(`KillSignal=${stop.signal}`, `TimeoutStopSec=${stop.timeout}s`);
   const install = ["", "[Install]", "WantedBy=multi-user.target", ""];
   return [...header, ...unit, ...s, ...install].join("\n");
 }

@@ -108,10 +108,15 @@ export interface Plan {
   lifecycle: {
     restart: { policy: "no" | "always" | "on-failure"; maxRetries: number };
     instances: number;
+    /** What `secure-run stop` sends first, and the seconds before SIGKILL. */
+    stop: { signal: StopSignal; timeout: number };
   };
   enforcement: { part: EnforcementPart; enforced: boolean; bestEffort: boolean; detail: string }[];
   notices: string[];
 }
+
+export type StopSignal =
+  "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGUSR1" | "SIGUSR2" | "SIGWINCH";
 
 export type EnforcementPart =
   | "user-namespace"

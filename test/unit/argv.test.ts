@@ -88,7 +88,11 @@ const plan: Plan = {
     cpu: { quota: 50000, period: 100000, reasons: r },
     pids: { max: 64, reasons: r },
   },
-  lifecycle: { restart: { policy: "no", maxRetries: 0 }, instances: 1 },
+  lifecycle: {
+    restart: { policy: "no", maxRetries: 0 },
+    instances: 1,
+    stop: { signal: "SIGTERM", timeout: 10 },
+  },
   enforcement: [],
   notices: [],
 };
