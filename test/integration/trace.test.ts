@@ -23,6 +23,9 @@ const skip = canLaunch
 const tmp = tempDir("trace");
 
 type Learned = { kind: string; syscalls: Record<string, { why: string; arches?: string[] }> };
+/** `secure-run trace -o OUT -- COMMAND` (limits best effort in the rootless pass here). */
+const traceTo = (out: string, command: string[]): ReturnType<typeof cli> =>
+  cli(["trace", ...rootlessBestEffortFlags, "-o", out, "--", ...command]);
 const readLearned = (file: string): Learned => yaml.load(readFileSync(file, "utf8")) as Learned;
 
 describe("secure-run trace", { skip }, () => {
@@ -33,16 +36,7 @@ describe("secure-run trace", { skip }, () => {
 
   test("a shell pipeline: the children's calls are in the profile too", () => {
     const out = join(tmp.dir, "sh.profile.yaml");
-    const r = cli([
-      "trace",
-      ...rootlessBestEffortFlags,
-      "-o",
-      out,
-      "--",
-      "/bin/sh",
-      "-c",
-      "ls / >/dev/null; echo hi | cat",
-    ]);
+    const r = traceTo(out, ["/bin/sh", "-c", "ls / >/dev/null; echo hi | cat"]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "hi\n", "the app's own output passes through");
     assert.match(r.stderr, /traced sh: \d+ syscalls, \d+ calls in [\d.]+ s; profile written to/);
@@ -60,16 +54,7 @@ describe("secure-run trace", { skip }, () => {
       "import threading, socket\n" +
       "def work():\n  socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()\n" +
       "t = threading.Thread(target=work); t.start(); t.join(); print('joined')";
-    const r = cli([
-      "trace",
-      ...rootlessBestEffortFlags,
-      "-o",
-      out,
-      "--",
-      "/usr/bin/python3",
-      "-c",
-      program,
-    ]);
+    const r = traceTo(out, ["/usr/bin/python3", "-c", program]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "joined\n");
     const p = readLearned(out);
@@ -137,7 +122,7 @@ describe("secure-run trace", { skip }, () => {
       "mine.yaml",
       "name: mine\ndescription: by hand\nsyscalls:\n  write: output\n",
     );
-    const r = cli(["trace", ...rootlessBestEffortFlags, "-o", mine, "--", "/bin/true"]);
+    const r = traceTo(mine, ["/bin/true"]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /not a learned profile/);
     assert.match(r.stderr, /--replace/);
