@@ -60,6 +60,9 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
       ...(prepared.notifying
         ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } }
         : {}),
+      onLayerLeft: (message) => {
+        io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${message}\n`);
+      },
       onStart: (forward) => {
         for (const sig of FORWARDED) {
           const h = (): void => {

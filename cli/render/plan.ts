@@ -1,5 +1,5 @@
 /** A plan, readably: what the app may do, and why. */
-import type { Plan, Reason } from "../../src/plan/types.js";
+import type { Persistence, Plan, Reason } from "../../src/plan/types.js";
 import { formatSize } from "../../src/documents/units.js";
 import type { Style } from "./style.js";
 
@@ -103,7 +103,7 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
     `restart ${lc.restart.policy}${lc.restart.policy !== "no" ? ` (${lc.restart.maxRetries < 0 ? "no limit" : `at most ${lc.restart.maxRetries}`})` : ""}, ${lc.instances} instance${lc.instances === 1 ? "" : "s"}`,
   );
   out.push(
-    `  ${s.bold("filesystem")}    ${plan.filesystem.readOnlyRoot ? "a new, read-only root:" : "a new root:"}`,
+    `  ${s.bold("filesystem")}    ${plan.filesystem.readOnlyRoot ? "a new, read-only root:" : plan.filesystem.writableLayer ? `a new root, writable through a layer of its own (overlay, noexec) over ${plan.filesystem.writableLayer.lower ?? "an empty directory"}:` : "a new root:"}`,
   );
   for (const m of plan.filesystem.mounts) {
     let what: string;
@@ -138,6 +138,13 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
       "                ",
     ).replace("read-only:,", "read-only:"),
   );
+  out.push("                what the app writes:");
+  if (!plan.filesystem.writableLayer)
+    out.push(`                  ${"/".padEnd(22)} read-only root: nothing written there`);
+  for (const p of plan.filesystem.persistence)
+    out.push(
+      `                  ${p.path.padEnd(22)} ${persistenceText(p)} ${s.dim(`(${reasons(p.reasons)})`)}`,
+    );
   const ll = plan.landlock;
   const fsRules = ll.fs.filter((r) => r.access.some((a) => a !== "read"));
   row("landlock", "read everything in the view; only these may be written or run:");
@@ -196,4 +203,16 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
   out.push(wrapList(allowed, "                "));
   for (const n of plan.notices) out.push(s.yellow(`  notice: ${n}`));
   return out.join("\n");
+}
+
+/** Where a place's writes go and how long they stay, in words. */
+export function persistenceText(p: Persistence): string {
+  switch (p.kind) {
+    case "layer":
+      return "the writable layer: kept per instance until `rm` (a foreground run's: until it ends)";
+    case "volume":
+      return `volume ${p.source ?? ""}: always kept, also after \`rm\``;
+    case "tmpfs":
+      return "tmpfs: lost at every stop";
+  }
 }

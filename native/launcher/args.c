@@ -62,6 +62,9 @@ const char sr_usage[] =
     "  --dev DST                    a minimal /dev at DST\n"
     "  --symlink CONTENT DST        a symbolic link at DST\n"
     "  --read-only-root             make the new root itself read-only\n"
+    "  --writable-layer DIR         the new root is writable, its changes kept in DIR/upper\n"
+    "                               (overlayfs; DIR is the caller's, not writable by others;\n"
+    "                               a bind at / is the layer's lower, else an empty root)\n"
     "  --mask PATH                  hide PATH (a file or directory inside the new root)\n"
     "  --read-only PATH             make PATH inside the new root read-only\n"
     "  --sysctl NAME=VALUE          set a net.* sysctl of the new network namespace\n"
@@ -386,6 +389,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
         cfg->masked[cfg->nmasked++] = v[0];
       else
         cfg->read_only[cfg->nread_only++] = v[0];
+    } else if (strcmp(opt, "--writable-layer") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      if (cfg->writable_layer) return sr_fail(err, 0, "%s: given twice", opt);
+      cfg->writable_layer = v[0];
     } else if (strcmp(opt, "--sysctl") == 0) {
       if (strncmp(v[0], "net.", 4) != 0 || strchr(v[0], '=') == NULL || strstr(v[0], "..") ||
           strchr(v[0], '/'))
@@ -455,6 +462,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--hostname needs \"uts\" in --unshare");
   if (cfg->swap_max >= 0 && cfg->memory_max < 0)
     return sr_fail(err, 0, "--memory-swap needs --memory");
+  if (cfg->writable_layer && !cfg->new_root)
+    return sr_fail(err, 0, "--writable-layer needs a new root (mount options)");
   if ((cfg->nmasked || cfg->nread_only) && !cfg->new_root)
     return sr_fail(err, 0, "--mask and --read-only need a new root (mount options)");
   /* The cgroup namespace is entered by init once it is in the app's cgroup, not at clone. */

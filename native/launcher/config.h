@@ -102,6 +102,9 @@ struct sr_config {
   size_t nmounts;
   bool new_root;        /* build a new root from `mounts` and pivot into it */
   bool read_only_root;
+  /* --writable-layer: a directory of the caller's holding upper/ and work/; the new root becomes
+   * an overlay of what it is made of (lower) and upper/ (see rootfs.h). NULL: none. */
+  const char *writable_layer;
   const char **masked; /* paths hidden from the app */
   size_t nmasked;
   const char **read_only; /* paths made read-only */

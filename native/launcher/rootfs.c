@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -87,7 +88,204 @@ static int open_sources(struct sr_mount *mounts, size_t n, struct sr_error *err)
   return 0;
 }
 
+static const char *mount_label;
+static int new_fs(const char *type, const char *const *opts, uint64_t attrs, struct sr_error *err);
+
+/* The writable layer (--writable-layer DIR). The supervisor opens and checks DIR, DIR/upper and
+ * DIR/work before any namespace. Where the overlay is made depends on the caller, because
+ * overlayfs takes its layers only from mounts of the mounter's own mount namespace:
+ *  - root: the supervisor makes it (layer_mnt, a detached mount init attaches as the new root),
+ *    with the host's root as its mounter (trusted.* metadata; copy-up may give files any owner);
+ *  - an unprivileged caller: init makes it in its user namespace (overlayfs there: Linux 5.11,
+ *    userxattr), from the same directories looked up again in its own mount namespace. */
+static int layer_dir = -1, layer_upper = -1, layer_work = -1, layer_mnt = -1;
+
+static void close_layer(void) {
+  sr_close(layer_dir);
+  sr_close(layer_upper);
+  sr_close(layer_work);
+  sr_close(layer_mnt);
+}
+
+/* The id init runs as in its user namespace (become_mapped_root in init.c), as seen outside. */
+static uint32_t outside_root(const struct sr_id_map *map, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (map[i].inside == 0) return map[i].outside;
+  return map[0].outside;
+}
+
+/* upper/ or work/ of the layer: made when missing, never followed when a link. */
+static int open_layer_part(const struct sr_config *cfg, int dir, const char *name, mode_t mode,
+                           struct sr_error *err) {
+  if (mkdirat(dir, name, mode) < 0 && errno != EEXIST)
+    return sr_fail(err, errno, "--writable-layer: mkdir `%s/%s`", cfg->writable_layer, name);
+  int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return sr_fail(err, errno,
+                   errno == ELOOP || errno == ENOTDIR
+                       ? "--writable-layer: `%s/%s` is not a directory (a symbolic link, or a file "
+                         "put in its place: remove it)"
+                       : "--writable-layer: open `%s/%s`",
+                   cfg->writable_layer, name);
+  return fd;
+}
+
+static bool same_file(int a, int b) {
+  struct stat sa, sb;
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether m is a bind of a whole directory at "/": with a writable layer, the layer's lower. */
+static bool is_root_bind(const struct sr_mount *m) {
+  return m->kind == SR_MOUNT_BIND && m->target[strspn(m->target, "/")] == '\0';
+}
+
+/* Sets an overlay layer option to a directory: by descriptor (lowerdir+, upperdir and workdir
+ * as FSCONFIG_SET_FD), else, on a kernel that does not take them so, by the directory's
+ * /proc/self/fd path (`proc` is where the caller's /proc is), which the kernel resolves to the
+ * very directory open: never a path that a tree could redirect. */
+static int layer_option(int fs, const char *key, const char *old_key, int fd, const char *proc) {
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, key, NULL, fd) == 0) return 0;
+  if (errno != EINVAL && errno != EOPNOTSUPP) return -1;
+  char path[64];
+  snprintf(path, sizeof path, "%s/self/fd/%d", proc, fd);
+  return (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, old_key, path, 0);
+}
+
+/* The kernel's own words on a failed overlay (the filesystem context's log), after ours. */
+static int overlay_fail(int fs, int code, const char *what, struct sr_error *err) {
+  char log[256] = "", line[256];
+  ssize_t n;
+  while (fs >= 0 && (n = read(fs, line, sizeof line - 1)) > 0) {
+    line[n] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(log, sizeof log, "%s", line[0] && line[1] == ' ' ? line + 2 : line);
+  }
+  const char *hint =
+      code == ENODEV  ? "the kernel has no overlayfs (CONFIG_OVERLAY_FS; modprobe overlay)"
+      : code == EPERM ? "overlayfs in a user namespace needs Linux 5.11 or later"
+      : code == EINVAL || code == EOPNOTSUPP
+          ? "the filesystem holding the layer must take overlay upper directories (tmpfs, ext4, "
+            "xfs, btrfs: d_type and extended attributes; not NFS, FUSE or overlayfs itself), and "
+            "the kernel must take the layers given (a detached lower for root: a recent kernel)"
+          : NULL;
+  return sr_fail(err, code, "writable layer: %s%s%s%s%s%s", what, log[0] ? " (kernel: " : "", log,
+                 log[0] ? ")" : "", hint ? ": " : "", hint ? hint : "");
+}
+
+/* The overlay: lower, upper, work; mounted nosuid, nodev and noexec (what the app writes is
+ * never run: programs run from the read-only binds above it). */
+static int new_overlay(int lower, bool userns, const char *proc, struct sr_error *err) {
+  sr_autoclose int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+  if (fs < 0) return overlay_fail(-1, errno, "fsopen overlay", err);
+  if (layer_option(fs, "lowerdir+", "lowerdir", lower, proc) < 0)
+    return overlay_fail(fs, errno, "the lower directory", err);
+  if (layer_option(fs, "upperdir", "upperdir", layer_upper, proc) < 0)
+    return overlay_fail(fs, errno, "the upper directory", err);
+  if (layer_option(fs, "workdir", "workdir", layer_work, proc) < 0)
+    return overlay_fail(fs, errno, "the work directory", err);
+  /* In a user namespace overlayfs keeps its metadata in user.overlay.* (trusted.* is the
+   * host root's). */
+  if (userns && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return overlay_fail(fs, errno, "option userxattr", err);
+  if (mount_label && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "context", mount_label, 0) < 0)
+    return overlay_fail(fs, errno, "option context", err);
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return overlay_fail(fs, errno, "create the overlay", err);
+  int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0) return overlay_fail(fs, errno, "fsmount the overlay", err);
+  return mnt;
+}
+
+/* Root's overlay, made by the supervisor. The lower: the rootfs directory (the bind at "/"),
+ * opened without following links, or an empty read-only tmpfs. The upper's root is the app's
+ * "/": given to the user namespace's root, as the new root's tmpfs is without a layer. */
+static int root_overlay(const struct sr_config *cfg, struct sr_error *err) {
+  sr_autoclose int lower = -1;
+  if (cfg->nmounts && is_root_bind(&cfg->mounts[0])) {
+    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                           .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    lower = (int)syscall(SYS_openat2, AT_FDCWD, cfg->mounts[0].source, &how, sizeof how);
+    if (lower < 0) return sr_fail(err, errno, "the root `%s` (the layer's lower)", cfg->mounts[0].source);
+  } else {
+    const char *const opts[] = {"size", "4096", "mode", "0755", NULL};
+    lower = new_fs("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+    if (lower < 0) return -1;
+  }
+  bool userns = (cfg->clone_flags & CLONE_NEWUSER) != 0;
+  if (userns && fchown(layer_upper, outside_root(cfg->uid_map, cfg->nuid_map),
+                       outside_root(cfg->gid_map, cfg->ngid_map)) < 0)
+    return sr_fail(err, errno, "--writable-layer: give `%s/upper` to the user namespace's root",
+                   cfg->writable_layer);
+  mount_label = cfg->selinux_mount_label;
+  layer_mnt = new_overlay(lower, false, "/proc", err);
+  return layer_mnt < 0 ? -1 : 0;
+}
+
+/* DIR is checked as every directory a caller names: a directory itself (not a link to one),
+ * the caller's own, writable by nobody else (another user could swap upper/ for a directory
+ * of its choosing, or read what the app wrote). */
+static int open_layer(const struct sr_config *cfg, struct sr_error *err) {
+  const char *dir = cfg->writable_layer;
+  layer_dir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (layer_dir < 0)
+    return sr_fail(err, errno,
+                   errno == ELOOP || errno == ENOTDIR
+                       ? "--writable-layer `%s` is not a directory (symbolic links are not "
+                         "followed: give the real path)"
+                       : "--writable-layer `%s`",
+                   dir);
+  struct stat st;
+  if (fstat(layer_dir, &st) < 0) return sr_fail(err, errno, "--writable-layer: stat `%s`", dir);
+  if (st.st_uid != geteuid())
+    return sr_fail(err, EPERM,
+                   "--writable-layer `%s` belongs to uid %u, not to the caller (uid %u): a layer "
+                   "must be the caller's own directory",
+                   dir, (unsigned)st.st_uid, (unsigned)geteuid());
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return sr_fail(err, EPERM,
+                   "--writable-layer `%s` is writable by its group or others (mode %04o): make it "
+                   "the caller's alone (chmod 700)",
+                   dir, (unsigned)(st.st_mode & 07777));
+  layer_upper = open_layer_part(cfg, layer_dir, "upper", 0755, err);
+  if (layer_upper < 0) return -1;
+  layer_work = open_layer_part(cfg, layer_dir, "work", 0700, err);
+  if (layer_work < 0) return -1;
+  return geteuid() == 0 ? root_overlay(cfg, err) : 0;
+}
+
+/* An unprivileged caller's layer, in init before the build tmpfs hides the caller's view: DIR,
+ * upper and work looked up again in init's own mount namespace (with the caller's rights: its
+ * id is mapped in the user namespace); they must be the very directories the supervisor checked
+ * (same device and inode), and replace its descriptors. */
+static int reopen_layer(const struct sr_config *cfg, struct sr_error *err) {
+  sr_autoclose int dir = open(cfg->writable_layer, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0 || !same_file(dir, layer_dir))
+    return sr_fail(err, dir < 0 ? errno : EXDEV,
+                   "--writable-layer `%s` is not the directory checked before the launch (moved "
+                   "or replaced meanwhile)",
+                   cfg->writable_layer);
+  static const char *const names[] = {"upper", "work"};
+  int *fds[] = {&layer_upper, &layer_work};
+  for (size_t i = 0; i < 2; i++) {
+    int fd = openat(dir, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || !same_file(fd, *fds[i])) {
+      int e = fd < 0 ? errno : EXDEV;
+      if (fd >= 0) close(fd);
+      return sr_fail(err, e, "--writable-layer: `%s/%s` is not the directory checked before the "
+                     "launch", cfg->writable_layer, names[i]);
+    }
+    close(*fds[i]);
+    *fds[i] = fd;
+  }
+  return 0;
+}
 int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
+  if (cfg->writable_layer && open_layer(cfg, err) < 0) {
+    close_layer();
+    return -1;
+  }
   /* Cloning a mount needs CAP_SYS_ADMIN over the mount namespace it belongs to: only root has
    * it over the host's. An unprivileged caller's sources are opened by init instead, once it
    * holds that capability in its own user and mount namespaces (sr_rootfs_setup). */
@@ -96,6 +294,7 @@ int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
 }
 
 void sr_rootfs_close_sources(struct sr_config *cfg) {
+  close_layer();
   for (size_t i = 0; i < cfg->nmounts; i++) {
     if (cfg->mounts[i].tree_fd >= 0) close(cfg->mounts[i].tree_fd);
     cfg->mounts[i].tree_fd = -1;
@@ -175,8 +374,8 @@ static int attach(int mnt, const char *target, enum want want, const char *what,
   return 0;
 }
 
-/* The SELinux context of tmpfs mounts (set once by sr_rootfs_setup). */
-static const char *mount_label;
+/* The SELinux context of tmpfs mounts (and the overlay): set by sr_rootfs_setup, and for
+ * root's overlay by the supervisor. */
 
 /* A new, detached filesystem (new mount API): `type` with string options (name, value pairs, a
  * NULL name ends them), mounted with `attrs`. */
@@ -283,6 +482,15 @@ static int do_mount(const struct sr_mount *m, struct sr_error *err) {
     snprintf(parent, sizeof parent, "/%.*s", (int)(slash - m->target), m->target);
     sr_autoclose int dir = resolve(parent, WANT_DIR, err);
     if (dir < 0) return -1;
+    if (symlinkat(m->source, dir, slash + 1) == 0) return 0;
+    if (errno != EEXIST) return sr_fail(err, errno, "symlink `%s`", m->target);
+    /* On a writable layer, the link of the last launch is there: kept when it is the plan's,
+     * replaced when the app changed it (it is the plan's view, not the app's). */
+    char have[PATH_MAX];
+    ssize_t n = readlinkat(dir, slash + 1, have, sizeof have - 1);
+    if (n >= 0 && (size_t)n == strlen(m->source) && memcmp(have, m->source, (size_t)n) == 0) return 0;
+    if (unlinkat(dir, slash + 1, 0) < 0 && unlinkat(dir, slash + 1, AT_REMOVEDIR) < 0)
+      return sr_fail(err, errno, "symlink `%s`: something else is in its place", m->target);
     if (symlinkat(m->source, dir, slash + 1) < 0)
       return sr_fail(err, errno, "symlink `%s`", m->target);
     return 0;
@@ -306,6 +514,42 @@ static int mask(const char *path, struct sr_error *err) {
   return 0;
 }
 
+/* The new root with a writable layer: root's overlay (made by the supervisor), or one made
+ * here of a lower in the build tmpfs (the rootfs bound at "/", or an empty directory) and the
+ * layer's directories. The mounts of the plan then go on top, as on the tmpfs without a layer:
+ * the host's directories read-only. *lower_is_first: mounts[0] was the lower. */
+static int make_layer(const struct sr_config *cfg, bool *lower_is_first, struct sr_error *err) {
+  const struct sr_mount *first = cfg->nmounts ? &cfg->mounts[0] : NULL;
+  *lower_is_first = first && is_root_bind(first);
+  sr_autoclose int mnt = -1;
+  if (layer_mnt >= 0) {
+    mnt = layer_mnt;
+    layer_mnt = -1;
+  } else {
+    if (mkdir("/lower", 0755) < 0) return sr_fail(err, errno, "mkdir the layer's lower");
+    sr_autoclose int lower = open("/lower", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (lower < 0) return sr_fail(err, errno, "open the layer's lower");
+    if (*lower_is_first) {
+      if (first->tree_fd < 0 || !first->is_dir)
+        return sr_fail(err, EINVAL, "the root `%s` (the layer's lower) is not a directory",
+                       first->source);
+      if (sys_move_mount(first->tree_fd, lower) < 0)
+        return sr_fail(err, errno, "mount the root `%s` as the layer's lower", first->source);
+      if (set_attr(first->tree_fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, true) < 0)
+        return sr_fail(err, errno, "make the root `%s` read-only", first->source);
+      sr_close(lower);
+      lower = open("/lower", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (lower < 0) return sr_fail(err, errno, "open the layer's lower");
+    }
+    mnt = new_overlay(lower, (cfg->clone_flags & CLONE_NEWUSER) != 0, OLD "/proc", err);
+    if (mnt < 0) return -1;
+  }
+  sr_autoclose int at = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (at < 0) return sr_fail(err, errno, "open " NEW);
+  if (sys_move_mount(mnt, at) < 0) return sr_fail(err, errno, "mount the overlay on " NEW);
+  return 0;
+}
+
 static int make_read_only(const char *path, struct sr_error *err) {
   sr_autoclose int at = resolve(path, WANT_EXISTING, err);
   if (at < 0) return errno == ENOENT ? 0 : -1;
@@ -318,8 +562,8 @@ static int make_read_only(const char *path, struct sr_error *err) {
   return 0;
 }
 
-static int build(const struct sr_config *cfg, struct sr_error *err) {
-  for (size_t i = 0; i < cfg->nmounts; i++)
+static int build(const struct sr_config *cfg, size_t from, struct sr_error *err) {
+  for (size_t i = from; i < cfg->nmounts; i++)
     if (do_mount(&cfg->mounts[i], err) < 0) return -1;
   for (size_t i = 0; i < cfg->nmasked; i++)
     if (mask(cfg->masked[i], err) < 0) return -1;
@@ -339,6 +583,7 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
    * this namespace's user (MNT_LOCKED, and their flags): they are cloned whole (AT_RECURSIVE) and
    * their flags only ever added to, which the kernel allows. */
   if (open_sources(cfg->mounts, cfg->nmounts, err) < 0) return -1;
+  if (cfg->writable_layer && layer_mnt < 0 && reopen_layer(cfg, err) < 0) return -1;
   if (mount("tmpfs", BASE, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
     return sr_fail(err, errno, "mount tmpfs on " BASE);
   if (mkdir(BASE OLD, 0755) < 0 || mkdir(BASE NEW, 0755) < 0)
@@ -346,11 +591,17 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   if (syscall(SYS_pivot_root, BASE, BASE OLD) < 0)
     return sr_fail(err, errno, "pivot_root to the build tmpfs");
   if (chdir("/") < 0) return sr_fail(err, errno, "chdir /");
-  if (mount("tmpfs", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
+  bool lower_is_first = false;
+  if (cfg->writable_layer) {
+    int rc = make_layer(cfg, &lower_is_first, err);
+    close_layer(); /* the overlay holds its layers now; the app never gets these */
+    if (rc < 0) return -1;
+  } else if (mount("tmpfs", NEW, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0) {
     return sr_fail(err, errno, "mount the new root's tmpfs");
+  }
   root_fd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return sr_fail(err, errno, "open " NEW);
-  int rc = build(cfg, err);
+  int rc = build(cfg, lower_is_first ? 1 : 0, err);
   close(root_fd);
   root_fd = -1;
   /* The detached trees are attached now: their descriptors go. */
@@ -363,7 +614,8 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   if (syscall(SYS_pivot_root, ".", ".") < 0) return sr_fail(err, errno, "pivot_root to the new root");
   if (umount2(".", MNT_DETACH) < 0) return sr_fail(err, errno, "detach the old root");
   if (chdir("/") < 0) return sr_fail(err, errno, "chdir / in the new root");
-  if (cfg->read_only_root) {
+  /* With a writable layer the root is the overlay: writable, its base read-only below it. */
+  if (cfg->read_only_root && !cfg->writable_layer) {
     /* mount_setattr adds these flags and keeps the others: a remount would clear those it does
      * not name, which the kernel refuses in a user namespace for a bind of a host mount over "/"
      * (its noexec, atime flags are locked). */

@@ -107,6 +107,10 @@ static void bad_input(void) {
   REFUSES("unknown option", "--bogus", "1", "--", "/bin/true");
   REFUSES("after --", "stray", "--", "/bin/true");
   REFUSES("--memory-swap needs --memory", "--memory-swap", "0", "--", "/bin/true");
+  REFUSES("absolute", "--unshare", "mount", "--proc", "/proc", "--writable-layer", "layer", "--", "/bin/true");
+  REFUSES("needs a new root", "--writable-layer", "/var/lib/l", "--", "/bin/true");
+  REFUSES("given twice", "--unshare", "mount", "--proc", "/proc", "--writable-layer", "/a",
+          "--writable-layer", "/b", "--", "/bin/true");
   REFUSES("--selinux-mcs-registry needs --selinux-label", "--selinux-mcs-registry", "/run/x",
           "--", "/bin/true");
   REFUSES("--selinux-mcs-registry: expected an absolute path", "--selinux-mcs-registry", "rel",

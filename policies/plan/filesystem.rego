@@ -27,6 +27,9 @@
 #     - id: filesystem.read-only-proc
 #       decides: "makes kernel settings under /proc (/proc/sys, …) read-only"
 #       reads: "nothing: every plan has it"
+#     - id: filesystem.writable-layer
+#       decides: "makes the root writable through an overlay layer of the instance's own (kept until rm; a foreground run's until its end), mounted noexec; /usr, /bin, /sbin, /lib* stay read-only binds and /proc read-only, so nothing written can be executed"
+#       reads: "app: root.writable, root.rootfs"
 package secure_run.plan.filesystem
 
 import data.secure_run.lib
@@ -81,7 +84,36 @@ root_mounts := [m |
 	not name in own_entries
 	info := rootfs.entries[name]
 	m := root_entry(sprintf("%s/%s", [rootfs.path, name]), sprintf("/%s", [name]), info, lib.field("root.rootfs"))
-] if rootfs
+] if {
+	rootfs
+	not writable
+}
+
+# A writable rootfs: the whole directory is the layer's lower (a bind at "/", which the launcher
+# turns into the overlay's lower), and only its program directories are bound on top, read-only:
+# programs run from there, never from what the app writes (the layer is noexec). Its other
+# entries (etc, var, home…) are the writable layer; entries that are links stay links of it.
+root_mounts := array.concat(
+	[{"type": "bind", "source": rootfs.path, "target": "/", "readOnly": true, "sourceType": "dir", "reasons": [lib.field("root.rootfs"), layer_reason]}],
+	[m |
+		some name in sort([n | some n, _ in rootfs.entries])
+		sprintf("/%s", [name]) in host_dirs
+		info := rootfs.entries[name]
+		info.type == "dir"
+		m := root_entry(sprintf("%s/%s", [rootfs.path, name]), sprintf("/%s", [name]), info, lib.field("root.rootfs"))
+	],
+) if {
+	rootfs
+	writable
+}
+
+writable if input.app.root.writable == true
+
+default read_only_root := true
+
+read_only_root := false if writable
+
+layer_reason := lib.rule("filesystem.writable-layer")
 
 # A host /etc file that is a symbolic link is bound from where it leads: the launcher opens
 # sources without following links.
@@ -133,9 +165,42 @@ masked := [
 
 read_only := ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
-filesystem := {
-	"readOnlyRoot": true,
-	"mounts": array.concat(array.concat(root_mounts, system_mounts), app_mounts),
+all_mounts := array.concat(array.concat(root_mounts, system_mounts), app_mounts)
+
+# With a writable root, Landlock's write access starts at "/" and so reaches /proc: /proc is
+# made read-only instead, as Landlock keeps it without a layer.
+layer_read_only := [{"path": "/proc", "reasons": [lib.rule_why("filesystem.writable-layer", "Landlock lets the app write below /, /proc included: /proc stays read-only as without a layer")]}] if writable
+
+default layer_read_only := []
+
+# Where what the app writes goes, and how long it stays there.
+persistence := array.concat(layer_persistence, [p |
+	some m in all_mounts
+	lib.writable(m)
+	p := mount_persistence(m)
+])
+
+layer_persistence := [{"path": "/", "kind": "layer", "lifetime": "instance", "reasons": [layer_reason]}] if writable
+
+default layer_persistence := []
+
+mount_persistence(m) := {"path": m.target, "kind": "volume", "source": m.source, "lifetime": "always", "reasons": m.reasons} if m.type == "bind"
+
+mount_persistence(m) := {"path": m.target, "kind": "tmpfs", "lifetime": "run", "reasons": m.reasons} if m.type == "tmpfs"
+
+# The lower: the rootfs directory, or none (an empty directory under the host's binds).
+default layer_lower := null
+
+layer_lower := rootfs.path
+
+layer := {"writableLayer": {"lower": layer_lower, "reasons": [layer_reason]}} if writable
+
+default layer := {}
+
+filesystem := object.union(layer, {
+	"readOnlyRoot": read_only_root,
+	"mounts": all_mounts,
 	"maskedPaths": [{"path": p, "reasons": [lib.rule_why("filesystem.masked", "kernel and hardware details the app has no use for")]} | some p in masked],
-	"readOnlyPaths": [{"path": p, "reasons": [lib.rule_why("filesystem.read-only-proc", "kernel settings the app may read but not change")]} | some p in read_only],
-}
+	"readOnlyPaths": array.concat(layer_read_only, [{"path": p, "reasons": [lib.rule_why("filesystem.read-only-proc", "kernel settings the app may read but not change")]} | some p in read_only]),
+	"persistence": persistence,
+})

@@ -71,3 +71,56 @@ test_mounting_over_proc_is_an_error if {
 	errs := filesystem.errors with input as {"app": {"name": "a", "mounts": [{"type": "tmpfs", "target": "/proc/x", "size": 4096}]}, "host": host}
 	errs == {{"path": "mounts[0]", "message": "/proc/x is provided by secure-run and cannot be mounted over"}}
 }
+
+layer_reason := {"kind": "rule", "ref": "filesystem.writable-layer"}
+
+test_root_read_only_and_no_layer_by_default if {
+	f := fs({"name": "a", "mounts": [{"type": "tmpfs", "target": "/cache", "size": 4096}]})
+	f.readOnlyRoot
+	not f.writableLayer
+	f.persistence == [
+		{"path": "/tmp", "kind": "tmpfs", "lifetime": "run", "reasons": [{"kind": "rule", "ref": "filesystem.tmp"}]},
+		{"path": "/cache", "kind": "tmpfs", "lifetime": "run", "reasons": [{"kind": "field", "ref": "mounts[0]"}]},
+	]
+}
+
+test_writable_host_root_keeps_the_host_view_read_only_on_top if {
+	f := fs({"name": "a", "root": {"type": "host", "writable": true}, "mounts": [{"type": "bind", "source": "/srv/data", "target": "/data", "readOnly": false}]})
+	not f.readOnlyRoot
+	f.writableLayer == {"lower": null, "reasons": [layer_reason]}
+	f.mounts[0] == {"type": "bind", "source": "/usr", "target": "/usr", "readOnly": true, "sourceType": "dir", "reasons": [{"kind": "rule", "ref": "filesystem.host-root"}]}
+	f.persistence == [
+		{"path": "/", "kind": "layer", "lifetime": "instance", "reasons": [layer_reason]},
+		{"path": "/tmp", "kind": "tmpfs", "lifetime": "run", "reasons": [{"kind": "rule", "ref": "filesystem.tmp"}]},
+		{"path": "/data", "kind": "volume", "source": "/srv/data", "lifetime": "always", "reasons": [{"kind": "field", "ref": "mounts[0]"}]},
+	]
+	f.readOnlyPaths[0].path == "/proc"
+	f.readOnlyPaths[0].reasons[0].ref == "filesystem.writable-layer"
+}
+
+rootfs_input := {"path": "/srv/r", "entries": {
+	"usr": {"type": "dir"}, "bin": {"type": "symlink", "target": "usr/bin"},
+	"etc": {"type": "dir"}, "proc": {"type": "dir"}, "opt": {"type": "dir"},
+}}
+
+rootfs_fs(app) := f if f := filesystem.filesystem with input as {"app": app, "host": host, "rootfs": rootfs_input}
+
+test_writable_rootfs_is_the_lower_with_program_dirs_read_only_on_top if {
+	f := rootfs_fs({"name": "a", "root": {"type": "rootfs", "path": "/srv/r", "writable": true}})
+	f.writableLayer == {"lower": "/srv/r", "reasons": [layer_reason]}
+	f.mounts[0] == {"type": "bind", "source": "/srv/r", "target": "/", "readOnly": true, "sourceType": "dir", "reasons": [{"kind": "field", "ref": "root.rootfs"}, layer_reason]}
+	f.mounts[1] == {"type": "bind", "source": "/srv/r/usr", "target": "/usr", "readOnly": true, "sourceType": "dir", "reasons": [{"kind": "field", "ref": "root.rootfs"}]}
+
+	# etc and opt come from the layer, the bin link from the lower: none is mounted
+	not "/etc" in targets(f)
+	not "/opt" in targets(f)
+	not "/bin" in targets(f)
+}
+
+test_read_only_rootfs_binds_every_entry if {
+	f := rootfs_fs({"name": "a", "root": {"type": "rootfs", "path": "/srv/r"}})
+	f.readOnlyRoot
+	"/etc" in targets(f)
+	"/opt" in targets(f)
+	not "/" in targets(f)
+}

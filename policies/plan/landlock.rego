@@ -12,6 +12,9 @@
 #     - id: landlock.read-view
 #       decides: "Landlock read access to the whole view, from /"
 #       reads: "nothing: every plan has it"
+#     - id: landlock.writable-root
+#       decides: "Landlock write access from / when the root has a writable layer (read-only mounts still refuse writes; execute stays where it was)"
+#       reads: "app: root.writable"
 package secure_run.plan.landlock
 
 import data.secure_run.lib
@@ -40,11 +43,20 @@ access(m) := ["read", "write"] if m.type == "dev"
 
 # Everything in the view may be read: it is all there for the app. Writing and executing are
 # what the rules below grant, place by place.
-view := {"path": "/", "access": ["read"], "reasons": [lib.rule_why("landlock.read-view", "the app may read what its view shows")]}
+view := {"path": "/", "access": ["read"], "reasons": [lib.rule_why("landlock.read-view", "the app may read what its view shows")]} if not filesystem.writable
+
+# A writable root: writing from "/" (Landlock cannot grant less than a whole tree). The read-only
+# mounts (/usr, the host's /etc files, read-only volumes, /proc) still refuse writes (EROFS), and
+# execute stays where it was: the layer itself is noexec and has no execute right here.
+view := {"path": "/", "access": ["read", "write"], "reasons": [
+	lib.rule_why("landlock.read-view", "the app may read what its view shows"),
+	lib.rule_why("landlock.writable-root", "the root is writable: its layer keeps what the app writes"),
+]} if filesystem.writable
 
 fs := array.concat([view], [r |
 	some m in filesystem.filesystem.mounts
 	m.type != "symlink"
+	m.target != "/"
 	r := {"path": m.target, "access": access(m), "reasons": m.reasons}
 ])
 

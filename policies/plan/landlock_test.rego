@@ -33,3 +33,21 @@ test_always_scoped_even_without_rules if {
 	l := landlock.landlock with input as {"app": {"name": "a", "network": {"mode": "host"}}, "host": host}
 	l.scope == ["abstract-unix", "signal"]
 }
+
+test_writable_root_writes_from_root_and_executes_only_where_it_did if {
+	app := {"name": "a", "root": {"type": "host", "writable": true}}
+	l := landlock.landlock with input as {"app": app, "host": host}
+	rule_for(l, "/") == [["read", "write"]]
+	rule_for(l, "/usr") == [["execute", "read"]]
+	rule_for(l, "/etc/passwd") == [["read"]]
+	[r.path | some r in l.fs; "execute" in r.access] == ["/usr"]
+}
+
+test_writable_rootfs_lower_has_no_rule_of_its_own if {
+	app := {"name": "a", "root": {"type": "rootfs", "path": "/srv/r", "writable": true}}
+	rootfs := {"path": "/srv/r", "entries": {"usr": {"type": "dir"}, "etc": {"type": "dir"}}}
+	l := landlock.landlock with input as {"app": app, "host": host, "rootfs": rootfs}
+	rule_for(l, "/") == [["read", "write"]]
+	rule_for(l, "/usr") == [["execute", "read"]]
+	rule_for(l, "/etc") == []
+}

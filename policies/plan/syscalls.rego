@@ -87,6 +87,12 @@ chosen contains {"profile": "files-write", "reason": lib.field(sprintf("mounts[%
 	lib.writable(m)
 }
 
+# A writable root is written to, as a writable volume is.
+chosen contains {"profile": "files-write", "reason": lib.field("root.writable")} if {
+	automatic
+	input.app.root.writable == true
+}
+
 chosen contains {"profile": p, "reason": lib.field(sprintf("syscalls.hints[%d]", [i]))} if {
 	some i, h in object.get(app_syscalls, "hints", [])
 	some p in hint_profiles[h]

@@ -47,6 +47,12 @@ test_writable_mount_chooses_files_write if {
 	not "unlink" in allowed_names(s2)
 }
 
+test_writable_root_chooses_files_write if {
+	s := plan({"name": "a", "root": {"type": "host", "writable": true}})
+	{"name": "files-write", "reasons": [{"kind": "field", "ref": "root.writable"}]} in s.profiles
+	not "unlink" in allowed_names(plan({"name": "a", "root": {"type": "host"}}))
+}
+
 test_listen_chooses_net_server_and_ip_families if {
 	s := plan({"name": "a", "network": {"listen": [{"port": 8080, "protocol": "tcp"}]}})
 	{"name": "net-server", "reasons": [{"kind": "field", "ref": "network.listen"}]} in s.profiles

@@ -78,3 +78,25 @@ decisions contains review.decision(rego.metadata.rule(), msg, sprintf("mounts[%d
 	lib.under(b.mount.source, p)
 	msg := sprintf("%s holds secrets of the host (%s)", [b.mount.source, p])
 }
+
+# METADATA
+# title: Writable root exposed
+# description: >-
+#   The root is writable (root.writable) and the app is reachable from the host's network or
+#   keeps capabilities: whoever takes it over can rewrite its own system files (/etc, /var…)
+#   and the change outlives restarts until the instance is removed. Give it volumes for its
+#   data instead, or keep the root read-only.
+# custom:
+#   id: filesystem.writable-root-exposed
+#   level: warn
+decisions contains review.decision(rego.metadata.rule(), msg, "root.writable") if {
+	input.app.root.writable == true
+	some why in exposure
+	msg := sprintf("the root is writable and the app %s: a compromise could change its own system files and keep the change until the instance is removed", [why])
+}
+
+exposure contains "is on the host's network" if object.get(input.app, ["network", "mode"], "none") == "host"
+
+exposure contains sprintf("keeps %s", [concat(", ", [k.name | some k in input.plan.capabilities.keep])]) if {
+	count(input.plan.capabilities.keep) > 0
+}

@@ -66,3 +66,27 @@ test_forbidden_and_protected_paths_from_the_configuration if {
 		},
 	}
 }
+
+exposed(message) := {
+	"rule": "filesystem.writable-root-exposed", "level": "warn", "title": "Writable root exposed",
+	"message": sprintf("the root is writable and the app %s: a compromise could change its own system files and keep the change until the instance is removed", [message]),
+	"path": "root.writable",
+}
+
+writable_root := {"type": "host", "writable": true}
+
+test_writable_root_on_the_host_network_warned if {
+	ds := filesystem.decisions with input as f.input_of({"root": writable_root, "network": {"mode": "host"}}, {})
+	ds == {exposed("is on the host's network")}
+}
+
+test_writable_root_with_kept_capabilities_warned if {
+	plan := {"capabilities": {"keep": [{"name": "NET_BIND_SERVICE", "reasons": []}], "drop": [], "refused": []}}
+	ds := filesystem.decisions with input as f.input_of({"root": writable_root}, plan)
+	ds == {exposed("keeps NET_BIND_SERVICE")}
+}
+
+test_writable_root_alone_or_read_only_root_exposed_are_fine if {
+	filesystem.decisions with input as f.input_of({"root": writable_root}, {}) == set()
+	filesystem.decisions with input as f.input_of({"root": {"type": "host"}, "network": {"mode": "host"}}, {}) == set()
+}

@@ -93,6 +93,7 @@ export function normalizeApp(
   if (spec.root?.rootfs !== undefined) {
     app.root = { type: "rootfs", path: hostPath(spec.root.rootfs, ["root", "rootfs"], "dir") };
   } else if (spec.root) app.root = { type: "host" };
+  if (app.root && spec.root?.writable === true) app.root.writable = true;
   if (spec.mounts) {
     app.mounts = spec.mounts.map((m, i): AppMount => {
       if ("tmpfs" in m) {

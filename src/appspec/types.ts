@@ -14,7 +14,7 @@ export interface AppSpec {
   user?: string | number;
   group?: string | number;
   hostname?: string;
-  root?: { host?: true; rootfs?: string };
+  root?: { host?: true; rootfs?: string; writable?: boolean };
   mounts?: (
     | { source: string; target: string; readOnly?: boolean }
     | { tmpfs: string; size?: string | number }
@@ -59,8 +59,8 @@ export interface App {
   user?: string;
   group?: string;
   hostname?: string;
-  /** rootfs: an absolute host path */
-  root?: { type: "host" } | { type: "rootfs"; path: string };
+  /** rootfs: an absolute host path; writable: a writable layer over it (true only when asked). */
+  root?: ({ type: "host" } | { type: "rootfs"; path: string }) & { writable?: true };
   /** Bind sources are absolute host paths; tmpfs sizes are bytes. */
   mounts?: AppMount[];
   network?: { mode?: "none" | "host"; listen?: Port[]; connect?: Port[] };

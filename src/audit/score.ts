@@ -11,6 +11,8 @@
  *   high-risk syscalls           +1 each, at most 3
  *   medium-risk syscalls         +0.05 each, at most 1.5
  *   writable host paths          +1.5 each (bind mounts with readOnly: false), at most 3
+ *   writable root                +1 (a writable layer: the app may change its own /etc, /var… and
+ *                                keep the changes; nothing written there can be executed)
  *   missing limits               +0.5 per limit the plan does not set (cpu)
  *   limits not enforced here     +0.5 per limit (memory, swap, cpu, pids) this host cannot enforce
  *   no user namespace            +1.5 (planned without one, or not enforced on this host)
@@ -40,6 +42,11 @@ export const SCORE_RULES: { id: string; label: string; rule: string }[] = [
     id: "filesystem.writable-host",
     label: "writable host paths",
     rule: "+1.5 per host path mounted writable, at most 3",
+  },
+  {
+    id: "filesystem.writable-root",
+    label: "writable root",
+    rule: "+1 for a writable root (a layer the instance keeps until it is removed; never executable)",
   },
   { id: "limits.missing", label: "missing limits", rule: "+0.5 per limit not set (cpu)" },
   {
@@ -119,6 +126,14 @@ export function scorePlan(plan: Plan, syscalls: readonly AuditSyscall[]): Score 
     writableHost.length
       ? writableHost.map((m) => `${m.source ?? "?"} → ${m.target}`).join(", ")
       : "no host path is writable",
+  );
+  const layer = plan.filesystem.writableLayer;
+  add(
+    "filesystem.writable-root",
+    layer ? 1 : 0,
+    layer
+      ? `the root is writable: the app may change its ${layer.lower ? "rootfs" : "view"}'s files and keep the changes until the instance is removed (nothing written there runs)`
+      : "the root is read-only",
   );
   add(
     "limits.missing",

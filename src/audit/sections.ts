@@ -50,13 +50,16 @@ export function filesystemSection(plan: Plan): AppAudit["filesystem"] {
       .map((r) => {
         const m = mounts.get(r.path);
         const host = m?.type === "bind" && !m.readOnly;
+        const layer = r.path === "/" && fs.writableLayer !== undefined;
         return {
           path: r.path,
-          kind: host ? ("host" as const) : ("private" as const),
+          kind: host ? ("host" as const) : layer ? ("layer" as const) : ("private" as const),
           ...(host && m.source ? { source: m.source } : {}),
           reasons: m ? m.reasons : r.reasons,
         };
       }),
+    writableLayer: fs.writableLayer ?? null,
+    persistence: fs.persistence,
     masked: fs.maskedPaths.map((p) => p.path),
     readOnly: fs.readOnlyPaths.map((p) => p.path),
   };

@@ -1,6 +1,6 @@
 /** The Audit document (`apiVersion: secure-run/v1, kind: Audit`): what each app may do and why,
  * checked against its compiled filters, scored, and compared with a baseline and each other. */
-import type { Reason } from "../plan/types.js";
+import type { Persistence, Reason } from "../plan/types.js";
 import type { Risk } from "../profiles/load.js";
 
 export interface AuditSyscall {
@@ -117,7 +117,16 @@ export interface AppAudit {
   filesystem: {
     readOnlyRoot: boolean;
     root: { target: string; what: string; readOnly: boolean; reasons: Reason[] }[];
-    writable: { path: string; kind: "host" | "private"; source?: string; reasons: Reason[] }[];
+    writable: {
+      path: string;
+      kind: "host" | "private" | "layer";
+      source?: string;
+      reasons: Reason[];
+    }[];
+    /** The writable root's layer (null: the root is read-only). */
+    writableLayer: { lower: string | null; reasons: Reason[] } | null;
+    /** Where what the app writes goes, and how long it stays (the plan's persistence). */
+    persistence: Persistence[];
     masked: string[];
     readOnly: string[];
   };

@@ -62,6 +62,10 @@ export interface LauncherOptions {
   cgroupParent?: string;
   /** The launcher ends the app and cleans up when its parent dies. */
   dieWithParent?: boolean;
+  /** A plan with a writable root: the directory that holds its layer (upper/, work/): the
+   * instance's `<instance dir>/layer`, or a foreground run's own, removed at its end. Without
+   * it such a plan's root stays read-only. */
+  writableLayer?: string;
 }
 
 const accessLetters: Record<string, string> = { read: "r", write: "w", execute: "x" };
@@ -165,7 +169,8 @@ function planArgs(t: PlanTarget, reportFd: number | undefined): string[] {
   for (const m of plan.filesystem.mounts) args.push(...mountArgs(m));
   for (const m of plan.filesystem.maskedPaths) args.push("--mask", m.path);
   for (const r of plan.filesystem.readOnlyPaths) args.push("--read-only", r.path);
-  if (plan.filesystem.readOnlyRoot) args.push("--read-only-root");
+  // A writable root is read-only too when no layer is given (--writable-layer makes it writable).
+  if (plan.filesystem.readOnlyRoot || plan.filesystem.writableLayer) args.push("--read-only-root");
   for (const s of plan.network.sysctls) args.push("--sysctl", `${s.name}=${s.value}`);
   const ll = plan.landlock;
   if (t.landlockAbi >= 1) {
@@ -198,6 +203,7 @@ export function launcherArgs(target: LaunchTarget, options: LauncherOptions = {}
     ...(o.explain ? ["--explain-fd", String(o.explain.fd)] : []),
     ...(o.explain?.json ? ["--explain-json"] : []),
     ...(o.dieWithParent ? ["--die-with-parent"] : []),
+    ...(o.writableLayer !== undefined ? ["--writable-layer", o.writableLayer] : []),
     ...(isPlan
       ? planArgs(target, o.reportFd)
       : [

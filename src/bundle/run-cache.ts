@@ -17,6 +17,8 @@ export function needsSupervision(
   if (plan.lifecycle.instances > 1) return "several instances";
   if (plan.lifecycle.restart.policy !== "no") return "a restart policy";
   if (plan.selinux.enforced) return "SELinux categories of its own for each launch";
+  // The CLI makes the run's layer and removes it after the run: it must outlive the launcher.
+  if (plan.filesystem.writableLayer) return "a writable root (its layer is removed after the run)";
   return undefined;
 }
 

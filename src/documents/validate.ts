@@ -30,6 +30,7 @@ export function schemaValidator(name: string): ValidateFunction {
       strictTuples: false,
     });
     ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+    ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
     const schema = JSON.parse(
       readFileSync(join(paths.schemas, `${name}.schema.json`), "utf8"),
     ) as object;
@@ -148,6 +149,7 @@ function describe(e: ErrorObject, root: unknown): SchemaProblem[] {
   const path = toPath(e.instancePath, root);
   const schema = e.parentSchema;
   const expected = typeof schema?.["x-expected"] === "string" ? schema["x-expected"] : undefined;
+  const formHint = typeof schema?.["x-hint"] === "string" ? schema["x-hint"] : undefined;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "additionalProperties": {
@@ -260,11 +262,13 @@ function describe(e: ErrorObject, root: unknown): SchemaProblem[] {
       ];
     case "anyOf":
     case "oneOf":
+    case "not":
       return [
         {
           path,
           at: "value",
           message: `expected ${expected ?? "one of the allowed forms"}; got ${show(e.data)}`,
+          ...(formHint ? { hint: formHint } : {}),
         },
       ];
     case "exclusiveMinimum":

@@ -1,6 +1,7 @@
 /** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
  * restarted as the plan's restart policy says. */
 import type { Plan } from "../plan/types.js";
+import { ephemeralLayer, type EphemeralLayer } from "./layer.js";
 import { baseLabels, defaultRegistry, instanceGroup, type SelinuxLaunch } from "./mcs.js";
 import { runPlan, type LaunchReport } from "./run.js";
 
@@ -18,6 +19,8 @@ export interface LifecycleOptions {
   launcher?: string;
   /** Where the launcher registers SELinux categories (tests use their own). */
   mcsRegistry?: string;
+  /** A writable root's layer could not be removed at the end (the message says where it is). */
+  onLayerLeft?: (message: string) => void;
 }
 
 const STOP_SIGNALS = new Set<NodeJS.Signals>(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
@@ -63,7 +66,19 @@ export async function runLifecycle(
         ...(plan.lifecycle.instances > 1 ? { mcsShared: instanceGroup() } : {}),
       }
     : undefined;
+  // A writable root: a layer per instance, kept across its restarts, removed at its end.
   const runInstance = async (instance: number): Promise<LaunchReport> => {
+    const layer: EphemeralLayer | undefined = plan.filesystem.writableLayer
+      ? ephemeralLayer(plan.name)
+      : undefined;
+    try {
+      return await runRestarting(instance, layer?.dir);
+    } finally {
+      const left = layer?.remove();
+      if (left) options.onLayerLeft?.(left);
+    }
+  };
+  const runRestarting = async (instance: number, writableLayer?: string): Promise<LaunchReport> => {
     for (let restarts = 0; ; restarts++) {
       let forward: ((s: NodeJS.Signals) => void) | undefined;
       const { report } = await runPlan(plan, bpf, {
@@ -72,6 +87,7 @@ export async function runLifecycle(
         ...(options.launcher ? { launcher: options.launcher } : {}),
         ...(options.explain ? { explain: options.explain } : {}),
         ...(selinux ? { selinux } : {}),
+        ...(writableLayer !== undefined ? { writableLayer } : {}),
         onStart: (f) => {
           forward = f;
           forwards.add(f);

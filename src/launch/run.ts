@@ -40,6 +40,8 @@ export interface RunOptions {
   explain?: { bpf: Buffer; json: boolean };
   /** This host's Landlock ABI (host facts). */
   landlockAbi: number;
+  /** A plan with a writable root: the directory of its layer (--writable-layer). */
+  writableLayer?: string;
   /** Signals to pass on to the launcher while it runs (the caller wires process signals). */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   launcher?: string;
@@ -70,6 +72,7 @@ export function runArgs(plan: Plan, options: RunOptions): string[] {
       reportFd: 4,
       dieWithParent: true,
       cgroupParent: options.cgroupParent,
+      ...(options.writableLayer !== undefined ? { writableLayer: options.writableLayer } : {}),
       ...(options.explain ? { explain: { fd: 5, json: options.explain.json } } : {}),
       ...(options.trace ? { trace: { fd: 6, progress: options.trace.progress } } : {}),
     },

@@ -25,6 +25,16 @@ export interface PortGrant {
   reasons: Reason[];
 }
 
+/** A place the app can write: the writable root's layer (kept per instance until `rm`), a
+ * volume (a host path: always kept), a tmpfs (lost at every stop). */
+export interface Persistence {
+  path: string;
+  kind: "layer" | "volume" | "tmpfs";
+  source?: string;
+  lifetime: "instance" | "always" | "run";
+  reasons: Reason[];
+}
+
 export interface Plan {
   apiVersion: "secure-run/v1";
   kind: "Plan";
@@ -56,6 +66,11 @@ export interface Plan {
     mounts: Mount[];
     maskedPaths: { path: string; reasons: Reason[] }[];
     readOnlyPaths: { path: string; reasons: Reason[] }[];
+    /** The root is writable: an overlay of `lower` (null: an empty directory below the host's
+     * read-only binds) and the instance's layer directory. */
+    writableLayer?: { lower: string | null; reasons: Reason[] };
+    /** Where what the app writes goes, and how long it stays. */
+    persistence: Persistence[];
   };
   capabilities: {
     keep: { name: string; reasons: Reason[] }[];

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { InternalError, LaunchError } from "../errors.js";
 import type { Prepared } from "../launch/prepare.js";
+import { ephemeralLayer } from "../launch/layer.js";
 import { runPlan, type LaunchReport, type TraceRecord } from "../launch/run.js";
 import { compileFilters } from "../seccomp/compile.js";
 import { NEVER_ALLOWED } from "../seccomp/never.js";
@@ -82,9 +83,12 @@ export async function traceApp(prepared: Prepared, o: TraceOptions): Promise<Tra
   const timers: NodeJS.Timeout[] = [];
   let exercise: TraceOutcome["exercise"];
   let exerciseDone: Promise<void> = Promise.resolve();
+  // A writable root is traced with a layer of its own, as `run` gives it (removed after).
+  const layer = plan.filesystem.writableLayer ? ephemeralLayer(plan.name) : undefined;
   const run = runPlan(plan, filter.bpf, {
     landlockAbi: host.landlock.abi ?? 0,
     trace: { progress: o.progress },
+    ...(layer ? { writableLayer: layer.dir } : {}),
     onStart: (f) => {
       forward = f;
       o.onStart?.(f);
@@ -108,7 +112,7 @@ export async function traceApp(prepared: Prepared, o: TraceOptions): Promise<Tra
       }
     },
   });
-  const result = await run;
+  const result = await run.finally(() => layer?.remove());
   for (const t of timers) clearTimeout(t);
   await exerciseDone;
   // A launch that failed traced nothing of the app: an empty profile would be a wrong one.

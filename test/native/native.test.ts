@@ -15,4 +15,7 @@ test("native tests and real launches of the launcher pass under ASan and UBSan (
   // The sanitized launcher's real launches (native/tests/launch_test.sh).
   assert.match(r.stdout, /launch_test: no cgroup left: ok/);
   assert.doesNotMatch(r.stdout, /launch_test: .*expected/);
+  // The writable layer's real launches (native/tests/layer_test.sh).
+  assert.match(r.stdout, /layer_test: planted link to a host file: .*: ok/);
+  assert.doesNotMatch(r.stdout, /layer_test: .*expected/);
 });

@@ -33,6 +33,7 @@ const plan: Plan = {
     readOnlyRoot: true,
     maskedPaths: [{ path: "/proc/kcore", reasons: r }],
     readOnlyPaths: [{ path: "/proc/sys", reasons: r }],
+    persistence: [],
     mounts: [
       { type: "bind", source: "/usr", target: "/usr", readOnly: true, reasons: r },
       {
@@ -418,4 +419,25 @@ test("a rootless plan: the caller's id maps, no cgroup options, no SELinux optio
   assert.equal(delegated[delegated.indexOf("--memory") + 1], "134217728");
   assert.ok(!delegated.includes("--no-cgroup"));
   assert.equal(delegated[delegated.indexOf("--cpu") + 1], "50000:100000");
+});
+
+test("a writable root: --writable-layer DIR from the caller's options, and --read-only-root for a launch without one", () => {
+  const writable: Plan = {
+    ...plan,
+    filesystem: {
+      ...plan.filesystem,
+      readOnlyRoot: false,
+      writableLayer: { lower: null, reasons: r },
+    },
+  };
+  const bare = launcherArgs({ plan: writable, landlockAbi: 7 });
+  assert.ok(bare.includes("--read-only-root"));
+  assert.ok(!bare.includes("--writable-layer"));
+  const args = launcherArgs(
+    { plan: writable, landlockAbi: 7 },
+    { writableLayer: "/var/lib/i/layer" },
+  );
+  assert.deepEqual(args, ["--writable-layer", "/var/lib/i/layer", ...bare]);
+  const bundle = launcherArgs({ bundle: "/b", sha256: "ab" }, { writableLayer: "/l" });
+  assert.deepEqual(bundle, ["--writable-layer", "/l", "--bundle", "/b", "--bundle-sha256", "ab"]);
 });

@@ -75,3 +75,16 @@ export function userNamespaceText(app: AppAudit): string {
     ? `uid ${m.inside}-${m.inside + m.count - 1} inside are ${m.outside}-${m.outside + m.count - 1} outside`
     : "none: ids inside are the host's ids";
 }
+
+/** Where writes go and how long they stay, one clause per place. */
+export function persistenceLine(ps: AppAudit["filesystem"]["persistence"]): string {
+  return ps
+    .map((p) =>
+      p.kind === "layer"
+        ? `${p.path} in the writable layer until the instance is removed`
+        : p.kind === "volume"
+          ? `${p.path} on the host (${p.source ?? ""}), kept also after the instance is removed`
+          : `${p.path} in memory, lost at every stop`,
+    )
+    .join("; ");
+}

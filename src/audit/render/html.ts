@@ -15,6 +15,7 @@ import {
   size,
   syscallCounts,
   userNamespaceText,
+  persistenceLine,
 } from "./common.js";
 import { AUDIT_SCRIPT } from "./html-script.js";
 import { AUDIT_CSS } from "./html-style.js";
@@ -284,7 +285,7 @@ function appSection(app: AppAudit, index: number, report: AuditReport): string {
   const fs = app.filesystem;
   out.push(
     "<h3>Filesystem</h3>",
-    `<p>${fs.readOnlyRoot ? "A new, read-only root." : "A new root."} Writable: ${fs.writable.map((w) => `${code(w.path)} (${w.kind === "host" ? `host ${esc(w.source ?? "")}` : "private"})`).join(", ") || "nothing"}.</p>`,
+    `<p>${fs.readOnlyRoot ? "A new, read-only root." : "A new root."} Writable: ${fs.writable.map((w) => `${code(w.path)} (${w.kind === "host" ? `host ${esc(w.source ?? "")}` : w.kind === "layer" ? "writable layer" : "private"})`).join(", ") || "nothing"}. Persists: ${persistenceLine(fs.persistence) || "nothing"}.</p>`,
     details(
       `Root view (${fs.root.length} entries)`,
       table(

@@ -13,6 +13,7 @@ import {
   size,
   syscallCounts,
   userNamespaceText,
+  persistenceLine,
 } from "./common.js";
 
 /** Text for a table cell: pipes escaped, one line. */
@@ -246,7 +247,7 @@ function appMarkdown(app: AppAudit, report: AuditReport): string[] {
   out.push("#### Filesystem", "");
   const fs = app.filesystem;
   out.push(
-    `${fs.readOnlyRoot ? "A new, read-only root." : "A new root."} Writable: ${fs.writable.map((w) => `${code(w.path)} (${w.kind === "host" ? `host ${cell(w.source ?? "")}` : "private"})`).join(", ") || "nothing"}.`,
+    `${fs.readOnlyRoot ? "A new, read-only root." : "A new root."} Writable: ${fs.writable.map((w) => `${code(w.path)} (${w.kind === "host" ? `host ${cell(w.source ?? "")}` : w.kind === "layer" ? "writable layer" : "private"})`).join(", ") || "nothing"}. Persists: ${persistenceLine(fs.persistence) || "nothing"}.`,
     "",
     ...details(
       `Root view (${fs.root.length} entries)`,

@@ -3,6 +3,7 @@ import type { AppAudit, AuditReport, Enforcement } from "../types.js";
 import {
   baselineLine,
   limitsText,
+  persistenceLine,
   plural,
   points,
   portsText,
@@ -178,10 +179,20 @@ function appText(app: AppAudit, report: AuditReport, s: TextStyle): string[] {
   );
   for (const x of c.refused) more(s.red(`not kept: ${x.name} (${x.why})`));
   const fs = app.filesystem;
-  row("filesystem", fs.readOnlyRoot ? "a new, read-only root:" : "a new root:");
+  row(
+    "filesystem",
+    fs.readOnlyRoot
+      ? "a new, read-only root:"
+      : fs.writableLayer
+        ? `a new root, writable through a layer of its own (noexec) over ${fs.writableLayer.lower ?? "an empty directory"}:`
+        : "a new root:",
+  );
   for (const m of fs.root) more(`  ${m.target.padEnd(22)} ${m.what}`);
   more(
-    `writable: ${fs.writable.map((w) => (w.kind === "host" ? s.yellow(`${w.path} (host ${w.source ?? ""})`) : `${w.path} (private)`)).join(", ") || "nothing"}`,
+    `writable: ${fs.writable.map((w) => (w.kind === "host" ? s.yellow(`${w.path} (host ${w.source ?? ""})`) : w.kind === "layer" ? s.yellow(`${w.path} (writable layer)`) : `${w.path} (private)`)).join(", ") || "nothing"}`,
+  );
+  more(
+    `persists: ${persistenceLine(fs.persistence) || "nothing (read-only root, no volume, no tmpfs)"}`,
   );
   out.push(...wrap(["masked:", ...fs.masked]).map((l) => l.replace("masked:,", "masked:")));
   out.push(
