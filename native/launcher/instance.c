@@ -200,7 +200,7 @@ static int open_instance(struct sr_instance *in, struct sr_error *err) {
   if (strlen(base) >= sizeof in->id || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
       base[0] == '\0')
     return sr_fail(err, EINVAL, "--instance `%s`: expected the path of an instance directory", dir);
-  snprintf(in->id, sizeof in->id, "%s", base);
+  memcpy(in->id, base, strlen(base) + 1);
   in->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (in->dirfd < 0) {
     int e = errno;
