@@ -550,6 +550,9 @@ int sr_instance_main(struct sr_config *cfg) {
   if (setsid() < 0 && getsid(0) != getpid()) {
     step = "setsid";
     sr_fail(&err, errno, "setsid");
+  } else if (chdir("/") < 0) { /* no hold on the caller's working directory (or its mount) */
+    step = "setup";
+    sr_fail(&err, errno, "chdir /");
   } else if (standard_streams(&err) < 0) {
     step = "setup";
   } else if ((in.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {

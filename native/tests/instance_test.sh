@@ -5,7 +5,7 @@
 # instance directory, --remove-when-done, the freezer cgroup. Needs root (cgroups, user
 # namespaces with a range); without it, says so and checks only the options.
 set -u
-L=$1
+L=$(realpath "$1")
 fail=0
 T=$(mktemp -d /tmp/sr-instance-test.XXXXXX)
 chmod 755 "$T"
@@ -244,6 +244,29 @@ echo "someone-else" >"$st/names/taken"
 start "$D" --remove-when-done --instance-name taken -- /bin/true
 until_ok gone "$SUP"
 check "--remove-when-done: a name file of another id is kept" "someone-else" "$(cat "$st/names/taken")"
+
+# 11. Without limits the app's cgroup is on the unified hierarchy (v2) when one is mounted: its
+# directory is dirs.unified (cgroup.freeze pauses it), and it is removed at the end.
+# The supervisor's working directory is /, not its caller's.
+if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+  D=$(newdir)
+  plain=(--unshare ipc,mount,net,pid,user,uts --uid-map 0:100000:65536 --gid-map 0:100000:65536
+    --uid 65534 --gid 65534 --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib
+    --symlink usr/lib64 /lib64 --proc /proc --dev /dev --read-only-root --name inst-v2)
+  (cd "$T" && "$L" --instance "$D" "${plain[@]}" -- /bin/sleep 100 2>"$D.err") &
+  sups+=($!)
+  until_ok status_is "$D" running
+  SUP=$(field "$D/state.json" supervisorPid)
+  sups+=("$SUP")
+  u=$(cgdir "$D/state.json" unified)
+  check "v2: dirs.unified with cgroup.freeze while it runs" yes "$([ -n "$u" ] && [ -f "$u/cgroup.freeze" ] && echo yes)"
+  check "working directory: /" / "$(readlink /proc/$SUP/cwd)"
+  kill -TERM "$SUP"
+  until_ok gone "$SUP"
+  check "v2: the cgroup is gone after" no "$([ -n "$u" ] && [ -d "$u" ] && echo yes || echo no)"
+else
+  echo "instance_test: SKIPPED the v2 checks: no cgroup2 hierarchy mounted"
+fi
 
 # What the supervisors said on their standard error: nothing (no complaint, no sanitizer report).
 said=$(find "$T" -name '*.err' -newer "$L" -size +0 -exec cat {} + 2>/dev/null | grep -v 'already running\|symbolic link\|writable by its group\|owned by uid' | head -c 600)
