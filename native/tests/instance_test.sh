@@ -15,19 +15,25 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+# On a failure, what the instance at hand ($D) recorded and said.
+context() {
+  [ -f "${D:-}/state.json" ] && echo "  state.json: $(cat "$D/state.json")"
+  [ -s "${D:-}.err" ] && echo "  stderr: $(head -c 600 "$D.err")"
+  return 0
+}
 check() { # name expected actual
-  if [ "$2" = "$3" ]; then echo "instance_test: $1: ok"; else echo "instance_test: $1: expected $2, got $3"; fail=1; fi
+  if [ "$2" = "$3" ]; then echo "instance_test: $1: ok"; else echo "instance_test: $1: expected $2, got $3"; context; fail=1; fi
 }
 checkm() { # name regex actual
-  if [[ "$3" =~ $2 ]]; then echo "instance_test: $1: ok"; else echo "instance_test: $1: expected /$2/, got $3"; fail=1; fi
+  if [[ "$3" =~ $2 ]]; then echo "instance_test: $1: ok"; else echo "instance_test: $1: expected /$2/, got $3"; context; fail=1; fi
 }
 # A value of state.json (flat keys; strings without quotes).
 field() { sed -n "s/.*\"$2\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" "$1" 2>/dev/null | tr -d '"'; }
 cgdir() { sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1" 2>/dev/null; }
-# Waits (up to 10 s) until the command succeeds.
-until_ok() { for _ in $(seq 200); do "$@" && return 0; sleep 0.05; done; return 1; }
+# Waits (up to 20 s: the host may be busy) until the command succeeds.
+until_ok() { for _ in $(seq 400); do "$@" && return 0; sleep 0.05; done; return 1; }
 status_is() { [ "$(field "$1/state.json" status)" = "$2" ]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
+gone() { [ "${1:-0}" -gt 0 ] && ! kill -0 "$1" 2>/dev/null; }
 newdir() { local d; d=$(mktemp -d "$T/i.XXXXXX"); chmod 700 "$d"; echo "$d"; }
 
 "$L" --ready-fd 3 -- /bin/true 2>/dev/null; check "--ready-fd without --instance refused" 125 $?
