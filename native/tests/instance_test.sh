@@ -222,6 +222,21 @@ chown 65534 "$D"
 check "another uid's: refused" 125 $?
 checkm "another uid's: why" 'owned by uid 65534, not by the caller' "$(cat "$T/e")"
 check "refused directories: nothing written" "" "$(ls "$D")"
+# Inside DIR too, nothing is followed: a planted `log` or `lock` link is refused, and what it
+# points to is left as it was.
+D=$(newdir)
+echo precious >"$T/log-target"
+ln -s "$T/log-target" "$D/log"
+start "$D" -- /bin/sh -c 'echo into the log'
+until_ok gone "$SUP"
+checkm "planted log link: refused at step log" '"status":"failed".*"error":\{"step":"log","message":"open the instance.s log `log` \(a symbolic link: refused\)' "$(cat "$D/state.json")"
+checkm "planted log link: ready line" '^\{"status":"failed","exitCode":125,"step":"log"' "$(cat "$D.ready")"
+check "planted log link: its target is untouched" precious "$(cat "$T/log-target")"
+D=$(newdir)
+ln -s "$T/log-target" "$D/lock"
+"$L" --instance "$D" "${view[@]}" -- /bin/true 2>"$T/e"
+check "planted lock link: refused" 125 $?
+check "planted lock link: its target is untouched" precious "$(cat "$T/log-target")"
 
 # 10. --remove-when-done: the tree goes (files the app's uid wrote, read-only directories), a link
 # inside is removed and not followed, the name file goes only if it names this instance.
