@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "bundle.h"
+#include "instance.h"
 #include "supervisor.h"
 
 #ifndef SR_VERSION
@@ -85,7 +86,8 @@ static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
     long fd = strtol(e->d_name, &end, 10);
     if (end == e->d_name || *end != '\0' || fd <= 2 || fd == dirfd(d)) continue;
     /* The descriptors named by the launcher's own options are its to read and close. */
-    if (fd == cfg->seccomp_fd || fd == cfg->report_fd || fd == cfg->explain_fd || fd == cfg->trace_fd)
+    if (fd == cfg->seccomp_fd || fd == cfg->report_fd || fd == cfg->explain_fd ||
+        fd == cfg->trace_fd || fd == cfg->ready_fd)
       continue;
     if (cfg->ninherited_fds == cap) {
       cap = cap ? 2 * cap : 16;
@@ -168,8 +170,10 @@ int main(int argc, char **argv) {
       return 125;
     }
   }
+  /* --instance: a detached supervisor, which reports through the instance's directory. */
+  if (cfg.instance_dir) return sr_instance_main(&cfg);
   struct sr_report rep;
-  sr_supervise(&cfg, &rep);
+  sr_supervise(&cfg, &rep, NULL);
   if (cfg.report_fd >= 0) {
     sr_report_write(cfg.report_fd, &rep);
   } else {

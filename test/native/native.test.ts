@@ -18,4 +18,8 @@ test("native tests and real launches of the launcher pass under ASan and UBSan (
   // The writable layer's real launches (native/tests/layer_test.sh).
   assert.match(r.stdout, /layer_test: planted link to a host file: .*: ok/);
   assert.doesNotMatch(r.stdout, /layer_test: .*expected/);
+  // Instance mode: the detached supervisor (native/tests/instance_test.sh).
+  assert.match(r.stdout, /instance_test: stop: the cgroup dirs are gone \(freezer too\): ok/);
+  assert.match(r.stdout, /instance_test: --remove-when-done: what the links pointed to is kept: ok/);
+  assert.doesNotMatch(r.stdout, /instance_test: .*expected/);
 });
