@@ -43,6 +43,8 @@
         "native/launcher/loop.c",
         "native/launcher/spawn.c",
         "native/launcher/report.c",
+        "native/launcher/instance.c",
+        "native/launcher/logger.c",
         "native/common/sr_error.c",
         "native/common/host.c"
       ],

@@ -146,6 +146,9 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   struct sr_error err = {0};
   sigset_t none;
 
+  /* --instance: the supervisor learns the app's host pid from this message's credentials. */
+  if (ch->exec >= 0) sr_msg_send_app_pid(msg_fd);
+
   /* Signals were blocked for the supervisor and init; the app starts with defaults. */
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
   sigemptyset(&none);
@@ -209,12 +212,16 @@ void sr_app_exec(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   /* Every descriptor but stdio and the channels to the supervisor (close-on-exec) is closed,
    * so nothing of the caller's (a directory fd, a socket) reaches the app; before the working
    * directory is entered, so that no descriptor can be the way there. */
-  int keep[2] = {msg_fd, ch->explain};
-  size_t nkeep = ch->explain >= 0 ? 2 : 1;
-  if (nkeep == 2 && keep[1] < keep[0]) {
-    keep[1] = msg_fd;
-    keep[0] = ch->explain;
-  }
+  int keep[3] = {msg_fd, -1, -1};
+  size_t nkeep = 1;
+  if (ch->explain >= 0) keep[nkeep++] = ch->explain;
+  if (ch->exec >= 0) keep[nkeep++] = ch->exec;
+  for (size_t a = 1; a < nkeep; a++) /* sorted, for close_all_except */
+    for (size_t b = a; b > 0 && keep[b] < keep[b - 1]; b--) {
+      int t = keep[b];
+      keep[b] = keep[b - 1];
+      keep[b - 1] = t;
+    }
   if (close_all_except(keep, nkeep) < 0)
     fail(msg_fd, SR_MSG_ERROR, "close fds", &(struct sr_error){errno, "close_range"}, 125);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@ const char sr_usage[] =
     "usage: secure-run-launch [OPTION…] -- PROGRAM [ARG…]\n"
     "       secure-run-launch [--report-fd FD] [--die-with-parent] [--cgroup-parent PATH] --bundle FILE\n"
     "                         [--bundle-sha256 HEX]\n"
+    "       secure-run-launch --instance DIR [--ready-fd FD] [--restart POLICY] [--max-retries N]\n"
+    "                         [--stop-signal SIG] [--log-max BYTES] [--remove-when-done\n"
+    "                         [--instance-name NAME]] --bundle FILE [--bundle-sha256 HEX]\n"
     "Launches PROGRAM exactly as the options say; secure-run computes them from a plan.\n"
     "\n"
     "  --bundle FILE                launch a compiled app (secure-run compile APP -o FILE): its\n"
@@ -82,6 +86,29 @@ const char sr_usage[] =
     "  --trace-fd FD                the filter on --seccomp-fd notifies every call: record them\n"
     "                               all, let them continue, and write the record (JSON) to FD\n"
     "  --trace-progress             a progress line on standard error while tracing\n"
+    "Instance mode (a detached service; secure-run run -d starts it so):\n"
+    "  --instance DIR               supervise the app as the instance in DIR (the caller's own,\n"
+    "                               mode 0700, not a symbolic link): holds DIR/lock for its whole\n"
+    "                               life (another supervisor on DIR is refused), starts a session\n"
+    "                               of its own and does not end with its caller; the app's stdin\n"
+    "                               is /dev/null, its stdout and stderr go to DIR/log (CRI format);\n"
+    "                               DIR/state.json is rewritten (atomically) at every change.\n"
+    "                               SIGTERM stops (--stop-signal to the app, no restart after),\n"
+    "                               SIGRTMIN+3 kills it all now; HUP, INT, QUIT, USR1, USR2 and\n"
+    "                               WINCH go to the app\n"
+    "  --ready-fd FD                one JSON line once the first run's app started or failed to\n"
+    "                               ({\"status\":\"running\",…} or {\"status\":\"failed\",…}), then\n"
+    "                               closed\n"
+    "  --restart POLICY             no (default), on-failure (a non-zero exit or a signal; not\n"
+    "                               after a failure of the launch itself), always; backoff 100 ms\n"
+    "                               doubling up to 10 s, back to 100 ms after a run of 10 s\n"
+    "  --max-retries N              restarts allowed (-1, the default: unlimited)\n"
+    "  --stop-signal SIG            what SIGTERM to the supervisor sends the app (default SIGTERM)\n"
+    "  --log-max BYTES              DIR/log is renamed to DIR/log.1 before it would pass BYTES\n"
+    "                               (default 10485760)\n"
+    "  --remove-when-done           remove DIR at the end (never following a link inside), and\n"
+    "                               the name file DIR/../../names/NAME if it holds DIR's id\n"
+    "  --instance-name NAME         the instance's name, for --remove-when-done\n"
     "  --help, --version\n"
     "Exit status: the app's; 128+N when killed by signal N; 125 when the launch failed;\n"
     "126 when PROGRAM cannot be executed; 127 when it is not found.\n";
@@ -98,6 +125,36 @@ static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out
                    (unsigned long long)max, s);
   *out = v;
   return 0;
+}
+
+/* A signal by name (SIGTERM, TERM) or number; 0 when it is neither. */
+static int parse_signal(const char *s) {
+  static const struct {
+    const char *name;
+    int sig;
+  } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ABRT", SIGABRT},
+               {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},   {"ALRM", SIGALRM},
+               {"TERM", SIGTERM}, {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
+  const char *name = strncmp(s, "SIG", 3) == 0 ? s + 3 : s;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strcmp(table[i].name, name) == 0) return table[i].sig;
+  char *end = NULL;
+  errno = 0;
+  long n = strtol(s, &end, 10);
+  if (s[0] >= '1' && s[0] <= '9' && errno == 0 && *end == '\0' && n <= SIGRTMAX) return (int)n;
+  return 0;
+}
+
+/* The name rule of secure-run's instances (src/instances): no slash, no leading dot. */
+static bool valid_instance_name(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 63) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) return false;
+  }
+  return true;
 }
 
 static int parse_path(const char *opt, const char *s, struct sr_error *err) {
@@ -211,6 +268,11 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
   memset(cfg, 0, sizeof *cfg);
   cfg->memory_max = cfg->swap_max = cfg->pids_max = cfg->cpu_quota = cfg->cpu_period = -1;
   cfg->seccomp_fd = cfg->report_fd = cfg->explain_fd = cfg->trace_fd = -1;
+  cfg->ready_fd = -1;
+  cfg->max_retries = -1;
+  cfg->stop_signal = SIGTERM;
+  cfg->log_max = SR_LOG_MAX_DEFAULT;
+  bool restart_given = false, retries_given = false, stop_given = false, log_given = false;
   cfg->uid = 0;
   cfg->gid = 0;
   cfg->cwd = "/";
@@ -259,6 +321,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     }
     if (strcmp(opt, "--map-caller") == 0) {
       cfg->map_caller = true;
+      continue;
+    }
+    if (strcmp(opt, "--remove-when-done") == 0) {
+      cfg->remove_when_done = true;
       continue;
     }
     /* Every other option takes at least one value. */
@@ -431,6 +497,49 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       }
       free(copy);
       if (cfg->landlock_scope == 0) return sr_fail(err, 0, "--landlock-scope: expected a list");
+    } else if (strcmp(opt, "--instance") == 0) {
+      if (v[0][0] == '\0') return sr_fail(err, 0, "--instance: expected a directory");
+      cfg->instance_dir = v[0];
+    } else if (strcmp(opt, "--instance-name") == 0) {
+      if (!valid_instance_name(v[0]))
+        return sr_fail(err, 0,
+                       "--instance-name: expected a name of 1 to 63 letters, digits, _ . - (not "
+                       "starting with _ . -), got \"%s\"",
+                       v[0]);
+      cfg->instance_name = v[0];
+    } else if (strcmp(opt, "--ready-fd") == 0) {
+      if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
+      if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
+      cfg->ready_fd = (int)n;
+    } else if (strcmp(opt, "--restart") == 0) {
+      if (strcmp(v[0], "no") == 0)
+        cfg->restart_policy = SR_RESTART_NO;
+      else if (strcmp(v[0], "on-failure") == 0)
+        cfg->restart_policy = SR_RESTART_ON_FAILURE;
+      else if (strcmp(v[0], "always") == 0)
+        cfg->restart_policy = SR_RESTART_ALWAYS;
+      else
+        return sr_fail(err, 0, "--restart: expected no, on-failure or always, got \"%s\"", v[0]);
+      restart_given = true;
+    } else if (strcmp(opt, "--max-retries") == 0) {
+      if (strcmp(v[0], "-1") != 0) {
+        if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
+        cfg->max_retries = (int64_t)n;
+      }
+      retries_given = true;
+    } else if (strcmp(opt, "--stop-signal") == 0) {
+      cfg->stop_signal = parse_signal(v[0]);
+      if (cfg->stop_signal == 0)
+        return sr_fail(err, 0,
+                       "--stop-signal: expected a signal name (SIGTERM, SIGINT, SIGQUIT, SIGHUP, "
+                       "SIGUSR1…) or number, got \"%s\"",
+                       v[0]);
+      stop_given = true;
+    } else if (strcmp(opt, "--log-max") == 0) {
+      if (parse_u64(opt, v[0], INT64_MAX, &n, err) < 0) return -1;
+      if (n < 1024) return sr_fail(err, 0, "--log-max: expected at least 1024 bytes, got %s", v[0]);
+      cfg->log_max = (int64_t)n;
+      log_given = true;
     } else if (strcmp(opt, "--trace-fd") == 0) {
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
       if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
@@ -497,6 +606,23 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--selinux-mcs-shared needs --selinux-mcs-registry");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
+  if (cfg->instance_dir == NULL &&
+      (cfg->ready_fd >= 0 || restart_given || retries_given || stop_given || log_given ||
+       cfg->remove_when_done || cfg->instance_name))
+    return sr_fail(err, 0,
+                   "--ready-fd, --restart, --max-retries, --stop-signal, --log-max, "
+                   "--remove-when-done and --instance-name need --instance");
+  if (cfg->instance_dir) {
+    /* The supervisor of an instance outlives its caller and reports through DIR/state.json. */
+    if (cfg->die_with_parent || cfg->report_fd >= 0 || cfg->explain_fd >= 0 || cfg->trace_fd >= 0)
+      return sr_fail(err, 0,
+                     "--instance excludes --die-with-parent, --report-fd, --explain-fd and "
+                     "--trace-fd (the instance's state is in DIR/state.json)");
+    if (retries_given && cfg->restart_policy == SR_RESTART_NO)
+      return sr_fail(err, 0, "--max-retries needs --restart on-failure or always");
+    if (cfg->instance_name && !cfg->remove_when_done)
+      return sr_fail(err, 0, "--instance-name goes with --remove-when-done");
+  }
   /* What needs root's privileges on the host, refused up front for anyone else. */
   if (geteuid() != 0 && cfg->mcs_registry)
     return sr_fail(err, 0,

@@ -136,6 +136,18 @@ int sr_cgroup_prepare(struct sr_cgroup *cg, const char *name, const char *parent
       snprintf(cg->controllers[cg->ndirs], sizeof cg->controllers[0], "%s", needed[i]);
       cg->ndirs++;
     }
+    /* No freezer is no error: the instance cannot be paused, which the CLI says. */
+    char parent_dir[PATH_MAX];
+    struct sr_error ferr = {0};
+    if (lim->freezer && find_mount("freezer", &m) == 0 && own_path("freezer", own, sizeof own) == 0 &&
+        child_dir(&m, own, parent, name, cg->dirs[cg->ndirs], PATH_MAX, &ferr) == 0) {
+      snprintf(parent_dir, sizeof parent_dir, "%s", cg->dirs[cg->ndirs]);
+      *strrchr(parent_dir, '/') = '\0';
+      if (access(parent_dir, W_OK) == 0) {
+        snprintf(cg->controllers[cg->ndirs], sizeof cg->controllers[0], "freezer");
+        cg->ndirs++;
+      }
+    }
     return 0;
   }
   if (find_mount(NULL, &m) == 0 && own_path(NULL, own, sizeof own) == 0) {

@@ -18,6 +18,9 @@ struct sr_cgroup_limits {
   int64_t pids_max;   /* -1: none */
   int64_t cpu_quota;  /* microseconds per period, -1: none */
   int64_t cpu_period;
+  /* v1: also a cgroup in the freezer hierarchy when it is mounted and writable (an instance's,
+   * for pause); v2 freezes any cgroup (cgroup.freeze). */
+  bool freezer;
 };
 
 struct sr_cgroup_stats {

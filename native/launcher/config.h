@@ -135,6 +135,25 @@ struct sr_config {
    * of the launcher, shows them as its /proc/1/cmdline to the app unless it wipes them. */
   char *arg_area;
   size_t arg_area_len;
+
+  /* Instance mode (--instance DIR): this launcher is the instance's detached supervisor. */
+  const char *instance_dir;  /* NULL: a foreground launch */
+  const char *instance_name; /* --instance-name: the name file to remove with the directory */
+  int ready_fd;              /* --ready-fd: one JSON line once the first run started, -1: none */
+  int restart_policy;        /* SR_RESTART_… */
+  int64_t max_retries;       /* restarts allowed, -1: unlimited */
+  int stop_signal;           /* --stop-signal, default SIGTERM */
+  int64_t log_max;           /* bytes of DIR/log before it is rotated to DIR/log.1 */
+  bool remove_when_done;     /* --remove-when-done: remove DIR (and the name file) at the end */
+  /* Set by the supervisor for each run, not options: the app's stdin, stdout and stderr (init
+   * puts them at 0, 1, 2), and the supervisor's own descriptors that init closes first. */
+  bool app_stdio_set;
+  int app_stdio[3];
+  int supervisor_fds[8];
+  size_t nsupervisor_fds;
 };
+
+enum { SR_RESTART_NO, SR_RESTART_ON_FAILURE, SR_RESTART_ALWAYS };
+#define SR_LOG_MAX_DEFAULT (10 * 1024 * 1024)
 
 #endif

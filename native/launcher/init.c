@@ -152,6 +152,19 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   struct sr_error err = {0};
 
   if (close_inherited(cfg, &err) < 0) fail(msg_fd, "init", &err);
+  /* --instance: the supervisor's own descriptors are not the sandbox's; the app's stdin,
+   * stdout and stderr are the ones the supervisor made for this run (/dev/null, log pipes). */
+  for (size_t i = 0; i < cfg->nsupervisor_fds; i++)
+    if (cfg->supervisor_fds[i] >= 0) close(cfg->supervisor_fds[i]);
+  if (cfg->app_stdio_set) {
+    for (int i = 0; i < 3; i++)
+      if (dup2(cfg->app_stdio[i], i) < 0) {
+        sr_fail(&err, errno, "dup2 the app's standard stream %d", i);
+        fail(msg_fd, "init", &err);
+      }
+    for (int i = 0; i < 3; i++)
+      if (cfg->app_stdio[i] > 2) close(cfg->app_stdio[i]);
+  }
   /* If the supervisor dies, so does the sandbox (and with init, the whole pid namespace). */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     fail(msg_fd, "init", &(struct sr_error){errno, "PR_SET_PDEATHSIG"});
@@ -214,6 +227,7 @@ void sr_init_main(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   if (app < 0) fail(msg_fd, "fork", &(struct sr_error){errno, "fork the app"});
   if (app == 0) sr_app_exec(cfg, bpf, ch);
   if (ch->explain >= 0) close(ch->explain);
+  if (ch->exec >= 0) close(ch->exec);
 
   hide_command_line(cfg);
   protect_from_oom();

@@ -13,13 +13,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "instance.h"
 #include "proto.h"
+
+static bool instance_mode;
+
+void sr_signals_instance_mode(void) { instance_mode = true; }
 
 int sr_signals_block(sigset_t *set) {
   int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
   sigemptyset(set);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(set, sigs[i]);
   sigaddset(set, SR_SIG_PARENT_DIED);
+  if (instance_mode) sigaddset(set, SR_SIG_KILL);
   /* Stopping the supervisor from a terminal would stop the cleanup with it: blocked, never read
    * (they stay pending), and the app starts with none blocked. */
   sigset_t all = *set;
@@ -74,6 +80,9 @@ static void drain_messages(struct sr_loop *l) {
     snprintf(e.msg, sizeof e.msg, "%s", m.text);
     if (m.type == SR_MSG_EXIT)
       l->app_status = m.status;
+    else if (m.type == SR_MSG_APP_PID) {
+      if (l->in) sr_instance_on_app_pid(l->in, sender, l->init);
+    }
     else if (m.type == SR_MSG_NOTIFY_READY)
       on_notify_ready(l, sender, m.code);
     else if (m.type == SR_MSG_EXEC_ERROR)
@@ -87,11 +96,14 @@ int sr_loop_run(struct sr_loop *l) {
   int terminations = 0;
   for (;;) {
     int listener = l->ex ? l->ex->listener : l->tr ? l->tr->listener : -1;
-    struct pollfd fds[4] = {{l->sfd, POLLIN, 0},
+    struct pollfd fds[7] = {{l->sfd, POLLIN, 0},
                             {l->oom_fd, POLLIN, 0},
                             {l->closed ? -1 : l->msg_fd, POLLIN, 0},
-                            {listener, POLLIN, 0}};
-    int n = poll(fds, 4, l->tr ? 1000 : -1);
+                            {listener, POLLIN, 0},
+                            {l->exec_fd, POLLIN, 0},
+                            {l->in ? l->in->out_fd : -1, POLLIN, 0},
+                            {l->in ? l->in->err_fd : -1, POLLIN, 0}};
+    int n = poll(fds, l->in ? 7 : 4, l->tr ? 1000 : -1);
     if (l->tr) sr_trace_tick(l->tr);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
@@ -100,6 +112,16 @@ int sr_loop_run(struct sr_loop *l) {
       sr_report_fail(l->rep, "supervise", &e, 125);
     }
     if (!l->closed && (fds[2].revents & (POLLIN | POLLHUP))) drain_messages(l);
+    if (l->in) {
+      if (fds[5].revents) sr_instance_read_log(l->in, SR_LOG_STDOUT);
+      if (fds[6].revents) sr_instance_read_log(l->in, SR_LOG_STDERR);
+      if (fds[4].revents) {
+        /* The app called execve, or failed before (its message is queued by then). */
+        drain_messages(l);
+        l->exec_fd = -1;
+        sr_instance_on_exec(l->in, l->rep);
+      }
+    }
     if (listener >= 0 && fds[3].revents) {
       int rc = (fds[3].revents & POLLIN) == 0 ? -1 : l->ex ? sr_explain_handle(l->ex) : sr_trace_handle(l->tr);
       int *held = l->ex ? &l->ex->listener : &l->tr->listener;
@@ -115,6 +137,10 @@ int sr_loop_run(struct sr_loop *l) {
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       if (read(l->sfd, &si, sizeof si) != sizeof si) continue;
+      if (l->in && si.ssi_signo != SIGCHLD) {
+        sr_instance_signal(l->in, (int)si.ssi_signo, l->init);
+        continue;
+      }
       if ((int)si.ssi_signo == SR_SIG_PARENT_DIED) {
         /* Nobody is left to wait for the app: end it, and clean up. */
         l->rep->parent_died = true;

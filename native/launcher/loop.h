@@ -15,9 +15,18 @@
 /* Sent to the supervisor when its caller dies (PR_SET_PDEATHSIG, --die-with-parent). */
 #define SR_SIG_PARENT_DIED (SIGRTMIN + 1)
 
+/* --instance: sent to the supervisor to end the instance now (SIGKILL to init, and so to the
+ * whole pid namespace); SIGTERM is the orderly stop. */
+#define SR_SIG_KILL (SIGRTMIN + 3)
+
 /* Blocks, for good, the signals the supervisor reads from its signalfd (returned in set) and
  * the terminal's stop signals. */
 int sr_signals_block(sigset_t *set);
+
+/* From now on, sr_signals_block also blocks (and the set holds) SR_SIG_KILL. */
+void sr_signals_instance_mode(void);
+
+struct sr_instance;
 
 struct sr_loop {
   pid_t init;
@@ -29,6 +38,8 @@ struct sr_loop {
   struct sr_report *rep;
   int app_status; /* what init said of the app's end, -1 until it does */
   bool closed;    /* the sandbox closed its end of the messages */
+  struct sr_instance *in; /* --instance: its hooks (signals, logs, the app's start); else NULL */
+  int exec_fd;            /* --instance: EOF once the app called execve or gave up; else -1 */
 };
 
 /* Waits for init (and reaps it), recording in l->rep; returns init's wait status. */

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "bundle.h"
+#include "instance.h"
 #include "supervisor.h"
 
 #ifndef SR_VERSION
@@ -57,6 +58,15 @@ static int bundle_argv(int argc, char **argv, struct sr_bundle *b, int *nargc, c
   }
   if (file == NULL) return sha256 ? sr_fail(err, 0, "--bundle-sha256 goes with --bundle") : 0;
   if (sr_bundle_load(file, sha256, b, err) < 0) return -1;
+  /* Whether a launch is a detached instance, and of which directory, is the caller's to say. */
+  static const char *const callers_only[] = {"--instance", "--ready-fd", "--remove-when-done",
+                                             "--instance-name", "--restart", "--max-retries",
+                                             "--stop-signal", "--log-max"};
+  for (size_t i = 0; i < b->nargs && strcmp(b->args[i], "--") != 0; i++)
+    for (size_t k = 0; k < sizeof callers_only / sizeof callers_only[0]; k++)
+      if (strcmp(b->args[i], callers_only[k]) == 0)
+        return sr_fail(err, 0, "--bundle %s: the bundle holds %s, which only its caller may give",
+                       file, callers_only[k]);
   char **v = calloc((size_t)argc + b->nargs + 1, sizeof *v);
   if (v == NULL) return sr_fail(err, ENOMEM, "--bundle");
   int n = 0;
@@ -85,7 +95,8 @@ static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
     long fd = strtol(e->d_name, &end, 10);
     if (end == e->d_name || *end != '\0' || fd <= 2 || fd == dirfd(d)) continue;
     /* The descriptors named by the launcher's own options are its to read and close. */
-    if (fd == cfg->seccomp_fd || fd == cfg->report_fd || fd == cfg->explain_fd || fd == cfg->trace_fd)
+    if (fd == cfg->seccomp_fd || fd == cfg->report_fd || fd == cfg->explain_fd ||
+        fd == cfg->trace_fd || fd == cfg->ready_fd)
       continue;
     if (cfg->ninherited_fds == cap) {
       cap = cap ? 2 * cap : 16;
@@ -168,8 +179,10 @@ int main(int argc, char **argv) {
       return 125;
     }
   }
+  /* --instance: a detached supervisor, which reports through the instance's directory. */
+  if (cfg.instance_dir) return sr_instance_main(&cfg);
   struct sr_report rep;
-  sr_supervise(&cfg, &rep);
+  sr_supervise(&cfg, &rep, NULL);
   if (cfg.report_fd >= 0) {
     sr_report_write(cfg.report_fd, &rep);
   } else {

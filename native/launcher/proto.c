@@ -31,6 +31,13 @@ void sr_msg_send_exit(int fd, int status) {
   send_msg(fd, &m);
 }
 
+void sr_msg_send_app_pid(int fd) {
+  struct sr_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = SR_MSG_APP_PID;
+  send_msg(fd, &m);
+}
+
 void sr_msg_send_notify_ready(int fd, int listener_fd) {
   struct sr_msg m;
   memset(&m, 0, sizeof m);

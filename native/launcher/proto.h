@@ -13,6 +13,8 @@ enum sr_msg_type {
   SR_MSG_EXEC_ERROR = 2, /* execve (or finding the program) failed: 126 or 127 */
   SR_MSG_EXIT = 3,       /* the app ended; status as waitpid gives it */
   SR_MSG_NOTIFY_READY = 4, /* --explain: the listener will be descriptor `code` of the sender */
+  SR_MSG_APP_PID = 5,      /* --instance: sent by the app itself; its host pid is the sender's
+                              credentials, which the kernel translates (SCM_CREDENTIALS) */
 };
 
 struct sr_msg {
@@ -27,5 +29,6 @@ struct sr_msg {
 void sr_msg_send_error(int fd, enum sr_msg_type type, const char *step, const struct sr_error *e);
 void sr_msg_send_exit(int fd, int status);
 void sr_msg_send_notify_ready(int fd, int listener_fd);
+void sr_msg_send_app_pid(int fd);
 
 #endif

@@ -39,7 +39,7 @@ void sr_report_outcome(struct sr_report *rep, int app_status, int init_status) {
   }
 }
 
-static void json_string(FILE *f, const char *s) {
+void sr_json_string(FILE *f, const char *s) {
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\')
@@ -62,11 +62,11 @@ void sr_report_write(int fd, const struct sr_report *rep) {
   if (strcmp(rep->status, "signaled") == 0) fprintf(f, ",\"signal\":%d", rep->app_signal);
   if (sr_report_failed(rep)) {
     fprintf(f, ",\"error\":{\"step\":");
-    json_string(f, rep->step);
+    sr_json_string(f, rep->step);
     fprintf(f, ",\"errno\":%d,\"message\":", rep->error.code);
-    json_string(f, rep->error.msg);
+    sr_json_string(f, rep->error.msg);
     fprintf(f, ",\"detail\":");
-    json_string(f, rep->error.code ? strerror(rep->error.code) : "");
+    sr_json_string(f, rep->error.code ? strerror(rep->error.code) : "");
     fputc('}', f);
   }
   fprintf(f, ",\"oomKilled\":%s", rep->stats.oom_kills > 0 || rep->oom_group_kill ? "true" : "false");
@@ -83,7 +83,7 @@ void sr_report_write(int fd, const struct sr_report *rep) {
   }
   if (rep->cleanup_error[0]) {
     fprintf(f, ",\"cleanupError\":");
-    json_string(f, rep->cleanup_error);
+    sr_json_string(f, rep->cleanup_error);
   }
   fputs("}\n", f);
   fclose(f); /* buf and size are final only now */

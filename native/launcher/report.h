@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../common/sr_error.h"
 #include "cgroup.h"
@@ -38,6 +39,9 @@ bool sr_report_failed(const struct sr_report *rep);
 /* The app's end, from what init said of it (app_status, -1 when it said nothing) and init's
  * own wait status. Nothing changes when the launch already failed. */
 void sr_report_outcome(struct sr_report *rep, int app_status, int init_status);
+
+/* s as a JSON string (quotes, backslashes and control characters escaped). */
+void sr_json_string(FILE *f, const char *s);
 
 /* The report as one line of JSON. */
 void sr_report_write(int fd, const struct sr_report *rep);

@@ -20,6 +20,8 @@ struct sr_channels {
   int msg;     /* messages to the supervisor (SOCK_SEQPACKET) */
   int sync;    /* init: released once it is in the cgroup */
   int explain; /* the app, with --explain: released once the supervisor holds its listener */
+  int exec;    /* --instance: held by the app alone until its execve (close-on-exec), so that the
+                  supervisor sees the end of the start (EOF) whether execve worked or not; -1 */
   /* cgroup v1: the `tasks` files of the app's cgroups, opened by the supervisor; init joins
    * them itself, first thing (see sr_init_main). */
   int cg_tasks[SR_CG_MAX_DIRS];

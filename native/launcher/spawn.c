@@ -198,13 +198,14 @@ void sr_spawn_close(struct sr_spawn *sp) {
   sp->init = -1;
   sr_close(sp->msg);
   sr_close(sp->release);
+  sr_close(sp->exec);
 }
 
 int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, struct sr_cgroup *cg,
                   int sfd, bool want_release, struct sr_spawn *sp, const char **placement,
                   const char **step, struct sr_error *err) {
   /* The child's ends stay here only until the clone. */
-  sr_autoclose int child_msg = -1, child_sync = -1, child_release = -1, sync = -1;
+  sr_autoclose int child_msg = -1, child_sync = -1, child_release = -1, child_exec = -1, sync = -1;
   int p[2], one = 1;
   *step = "setup";
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
@@ -219,6 +220,11 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
     child_release = p[0];
     sp->release = p[1];
   }
+  if (cfg->instance_dir) {
+    if (pipe2(p, O_CLOEXEC) < 0) return sr_fail(err, errno, "signalfd, socketpair or pipe");
+    sp->exec = p[0];
+    child_exec = p[1];
+  }
   if (setsockopt(sp->msg, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
     return sr_fail(err, errno, "signalfd, socketpair or pipe");
 
@@ -226,7 +232,8 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
    * v1: init joins by itself through the `tasks` files opened here (see sr_init_main); else
    * (an older kernel) moved there right after the clone. */
   *step = "cgroup";
-  __attribute__((cleanup(close_tasks))) struct sr_channels ch = {.msg = -1, .sync = -1, .explain = -1};
+  __attribute__((cleanup(close_tasks))) struct sr_channels ch = {
+      .msg = -1, .sync = -1, .explain = -1, .exec = -1};
   if (open_tasks(cg, &ch, err) < 0) return -1;
   bool placed = false;
   sr_autoclose int cgfd = cg->driver && strcmp(cg->driver->name, "v2") == 0
@@ -256,12 +263,14 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
     sr_close(sp->msg);
     sr_close(sync);
     sr_close(sp->release);
+    sr_close(sp->exec);
     close(sfd);
     if (cfg->report_fd >= 0) close(cfg->report_fd);
     if (cfg->trace_fd >= 0) close(cfg->trace_fd);
     ch.msg = child_msg;
     ch.sync = child_sync;
     ch.explain = child_release;
+    ch.exec = child_exec;
     sr_init_main(cfg, bpf, &ch);
   }
   close_tasks(&ch); /* init has its own copies */
@@ -270,6 +279,7 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
   sr_close(child_msg);
   sr_close(child_sync);
   sr_close(child_release);
+  sr_close(child_exec);
 
   /* Its ids, then into the cgroup, before it runs anything of the app's. */
   *step = "user namespace";

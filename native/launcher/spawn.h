@@ -17,8 +17,9 @@ struct sr_spawn {
   pid_t init;  /* killed and reaped by sr_spawn_close unless taken (sr_steal_pid) once reaped */
   int msg;     /* the messages from the sandbox */
   int release; /* --explain/--trace: the write end the app waits on, else -1 */
+  int exec;    /* --instance: EOF once the app called execve or gave up (see sr_channels), else -1 */
 };
-#define SR_SPAWN_EMPTY {.init = -1, .msg = -1, .release = -1}
+#define SR_SPAWN_EMPTY {.init = -1, .msg = -1, .release = -1, .exec = -1}
 
 /* Starts init for cfg, with the app's filter bpf; sfd is the supervisor's signalfd (init closes
  * its copy). On failure, *step names what failed (setup, cgroup, clone, user namespace, sync),

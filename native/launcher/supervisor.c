@@ -14,15 +14,16 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "instance.h"
 #include "mcs.h"
 #include "relabel.h"
 #include "rootfs.h"
 #include "spawn.h"
 
 /* Starts init, waits for it and records the app's end. */
-static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
+static void launch(struct sr_config *cfg, const struct sr_bpf_prog *bpf,
                    struct sr_explain *ex, struct sr_trace *tr, struct sr_cgroup *cg,
-                   struct sr_report *rep) {
+                   struct sr_report *rep, struct sr_instance *in) {
   struct sr_error err = {0};
   sigset_t set;
   /* Blocked since main; again here for callers of sr_supervise other than main. They stay
@@ -39,17 +40,23 @@ static void launch(const struct sr_config *cfg, const struct sr_bpf_prog *bpf,
   /* From here on, a failure returns and sr_spawn_close kills and reaps init. */
   __attribute__((cleanup(sr_spawn_close))) struct sr_spawn sp = SR_SPAWN_EMPTY;
   const char *step = NULL;
+  if (in && sr_instance_run_begin(in, &err) < 0) {
+    sr_report_fail(rep, "log", &err, 125);
+    return;
+  }
   if (sr_spawn_init(cfg, bpf, cg, sfd, ex || tr, &sp, &rep->cgroup_placement, &step, &err) < 0) {
     sr_report_fail(rep, step, &err, 125);
     return;
   }
+  if (in) sr_instance_run_started(in, sp.init, cg);
   memset(&err, 0, sizeof err);
   sr_autoclose int oom_fd = cg->driver ? cg->driver->oom_events(cg, &err) : -1;
   if (oom_fd < 0 && err.msg[0]) {
     sr_report_fail(rep, "cgroup", &err, 125);
     return;
   }
-  struct sr_loop l = {sp.init, sfd, sp.msg, oom_fd, sr_steal_fd(sp.release), ex, tr, rep, -1, false};
+  struct sr_loop l = {sp.init, sfd, sp.msg, oom_fd, sr_steal_fd(sp.release), ex, tr, rep, -1, false,
+                      in, sp.exec};
   int init_status = sr_loop_run(&l);
   sr_steal_pid(sp.init); /* reaped */
   sr_close(l.explain_release);
@@ -62,7 +69,7 @@ static void free_trace(struct sr_trace **t) {
   free(*t);
 }
 
-void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
+void sr_supervise(struct sr_config *cfg, struct sr_report *rep, struct sr_instance *in) {
   struct sr_error err = {0};
   sr_report_start(rep);
   struct timespec started, ended;
@@ -92,7 +99,7 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
   char name[96];
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
   struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
-                                 cfg->cpu_period};
+                                 cfg->cpu_period, in != NULL};
   struct sr_cgroup cg;
   memset(&cg, 0, sizeof cg);
   /* The launch's categories: allocated now, for this launch, released at its end. */
@@ -124,9 +131,11 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep) {
                       "launch with --no-cgroup and without --memory, --pids, --cpu");
     }
     else
-      launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, trace, &cg, rep);
+      launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, trace, &cg, rep, in);
   }
   if (step) sr_report_fail(rep, step, &err, 125);
+  /* The run's output to its end (init, and the sandbox with it, are gone by now). */
+  if (in) sr_instance_run_end(in);
   sr_rootfs_close_sources(cfg);
   if (cg.driver) {
     rep->cgroup_driver = cg.driver->name;
