@@ -322,7 +322,7 @@ export function registerInstances(program: Command, io: CliIO): void {
     io,
     "stats",
     "live resource use of instances",
-    "CPU (percent of one core, from two samples), memory use and limit, processes and their " +
+    "CPU (percent of one core: between two samples a second apart; with --no-stream the average since the run started), memory use and limit, processes and their " +
       "limit, block I/O and network I/O (not loopback), read from each instance's cgroups and " +
       "network namespace; refreshed every second until interrupted, unless --no-stream. Without " +
       "instances: every running one.",
@@ -345,8 +345,12 @@ export function registerInstances(program: Command, io: CliIO): void {
         }
         return out;
       };
-      sampleAll();
-      await sleep(opts.stream === false ? 25 : 250);
+      // --no-stream: one sample, CPU as the average since the run started; streaming: CPU
+      // over each second between two samples.
+      if (opts.stream !== false) {
+        sampleAll();
+        await sleep(1000);
+      }
       for (;;) {
         const stats = sampleAll();
         if (opts.json) io.stdout.write(`${JSON.stringify(stats)}\n`);

@@ -146,8 +146,13 @@ export function sampleCgroup(cg: { driver: "v1" | "v2"; dirs: Map<string, string
   }
   const cpuDir = d.get("cpuacct") ?? d.get("cpu");
   const blk = blkio(read(d.get("blkio"), "blkio.throttle.io_service_bytes"));
+  // Without a cpuacct cgroup of its own (no CPU limit asked for), the CPU time of the processes
+  // in its memory or pids cgroup, from /proc (clock ticks: coarser).
+  const cpuNs =
+    num(read(cpuDir, "cpuacct.usage")) ??
+    procsCpuNs(read(d.get("memory") ?? d.get("pids") ?? d.get("freezer"), "cgroup.procs"));
   return {
-    ...opt("cpuNs", num(read(cpuDir, "cpuacct.usage"))),
+    ...opt("cpuNs", cpuNs),
     ...opt("memory", num(read(d.get("memory"), "memory.usage_in_bytes"))),
     ...opt("memoryLimit", v1Limit(num(read(d.get("memory"), "memory.limit_in_bytes")))),
     ...opt("pids", num(read(d.get("pids"), "pids.current"))),
@@ -155,6 +160,28 @@ export function sampleCgroup(cg: { driver: "v1" | "v2"; dirs: Map<string, string
     ...blk,
   };
 }
+
+/** The CPU time of the processes listed (a cgroup.procs), their reaped children's included. */
+function procsCpuNs(procs: string | undefined): number | undefined {
+  if (procs === undefined) return undefined;
+  let ticks = 0;
+  for (const line of procs.split("\n")) {
+    const pid = Number(line);
+    if (!(pid > 0)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // Fields 14 to 17 (utime, stime, cutime, cstime) are at 11 to 14 after the name.
+      for (let i = 11; i <= 14; i++) ticks += Number(f[i]) || 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (ticks * 1e9) / CLOCK_TICKS;
+}
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux architecture secure-run supports. */
+const CLOCK_TICKS = 100;
 
 function opt<K extends string>(k: K, v: number | undefined): Partial<Record<K, number>> {
   return v === undefined ? {} : ({ [k]: v } as Record<K, number>);

@@ -126,17 +126,16 @@ export function instanceLauncherArgs(
     dir,
     "--ready-fd",
     "3",
-    "--instance-name",
-    doc.name,
     "--restart",
     doc.restart.policy,
-    "--max-retries",
-    String(doc.restart.maxRetries),
+    // The launcher takes a retry count only with a policy that restarts.
+    ...(doc.restart.policy !== "no" ? ["--max-retries", String(doc.restart.maxRetries)] : []),
     "--stop-signal",
     doc.stopSignal,
     "--log-max",
     String(doc.log.maxBytes),
-    ...(doc.remove ? ["--remove-when-done"] : []),
+    // The name goes with --remove-when-done: the supervisor removes names/<name> if it holds the id.
+    ...(doc.remove ? ["--remove-when-done", "--instance-name", doc.name] : []),
     ...(doc.writable ? ["--writable-layer", join(dir, "layer")] : []),
     ...launcherArgs(
       { bundle: join(dir, "bundle"), sha256: doc.bundleSha256 },
@@ -509,4 +508,3 @@ export async function waitInstance(
     delay = Math.min(delay * 2, 100);
   }
 }
-

@@ -125,6 +125,11 @@ export function statsOf(
   let cpu: number | null = null;
   if (prev && prev.cpuNs !== undefined && s.cpuNs !== undefined && at > prev.at)
     cpu = ((s.cpuNs - prev.cpuNs) / Number(at - prev.at)) * 100;
+  else if (!prev && s.cpuNs !== undefined && st?.startedAt) {
+    // One sample: the average since the run started.
+    const wall = Date.now() - Date.parse(st.startedAt);
+    if (wall > 0) cpu = (s.cpuNs / 1e6 / wall) * 100;
+  }
   return {
     stats: {
       id: v.id,
