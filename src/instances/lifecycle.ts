@@ -229,16 +229,35 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
       resolve(buf.length > 0 ? buf : "");
     });
   });
-  const fail = async (message: string, code: 125 | 126 | 127 = 125): Promise<never> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) {
-      try {
-        process.kill(child.pid, SR_SIG_KILL);
-      } catch {
-        // gone already
+  /** The supervisor's end, or undefined after `ms` (the timer does not keep Node alive). */
+  const exitWithin = async (
+    ms: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const r = await Promise.race([
+      exited,
+      new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms))),
+    ]);
+    clearTimeout(timer);
+    return r;
+  };
+  /** After a failure it reported, the supervisor ends by itself (it removes its cgroup first);
+   * one that does not, or that never said it was ready, is killed. */
+  const fail = async (
+    message: string,
+    code: 125 | 126 | 127 = 125,
+    reported = false,
+  ): Promise<never> => {
+    if (!reported || !(await exitWithin(5000))) {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        try {
+          process.kill(child.pid, SR_SIG_KILL);
+        } catch {
+          // gone already
+        }
       }
+      if (!(await exitWithin(10_000)) && child.pid) child.kill("SIGKILL");
     }
-    const end = await Promise.race([exited, sleep(10_000).then(() => undefined)]);
-    if (!end && child.pid) child.kill("SIGKILL");
     pipe.destroy();
     throw new LaunchError(message, code);
   };
@@ -248,13 +267,14 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
   try {
     ready = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    const end = await Promise.race([exited, sleep(2000).then(() => undefined)]);
+    const end = await exitWithin(2000);
     const how = end ? ` (it ended with ${end.signal ?? `exit ${end.code}`})` : "";
     return fail(
       line === ""
         ? `the supervisor ended before it was ready${how}`
         : `the supervisor's ready line is not JSON: ${line.slice(0, 200)}`,
       end?.code === 126 || end?.code === 127 ? end.code : 125,
+      true,
     );
   }
   if (ready.status !== "running") {
@@ -267,7 +287,7 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
         : code === 126
           ? "command cannot be invoked"
           : `launch failed at step "${step}"`;
-    return fail(`${what}: ${msg}`, code);
+    return fail(`${what}: ${msg}`, code, true);
   }
   pipe.destroy();
   child.unref();
@@ -398,13 +418,19 @@ export async function removeInstance(s: Store, id: string, force: boolean): Prom
     releaseName(s, v.doc.name, id);
     for (const f of readdirSafe(dir)) if (f !== "cli.lock") removeTree(join(dir, f));
   });
-  // The lock file last, after the lock is released.
-  removeTree(join(dir, "cli.lock"));
-  try {
-    rmdirSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT") throw new RemoveError(dir, (e as Error).message);
+  // The lock file last, after the lock is released; a command that came meanwhile may have made
+  // it again (it then finds no instance.json and says so): a few tries.
+  for (let attempt = 0; ; attempt++) {
+    removeTree(join(dir, "cli.lock"));
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "ENOTEMPTY" || attempt >= 20) throw new RemoveError(dir, (e as Error).message);
+    }
+    await sleep(10);
   }
 }
 

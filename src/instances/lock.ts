@@ -1,17 +1,20 @@
 /** The CLI's per-instance lock, `cli.lock` in the instance directory: start, stop, rm and the
  * name files are changed under it (flock LOCK_EX through the exec addon), so two commands on one
  * instance never interleave. The supervisor's own lock (`lock`) is another file. */
-import { closeSync, constants, openSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { InternalError, SecureRunError } from "../errors.js";
 import { execAddon } from "../native/exec.cjs";
+import { NoSuchInstance } from "./store.js";
+
+const id = (dir: string): string => (dir.split("/").pop() ?? dir).slice(0, 12);
 
 /** Another command held the lock for longer than we wait. */
 export class InstanceBusy extends SecureRunError {
   readonly exitCode = 1;
   readonly code = "ERR_INSTANCE_BUSY";
   constructor(id: string, seconds: number) {
-    super(`instance ${id.slice(0, 12)} is busy: another command held its lock for ${seconds} s`);
+    super(`instance ${id} is busy: another command held its lock for ${seconds} s`);
     this.name = "InstanceBusy";
   }
 }
@@ -28,19 +31,29 @@ export async function withInstanceLock<T>(
       "the exec addon (build/Release/exec.node) is not built: it locks instances",
       "npm run build:native",
     );
-  const fd = openSync(
-    join(dir, "cli.lock"),
-    constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
-    0o600,
-  );
+  let fd: number;
+  try {
+    fd = openSync(
+      join(dir, "cli.lock"),
+      constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
+  } catch (e) {
+    // Removed meanwhile (rm ran first).
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new NoSuchInstance(id(dir), "removed");
+    throw e;
+  }
   try {
     const deadline = Date.now() + waitMs;
     let delay = 5;
     while (!addon.flock(fd, true, false)) {
-      if (Date.now() > deadline) throw new InstanceBusy(dir.split("/").pop() ?? dir, waitMs / 1000);
+      if (Date.now() > deadline) throw new InstanceBusy(id(dir), waitMs / 1000);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 100);
     }
+    // rm removes the instance under this lock: what waited for it finds nothing left.
+    if (!existsSync(join(dir, "instance.json"))) throw new NoSuchInstance(id(dir), "removed");
     return await fn();
   } finally {
     closeSync(fd); // releases the lock
