@@ -371,18 +371,30 @@ describe(
   { skip: !isRoot ? "needs root to make the test user" : rootless ? "root's pass only" : false },
   () => {
     let user: TestUser;
+    const own = tempDir("instances-users");
     before(() => {
       user = createTestUser();
     });
-    after(() => user.remove());
+    after(() => {
+      user.remove();
+      own.remove();
+    });
 
     test("each sees only its own; another's state directory is refused", () => {
-      const file = tmp.write(
+      const file = own.write(
         "mine.yaml",
         "apiVersion: secure-run/v1\nkind: App\nname: mine\ncommand: [/bin/sh, -c, 'while true; do sleep 1; done']\nsyscalls: { profiles: [process] }\n",
       );
-      const rootId = runD(file, "--name", "roots");
+      const rootState = join(own.dir, "state");
+      const rootEnv = { ...process.env, SECURE_RUN_STATE_DIR: rootState };
+      const started = cli(["run", "-d", "--name", "roots", file], { env: rootEnv });
+      assert.equal(started.status, 0, started.stderr);
+      const rootId = started.stdout.trim();
       try {
+        assert.match(
+          cli(["ps", "-a", "-q"], { env: rootEnv }).stdout,
+          new RegExp(rootId.slice(0, 12)),
+        );
         const theirs = cli(["ps", "-a", "-q"], { as: user });
         assert.equal(theirs.status, 0, theirs.stderr);
         assert.doesNotMatch(theirs.stdout, new RegExp(rootId.slice(0, 12)));
@@ -390,12 +402,16 @@ describe(
         assert.equal(stop.status, 1);
         assert.match(stop.stderr, /No such instance/);
         // Pointed at root's directory, the user's CLI refuses it rather than reading it.
-        const pointed = cli(["ps", "-a"], { as: user, env: { SECURE_RUN_STATE_DIR: state } });
+        const pointed = cli(["ps", "-a"], { as: user, env: { SECURE_RUN_STATE_DIR: rootState } });
         assert.notEqual(pointed.status, 0);
         assert.match(pointed.stderr, /(owned by uid 0|permission denied|EACCES)/i);
-        assert.equal(one(rootId)?.status, "running", "root's instance is untouched");
+        assert.match(
+          cli(["ps", "--format", "{{.Name}} {{.Status}}"], { env: rootEnv }).stdout,
+          /^roots running$/m,
+          "root's instance is untouched",
+        );
       } finally {
-        sr(["rm", "-f", rootId]);
+        cli(["rm", "-f", rootId], { env: rootEnv });
       }
     });
   },
