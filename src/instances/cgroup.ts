@@ -9,6 +9,7 @@ import {
   lstatSync,
   openSync,
   readFileSync,
+  readlinkSync,
   readSync,
   realpathSync,
   statfsSync,
@@ -220,6 +221,9 @@ export function netIO(pid: number): { rx: number; tx: number } | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   let text: string;
   try {
+    // On the host's network (network.mode host) these are the host's figures, not the app's:
+    // none are given.
+    if (readlinkSync(`/proc/${pid}/ns/net`) === readlinkSync("/proc/self/ns/net")) return undefined;
     text = readFileSync(`/proc/${pid}/net/dev`, "utf8");
   } catch {
     return undefined;
