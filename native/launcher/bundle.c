@@ -257,6 +257,20 @@ static bool is_sha256(const char *s) {
   return n == 64 && s[n] == '\0';
 }
 
+/* Whether a launch is a detached instance, of which directory, and what it may remove, is the
+ * caller's to say, never the bundle's. */
+static int callers_options_only(const struct sr_bundle *b, const char *file, struct sr_error *err) {
+  static const char *const callers[] = {"--instance", "--ready-fd", "--remove-when-done",
+                                        "--instance-name", "--restart", "--max-retries",
+                                        "--stop-signal", "--log-max"};
+  for (size_t i = 0; i < b->nargs && strcmp(b->args[i], "--") != 0; i++)
+    for (size_t k = 0; k < sizeof callers / sizeof callers[0]; k++)
+      if (strcmp(b->args[i], callers[k]) == 0)
+        return sr_fail(err, 0, "--bundle %s: the bundle holds %s, which only its caller may give",
+                       file, callers[k]);
+  return 0;
+}
+
 int sr_bundle_load(const char *file, const char *sha256, struct sr_bundle *b, struct sr_error *err) {
   memset(b, 0, sizeof *b);
   if (sha256 && !is_sha256(sha256))
@@ -277,6 +291,7 @@ int sr_bundle_load(const char *file, const char *sha256, struct sr_bundle *b, st
   __attribute__((cleanup(sr_bundle_free))) struct sr_bundle loaded = {0};
   SR_TRY(parse_owned(sr_steal_ptr(data), len, sr_host_arch(), file, &loaded, err));
   SR_TRY(sr_bundle_check_host(&loaded, file, err));
+  SR_TRY(callers_options_only(&loaded, file, err));
   *b = sr_steal_struct(loaded);
   return 0;
 }

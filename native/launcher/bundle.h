@@ -51,7 +51,8 @@ int sr_bundle_parse(const char *buf, size_t len, const char *arch, const char *f
 int sr_bundle_check_host(const struct sr_bundle *b, const char *file, struct sr_error *err);
 
 /* Reads FILE once; when sha256 (64 hex digits) is given, the bytes read must have that digest;
- * parses them for this host's architecture and checks the host. */
+ * parses them for this host's architecture and checks the host. Options only the caller may
+ * give (instance mode's: --instance, --remove-when-done…) are refused in its arguments. */
 int sr_bundle_load(const char *file, const char *sha256, struct sr_bundle *b, struct sr_error *err);
 /* Frees what b holds and leaves it empty; for __attribute__((cleanup)) too. */
 void sr_bundle_free(struct sr_bundle *b);

@@ -200,7 +200,7 @@ static int open_instance(struct sr_instance *in, struct sr_error *err) {
   if (strlen(base) >= sizeof in->id || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
       base[0] == '\0')
     return sr_fail(err, EINVAL, "--instance `%s`: expected the path of an instance directory", dir);
-  snprintf(in->id, sizeof in->id, "%s", base);
+  memcpy(in->id, base, strlen(base) + 1);
   in->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (in->dirfd < 0) {
     int e = errno;
@@ -550,6 +550,9 @@ int sr_instance_main(struct sr_config *cfg) {
   if (setsid() < 0 && getsid(0) != getpid()) {
     step = "setsid";
     sr_fail(&err, errno, "setsid");
+  } else if (chdir("/") < 0) { /* no hold on the caller's working directory (or its mount) */
+    step = "setup";
+    sr_fail(&err, errno, "chdir /");
   } else if (standard_streams(&err) < 0) {
     step = "setup";
   } else if ((in.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {

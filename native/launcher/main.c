@@ -58,15 +58,6 @@ static int bundle_argv(int argc, char **argv, struct sr_bundle *b, int *nargc, c
   }
   if (file == NULL) return sha256 ? sr_fail(err, 0, "--bundle-sha256 goes with --bundle") : 0;
   if (sr_bundle_load(file, sha256, b, err) < 0) return -1;
-  /* Whether a launch is a detached instance, and of which directory, is the caller's to say. */
-  static const char *const callers_only[] = {"--instance", "--ready-fd", "--remove-when-done",
-                                             "--instance-name", "--restart", "--max-retries",
-                                             "--stop-signal", "--log-max"};
-  for (size_t i = 0; i < b->nargs && strcmp(b->args[i], "--") != 0; i++)
-    for (size_t k = 0; k < sizeof callers_only / sizeof callers_only[0]; k++)
-      if (strcmp(b->args[i], callers_only[k]) == 0)
-        return sr_fail(err, 0, "--bundle %s: the bundle holds %s, which only its caller may give",
-                       file, callers_only[k]);
   char **v = calloc((size_t)argc + b->nargs + 1, sizeof *v);
   if (v == NULL) return sr_fail(err, ENOMEM, "--bundle");
   int n = 0;

@@ -1,6 +1,7 @@
 /* The launcher's command line: what it accepts and what it refuses. */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -163,8 +164,53 @@ static void capability_names(void) {
   CHECK(sr_cap_last() >= 40);
 }
 
+/* Instance mode: its options, their defaults, and what they exclude. */
+static void instance_options(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  CHECK(PARSE(&cfg, &err, "--instance", "/d", "--", "/bin/true") == 0);
+  CHECK_STR(cfg.instance_dir, "/d");
+  CHECK(cfg.ready_fd == -1 && cfg.restart_policy == SR_RESTART_NO && cfg.max_retries == -1);
+  CHECK(cfg.stop_signal == SIGTERM && cfg.log_max == SR_LOG_MAX_DEFAULT && !cfg.remove_when_done);
+  sr_args_free(&cfg);
+  CHECK(PARSE(&cfg, &err, "--instance", "/d", "--ready-fd", "3", "--restart", "on-failure",
+              "--max-retries", "5", "--stop-signal", "SIGQUIT", "--log-max", "4096",
+              "--remove-when-done", "--instance-name", "web-1.a", "--", "/bin/true") == 0);
+  CHECK(cfg.ready_fd == 3 && cfg.restart_policy == SR_RESTART_ON_FAILURE && cfg.max_retries == 5);
+  CHECK(cfg.stop_signal == SIGQUIT && cfg.log_max == 4096 && cfg.remove_when_done);
+  CHECK_STR(cfg.instance_name, "web-1.a");
+  sr_args_free(&cfg);
+  CHECK(PARSE(&cfg, &err, "--instance", "/d", "--restart", "always", "--max-retries", "-1",
+              "--stop-signal", "10", "--", "/bin/true") == 0);
+  CHECK(cfg.restart_policy == SR_RESTART_ALWAYS && cfg.max_retries == -1 && cfg.stop_signal == 10);
+  sr_args_free(&cfg);
+  REFUSES("need --instance", "--ready-fd", "3", "--", "/bin/true");
+  REFUSES("need --instance", "--restart", "always", "--", "/bin/true");
+  REFUSES("need --instance", "--remove-when-done", "--", "/bin/true");
+  REFUSES("--restart: expected no, on-failure or always", "--instance", "/d", "--restart", "yes",
+          "--", "/bin/true");
+  REFUSES("--max-retries needs --restart", "--instance", "/d", "--max-retries", "3", "--",
+          "/bin/true");
+  REFUSES("--stop-signal: expected a signal", "--instance", "/d", "--stop-signal", "SIGFOO", "--",
+          "/bin/true");
+  REFUSES("--stop-signal: expected a signal", "--instance", "/d", "--stop-signal", "0", "--",
+          "/bin/true");
+  REFUSES("--log-max: expected at least 1024", "--instance", "/d", "--log-max", "10", "--",
+          "/bin/true");
+  REFUSES("--instance-name: expected a name", "--instance", "/d", "--remove-when-done",
+          "--instance-name", "../x", "--", "/bin/true");
+  REFUSES("--instance-name: expected a name", "--instance", "/d", "--remove-when-done",
+          "--instance-name", ".hidden", "--", "/bin/true");
+  REFUSES("--instance-name goes with --remove-when-done", "--instance", "/d", "--instance-name",
+          "web", "--", "/bin/true");
+  REFUSES("--instance excludes", "--instance", "/d", "--die-with-parent", "--", "/bin/true");
+  REFUSES("--instance excludes", "--instance", "/d", "--report-fd", "4", "--", "/bin/true");
+  REFUSES("above 2", "--instance", "/d", "--ready-fd", "2", "--", "/bin/true");
+}
+
 int main(void) {
   full_command_line();
+  instance_options();
   empty_port_list_restricts_everything();
   user_namespace();
   bad_input();

@@ -37,11 +37,14 @@ static const char *selinux(void) {
 }
 
 /* A bundle for this host: `kernel` NULL for the real one, `skip` a header key to leave out. */
+static const char default_args[] = "--name\0t\0--env\0\0--\0/bin/true\0";
+static const char *args = default_args;
+static size_t args_len = sizeof default_args - 1, args_count = 6;
+
 static size_t make(char *buf, size_t size, const char *kernel, const char *skip, const char *arch) {
   struct utsname u;
   uname(&u);
   long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  const char args[] = "--name\0t\0--env\0\0--\0/bin/true\0";
   const unsigned char insns[16] = {6, 0, 0, 0, 0, 0, 0xff, 0x7f, 6, 0, 0, 0, 0, 0, 0xff, 0x7f};
   size_t n = (size_t)snprintf(buf, size, "secure-run-bundle 1\nname t\n");
   char line[256];
@@ -55,9 +58,9 @@ static size_t make(char *buf, size_t size, const char *kernel, const char *skip,
     memcpy(buf + n, line, strlen(line));
     n += strlen(line);
   }
-  n += (size_t)snprintf(buf + n, size - n, "args 6 %zu\n", sizeof args - 1);
-  memcpy(buf + n, args, sizeof args - 1);
-  n += sizeof args - 1;
+  n += (size_t)snprintf(buf + n, size - n, "args %zu %zu\n", args_count, args_len);
+  memcpy(buf + n, args, args_len);
+  n += args_len;
   buf[n++] = '\n';
   n += (size_t)snprintf(buf + n, size - n, "filter %s 16\n", arch ? arch : sr_host_arch());
   memcpy(buf + n, insns, 16);
@@ -144,6 +147,25 @@ int main(void) {
         strcmp(b.args[5], "/bin/true") == 0 && b.args[6] == NULL);
   CHECK(b.filter.len == 2 && strcmp(b.name, "t") == 0);
   sr_bundle_free(&b);
+
+  /* The caller alone says whether a launch is an instance and what it removes. */
+  static const char instance_args[] = "--remove-when-done\0--instance\0/home\0--\0/bin/true\0";
+  args = instance_args;
+  args_len = sizeof instance_args - 1;
+  args_count = 5;
+  n = make(buf, sizeof buf, NULL, NULL, NULL);
+  refused(buf, n, "the bundle holds --remove-when-done, which only its caller may give");
+  /* After --, the command's own arguments may be anything. */
+  static const char command_args[] = "--\0/bin/echo\0--instance\0";
+  args = command_args;
+  args_len = sizeof command_args - 1;
+  args_count = 3;
+  n = make(buf, sizeof buf, NULL, NULL, NULL);
+  CHECK(load(buf, n, &b, &err) == 0);
+  sr_bundle_free(&b);
+  args = default_args;
+  args_len = sizeof default_args - 1;
+  args_count = 6;
 
   refused("hello\n", 6, "not a secure-run bundle");
   n = make(buf, sizeof buf, "1.0.0-old", NULL, NULL);

@@ -62,6 +62,43 @@ export interface LauncherOptions {
   cgroupParent?: string;
   /** The launcher ends the app and cleans up when its parent dies. */
   dieWithParent?: boolean;
+  /** Instance mode: the launcher is the detached supervisor of the instance in `dir` (it
+   * excludes reportFd, explain, trace and dieWithParent). */
+  instance?: InstanceLaunch;
+}
+
+/** The supervisor of a detached instance (native/launcher/instance.h; docs/running.md). */
+export interface InstanceLaunch {
+  /** The instance directory, `<state>/instances/<id>` (the caller's, 0700). */
+  dir: string;
+  /** Descriptor that gets one JSON line once the first run started or failed. */
+  readyFd?: number;
+  /** Restart policy; maxRetries -1 (or absent): unlimited. */
+  restart?: { policy: "no" | "on-failure" | "always"; maxRetries?: number };
+  /** What a stop sends the app: a name such as "SIGTERM" (the default), or a number. */
+  stopSignal?: string;
+  /** Bytes of `log` before it is rotated to `log.1` (default 10 MiB). */
+  logMax?: number;
+  /** --rm: the supervisor removes `dir`, and `<state>/names/<name>` if it holds this id. */
+  removeWhenDone?: boolean;
+  /** The instance's name (for removeWhenDone). */
+  name?: string;
+}
+
+function instanceArgs(i: InstanceLaunch): string[] {
+  const args = ["--instance", i.dir];
+  if (i.readyFd !== undefined) args.push("--ready-fd", String(i.readyFd));
+  if (i.restart && i.restart.policy !== "no") {
+    args.push("--restart", i.restart.policy);
+    args.push("--max-retries", String(i.restart.maxRetries ?? -1));
+  }
+  if (i.stopSignal !== undefined) args.push("--stop-signal", i.stopSignal);
+  if (i.logMax !== undefined) args.push("--log-max", String(i.logMax));
+  if (i.removeWhenDone) {
+    args.push("--remove-when-done");
+    if (i.name !== undefined) args.push("--instance-name", i.name);
+  }
+  return args;
 }
 
 const accessLetters: Record<string, string> = { read: "r", write: "w", execute: "x" };
@@ -198,6 +235,7 @@ export function launcherArgs(target: LaunchTarget, options: LauncherOptions = {}
     ...(o.explain ? ["--explain-fd", String(o.explain.fd)] : []),
     ...(o.explain?.json ? ["--explain-json"] : []),
     ...(o.dieWithParent ? ["--die-with-parent"] : []),
+    ...(o.instance ? instanceArgs(o.instance) : []),
     ...(isPlan
       ? planArgs(target, o.reportFd)
       : [

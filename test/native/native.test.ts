@@ -15,4 +15,8 @@ test("native tests and real launches of the launcher pass under ASan and UBSan (
   // The sanitized launcher's real launches (native/tests/launch_test.sh).
   assert.match(r.stdout, /launch_test: no cgroup left: ok/);
   assert.doesNotMatch(r.stdout, /launch_test: .*expected/);
+  // Instance mode: the detached supervisor (native/tests/instance_test.sh).
+  assert.match(r.stdout, /instance_test: stop: the cgroup dirs are gone \(freezer too\): ok/);
+  assert.match(r.stdout, /instance_test: --remove-when-done: what the links pointed to is kept: ok/);
+  assert.doesNotMatch(r.stdout, /instance_test: .*expected/);
 });

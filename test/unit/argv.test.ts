@@ -416,3 +416,48 @@ test("a rootless plan: the caller's id maps, no cgroup options, no SELinux optio
   assert.ok(!delegated.includes("--no-cgroup"));
   assert.equal(delegated[delegated.indexOf("--cpu") + 1], "50000:100000");
 });
+
+test("an instance: the supervisor's options come before the bundle, only those given", () => {
+  const bundle = { bundle: "/s/instances/ab/bundle", sha256: "f".repeat(64) };
+  assert.deepEqual(
+    launcherArgs(bundle, {
+      instance: {
+        dir: "/s/instances/ab",
+        readyFd: 3,
+        restart: { policy: "on-failure", maxRetries: 5 },
+        stopSignal: "SIGQUIT",
+        logMax: 4096,
+        removeWhenDone: true,
+        name: "web",
+      },
+    }),
+    [
+      "--instance",
+      "/s/instances/ab",
+      "--ready-fd",
+      "3",
+      "--restart",
+      "on-failure",
+      "--max-retries",
+      "5",
+      "--stop-signal",
+      "SIGQUIT",
+      "--log-max",
+      "4096",
+      "--remove-when-done",
+      "--instance-name",
+      "web",
+      "--bundle",
+      "/s/instances/ab/bundle",
+      "--bundle-sha256",
+      "f".repeat(64),
+    ],
+  );
+  // Policy "no" is the launcher's default: nothing to say; a name without --rm is not passed.
+  assert.deepEqual(
+    launcherArgs(bundle, {
+      instance: { dir: "/d", restart: { policy: "no", maxRetries: 3 }, name: "web" },
+    }).slice(0, 3),
+    ["--instance", "/d", "--bundle"],
+  );
+});
