@@ -115,33 +115,29 @@ function writeExclusive(path: string, data: Buffer | string): void {
   }
 }
 
-/** The launcher's arguments in instance mode (the contract's), then the bundle's. */
+/** The launcher's arguments in instance mode (src/bundle/argv.cts says them), then the bundle's. */
 export function instanceLauncherArgs(
   dir: string,
   doc: InstanceDoc,
   o: StartOptions = {},
 ): string[] {
-  return [
-    "--instance",
-    dir,
-    "--ready-fd",
-    "3",
-    "--restart",
-    doc.restart.policy,
-    // The launcher takes a retry count only with a policy that restarts.
-    ...(doc.restart.policy !== "no" ? ["--max-retries", String(doc.restart.maxRetries)] : []),
-    "--stop-signal",
-    doc.stopSignal,
-    "--log-max",
-    String(doc.log.maxBytes),
-    // The name goes with --remove-when-done: the supervisor removes names/<name> if it holds the id.
-    ...(doc.remove ? ["--remove-when-done", "--instance-name", doc.name] : []),
-    ...(doc.writable ? ["--writable-layer", join(dir, "layer")] : []),
-    ...launcherArgs(
-      { bundle: join(dir, "bundle"), sha256: doc.bundleSha256 },
-      o.cgroupParent ? { cgroupParent: o.cgroupParent } : {},
-    ),
-  ];
+  const args = launcherArgs(
+    { bundle: join(dir, "bundle"), sha256: doc.bundleSha256 },
+    {
+      ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
+      instance: {
+        dir,
+        readyFd: 3,
+        restart: doc.restart,
+        stopSignal: doc.stopSignal,
+        logMax: doc.log.maxBytes,
+        removeWhenDone: doc.remove,
+        name: doc.name,
+      },
+    },
+  );
+  // The writable layer: no plan asks for one yet (writable is always false for now).
+  return doc.writable ? ["--writable-layer", join(dir, "layer"), ...args] : args;
 }
 
 /** Makes the instance (directory, instance.json, its bundle, its name) and starts it; returns
