@@ -56,7 +56,7 @@ async function forEach(
 function command(
   program: Command,
   io: CliIO,
-  name: CommandName & string,
+  name: Exclude<CommandName, "">,
   summary: string,
   description: string,
   examples: string,

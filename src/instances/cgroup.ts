@@ -37,8 +37,8 @@ export class UnsafeCgroupError extends SecureRunError {
 
 /** Throws UnsafeCgroupError unless `dir` may be the `controller` cgroup of an instance. */
 export function checkCgroupDir(controller: string, dir: string): string {
-  if (typeof dir !== "string" || !isAbsolute(dir) || normalize(dir) !== dir)
-    throw new UnsafeCgroupError(String(dir), "not an absolute, normal path");
+  if (!isAbsolute(dir) || normalize(dir) !== dir)
+    throw new UnsafeCgroupError(dir, "not an absolute, normal path");
   if (!dir.startsWith(ROOT)) throw new UnsafeCgroupError(dir, `not below ${ROOT}`);
   if (!LEAF.test(basename(dir)))
     throw new UnsafeCgroupError(dir, "not named secure-run-<name>-<pid> as an instance's cgroup");

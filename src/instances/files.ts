@@ -78,7 +78,9 @@ export function readOwned(dir: string, name: string, max = MAX_FILE, uid = euid(
   }
 }
 
-/** `dir/name` as JSON valid against schemas/<schema>.schema.json. */
+/** `dir/name` as JSON valid against schemas/<schema>.schema.json (the caller names the type the
+ * schema describes). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function readJson<T>(dir: string, name: string, schema: string, uid = euid()): T {
   const path = join(dir, name);
   let value: unknown;

@@ -23,7 +23,7 @@ import { launcherArgs } from "../bundle/argv.cjs";
 import { LaunchError, SecureRunError } from "../errors.js";
 import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
-import { openOwned, UnsafeFileError } from "./files.js";
+import { openOwned } from "./files.js";
 import { bootId, heldFlocks, lockHeld, procStartTime } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
 import { RemoveError, removeTree } from "./remove.js";
@@ -203,13 +203,19 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
     env: {},
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-    child.once("error", () => resolve({ code: 125, signal: null }));
+    child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+    });
+    child.once("error", () => {
+      resolve({ code: 125, signal: null });
+    });
   });
   const pipe = child.stdio[3] as Readable;
   const line = await new Promise<string | undefined>((resolve) => {
     let buf = "";
-    const timer = setTimeout(() => resolve(undefined), o.readyTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      resolve(undefined);
+    }, o.readyTimeoutMs ?? 30_000);
     pipe.setEncoding("utf8");
     pipe.on("data", (d: string) => {
       buf += d;
@@ -232,7 +238,11 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
     let timer: NodeJS.Timeout | undefined;
     const r = await Promise.race([
       exited,
-      new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms))),
+      new Promise<undefined>((res) => {
+        timer = setTimeout(() => {
+          res(undefined);
+        }, ms);
+      }),
     ]);
     clearTimeout(timer);
     return r;

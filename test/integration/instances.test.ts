@@ -168,7 +168,7 @@ describe("detached instances", { skip }, () => {
     );
   });
 
-  test("restart on-failure: restarted with backoff, counted, up to maxRetries", async () => {
+  test("restart on-failure: restarted with backoff, counted, up to maxRetries", () => {
     const file = app(
       "crasher",
       "echo run; exit 3",
@@ -322,7 +322,7 @@ describe("detached instances", { skip }, () => {
     }
   });
 
-  test("hostile state: a cgroup that is not the instance's, a symlinked state.json", async () => {
+  test("hostile state: a cgroup that is not the instance's, a symlinked state.json", () => {
     const file = app("hostile", "while true; do sleep 1; done");
     const id = runD(file);
     const dir = join(state, "instances", id);
