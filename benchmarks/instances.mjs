@@ -49,7 +49,7 @@ try {
   time(sr("run", quick));
   const fg = med(() => time(sr("run", quick)).ms);
   row("run (foreground, warm), app exits at once", fg);
-  const sleeper = app("sleeper", "trap 'exit 0' TERM; while true; do sleep 0.05; done");
+  const sleeper = app("sleeper", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done");
   const ids = [];
   const detach = med(() => {
     const r = time(sr("run", "-d", sleeper));

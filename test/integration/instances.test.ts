@@ -188,6 +188,14 @@ describe("detached instances", { skip }, () => {
     assert.equal(sr(["rm", id]).status, 0);
   });
 
+  test("--rm: the supervisor removes the instance and its name when the app ends", async () => {
+    const file = app("brief", "echo bye; sleep 0.3");
+    const id = runD(file, "--rm", "--name", "brief");
+    await until("the instance is gone", () => !existsSync(join(state, "instances", id)));
+    assert.equal(existsSync(join(state, "names", "brief")), false);
+    assert.equal(one(id), undefined);
+  });
+
   test("stop of an app that ignores SIGTERM kills it after --time", async () => {
     const file = app("stubborn", "trap '' TERM; echo ready; while true; do sleep 0.1; done");
     const id = runD(file);
