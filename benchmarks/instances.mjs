@@ -36,6 +36,20 @@ const app = (name, script) => {
   return f;
 };
 
+// Killed (a timeout, Ctrl-C): the instances are removed all the same.
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+
+function cleanup() {
+  const left = spawnSync(process.execPath, [cli, "ps", "-aq"], { encoding: "utf8", env });
+  const ids = left.stdout.split("\n").filter(Boolean);
+  if (ids.length) spawnSync(process.execPath, [cli, "rm", "-f", ...ids], { env });
+  rmSync(tmp, { recursive: true, force: true });
+}
+
 const rows = [];
 const row = (what, ms, against, target) =>
   rows.push({ what, ms: Math.round(ms * 10) / 10, against, target });
@@ -49,7 +63,9 @@ try {
   time(sr("run", quick));
   const fg = med(() => time(sr("run", quick)).ms);
   row("run (foreground, warm), app exits at once", fg);
-  const sleeper = app("sleeper", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done");
+  // Cooperative: SIGTERM ends it at once. (A shell loop around `sleep 1 & wait $!` spins under
+  // the process profile: its wait fails at once.)
+  const sleeper = app("sleeper", "exec sleep 100000");
   const ids = [];
   const detach = med(() => {
     const r = time(sr("run", "-d", sleeper));
@@ -113,10 +129,7 @@ try {
     row("podman: not installed on this machine, not compared", Number.NaN);
   }
 } finally {
-  const left = spawnSync(process.execPath, [cli, "ps", "-aq"], { encoding: "utf8", env });
-  const ids = left.stdout.split("\n").filter(Boolean);
-  if (ids.length) spawnSync(process.execPath, [cli, "rm", "-f", ...ids], { env });
-  rmSync(tmp, { recursive: true, force: true });
+  cleanup();
 }
 
 console.log(JSON.stringify({ machine: machine(), rounds }, null, 2));
