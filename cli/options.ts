@@ -25,7 +25,19 @@ export type CommandName =
   | "doctor"
   | "profiles list"
   | "profiles show"
-  | "trace";
+  | "trace"
+  | "ps"
+  | "logs"
+  | "stop"
+  | "kill"
+  | "restart"
+  | "start"
+  | "rm"
+  | "wait"
+  | "inspect"
+  | "stats"
+  | "pause"
+  | "unpause";
 
 /** How one command takes an option: as the table says (`true`), or narrower. */
 export type Use = true | { description?: string; required?: boolean; once?: boolean };
@@ -69,6 +81,18 @@ function replicas(value: string): number {
 }
 
 const runAndExec = { run: true, exec: true } as const;
+
+/** A whole number ≥ 0 given to `flag`. */
+function count(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+      throw new InputError([
+        { file: flag, path: "", message: `expected a whole number ≥ 0; got "${value}"` },
+      ]);
+    return n;
+  };
+}
 /** Flags `exec` builds an app from; `trace` takes some of them for a command after --. */
 const forCommand = (d: string): Use => ({ description: `for a command: ${d}` });
 
@@ -204,7 +228,93 @@ export const OPTIONS = {
     flags: "--name",
     value: "name",
     description: "the app's name (default: from the command)",
-    commands: { exec: true },
+    commands: {
+      exec: {
+        description: "the app's name (default: from the command); with -d also the instance's name",
+      },
+      run: {
+        description:
+          "with -d: the instance's name, unique per user (default: <app>-<6 hex of its id>)",
+      },
+    },
+  },
+  detach: {
+    flags: "-d, --detach",
+    description:
+      "start the app as a detached instance under its own supervisor, print its id and return (see docs/services.md)",
+    commands: runAndExec,
+  },
+  rm: {
+    flags: "--rm",
+    description: "with -d: remove the instance (its state, log and writable layer) when it ends",
+    commands: runAndExec,
+  },
+  all: {
+    flags: "-a, --all",
+    description: "all instances (default: those that run)",
+    commands: { ps: true },
+  },
+  quiet: {
+    flags: "-q, --quiet",
+    description: "only the ids",
+    commands: { ps: true },
+  },
+  psFormat: {
+    flags: "--format",
+    value: "template",
+    description:
+      "a line per instance from a template: {{.ID}} {{.Name}} {{.Status}} {{.App}} {{.Since}} {{.Restarts}} {{.Pids}} {{.Memory}} {{.Ports}} {{.ExitCode}} {{.Command}} {{.FullID}}",
+    commands: { ps: true },
+  },
+  follow: {
+    flags: "-f, --follow",
+    description: "keep printing new records (across rotations) until the instance ends",
+    commands: { logs: true },
+  },
+  tail: {
+    flags: "--tail",
+    value: "n",
+    description: "only the last N records",
+    parse: count("--tail"),
+    commands: { logs: true },
+  },
+  since: {
+    flags: "--since",
+    value: "time",
+    description:
+      "only records since a time (2026-12-04T16:00:00Z) or for a duration back (10m, 1h30m)",
+    commands: { logs: true },
+  },
+  timestamps: {
+    flags: "-t, --timestamps",
+    description: "begin each line with its time (RFC 3339, nanoseconds)",
+    commands: { logs: true },
+  },
+  stopTime: {
+    flags: "-t, --time",
+    value: "seconds",
+    description:
+      "seconds to wait after the stop signal before the kill (default: the instance's, 10)",
+    parse: count("--time"),
+    commands: { stop: true, restart: true },
+  },
+  signal: {
+    flags: "-s, --signal",
+    value: "sig",
+    description:
+      "the signal (KILL ends the whole sandbox; TERM is a stop; HUP, INT, QUIT, USR1, USR2, WINCH reach the app)",
+    default: "KILL",
+    commands: { kill: true },
+  },
+  force: {
+    flags: "-f, --force",
+    description: "kill a running instance first",
+    commands: { rm: true },
+  },
+  noStream: {
+    flags: "--no-stream",
+    description: "one sample, then return (default: refresh every second)",
+    commands: { stats: true },
   },
   rootfs: {
     flags: "--rootfs",
@@ -361,6 +471,9 @@ export const OPTIONS = {
       "seccomp explain": true,
       gc: true,
       doctor: true,
+      ps: { description: "one JSON array of the instances" },
+      inspect: true,
+      stats: { description: "as JSON (streaming: one line per refresh)" },
       "profiles list": true,
       "profiles show": true,
     },

@@ -7,6 +7,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerExec } from "./commands/exec.js";
 import { registerExport } from "./commands/export.js";
 import { registerGc } from "./commands/gc.js";
+import { registerInstances } from "./commands/instances.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerProfiles } from "./commands/profiles.js";
 import { registerReview } from "./commands/review.js";
@@ -51,6 +52,7 @@ export function createProgram(io: CliIO): Command {
   registerSeccomp(program, io);
   registerCompile(program, io);
   registerExport(program, io);
+  registerInstances(program, io);
   registerGc(program, io);
   registerDoctor(program, io);
   registerProfiles(program, io);

@@ -119,6 +119,7 @@ const ROOTLESS_FILES = [
   "test/integration/bundle.test",
   "test/integration/trace.test",
   "test/integration/layer.test",
+  "test/integration/instances.test",
   "test/hostile/mounts.test",
   "test/hostile/process.test",
   "test/hostile/bundle.test",

@@ -64,6 +64,49 @@ export function runtimeDir(
   return dir;
 }
 
+/** Where a user's instances live, persistent (they survive a reboot): root's is
+ * /var/lib/secure-run; another user's $XDG_DATA_HOME/secure-run (when absolute), else
+ * ~/.local/share/secure-run. SECURE_RUN_STATE_DIR overrides it (tests). Created 0700 when
+ * `create`; refused when it is not the user's alone (a link, another owner, open to others). */
+export function stateDir(
+  o: { create?: boolean; uid?: number; env?: NodeJS.ProcessEnv } = {},
+): string {
+  const uid = o.uid ?? process.geteuid?.() ?? 0;
+  const env = o.env ?? process.env;
+  const override = env.SECURE_RUN_STATE_DIR;
+  const xdg = env.XDG_DATA_HOME;
+  const dir =
+    override && override.startsWith("/")
+      ? override
+      : uid === 0
+        ? "/var/lib/secure-run"
+        : join(
+            xdg && xdg.startsWith("/") ? xdg : join(env.HOME || homedir(), ".local/share"),
+            "secure-run",
+          );
+  if (o.create) {
+    try {
+      mkdirSync(dir, { mode: 0o700, recursive: false });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") mkdirSync(dir, { mode: 0o700, recursive: true });
+      else if (code !== "EEXIST") throw e;
+    }
+  }
+  let unsafe: string | undefined;
+  try {
+    unsafe = unsafeRuntimeDir(dir, uid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" && !o.create) return dir;
+    throw e;
+  }
+  if (unsafe)
+    throw new Error(
+      `unsafe state directory: ${unsafe}; fix or remove it, or set SECURE_RUN_STATE_DIR`,
+    );
+  return dir;
+}
+
 let version: string | undefined;
 
 /** The package's version (package.json). */

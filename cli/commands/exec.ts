@@ -5,7 +5,8 @@ import { prepareLoaded } from "../../src/launch/prepare.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
 import { addOptions, readConfig } from "../options.js";
-import { runHelpAfter, runPrepared, type RunFlags } from "./run.js";
+import { runDetached, type DetachFlags } from "./detach.js";
+import { runHelpAfter, runPrepared } from "./run.js";
 
 export function registerExec(program: Command, io: CliIO): void {
   const cmd = program
@@ -30,7 +31,7 @@ export function registerExec(program: Command, io: CliIO): void {
           runHelpAfter,
       ),
     )
-    .action(async (argv: string[], opts: ExecFlags & RunFlags & { config?: string }) => {
+    .action(async (argv: string[], opts: ExecFlags & DetachFlags) => {
       let prepared;
       try {
         prepared = prepareLoaded(loadFromFlags(argv, opts), {
@@ -55,6 +56,12 @@ export function registerExec(program: Command, io: CliIO): void {
         }
         throw e;
       }
+      if (opts.detach) {
+        await runDetached(prepared, io, opts, { app: null, where: "secure-run exec" });
+        return;
+      }
+      if (opts.rm)
+        throw new InputError([{ file: "--rm", path: "", message: "only with -d (--detach)" }]);
       await runPrepared(prepared, io, opts);
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { formatSize } from "../../src/documents/units.js";
+import { InputError } from "../../src/errors.js";
 import { cacheDebug, execBundle } from "../../src/bundle/warm.cjs";
 import { execAddon } from "../../src/native/exec.cjs";
 import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
@@ -9,6 +10,7 @@ import type { LaunchReport } from "../../src/launch/run.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
 import { addOptions, readConfig } from "../options.js";
+import { runDetached, type DetachFlags } from "./detach.js";
 
 const FORWARDED: NodeJS.Signals[] = [
   "SIGINT",
@@ -140,11 +142,19 @@ export function registerRun(program: Command, io: CliIO): void {
           runHelpAfter,
       ),
     )
-    .action(async (file: string, opts: { config?: string } & RunFlags) => {
+    .action(async (file: string, opts: DetachFlags) => {
       const prepared = prepareRun(file, {
         config: readConfig(opts.config),
         explain: Boolean(opts.explain),
       });
+      if (opts.detach) {
+        await runDetached(prepared, io, opts, { app: file, where: file });
+        return;
+      }
+      if (opts.rm || opts.name)
+        throw new InputError([
+          { file: opts.rm ? "--rm" : "--name", path: "", message: "only with -d (--detach)" },
+        ]);
       // A plan a bundle carries whole is compiled into the cache and launched from it: this
       // process becomes the launcher, and the next run of the unchanged app skips planning.
       const exec = process.env.SECURE_RUN_NO_CACHE ? null : execAddon();

@@ -24,8 +24,11 @@ export function renderError(
       exitCode: e.exitCode,
     };
   }
-  if (e instanceof SecureRunError)
-    return { text: `secure-run: ${e.message}`, exitCode: e.exitCode };
+  if (e instanceof SecureRunError) {
+    const h = (e as { hint?: unknown }).hint;
+    const hint = typeof h === "string" ? `\n  ${s.dim("hint:")} ${h}` : "";
+    return { text: `secure-run: ${e.message}${hint}`, exitCode: e.exitCode };
+  }
   const err = e instanceof Error ? e : new Error(String(e));
   return {
     text: `${s.red("secure-run: internal error:")} ${err.message}${debug ? `\n${err.stack ?? ""}` : "\n  (run with --debug for details)"}`,

@@ -1,10 +1,12 @@
 /* exec.node: replaces the Node process with another program (execve), so `secure-run run`
- * leaves no Node process behind once the launcher takes over. Node 20 has no process.execve. */
+ * leaves no Node process behind once the launcher takes over. Node 20 has no process.execve.
+ * Also flock(2), which Node lacks: the CLI's per-instance lock (src/instances/lock.ts). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +120,46 @@ static napi_value exec_program(napi_env env, napi_callback_info info) {
   return throw_errno(env, "execve", e);
 }
 
+/* flock(fd, exclusive, wait): true when the lock is taken; false when it is held elsewhere and
+ * `wait` is false; throws on any other error (with the errno's name in the code). */
+static napi_value flock_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  int32_t fd = -1;
+  bool exclusive = false, wait = false;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3 ||
+      napi_get_value_int32(env, args[0], &fd) != napi_ok || fd < 0 ||
+      napi_get_value_bool(env, args[1], &exclusive) != napi_ok ||
+      napi_get_value_bool(env, args[2], &wait) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG",
+                          "flock(fd: number, exclusive: boolean, wait: boolean)");
+    return NULL;
+  }
+  int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
+  int r;
+  do r = flock(fd, op);
+  while (r < 0 && errno == EINTR);
+  napi_value out;
+  if (r < 0) {
+    if (errno == EWOULDBLOCK && !wait) {
+      if (napi_get_boolean(env, false, &out) != napi_ok) return NULL;
+      return out;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "flock(%d)", fd);
+    return throw_errno(env, what, errno);
+  }
+  if (napi_get_boolean(env, true, &out) != napi_ok) return NULL;
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   if (napi_create_function(env, "exec", NAPI_AUTO_LENGTH, exec_program, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "exec", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "flock", NAPI_AUTO_LENGTH, flock_fd, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "flock", fn) != napi_ok)
     return NULL;
   return exports;
 }

@@ -333,6 +333,7 @@ test("the warm path: the launcher, given the bundle file and its sha256", () => 
       calls.push([path, ...argv]);
       throw new Error("exec");
     },
+    flock: () => true,
   };
   const bundle = { file: "/cache/k.bundle", sha256: "ab".repeat(32) };
   assert.throws(() => execBundle(exec, bundle, []), /exec/);

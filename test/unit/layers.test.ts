@@ -22,7 +22,7 @@ const RANKS: readonly (readonly string[])[] = [
   ["src/appspec", "src/config", "src/profiles", "src/policy"],
   ["src/plan"],
   ["src/bundle"],
-  ["src/launch", "src/audit", "src/review", "src/export", "src/trace"],
+  ["src/launch", "src/instances", "src/audit", "src/review", "src/export", "src/trace"],
   ["src/index.ts"],
   ["cli"],
 ];

@@ -22,7 +22,7 @@ function undocumented(node: unknown, path: string, out: string[]): void {
   }
 }
 
-for (const name of ["app", "config", "profile", "docker-seccomp"]) {
+for (const name of ["app", "config", "profile", "docker-seccomp", "instance", "instance-state"]) {
   test(`schemas/${name}.schema.json: every field is described`, () => {
     const schema: unknown = JSON.parse(
       readFileSync(join(root, "schemas", `${name}.schema.json`), "utf8"),

@@ -1,0 +1,542 @@
+/** Creating, starting, stopping, killing, waiting for and removing instances. The supervisor (the
+ * launcher in instance mode, detached in a session of its own) does the running; this module only
+ * prepares its directory, starts it, waits for its ready line, and sends it signals. */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { launcherArgs } from "../bundle/argv.cjs";
+import { LaunchError, SecureRunError } from "../errors.js";
+import { paths } from "../paths.cjs";
+import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
+import { openOwned } from "./files.js";
+import { bootId, heldFlocks, lockHeld, procStartTime } from "./liveness.js";
+import { withInstanceLock } from "./lock.js";
+import { RemoveError, removeTree } from "./remove.js";
+import {
+  instanceDir,
+  NAME,
+  newId,
+  readInstance,
+  releaseName,
+  reserveName,
+  type Store,
+} from "./store.js";
+import type { InstanceDoc, StateDoc } from "./types.js";
+import { exitCodeOf, readState, viewInstance, type InstanceView } from "./view.js";
+
+/** SIGRTMIN+3 (native/launcher/loop.h SR_SIG_KILL): "kill now" — glibc's SIGRTMIN is 34. */
+export const SR_SIG_KILL = 37;
+
+/** A request the instance's state refuses (exit 1): e.g. rm of a running one without -f. */
+export class InstanceRefused extends SecureRunError {
+  readonly exitCode = 1;
+  readonly code = "ERR_REFUSED";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "InstanceRefused";
+  }
+}
+
+/** The name is another instance's (exit 125, as docker's "Conflict"). */
+export class NameInUse extends SecureRunError {
+  readonly exitCode = 125;
+  readonly code = "ERR_NAME_IN_USE";
+  constructor(readonly instanceName: string) {
+    super(`the name "${instanceName}" is already in use by another instance`);
+    this.name = "NameInUse";
+  }
+}
+
+export interface NewInstance {
+  appName: string;
+  app: string | null;
+  command: string[];
+  /** --name; default <appName>-<first 6 hex of the id>. */
+  name?: string;
+  bundle: Buffer;
+  bundleSha256: string;
+  restart: InstanceDoc["restart"];
+  stopSignal?: string;
+  stopTimeout?: number;
+  logMaxBytes?: number;
+  remove?: boolean;
+  writable?: boolean;
+  ports?: InstanceDoc["ports"];
+  limits: InstanceDoc["limits"];
+}
+
+export interface Ready {
+  status: "running";
+  supervisorPid: number;
+  initPid: number;
+}
+
+export interface StartOptions {
+  cgroupParent?: string;
+  /** How long the ready line may take (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+/** A name a default may be made from: the app's name, cut to what NAME allows. */
+function defaultName(appName: string, id: string): string {
+  const base = appName.replace(/[^a-zA-Z0-9_.-]/g, "-").replace(/^[^a-zA-Z0-9]+/, "") || "app";
+  return `${base.slice(0, 55)}-${id.slice(0, 6)}`;
+}
+
+function writeExclusive(path: string, data: Buffer | string): void {
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The launcher's arguments in instance mode (src/bundle/argv.cts says them), then the bundle's. */
+export function instanceLauncherArgs(
+  dir: string,
+  doc: InstanceDoc,
+  o: StartOptions = {},
+): string[] {
+  const args = launcherArgs(
+    { bundle: join(dir, "bundle"), sha256: doc.bundleSha256 },
+    {
+      ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
+      instance: {
+        dir,
+        readyFd: 3,
+        restart: doc.restart,
+        stopSignal: doc.stopSignal,
+        logMax: doc.log.maxBytes,
+        removeWhenDone: doc.remove,
+        name: doc.name,
+      },
+    },
+  );
+  // The writable layer: no plan asks for one yet (writable is always false for now).
+  return doc.writable ? ["--writable-layer", join(dir, "layer"), ...args] : args;
+}
+
+/** Makes the instance (directory, instance.json, its bundle, its name) and starts it; returns
+ * once the first run's app has started. A failed first start leaves nothing: the directory and
+ * the name are removed, and the error says why (LaunchError with the launcher's 125/126/127). */
+export async function createInstance(
+  s: Store,
+  n: NewInstance,
+  o: StartOptions = {},
+): Promise<{ doc: InstanceDoc; ready: Ready }> {
+  const id = newId();
+  const name = n.name ?? defaultName(n.appName, id);
+  if (!NAME.test(name))
+    throw new InstanceRefused(`invalid name "${name}": expected ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`);
+  const digest = createHash("sha256").update(n.bundle).digest("hex");
+  if (digest !== n.bundleSha256) throw new LaunchError("the bundle does not match its sha256");
+  const doc: InstanceDoc = {
+    version: 1,
+    id,
+    name,
+    app: n.app,
+    command: n.command,
+    created: new Date().toISOString(),
+    bundleSha256: n.bundleSha256,
+    restart: n.restart,
+    stopSignal: n.stopSignal ?? "SIGTERM",
+    stopTimeout: n.stopTimeout ?? 10,
+    log: { maxBytes: n.logMaxBytes ?? 10 * 1024 * 1024 },
+    remove: Boolean(n.remove),
+    writable: Boolean(n.writable),
+    ports: n.ports ?? [],
+    limits: n.limits,
+    uid: process.geteuid?.() ?? 0,
+  };
+  const dir = instanceDir(s, id);
+  mkdirSync(dir, { mode: 0o700 });
+  let named = false;
+  try {
+    if (!reserveName(s, name, id)) throw new NameInUse(name);
+    named = true;
+    writeExclusive(join(dir, "instance.json"), `${JSON.stringify(doc, null, 2)}\n`);
+    writeExclusive(join(dir, "bundle"), n.bundle);
+    if (doc.writable) mkdirSync(join(dir, "layer"), { mode: 0o700 });
+    const ready = await withInstanceLock(dir, () => startSupervisor(dir, doc, o));
+    return { doc, ready };
+  } catch (e) {
+    // Nothing is left of a failed creation: not the directory, not the name.
+    try {
+      removeTree(dir);
+    } finally {
+      if (named) releaseName(s, name, id);
+    }
+    throw e;
+  }
+}
+
+/** Starts the supervisor detached and waits for its ready line. On a failure the supervisor has
+ * ended (or was ended) when this throws. */
+async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): Promise<Ready> {
+  const child = spawn(paths.launcher, instanceLauncherArgs(dir, doc, o), {
+    detached: true,
+    stdio: ["ignore", "ignore", "ignore", "pipe"],
+    env: {},
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+    });
+    child.once("error", () => {
+      resolve({ code: 125, signal: null });
+    });
+  });
+  const pipe = child.stdio[3] as Readable;
+  const line = await new Promise<string | undefined>((resolve) => {
+    let buf = "";
+    const timer = setTimeout(() => {
+      resolve(undefined);
+    }, o.readyTimeoutMs ?? 30_000);
+    pipe.setEncoding("utf8");
+    pipe.on("data", (d: string) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0 || buf.length > 65536) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl >= 0 ? nl : undefined));
+      }
+    });
+    pipe.on("error", () => undefined);
+    pipe.on("close", () => {
+      clearTimeout(timer);
+      resolve(buf.length > 0 ? buf : "");
+    });
+  });
+  /** The supervisor's end, or undefined after `ms` (the timer does not keep Node alive). */
+  const exitWithin = async (
+    ms: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const r = await Promise.race([
+      exited,
+      new Promise<undefined>((res) => {
+        timer = setTimeout(() => {
+          res(undefined);
+        }, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return r;
+  };
+  /** After a failure it reported, the supervisor ends by itself (it removes its cgroup first);
+   * one that does not, or that never said it was ready, is killed. */
+  const fail = async (
+    message: string,
+    code: 125 | 126 | 127 = 125,
+    reported = false,
+  ): Promise<never> => {
+    if (!reported || !(await exitWithin(5000))) {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        try {
+          process.kill(child.pid, SR_SIG_KILL);
+        } catch {
+          // gone already
+        }
+      }
+      if (!(await exitWithin(10_000)) && child.pid) child.kill("SIGKILL");
+    }
+    pipe.destroy();
+    throw new LaunchError(message, code);
+  };
+  if (line === undefined)
+    return fail("the supervisor did not say it was ready within the time allowed");
+  let ready: Record<string, unknown>;
+  try {
+    ready = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    const end = await exitWithin(2000);
+    const how = end ? ` (it ended with ${end.signal ?? `exit ${end.code}`})` : "";
+    return fail(
+      line === ""
+        ? `the supervisor ended before it was ready${how}`
+        : `the supervisor's ready line is not JSON: ${line.slice(0, 200)}`,
+      end?.code === 126 || end?.code === 127 ? end.code : 125,
+      true,
+    );
+  }
+  if (ready.status !== "running") {
+    const code = ready.exitCode === 126 || ready.exitCode === 127 ? ready.exitCode : 125;
+    const step = typeof ready.step === "string" ? ready.step : "launch";
+    const msg = typeof ready.message === "string" ? ready.message : "failed";
+    const what =
+      code === 127
+        ? "command not found"
+        : code === 126
+          ? "command cannot be invoked"
+          : `launch failed at step "${step}"`;
+    return fail(`${what}: ${msg}`, code, true);
+  }
+  pipe.destroy();
+  child.unref();
+  return {
+    status: "running",
+    supervisorPid: Number(ready.supervisorPid) || child.pid || 0,
+    initPid: Number(ready.initPid) || 0,
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the instance's supervisor has released its lock (it ended); false after `ms`. */
+export async function waitReleased(dir: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  let delay = 2;
+  for (;;) {
+    if (!lockHeld(join(dir, "lock"))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** Sends `signal` to the supervisor of `v`, checking first that its pid is still that
+ * supervisor (start time, boot id), so that a reused pid is never signalled. */
+export function signalSupervisor(v: InstanceView, signal: NodeJS.Signals | number): boolean {
+  const st = v.state;
+  if (!st || !v.alive || st.bootId !== bootId()) return false;
+  if (procStartTime(st.supervisorPid) !== st.supervisorStart) return false;
+  try {
+    process.kill(st.supervisorPid, signal);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw e;
+  }
+}
+
+/** Stops the instance: SIGTERM to the supervisor (which sends the app its stop signal and does
+ * not restart it), then SR_SIG_KILL after `timeoutS`; returns once the supervisor has ended. */
+export async function stopInstance(s: Store, id: string, timeoutS?: number): Promise<InstanceView> {
+  const dir = instanceDir(s, id);
+  return withInstanceLock(dir, async () => {
+    const v = viewInstance(s, id);
+    if (!v.alive) return v;
+    const t = timeoutS ?? v.doc.stopTimeout;
+    if (v.state && signalSupervisor(v, "SIGTERM")) {
+      if (await waitReleased(dir, t * 1000)) return viewInstance(s, id);
+      signalSupervisor(viewInstance(s, id), SR_SIG_KILL);
+    }
+    if (!(await waitReleased(dir, 15_000)))
+      throw new LaunchError(`instance ${id.slice(0, 12)} did not stop within ${t + 15} s`);
+    return viewInstance(s, id);
+  });
+}
+
+/** Sends a signal: SIGKILL becomes SR_SIG_KILL to the supervisor (the whole sandbox dies);
+ * SIGTERM is a stop without waiting; others are forwarded to the app by the supervisor. */
+export function killInstance(s: Store, id: string, signal: string): InstanceView {
+  const v = viewInstance(s, id);
+  if (!v.alive)
+    throw new InstanceRefused(`instance ${id.slice(0, 12)} is not running (${v.status})`);
+  const sig = signal === "SIGKILL" || signal === "KILL" || signal === "9" ? SR_SIG_KILL : signal;
+  const s2 = /^\d+$/.test(String(sig))
+    ? Number(sig)
+    : String(sig).startsWith("SIG")
+      ? sig
+      : `SIG${sig}`;
+  if (!signalSupervisor(v, s2 as NodeJS.Signals | number))
+    throw new InstanceRefused(`instance ${id.slice(0, 12)} is not running`);
+  return v;
+}
+
+/** Starts a stopped instance again: same id, same bundle (verified against bundleSha256), same
+ * writable layer. */
+export async function startInstance(
+  s: Store,
+  id: string,
+  o: StartOptions = {},
+): Promise<Ready | null> {
+  const dir = instanceDir(s, id);
+  return withInstanceLock(dir, async () => {
+    const v = viewInstance(s, id);
+    if (v.alive) return null; // already running: as docker start, nothing to do
+    const doc = readInstance(s, id);
+    const fd = openOwned(dir, "bundle");
+    let digest: string;
+    try {
+      const h = createHash("sha256");
+      const buf = Buffer.alloc(1 << 16);
+      for (;;) {
+        const r = readSync(fd, buf, 0, buf.length, null);
+        if (r === 0) break;
+        h.update(buf.subarray(0, r));
+      }
+      digest = h.digest("hex");
+    } finally {
+      closeSync(fd);
+    }
+    if (digest !== doc.bundleSha256)
+      throw new LaunchError(
+        `instance ${id.slice(0, 12)}: its bundle changed (sha256 ${digest}, recorded ${doc.bundleSha256}); not started`,
+      );
+    if (v.status === "dead") await clearDead(v);
+    return startSupervisor(dir, doc, o);
+  });
+}
+
+/** Removes an instance: refused while it runs unless `force` (then it is killed first). */
+export async function removeInstance(s: Store, id: string, force: boolean): Promise<void> {
+  const dir = instanceDir(s, id);
+  await withInstanceLock(dir, async () => {
+    let v = viewInstance(s, id);
+    if (v.alive) {
+      if (!force)
+        throw new InstanceRefused(
+          `cannot remove the running instance ${id.slice(0, 12)} (${v.doc.name})`,
+          "stop it first, or use rm -f",
+        );
+      signalSupervisor(v, SR_SIG_KILL);
+      if (!(await waitReleased(dir, 15_000)))
+        throw new LaunchError(`instance ${id.slice(0, 12)} did not end within 15 s`);
+      v = viewInstance(s, id);
+    }
+    if (v.status === "dead") await clearDead(v);
+    // The name first: once the directory is gone nothing says which id the name holds.
+    releaseName(s, v.doc.name, id);
+    for (const f of readdirSafe(dir)) if (f !== "cli.lock") removeTree(join(dir, f));
+  });
+  // The lock file last, after the lock is released; a command that came meanwhile may have made
+  // it again (it then finds no instance.json and says so): a few tries.
+  for (let attempt = 0; ; attempt++) {
+    removeTree(join(dir, "cli.lock"));
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "ENOTEMPTY" || attempt >= 20) throw new RemoveError(dir, (e as Error).message);
+    }
+    await sleep(10);
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** What a dead supervisor (killed with SIGKILL, or a reboot) left: what still runs in its
+ * cgroups is killed and the cgroups removed (only directories that pass checkCgroupDir); its
+ * state is marked failed (the supervisor cannot write it any more). Returns the cgroups removed. */
+export async function clearDead(v: InstanceView): Promise<string[]> {
+  const removed: string[] = [];
+  const st = v.state;
+  if (!st || v.alive) return removed;
+  const same = st.bootId === bootId();
+  let dirs: Map<string, string> | undefined;
+  try {
+    dirs = same ? cgroupDirs(st)?.dirs : undefined;
+  } catch (e) {
+    if (!(e instanceof UnsafeCgroupError)) throw e;
+  }
+  for (const d of dirs?.values() ?? []) {
+    if (await killAndRemoveCgroup(d)) removed.push(d);
+  }
+  const marked: StateDoc = {
+    ...st,
+    status: "failed",
+    initPid: 0,
+    appPid: 0,
+    cgroup: null,
+    stopping: false,
+    finishedAt: st.finishedAt ?? new Date().toISOString(),
+    error: st.error ?? {
+      step: "supervisor",
+      message: same
+        ? "the supervisor was killed (found by secure-run)"
+        : "the host rebooted while the instance ran",
+    },
+  };
+  const tmp = join(v.dir, "state.json.tmp");
+  writeFileSync(tmp, `${JSON.stringify(marked, null, 2)}\n`, { mode: 0o600, flag: "w" });
+  renameSync(tmp, join(v.dir, "state.json"));
+  return removed;
+}
+
+async function killAndRemoveCgroup(dir: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    try {
+      rmdirSync(dir);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return false;
+      if (code !== "EBUSY") throw e;
+    }
+    if (attempt % 20 === 0) {
+      try {
+        writeFileSync(join(dir, "cgroup.kill"), "1");
+      } catch {
+        // v1, or an old kernel: one by one below
+      }
+      try {
+        for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
+          const pid = Number(line);
+          if (pid > 0)
+            try {
+              process.kill(pid, "SIGKILL");
+            } catch {
+              // gone
+            }
+        }
+      } catch {
+        // nothing to read
+      }
+    }
+    await sleep(10);
+  }
+  throw new RemoveError(dir, "processes are still in it after 3 s");
+}
+
+/** Waits until the instance has ended; its exit code (128+N after signal N), or undefined when
+ * the supervisor died without saying. */
+export async function waitInstance(
+  s: Store,
+  id: string,
+): Promise<{ view: InstanceView; exitCode: number | undefined }> {
+  const dir = instanceDir(s, id);
+  let delay = 5;
+  for (;;) {
+    const v = viewInstance(s, id, heldFlocks());
+    if (!v.alive) {
+      if (v.status === "dead") return { view: v, exitCode: undefined };
+      const st = readState(dir);
+      return { view: v, exitCode: exitCodeOf(st) };
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}
