@@ -62,7 +62,9 @@ export async function runDetached(
       bundleSha256: sha,
       restart: plan.lifecycle.restart,
       remove: Boolean(flags.rm),
-      writable: false,
+      writable: Boolean(plan.filesystem.writableLayer),
+      stopSignal: plan.lifecycle.stop.signal,
+      stopTimeout: plan.lifecycle.stop.timeout,
       ports: plan.network.listen.map((p) => ({ port: p.port, protocol: p.protocol })),
       limits: {
         memory: unlimited ? -1 : plan.cgroup.memory.max,

@@ -121,7 +121,7 @@ export function instanceLauncherArgs(
   doc: InstanceDoc,
   o: StartOptions = {},
 ): string[] {
-  const args = launcherArgs(
+  return launcherArgs(
     { bundle: join(dir, "bundle"), sha256: doc.bundleSha256 },
     {
       ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
@@ -134,10 +134,11 @@ export function instanceLauncherArgs(
         removeWhenDone: doc.remove,
         name: doc.name,
       },
+      // The app's writable root (root.writable): its layer is the instance's, kept across stop
+      // and start, removed with the instance.
+      ...(doc.writable ? { writableLayer: join(dir, "layer") } : {}),
     },
   );
-  // The writable layer: no plan asks for one yet (writable is always false for now).
-  return doc.writable ? ["--writable-layer", join(dir, "layer"), ...args] : args;
 }
 
 /** Makes the instance (directory, instance.json, its bundle, its name) and starts it; returns

@@ -3,7 +3,9 @@
  * here is a real supervisor (the launcher in instance mode) with real cgroups. */
 import assert from "node:assert/strict";
 import {
+  chmodSync,
   existsSync,
+  mkdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -207,6 +209,48 @@ describe("detached instances", { skip }, () => {
     assert.ok(took >= 1000, `waited the second it was given (${took} ms)`);
     assert.ok(took < 6000, `then killed it (${took} ms)`);
     assert.equal(one(id)?.status, "stopped");
+    assert.equal(sr(["rm", id]).status, 0);
+  });
+
+  test("a writable root persists across stop and start and goes with rm; a volume outlives rm", async () => {
+    const vol = join(tmp.dir, "vol");
+    mkdirSync(vol, { recursive: true });
+    chmodSync(vol, 0o777); // root inside is an unprivileged id outside
+    const file = app(
+      "keeper",
+      // Counts its starts in the root (the layer) and in the volume.
+      "n=$(cat /etc/starts 2>/dev/null || echo 0); n=$((n+1)); echo $n > /etc/starts; " +
+        "echo $n >> /data/starts; echo started $n; exec sleep 1000",
+      `user: root\nroot: { host: true, writable: true }\nmounts:\n  - { source: ${vol}, target: /data, readOnly: false }\n`,
+    );
+    const id = runD(file);
+    await until("the first start", () => sr(["logs", id]).stdout.includes("started 1"));
+    const upper = join(state, "instances", id, "layer", "upper");
+    assert.equal(readFileSync(join(upper, "etc", "starts"), "utf8"), "1\n", "written to the layer");
+    assert.equal(sr(["stop", "--time", "1", id]).status, 0);
+    assert.equal(sr(["start", id]).status, 0);
+    await until("the second start", () => sr(["logs", id]).stdout.includes("started 2"));
+    assert.equal(sr(["rm", "-f", id]).status, 0);
+    assert.ok(!existsSync(join(state, "instances", id)), "the instance and its layer are gone");
+    assert.equal(readFileSync(join(vol, "starts"), "utf8"), "1\n2\n", "the volume is kept");
+    // Without root.writable the root stays read-only.
+    const ro = runD(app("readonly", "echo x > /etc/starts 2>&1 || echo refused; exec sleep 1000"));
+    await until("its output", () => sr(["logs", ro]).stdout.includes("refused"));
+    assert.equal(sr(["rm", "-f", ro]).status, 0);
+  });
+
+  test("stop sends the app's own stop signal (stop.signal)", async () => {
+    const file = app(
+      "quitter",
+      "trap 'echo got QUIT; exit 0' QUIT; trap '' TERM; echo ready; while true; do sleep 0.1; done",
+      "stop: { signal: SIGQUIT, timeout: 5 }\n",
+    );
+    const id = runD(file);
+    await until("the app is up", () => sr(["logs", id]).stdout.includes("ready"));
+    const t0 = Date.now();
+    assert.equal(sr(["stop", id]).status, 0);
+    assert.ok(Date.now() - t0 < 4000, "it ended on the stop signal, not after the timeout");
+    assert.match(sr(["logs", id]).stdout, /got QUIT/);
     assert.equal(sr(["rm", id]).status, 0);
   });
 
