@@ -40,6 +40,8 @@ export function cli(
     env: { ...(options.as?.env ?? process.env), NO_COLOR: "1", ...options.env },
     cwd: options.as?.home,
     timeout: options.timeout ?? 60_000,
+    // At the timeout: an app that ignores SIGTERM (or spins) must not hang the suite.
+    killSignal: "SIGKILL",
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

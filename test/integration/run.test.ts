@@ -13,6 +13,7 @@ import {
   root,
   rootless,
   rootlessBestEffort,
+  rootlessBestEffortFlags,
   rootOnly,
   spawnCli,
   tempDir,
@@ -297,6 +298,26 @@ describe("secure-run run", { skip }, () => {
       runApp(app("conn-no", ["/opt/probe/probe", "connect", "5433"], net)).stdout,
       "connect: errno 13 (EACCES)\n",
     );
+  });
+
+  test("a shell waits for a background job under the process profile (rt_sigsuspend)", () => {
+    // Without rt_sigsuspend, dash's `wait` fails with ENOSYS and spins at full CPU forever.
+    const r = cli(
+      [
+        "exec",
+        ...rootlessBestEffortFlags,
+        "--profile",
+        "process",
+        "--",
+        "/bin/sh",
+        "-c",
+        "trap 'exit 3' TERM; sleep 0.2 & wait $!; echo waited",
+      ],
+      { timeout: 20_000 },
+    );
+    assert.equal(r.signal, null, "ended by itself, not by the test's timeout");
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "waited\n");
   });
 
   test("a port below 1024 in a private network namespace binds without any capability", () => {
