@@ -1,6 +1,6 @@
 /** The cgroup hierarchies of this host and where the own process sits in each. The same
  * reading as the launcher's (native/launcher/cgroup.c), for `doctor`, tests and clean-up. */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_FILES } from "./fingerprint.cjs";
 
@@ -90,4 +90,45 @@ export function cgroupHierarchies(
     }
   }
   return out;
+}
+
+/** SIGKILL to every process in a cgroup: cgroup.kill (v2, Linux 5.14), else one by one from
+ * cgroup.procs. */
+function killAll(dir: string): void {
+  try {
+    writeFileSync(join(dir, "cgroup.kill"), "1");
+  } catch {
+    // cgroup v1, or an old kernel: one by one
+  }
+  try {
+    for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
+      const pid = Number(line);
+      if (pid > 0) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+    }
+  } catch {
+    // nothing to read
+  }
+}
+
+/** Removes a cgroup whose supervisor is gone, killing what still runs in it (every 200 ms) until
+ * it is empty; false when it was gone already. Throws EBUSY after about `tries` × 10 ms. */
+export async function killAndRemoveCgroup(dir: string, tries = 300): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return true;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === "ENOENT") return false;
+      if (err.code !== "EBUSY" || attempt >= tries) throw err;
+      if (attempt % 20 === 0) killAll(dir);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
 }

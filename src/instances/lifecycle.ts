@@ -10,17 +10,16 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   readSync,
   renameSync,
   rmdirSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { launcherArgs } from "../bundle/argv.cjs";
 import { LaunchError, SecureRunError } from "../errors.js";
+import { killAndRemoveCgroup } from "../host/cgroups.js";
 import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
@@ -481,45 +480,21 @@ export async function clearDead(v: InstanceView): Promise<string[]> {
         : "the host rebooted while the instance ran",
     },
   };
+  // As the supervisor writes it: a fresh file (a link planted as state.json.tmp is not followed).
   const tmp = join(v.dir, "state.json.tmp");
-  writeFileSync(tmp, `${JSON.stringify(marked, null, 2)}\n`, { mode: 0o600, flag: "w" });
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    writeSync(fd, `${JSON.stringify(marked, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, join(v.dir, "state.json"));
   return removed;
-}
-
-async function killAndRemoveCgroup(dir: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      rmdirSync(dir);
-      return true;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return false;
-      if (code !== "EBUSY") throw e;
-    }
-    if (attempt % 20 === 0) {
-      try {
-        writeFileSync(join(dir, "cgroup.kill"), "1");
-      } catch {
-        // v1, or an old kernel: one by one below
-      }
-      try {
-        for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
-          const pid = Number(line);
-          if (pid > 0)
-            try {
-              process.kill(pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-        }
-      } catch {
-        // nothing to read
-      }
-    }
-    await sleep(10);
-  }
-  throw new RemoveError(dir, "processes are still in it after 3 s");
 }
 
 /** Waits until the instance has ended; its exit code (128+N after signal N), or undefined when

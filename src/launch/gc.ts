@@ -1,8 +1,8 @@
 /** Removes what a killed supervisor left behind: cgroups named secure-run-<name>-<pid> whose
  * supervisor <pid> is gone. A live supervisor's cgroup is never touched. */
-import { lstatSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cgroupHierarchies, type CgroupHierarchy } from "../host/cgroups.js";
+import { cgroupHierarchies, killAndRemoveCgroup, type CgroupHierarchy } from "../host/cgroups.js";
 
 export interface GcResult {
   removed: string[];
@@ -20,43 +20,6 @@ function alive(pid: number): boolean {
     return cmd.split("\0")[0]?.endsWith("secure-run-launch") ?? false;
   } catch {
     return false;
-  }
-}
-
-function killAll(dir: string): void {
-  try {
-    writeFileSync(join(dir, "cgroup.kill"), "1");
-  } catch {
-    // cgroup v1, or an old kernel: one by one
-  }
-  try {
-    for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
-      const pid = Number(line);
-      if (pid > 0) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone already
-        }
-      }
-    }
-  } catch {
-    // nothing to read
-  }
-}
-
-async function remove(dir: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === "ENOENT") return;
-      if (err.code !== "EBUSY" || attempt >= 200) throw err;
-      if (attempt % 20 === 0) killAll(dir);
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
 }
 
@@ -98,8 +61,7 @@ export async function collectGarbage(
         continue;
       }
       try {
-        killAll(dir);
-        await remove(dir);
+        await killAndRemoveCgroup(dir, 200);
         result.removed.push(dir);
       } catch (err) {
         result.failed.push({ path: dir, error: (err as Error).message });
