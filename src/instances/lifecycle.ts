@@ -23,7 +23,7 @@ import { killAndRemoveCgroup } from "../host/cgroups.js";
 import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
-import { bootId, heldFlocks, lockHeld, procStartTime } from "./liveness.js";
+import { bootId, heldFlocks, lockHeld, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
 import { RemoveError, removeTree } from "./remove.js";
 import {
@@ -322,8 +322,7 @@ export async function waitReleased(dir: string, ms: number): Promise<boolean> {
  * supervisor (start time, boot id), so that a reused pid is never signalled. */
 export function signalSupervisor(v: InstanceView, signal: NodeJS.Signals | number): boolean {
   const st = v.state;
-  if (!st || !v.alive || st.bootId !== bootId()) return false;
-  if (procStartTime(st.supervisorPid) !== st.supervisorStart) return false;
+  if (!st || !v.alive || !sameSupervisor(st)) return false;
   try {
     process.kill(st.supervisorPid, signal);
     return true;

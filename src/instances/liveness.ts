@@ -3,7 +3,6 @@
  * after a reboot or by another program does not pass; a supervisor killed with SIGKILL released
  * its lock. */
 import { lstatSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { StateDoc } from "./types.js";
 
 /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot; undefined when gone. */
@@ -63,10 +62,8 @@ export function lockHeld(file: string, held: Set<string> = heldFlocks()): boolea
   return held.has(`${maj}:${min}:${st.ino}`);
 }
 
-/** The supervisor of `state` (in directory `dir`) runs: its lock is held, its pid is the same
- * process (start time) on the same boot. */
-export function supervisorAlive(dir: string, state: StateDoc, held?: Set<string>): boolean {
-  if (state.bootId !== bootId()) return false;
-  if (procStartTime(state.supervisorPid) !== state.supervisorStart) return false;
-  return lockHeld(join(dir, "lock"), held);
+/** The pid `state` names is still its supervisor: the same boot, the same start time (a reused
+ * pid fails). With its lock held (lockHeld), the instance's supervisor runs. */
+export function sameSupervisor(state: StateDoc): boolean {
+  return state.bootId === bootId() && procStartTime(state.supervisorPid) === state.supervisorStart;
 }

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { cgroupDirs, frozen, UnsafeCgroupError } from "./cgroup.js";
 import { readJson, UnsafeFileError } from "./files.js";
-import { heldFlocks, lockHeld, supervisorAlive } from "./liveness.js";
+import { heldFlocks, lockHeld, sameSupervisor } from "./liveness.js";
 import { instanceDir, readInstance, type Store } from "./store.js";
 import type { InstanceDoc, StateDoc, Status } from "./types.js";
 
@@ -38,6 +38,7 @@ export function readState(dir: string): StateDoc | null {
 export function viewInstance(s: Store, id: string, held: Set<string> = heldFlocks()): InstanceView {
   const dir = instanceDir(s, id);
   const doc = readInstance(s, id);
+  const locked = lockHeld(join(dir, "lock"), held);
   let state: StateDoc | null = null;
   let problem: string | undefined;
   try {
@@ -53,19 +54,17 @@ export function viewInstance(s: Store, id: string, held: Set<string> = heldFlock
       doc,
       state: null,
       status: "dead",
-      alive: lockHeld(join(dir, "lock"), held),
+      alive: locked,
       problem,
     };
   }
-  if (!state) {
-    const alive = lockHeld(join(dir, "lock"), held);
-    return { id, dir, doc, state, status: alive ? "starting" : "created", alive };
-  }
+  if (!state)
+    return { id, dir, doc, state, status: locked ? "starting" : "created", alive: locked };
   if (!ACTIVE.has(state.status)) {
     // Ended; a supervisor that still holds the lock is cleaning up (or removing, with --rm).
-    return { id, dir, doc, state, status: state.status, alive: lockHeld(join(dir, "lock"), held) };
+    return { id, dir, doc, state, status: state.status, alive: locked };
   }
-  const alive = supervisorAlive(dir, state, held);
+  const alive = locked && sameSupervisor(state);
   if (!alive) return { id, dir, doc, state, status: "dead", alive };
   let status: Status = state.status;
   if (state.status === "running") {
