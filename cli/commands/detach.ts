@@ -47,8 +47,6 @@ export async function runDetached(
     ...(flags.config ? { configFile: flags.config } : {}),
     ...(plan.selinux.enforced ? { mcsRegistry: defaultRegistry() } : {}),
   });
-  const { createHash } = await import("node:crypto");
-  const sha = createHash("sha256").update(compiled.data).digest("hex");
   const unlimited = plan.rootless && !plan.rootless.limits;
   const store = openStore({ create: true });
   const { doc, ready } = await createInstance(
@@ -59,7 +57,6 @@ export async function runDetached(
       command: plan.process.args,
       ...(flags.name ? { name: flags.name } : {}),
       bundle: compiled.data,
-      bundleSha256: sha,
       restart: plan.lifecycle.restart,
       remove: Boolean(flags.rm),
       writable: Boolean(plan.filesystem.writableLayer),

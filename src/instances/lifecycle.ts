@@ -20,6 +20,7 @@ import type { Readable } from "node:stream";
 import { launcherArgs } from "../bundle/argv.cjs";
 import { LaunchError, SecureRunError } from "../errors.js";
 import { killAndRemoveCgroup } from "../host/cgroups.js";
+import { sha256 } from "../digest.cjs";
 import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
@@ -71,7 +72,6 @@ export interface NewInstance {
   /** --name; default <appName>-<first 6 hex of the id>. */
   name?: string;
   bundle: Buffer;
-  bundleSha256: string;
   restart: InstanceDoc["restart"];
   stopSignal?: string;
   stopTimeout?: number;
@@ -152,8 +152,6 @@ export async function createInstance(
   const name = n.name ?? defaultName(n.appName, id);
   if (!NAME.test(name))
     throw new InstanceRefused(`invalid name "${name}": expected ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`);
-  const digest = createHash("sha256").update(n.bundle).digest("hex");
-  if (digest !== n.bundleSha256) throw new LaunchError("the bundle does not match its sha256");
   const doc: InstanceDoc = {
     version: 1,
     id,
@@ -161,7 +159,7 @@ export async function createInstance(
     app: n.app,
     command: n.command,
     created: new Date().toISOString(),
-    bundleSha256: n.bundleSha256,
+    bundleSha256: sha256(n.bundle),
     restart: n.restart,
     stopSignal: n.stopSignal ?? "SIGTERM",
     stopTimeout: n.stopTimeout ?? 10,
