@@ -2,12 +2,11 @@
  * parser and the commands that take it. The commands' commander options are made from this
  * table (`addOptions`), and so is docs/cli.md (scripts/gen-cli-docs.mjs). */
 import { Option, type Command } from "commander";
-import { AUDIT_FORMATS } from "../src/audit/index.js";
-import { loadConfig, type OrgConfig } from "../src/config/load.js";
+import { AUDIT_FORMATS } from "../src/audit/formats.js";
 import { InputError } from "../src/errors.js";
-import { EXPORT_FORMATS } from "../src/export/common.js";
+import { EXPORT_FORMATS } from "../src/export/formats.js";
+import { checkArchitectureNames } from "../src/seccomp/arch-names.js";
 import { KNOWN_ARCHITECTURES } from "../src/seccomp/arches.js";
-import { checkArchitectureNames } from "../src/seccomp/names.js";
 
 /** A command by its words after `secure-run` ("" is the program itself). */
 export type CommandName =
@@ -545,8 +544,4 @@ export function makeOption(spec: OptionSpec, use: Use): Option {
 export function addOptions(cmd: Command, command: CommandName): Command {
   for (const [, spec, use] of optionsOf(command)) cmd.addOption(makeOption(spec, use));
   return cmd;
-}
-
-export function readConfig(file: string | undefined): OrgConfig {
-  return file ? loadConfig(file).config : {};
 }

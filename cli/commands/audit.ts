@@ -1,11 +1,8 @@
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { auditApps, plainStyle, renderAudit, type AuditFormat } from "../../src/audit/index.js";
-import { doctor } from "../../src/host/doctor.js";
-import { packageVersion } from "../../src/paths.cjs";
+import type { AuditFlags } from "../actions/audit.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { addOptions, readConfig } from "../options.js";
+import { addOptions } from "../options.js";
 
 export function registerAudit(program: Command, io: CliIO): void {
   const cmd = program
@@ -37,29 +34,7 @@ export function registerAudit(program: Command, io: CliIO): void {
           "report disagrees with the compiled filter (a bug) or the native layer is not built.",
       ),
     )
-    .action(
-      (
-        files: string[],
-        opts: {
-          config?: string;
-          format: AuditFormat;
-          output?: string;
-          baseline?: string;
-          arch: string[];
-        },
-      ) => {
-        const checks = doctor();
-        const report = auditApps(files, {
-          host: checks.facts,
-          checks: checks.checks,
-          architectures: opts.arch,
-          ...(opts.baseline ? { baseline: opts.baseline } : {}),
-          config: readConfig(opts.config),
-          version: packageVersion(),
-        });
-        const text = renderAudit(report, opts.format, opts.output ? plainStyle : io.out);
-        if (opts.output) writeFileSync(opts.output, text);
-        else io.stdout.write(text);
-      },
-    );
+    .action(async (files: string[], opts: AuditFlags) => {
+      (await import("../actions/audit.js")).audit(io, files, opts);
+    });
 }

@@ -1,13 +1,8 @@
-import { writeFileSync, renameSync, rmSync } from "node:fs";
-import { dirname, basename, join, relative } from "node:path";
 import type { Command } from "commander";
-import { compileBundle } from "../../src/bundle/compile.js";
-import { defaultRegistry } from "../../src/launch/mcs.js";
-import { prepareRun } from "../../src/launch/prepare.js";
-import { paths } from "../../src/paths.cjs";
+import type { CompileFlags } from "../actions/compile.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { addOptions, readConfig } from "../options.js";
+import { addOptions } from "../options.js";
 
 export function registerCompile(program: Command, io: CliIO): void {
   const cmd = program
@@ -34,52 +29,7 @@ export function registerCompile(program: Command, io: CliIO): void {
           "cannot enforce the plan (as run).",
       ),
     )
-    .action(
-      (file: string, opts: { output: string; arch: string[]; json?: boolean; config?: string }) => {
-        const prepared = prepareRun(file, { config: readConfig(opts.config) });
-        const compiled = compileBundle(prepared, {
-          ...(prepared.plan.selinux.enforced ? { mcsRegistry: defaultRegistry() } : {}),
-          ...(opts.config ? { configFile: opts.config } : {}),
-          ...(opts.arch.length > 0 ? { architectures: opts.arch } : {}),
-        });
-        // Written whole or not at all.
-        const tmp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);
-        try {
-          writeFileSync(tmp, compiled.data, { mode: 0o644 });
-          renameSync(tmp, opts.output);
-        } finally {
-          rmSync(tmp, { force: true });
-        }
-        const b = compiled.bundle;
-        if (opts.json) {
-          io.stdout.write(
-            `${JSON.stringify(
-              {
-                file: opts.output,
-                bytes: compiled.data.length,
-                name: b.name,
-                inputs: b.inputs,
-                host: b.host,
-                architectures: b.filters.map((f) => ({
-                  arch: f.arch,
-                  instructions: f.bpf.length / 8,
-                })),
-                notices: prepared.plan.notices,
-              },
-              null,
-              2,
-            )}\n`,
-          );
-          return;
-        }
-        for (const n of prepared.plan.notices)
-          io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
-        io.stdout.write(
-          `${b.name}: ${opts.output} (${compiled.data.length} bytes) for ${b.host.arch}, kernel ${b.host.kernel}, ` +
-            `Landlock ABI ${b.host.landlock}, /sys/fs/cgroup ${b.host.cgroupFs}, SELinux ${b.host.selinux}; ` +
-            `filters: ${b.filters.map((f) => `${f.arch} ${f.bpf.length / 8} instructions`).join(", ")}\n` +
-            `launch it with: ${relative(process.cwd(), paths.launcher) || paths.launcher} --bundle ${opts.output}\n`,
-        );
-      },
-    );
+    .action(async (file: string, opts: CompileFlags) => {
+      (await import("../actions/compile.js")).compile(io, file, opts);
+    });
 }

@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import { InputError } from "../../src/errors.js";
-import { flagOf, loadFromFlags, type ExecFlags } from "../../src/appspec/from-flags.js";
-import { prepareLoaded } from "../../src/launch/prepare.js";
+import type { DetachFlags } from "../actions/detach.js";
+import type { ExecFlags } from "../../src/appspec/from-flags.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { addOptions, readConfig } from "../options.js";
-import { runDetached, type DetachFlags } from "./detach.js";
-import { runHelpAfter, runPrepared } from "./run.js";
+import { addOptions } from "../options.js";
+import { runHelpAfter } from "./run.js";
 
 export function registerExec(program: Command, io: CliIO): void {
   const cmd = program
@@ -32,36 +30,6 @@ export function registerExec(program: Command, io: CliIO): void {
       ),
     )
     .action(async (argv: string[], opts: ExecFlags & DetachFlags) => {
-      let prepared;
-      try {
-        prepared = prepareLoaded(loadFromFlags(argv, opts), {
-          config: readConfig(opts.config),
-          explain: Boolean(opts.explain),
-        });
-      } catch (e) {
-        // Problems found while planning point at a field; on this command line, at its flag.
-        if (e instanceof InputError) {
-          throw new InputError(
-            e.issues.map((i) =>
-              i.file === "secure-run exec"
-                ? {
-                    file: flagOf(i.path),
-                    path: i.path,
-                    message: i.message,
-                    ...(i.hint ? { hint: i.hint } : {}),
-                  }
-                : i,
-            ),
-          );
-        }
-        throw e;
-      }
-      if (opts.detach) {
-        await runDetached(prepared, io, opts, { app: null, where: "secure-run exec" });
-        return;
-      }
-      if (opts.rm)
-        throw new InputError([{ file: "--rm", path: "", message: "only with -d (--detach)" }]);
-      await runPrepared(prepared, io, opts);
+      await (await import("../actions/exec.js")).exec(io, argv, opts);
     });
 }

@@ -1,10 +1,7 @@
 import type { Command } from "commander";
-import { loadApp } from "../../src/appspec/load.js";
-import { makePlan } from "../../src/plan/make.js";
 import { afterText } from "../help.js";
 import type { CliIO } from "../io.js";
-import { addOptions, readConfig } from "../options.js";
-import { renderPlan } from "../render/plan.js";
+import { addOptions } from "../options.js";
 
 export function registerPlan(program: Command, io: CliIO): void {
   const cmd = program
@@ -26,10 +23,7 @@ export function registerPlan(program: Command, io: CliIO): void {
           "\nExit status: 0; 2 when the app definition is invalid.",
       ),
     )
-    .action((file: string, opts: { json?: boolean; config?: string }) => {
-      const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config) });
-      io.stdout.write(
-        opts.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan, file, io.out)}\n`,
-      );
+    .action(async (file: string, opts: { json?: boolean; config?: string }) => {
+      (await import("../actions/plan.js")).plan(io, file, opts);
     });
 }

@@ -153,6 +153,29 @@ static napi_value flock_fd(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* ofdLocked(fd): true when another open file description holds a write lock (F_OFD_SETLK, as a
+ * detached instance's supervisor does on its `lock` file) on any part of the file; asks with
+ * F_OFD_GETLK, which takes nothing. Throws on an error (the errno's name in the code). */
+static napi_value ofd_locked(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, args[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "ofdLocked(fd: number)");
+    return NULL;
+  }
+  struct flock q = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  if (fcntl(fd, F_OFD_GETLK, &q) < 0) {
+    char what[64];
+    snprintf(what, sizeof what, "fcntl(%d, F_OFD_GETLK)", fd);
+    return throw_errno(env, what, errno);
+  }
+  napi_value out;
+  if (napi_get_boolean(env, q.l_type != F_UNLCK, &out) != napi_ok) return NULL;
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   if (napi_create_function(env, "exec", NAPI_AUTO_LENGTH, exec_program, NULL, &fn) != napi_ok ||
@@ -160,6 +183,9 @@ static napi_value init(napi_env env, napi_value exports) {
     return NULL;
   if (napi_create_function(env, "flock", NAPI_AUTO_LENGTH, flock_fd, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "flock", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "ofdLocked", NAPI_AUTO_LENGTH, ofd_locked, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "ofdLocked", fn) != napi_ok)
     return NULL;
   return exports;
 }

@@ -234,6 +234,19 @@ static int open_instance(struct sr_instance *in, struct sr_error *err) {
                      dir);
     return sr_fail(err, errno, "flock `%s/lock`", dir);
   }
+  /* The same file also carries an open-file-description write lock: the CLI asks whether it is
+   * held with F_OFD_GETLK, which changes nothing (a probing flock would, for an instant: a
+   * supervisor starting then would find its lock taken), and reads no /proc/locks (whose first
+   * read in a process waits for an RCU grace period: milliseconds on every `ps`). */
+  struct flock ofd = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  if (fcntl(in->lockfd, F_OFD_SETLK, &ofd) < 0) {
+    if (errno == EAGAIN || errno == EACCES)
+      return sr_fail(err, EBUSY,
+                     "instance is already running: another supervisor holds the OFD lock on "
+                     "`%s/lock`",
+                     dir);
+    return sr_fail(err, errno, "fcntl(F_OFD_SETLK) `%s/lock`", dir);
+  }
   return 0;
 }
 

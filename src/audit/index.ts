@@ -12,8 +12,8 @@ export { DANGEROUS_CAPABILITIES, DANGEROUS_SYSCALLS } from "../policy/dangerous.
 export { renderAuditHtml, renderAuditMarkdown, renderAuditText, plainStyle, type TextStyle };
 export type * from "./types.js";
 
-export const AUDIT_FORMATS = ["text", "md", "json", "html"] as const;
-export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+import type { AuditFormat } from "./formats.js";
+export { AUDIT_FORMATS, type AuditFormat } from "./formats.js";
 
 export function renderAuditJson(report: AuditReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;

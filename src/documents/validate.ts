@@ -1,8 +1,10 @@
 /** JSON Schema validation (ajv, 2020-12) whose errors read like a person wrote them. */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { paths } from "../paths.cjs";
+import type { Ajv2020 as Ajv2020Type, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { packageRoot, paths } from "../paths.cjs";
 import { closest } from "./suggest.js";
 import type { PathSegment } from "./yaml-source.js";
 
@@ -16,25 +18,55 @@ export interface SchemaProblem {
 }
 
 const validators = new Map<string, ValidateFunction>();
+const require = createRequire(import.meta.url);
 
-/** The compiled validator of schemas/<name>.schema.json (compiled once per process). */
+/** The options every schema is compiled with (scripts/build-validators.mjs uses the same). */
+const AJV_OPTIONS = {
+  allErrors: true,
+  allowUnionTypes: true,
+  strict: true,
+  verbose: true,
+  strictRequired: false,
+  strictTuples: false,
+} as const;
+
+/** The validator the build compiled from `text` (dist/validators/NAME.cjs), if there is one and
+ * it was made from this very schema (its sha256): loading it costs a fraction of loading ajv and
+ * compiling the schema. */
+export function prebuiltValidator(name: string, text: string): ValidateFunction | undefined {
+  let mod: { default?: ValidateFunction; schemaSha256?: string };
+  try {
+    mod = require(join(packageRoot, "dist/validators", `${name}.cjs`)) as typeof mod;
+  } catch {
+    return undefined; // not built (tsc alone): compiled below
+  }
+  if (!mod.default || mod.schemaSha256 !== createHash("sha256").update(text).digest("hex"))
+    return undefined;
+  return mod.default;
+}
+
+/** `schema` compiled now, with ajv (loaded only here). */
+export function compileSchema(schema: object): ValidateFunction {
+  const { Ajv2020 } = require("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020Type };
+  const ajv = new Ajv2020(AJV_OPTIONS);
+  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+  ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
+  return ajv.compile(schema);
+}
+
+/** The compiled validator of schemas/<name>.schema.json (compiled once per process, or at build
+ * time). Its `schema` is the schema document. */
 export function schemaValidator(name: string): ValidateFunction {
   let v = validators.get(name);
   if (!v) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      allowUnionTypes: true,
-      strict: true,
-      verbose: true,
-      strictRequired: false,
-      strictTuples: false,
-    });
-    ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-    ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
-    const schema = JSON.parse(
-      readFileSync(join(paths.schemas, `${name}.schema.json`), "utf8"),
-    ) as object;
-    v = ajv.compile(schema);
+    const text = readFileSync(join(paths.schemas, `${name}.schema.json`), "utf8");
+    const schema = JSON.parse(text) as object;
+    v = prebuiltValidator(name, text);
+    if (v) {
+      v.schema = schema;
+    } else {
+      v = compileSchema(schema);
+    }
     validators.set(name, v);
   }
   return v;

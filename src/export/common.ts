@@ -5,11 +5,11 @@ import { existsSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../errors.js";
 import { ARCHITECTURES } from "../seccomp/arches.js";
-import { checkArchitectureNames } from "../seccomp/names.js";
+import { checkArchitectureNames } from "../seccomp/arch-names.js";
 import type { Mount, Plan } from "../plan/types.js";
 
-export const EXPORT_FORMATS = ["oci", "docker-seccomp", "k8s", "systemd"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import type { ExportFormat } from "./formats.js";
+export { EXPORT_FORMATS, type ExportFormat } from "./formats.js";
 
 /** A file, directory or symbolic link of the export, its path relative to the output path. */
 export type ExportEntry =

@@ -3,7 +3,6 @@
  * removes the cgroups and marks the state failed. It never removes an instance: `rm` does. */
 import { UnsafeFileError } from "./files.js";
 import { clearDead } from "./lifecycle.js";
-import { heldFlocks } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
 import { instanceDir, listIds, type Store } from "./store.js";
 import { viewInstance } from "./view.js";
@@ -21,10 +20,9 @@ export async function collectDeadInstances(
   o: { dryRun?: boolean } = {},
 ): Promise<InstanceGc> {
   const out: InstanceGc = { dead: [], cgroups: [], failed: [] };
-  const held = heldFlocks();
   for (const id of listIds(s)) {
     try {
-      const v = viewInstance(s, id, held);
+      const v = viewInstance(s, id);
       if (v.status !== "dead" || !v.state) continue;
       out.dead.push(id);
       if (o.dryRun) continue;

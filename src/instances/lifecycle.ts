@@ -24,7 +24,7 @@ import { sha256 } from "../digest.cjs";
 import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
-import { bootId, heldFlocks, lockHeld, sameSupervisor } from "./liveness.js";
+import { bootId, lockHeld, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
 import { RemoveError, removeTree } from "./remove.js";
 import {
@@ -503,7 +503,7 @@ export async function waitInstance(
   const dir = instanceDir(s, id);
   let delay = 5;
   for (;;) {
-    const v = viewInstance(s, id, heldFlocks());
+    const v = viewInstance(s, id);
     if (!v.alive) {
       if (v.status === "dead") return { view: v, exitCode: undefined };
       const st = readState(dir);

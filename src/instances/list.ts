@@ -1,7 +1,6 @@
 /** What `ps`, `stats` and `inspect` show of instances. */
 import { cgroupDirs, netIO, sampleCgroup, type CgroupSample, UnsafeCgroupError } from "./cgroup.js";
 import { UnsafeFileError } from "./files.js";
-import { heldFlocks } from "./liveness.js";
 import { listIds, SHORT, type Store } from "./store.js";
 import { statusText, viewInstance, type InstanceView } from "./view.js";
 
@@ -68,13 +67,12 @@ export function listInstances(
   s: Store,
   o: { all?: boolean } = {},
 ): { entries: PsEntry[]; problems: { id: string; message: string }[] } {
-  const held = heldFlocks();
   const entries: PsEntry[] = [];
   const problems: { id: string; message: string }[] = [];
   for (const id of listIds(s)) {
     let v: InstanceView;
     try {
-      v = viewInstance(s, id, held);
+      v = viewInstance(s, id);
     } catch (e) {
       if (e instanceof UnsafeFileError || (e as NodeJS.ErrnoException).code === "ENOENT") {
         problems.push({ id, message: (e as Error).message });

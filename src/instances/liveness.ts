@@ -2,7 +2,9 @@
  * instance's lock AND its pid's start time and the boot id are the ones it recorded. A pid reused
  * after a reboot or by another program does not pass; a supervisor killed with SIGKILL released
  * its lock. */
-import { lstatSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { InternalError } from "../errors.js";
+import { execAddon } from "../native/exec.cjs";
 import type { StateDoc } from "./types.js";
 
 /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot; undefined when gone. */
@@ -25,41 +27,30 @@ export function bootId(): string {
   return boot;
 }
 
-/** glibc's major()/minor() of a dev_t. */
-function devParts(dev: bigint): [bigint, bigint] {
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  return [major, minor];
-}
-
-/** "maj:min:ino" keys of the flock locks held now (not waiters), from /proc/locks. Read once
- * per call: `ps` reads it once for every instance. A probing flock(LOCK_SH|LOCK_NB) would do as
- * well, but for its instant it would make a supervisor starting at that moment fail with
- * "already running"; /proc/locks changes nothing. */
-export function heldFlocks(text = readFileSync("/proc/locks", "utf8")): Set<string> {
-  const out = new Set<string>();
-  for (const line of text.split("\n")) {
-    const f = line.trim().split(/\s+/);
-    // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; a waiter is "1: -> FLOCK …".
-    if (f[1] !== "FLOCK" || !f[5]) continue;
-    const [maj, min, ino] = f[5].split(":");
-    if (maj === undefined || min === undefined || ino === undefined) continue;
-    out.add(`${BigInt(`0x${maj}`)}:${BigInt(`0x${min}`)}:${ino}`);
-  }
-  return out;
-}
-
-/** Whether someone holds a flock on `file` (undefined `held`: read /proc/locks now). */
-export function lockHeld(file: string, held: Set<string> = heldFlocks()): boolean {
-  let st;
+/** Whether a supervisor holds `file` (an instance's `lock`): it takes an open-file-description
+ * write lock on it for as long as it runs (native/launcher/instance.c), which the kernel drops
+ * when the supervisor ends, however it ends. Asked with F_OFD_GETLK, which takes nothing: a
+ * probing lock would, for its instant, make a supervisor starting then fail as "already
+ * running". (Not /proc/locks: its first read in a process waits for an RCU grace period,
+ * 8-40 ms here, on every `ps`.) A link, a missing file or anything but a regular file is no lock. */
+export function lockHeld(file: string): boolean {
+  const addon = execAddon();
+  if (!addon)
+    throw new InternalError(
+      "the exec addon (build/Release/exec.node) is not built: it tells which instances run",
+      "npm run build:native",
+    );
+  let fd: number;
   try {
-    st = lstatSync(file, { bigint: true, throwIfNoEntry: false }); // a link is no lock
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return false;
   }
-  if (!st || !st.isFile()) return false;
-  const [maj, min] = devParts(st.dev);
-  return held.has(`${maj}:${min}:${st.ino}`);
+  try {
+    return fstatSync(fd).isFile() && addon.ofdLocked(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The pid `state` names is still its supervisor: the same boot, the same start time (a reused

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { cgroupDirs, frozen, UnsafeCgroupError } from "./cgroup.js";
 import { readJson, UnsafeFileError } from "./files.js";
-import { heldFlocks, lockHeld, sameSupervisor } from "./liveness.js";
+import { lockHeld, sameSupervisor } from "./liveness.js";
 import { instanceDir, readInstance, type Store } from "./store.js";
 import type { InstanceDoc, StateDoc, Status } from "./types.js";
 
@@ -35,10 +35,10 @@ export function readState(dir: string): StateDoc | null {
 
 /** Throws (NoSuchInstance's kin) when instance.json cannot be read; a bad state.json is reported
  * in `problem` with status `dead` (nothing it says is believed). */
-export function viewInstance(s: Store, id: string, held: Set<string> = heldFlocks()): InstanceView {
+export function viewInstance(s: Store, id: string): InstanceView {
   const dir = instanceDir(s, id);
   const doc = readInstance(s, id);
-  const locked = lockHeld(join(dir, "lock"), held);
+  const locked = lockHeld(join(dir, "lock"));
   let state: StateDoc | null = null;
   let problem: string | undefined;
   try {

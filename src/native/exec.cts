@@ -1,5 +1,6 @@
 /** The exec addon (native/exec): execve from Node, so that `secure-run run` can become the
- * launcher; and flock(2), for the CLI's per-instance lock. CommonJS: the warm path loads it. */
+ * launcher; flock(2), for the CLI's per-instance lock; and F_OFD_GETLK, whether an instance's
+ * supervisor runs. CommonJS: the warm path loads it. */
 import { paths } from "../paths.cjs";
 
 export interface ExecAddon {
@@ -7,6 +8,9 @@ export interface ExecAddon {
   /** flock(2) on `fd`: true when taken; false when held elsewhere and `wait` is false. Throws
    * (code ERR_EXEC_SYSTEM) on any other error. */
   flock(fd: number, exclusive: boolean, wait: boolean): boolean;
+  /** Whether another open file description holds a write lock on `fd`'s file (F_OFD_GETLK:
+   * takes nothing). Throws (code ERR_EXEC_SYSTEM) on an error. */
+  ofdLocked(fd: number): boolean;
 }
 
 let addon: ExecAddon | null | undefined;

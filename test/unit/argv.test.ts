@@ -334,6 +334,7 @@ test("the warm path: the launcher, given the bundle file and its sha256", () => 
       throw new Error("exec");
     },
     flock: () => true,
+    ofdLocked: () => false,
   };
   const bundle = { file: "/cache/k.bundle", sha256: "ab".repeat(32) };
   assert.throws(() => execBundle(exec, bundle, []), /exec/);

@@ -1,15 +1,17 @@
 /** The pure parts of detached instances: CRI log records, --since, --format templates, id prefix
- * resolution, /proc/locks, and the refusal of cgroup paths that are not an instance's. */
+ * resolution, the supervisor's lock, and the refusal of cgroup paths that are not an instance's. */
 import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, test } from "node:test";
 import { compileTemplate, humanSize, psFields } from "../../cli/render/instances.js";
 import {
   checkCgroupDir,
   CriDecoder,
   followLogs,
-  heldFlocks,
+  lockHeld,
   idOfName,
   NoSuchInstance,
   parseCriLine,
@@ -194,14 +196,41 @@ test("an instance by id, unique prefix (3+ hex) or name; an ambiguous prefix say
   assert.throws(() => resolveRef(s, "alias", ids), NoSuchInstance);
 });
 
-test("/proc/locks: FLOCK holders count, waiters (->) and POSIX locks do not", () => {
-  const held = heldFlocks(
-    "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF\n" +
-      "1: -> FLOCK  ADVISORY  WRITE 1300 fd:01:9999 0 EOF\n" +
-      "2: POSIX  ADVISORY  WRITE 77 08:02:42 0 EOF\n" +
-      "3: FLOCK  ADVISORY  READ 55 00:2a:17 0 EOF\n",
+test("a supervisor's lock: a held write lock counts (asked, not taken); flock, links and a missing file do not", async () => {
+  const file = join(tmp.dir, "lock");
+  writeFileSync(file, "");
+  assert.equal(lockHeld(file), false, "nobody holds it");
+  // A process-associated POSIX write lock conflicts as the supervisor's OFD lock does.
+  const holder = spawn(
+    "python3",
+    [
+      "-c",
+      "import fcntl,sys,time; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+      file,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
   );
-  assert.deepEqual([...held].sort(), ["0:42:17", "253:1:5678"]);
+  try {
+    await once(holder.stdout, "data");
+    assert.equal(lockHeld(file), true, "a held write lock counts");
+    assert.equal(lockHeld(file), true, "asking took nothing: still held by the other");
+    symlinkSync(file, join(tmp.dir, "lock-link"));
+    assert.equal(lockHeld(join(tmp.dir, "lock-link")), false, "a link is no lock");
+  } finally {
+    holder.kill("SIGKILL");
+    await once(holder, "exit");
+  }
+  assert.equal(lockHeld(file), false, "the kernel dropped it with its holder");
+  // flock(2) is the supervisor's other lock (against a second supervisor): not what is asked.
+  const flocker = spawn("flock", [file, "sleep", "60"], { stdio: "ignore" });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(lockHeld(file), false);
+  } finally {
+    flocker.kill("SIGKILL");
+    await once(flocker, "exit");
+  }
+  assert.equal(lockHeld(join(tmp.dir, "absent")), false);
 });
 
 test("a cgroup path from state.json is used only when it is an instance's", () => {

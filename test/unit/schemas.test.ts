@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { compileSchema, prebuiltValidator, schemaValidator } from "../../src/documents/validate.js";
 import { root } from "../helpers.js";
 
 function undocumented(node: unknown, path: string, out: string[]): void {
@@ -41,5 +44,53 @@ test("every schema is a JSON Schema 2020-12 document with an $id", () => {
     };
     assert.equal(s.$schema, "https://json-schema.org/draft/2020-12/schema", f);
     assert.match(s.$id, /^https:\/\/secure-run\.dev\/schemas\//, f);
+  }
+});
+
+const SCHEMAS = [
+  "app",
+  "config",
+  "profile",
+  "docker-seccomp",
+  "instance",
+  "instance-state",
+  "plan",
+];
+
+test("the build compiles every schema ahead (dist/validators), from the schema as it is now", () => {
+  const require = createRequire(import.meta.url);
+  for (const name of SCHEMAS) {
+    const text = readFileSync(join(root, "schemas", `${name}.schema.json`), "utf8");
+    const built = require(join(root, "dist/validators", `${name}.cjs`)) as {
+      default: unknown;
+      schemaSha256: string;
+    };
+    assert.equal(built.schemaSha256, createHash("sha256").update(text).digest("hex"), name);
+    assert.equal(schemaValidator(name), built.default, `${name}: the prebuilt one is used`);
+    assert.deepEqual(schemaValidator(name).schema, JSON.parse(text), `${name}: .schema is set`);
+  }
+});
+
+test("a prebuilt validator made from another version of its schema is not used", () => {
+  const text = readFileSync(join(root, "schemas/app.schema.json"), "utf8");
+  assert.ok(prebuiltValidator("app", text));
+  assert.equal(prebuiltValidator("app", text.replace('"name"', '"nom"')), undefined);
+  assert.equal(prebuiltValidator("no-such-schema", "{}"), undefined);
+});
+
+test("a prebuilt validator finds what ajv finds, with the same details", () => {
+  const schema = JSON.parse(readFileSync(join(root, "schemas/app.schema.json"), "utf8")) as object;
+  const fresh = compileSchema(schema);
+  const built = schemaValidator("app");
+  const docs: unknown[] = [
+    { apiVersion: "secure-run/v1", kind: "App", name: "a", command: ["/bin/true"] },
+    { apiVersion: "secure-run/v1", kind: "App", name: "a", command: "x", capabilities: ["nope"] },
+    { apiVersion: "secure-run/v2", kind: "App", name: "", command: [], memory: -1, extra: 1 },
+    { apiVersion: "secure-run/v1", kind: "App", name: "a", command: ["/x"], network: { mode: 7 } },
+    [],
+  ];
+  for (const doc of docs) {
+    assert.equal(built(doc), fresh(doc), JSON.stringify(doc));
+    assert.deepEqual(built.errors ?? null, fresh.errors ?? null, JSON.stringify(doc));
   }
 });

@@ -1,0 +1,30 @@
+/** `audit`: what each app may do and why, scored and checked against its filters. */
+import { writeFileSync } from "node:fs";
+import { auditApps, plainStyle, renderAudit, type AuditFormat } from "../../src/audit/index.js";
+import { doctor } from "../../src/host/doctor.js";
+import { packageVersion } from "../../src/paths.cjs";
+import type { CliIO } from "../io.js";
+import { readConfig } from "./config.js";
+
+export interface AuditFlags {
+  config?: string;
+  format: AuditFormat;
+  output?: string;
+  baseline?: string;
+  arch: string[];
+}
+
+export function audit(io: CliIO, files: string[], opts: AuditFlags): void {
+  const checks = doctor();
+  const report = auditApps(files, {
+    host: checks.facts,
+    checks: checks.checks,
+    architectures: opts.arch,
+    ...(opts.baseline ? { baseline: opts.baseline } : {}),
+    config: readConfig(opts.config),
+    version: packageVersion(),
+  });
+  const text = renderAudit(report, opts.format, opts.output ? plainStyle : io.out);
+  if (opts.output) writeFileSync(opts.output, text);
+  else io.stdout.write(text);
+}
