@@ -4,6 +4,7 @@ import { InputError } from "../../src/errors.js";
 import { cacheDebug, execBundle } from "../../src/bundle/warm.cjs";
 import { execAddon } from "../../src/native/exec.cjs";
 import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
+import { instanceSpec } from "../../src/instances/index.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
 import { prepareRun, type Prepared } from "../../src/launch/prepare.js";
 import type { LaunchReport } from "../../src/launch/run.js";
@@ -132,7 +133,7 @@ export async function run(io: CliIO, file: string, opts: DetachFlags): Promise<v
   if (exec && !supervised) {
     let bundle: { file: string; sha256: string } | undefined;
     try {
-      bundle = cacheBundle(prepared, opts.config);
+      bundle = cacheBundle(prepared, opts.config, { instance: instanceSpec(prepared.plan) });
     } catch (e) {
       io.stderr.write(
         `${io.err.yellow("secure-run: notice:")} not cached (${(e as Error).message}); running supervised\n`,

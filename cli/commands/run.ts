@@ -35,6 +35,12 @@ export function registerRun(program: Command, io: CliIO): void {
       ),
     )
     .action(async (file: string, opts: DetachFlags) => {
+      if (opts.detach) {
+        // An unchanged app starts from the bundle cache, without loading the planner.
+        const cached = await import("../actions/detach-cached.js");
+        cached.checkDetachFlags(opts);
+        if (await cached.detachCached(io, file, opts)) return;
+      }
       await (await import("../actions/run.js")).run(io, file, opts);
     });
 }

@@ -23,6 +23,12 @@ export interface CacheEntry {
   created: string;
   /** sha256 of the bundle file: checked before launching, and by the launcher on what it reads. */
   bundleSha256: string;
+  /** Whether a foreground `run` may launch the bundle alone (false: its plan needs the
+   * supervising CLI, e.g. a restart policy; the entry is for `run -d`). Absent: true. */
+  foreground?: boolean;
+  /** What `run -d` makes an instance of besides the bundle (src/instances/spec.ts); checked
+   * against the instance schema when used. Absent: `run -d` plans again. */
+  instance?: unknown;
 }
 
 /** Where the entries are (created when first written). */
@@ -61,7 +67,8 @@ export function unsafeCacheDir(dir: string): string | undefined {
 }
 
 export type Lookup =
-  { hit: true; entry: CacheEntry; bundle: string; sha256: string } | { hit: false; why: string };
+  | { hit: true; entry: CacheEntry; bundle: string; sha256: string; data: Buffer }
+  | { hit: false; why: string };
 
 /** The entry for this key, if it is still valid: a cache directory only the caller controls, the
  * same version, host and inputs, and a bundle file with the hash the entry recorded. */
@@ -93,5 +100,5 @@ export function lookup(dir: string, version: string, app: string, config: string
   // after this point is refused there, not launched.
   if (sha256(data) !== entry.bundleSha256)
     return { hit: false, why: "the bundle file does not match its recorded sha256" };
-  return { hit: true, entry, bundle, sha256: entry.bundleSha256 };
+  return { hit: true, entry, bundle, sha256: entry.bundleSha256, data };
 }

@@ -5,7 +5,7 @@ import { sha256 } from "../digest.cjs";
 import { packageVersion } from "../paths.cjs";
 import { store } from "./cache.js";
 import { bundleCacheDir, entryKey } from "./cache-lookup.cjs";
-import { compileBundle, type Planned } from "./compile.js";
+import { compileBundle, type CompiledBundle, type Planned } from "./compile.js";
 
 /** Why the plan needs `run`'s supervision from Node (undefined: a bundle carries it whole). */
 export function needsSupervision(
@@ -22,16 +22,18 @@ export function needsSupervision(
   return undefined;
 }
 
-/** Compiles the prepared plan into the cache; returns the bundle's path and sha256 (for the
- * launcher's --bundle-sha256: what it launches is what was written). */
+/** Compiles the prepared plan into the cache (or stores `compiled`, made from it already);
+ * returns the bundle's path and sha256 (for the launcher's --bundle-sha256: what it launches is
+ * what was written). `instance`: what `run -d` needs besides the bundle. */
 export function cacheBundle(
   prepared: Planned,
   configFile?: string,
+  o: { compiled?: CompiledBundle; instance?: unknown } = {},
 ): { file: string; sha256: string } {
   const version = packageVersion();
   const app = realpathSync(prepared.loaded.file);
   const config = configFile ? realpathSync(configFile) : null;
-  const compiled = compileBundle(prepared, configFile ? { configFile } : {});
+  const compiled = o.compiled ?? compileBundle(prepared, configFile ? { configFile } : {});
   const digest = sha256(compiled.data);
   const file = store(
     bundleCacheDir(),
@@ -47,6 +49,8 @@ export function cacheBundle(
       name: prepared.plan.name,
       created: compiled.bundle.created,
       bundleSha256: digest,
+      foreground: needsSupervision(prepared, {}) === undefined,
+      ...(o.instance !== undefined ? { instance: o.instance } : {}),
     },
     compiled.data,
   );

@@ -45,6 +45,10 @@ export function tryWarmRun(argv: readonly string[]): void {
   const found = lookup(bundleCacheDir(), version, app, config);
   cacheDebug(found.hit ? `hit ${found.bundle}` : `miss: ${found.why}`);
   if (!found.hit) return;
+  if (found.entry.foreground === false) {
+    cacheDebug("the entry is for run -d: its plan needs the supervising CLI in the foreground");
+    return;
+  }
   execBundle(
     exec,
     { file: found.bundle, sha256: found.sha256 },

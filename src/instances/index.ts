@@ -12,3 +12,4 @@ export * from "./store.js";
 export * from "./types.js";
 export * from "./view.js";
 export * from "./gc.js";
+export * from "./spec.js";

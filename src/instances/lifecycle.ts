@@ -18,7 +18,8 @@ import {
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { launcherArgs } from "../bundle/argv.cjs";
-import { LaunchError, SecureRunError } from "../errors.js";
+import { InternalError, LaunchError, SecureRunError } from "../errors.js";
+import { formatPath, validateAgainst } from "../documents/validate.js";
 import { killAndRemoveCgroup } from "../host/cgroups.js";
 import { sha256 } from "../digest.cjs";
 import { paths } from "../paths.cjs";
@@ -170,6 +171,16 @@ export async function createInstance(
     limits: n.limits,
     uid: process.geteuid?.() ?? 0,
   };
+  // What it will be read back as (and some of it may come from the bundle cache's entry).
+  const problems = validateAgainst("instance", doc);
+  if (problems.length > 0)
+    throw new InternalError(
+      `the instance document would be invalid: ${problems
+        .slice(0, 5)
+        .map((p) => `${formatPath(p.path) || "(document)"}: ${p.message}`)
+        .join("; ")}`,
+      "if it came from the bundle cache, remove the cache (~/.cache/secure-run/bundles) and retry",
+    );
   const dir = instanceDir(s, id);
   mkdirSync(dir, { mode: 0o700 });
   let named = false;
