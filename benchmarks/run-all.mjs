@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark in one run. Installs the comparison tools from Debian when
-// they are missing (as root), builds when the build is missing or older than its sources, runs
+// they are missing (as root: bubblewrap, firejail, runc, crun; podman and catatonit, its --init,
+// for the detached instances), builds when the build is missing or older than its sources, runs
 // the launch benchmark and the others, and writes benchmarks/results/README.md: the machine, the
 // tools' versions, the date, the tables and a summary of every target.
 //   node benchmarks/run-all.mjs [--quick] [--no-apps] [--no-install]
-// --quick: the launch benchmark's quick mode (few rounds); --no-apps: skip benchmarks/apps.mjs
+// --quick: the launch benchmark's quick mode and 3 rounds of benchmarks/instances.mjs (not 5);
+// --no-apps: skip benchmarks/apps.mjs
 // (about a minute; it is skipped anyway when nginx-light, redis-server, busybox or curl is
 // missing); --no-install: never call apt-get.
 import { spawnSync } from "node:child_process";
@@ -26,7 +28,15 @@ const started = Date.now();
 
 // ---- the comparison tools ------------------------------------------------------------------------
 
-const TOOLS = { bubblewrap: "bwrap", firejail: "firejail", runc: "runc", crun: "crun" };
+// Debian package → the command that shows it is there.
+const TOOLS = {
+  bubblewrap: "bwrap",
+  firejail: "firejail",
+  runc: "runc",
+  crun: "crun",
+  podman: "podman",
+  catatonit: "catatonit",
+};
 const missing = Object.keys(TOOLS).filter(
   (pkg) => spawnSync(TOOLS[pkg], ["--version"], { stdio: "ignore" }).status !== 0,
 );
@@ -121,6 +131,12 @@ const runs = [
   { name: "policy", file: "policy.mjs", args: [] },
   { name: "seccomp", file: "seccomp.mjs", args: [] },
   {
+    name: "instances",
+    file: "instances.mjs",
+    args: flags.quick ? ["3"] : [],
+    skip: isRoot ? "" : "needs root",
+  },
+  {
     name: "apps",
     file: "apps.mjs",
     args: [],
@@ -160,6 +176,7 @@ const launch = ran.launch?.status === 0 ? load("launch") : null;
 const policy = load("policy");
 const seccomp = load("seccomp");
 const apps = load("apps");
+const instances = load("instances");
 const fresh = (name) => ran[name]?.status === 0;
 const f2 = (x, d = 2) => (typeof x === "number" ? x.toFixed(d) : "—");
 const esc = (s) => String(s).replace(/\|/g, "\\|");
@@ -191,6 +208,10 @@ if (launch) {
       ["runc", t.runc],
       ["crun", t.crun],
       ["libseccomp", t.libseccomp],
+      [
+        "podman",
+        instances?.podman?.available ? instances.podman.version.replace(/^podman /, "") : null,
+      ],
     ]
       .map(([k, v]) => `${k}: ${v ?? "not installed"}`)
       .join("; ")}`,
@@ -326,6 +347,38 @@ if (seccomp) {
     a <= Number.parseFloat(s.targets.argumentChecked) ? "PASS" : "MISS",
   ]);
 } else md.push("No results.", "");
+
+md.push("## Detached instances: secure-run and podman (issue 17)", "");
+if (instances) {
+  const i = instances;
+  const pm = i.podman;
+  const la = i.machine;
+  md.push(
+    `${fresh("instances") ? "" : `From an earlier run (${i.date})${ran.instances?.skipped ? `; skipped this time: ${ran.instances.skipped}` : ""}. `}` +
+      `benchmarks/instances.mjs: each command timed from spawn to exit, medians of ${i.rounds} rounds (the two tools take turns), ${i.instances} instances of each running for ps and stats. ` +
+      `The app: ${i.app}. Load average (1, 5, 15 min) ${la.loadAverageAtStart.join(", ")} at the start, ${la.loadAverageAtEnd.join(", ")} at the end.`,
+    "",
+  );
+  md.push("| | secure-run ms | podman ms |");
+  md.push("| --- | ---: | ---: |");
+  for (const r of i.rows)
+    md.push(`| ${esc(r.text)} | ${r.secureRun ?? "—"} | ${r.podman ?? "—"} |`);
+  md.push("");
+  if (pm.available) {
+    md.push(
+      `podman: ${pm.version}, ${pm.runc}, storage ${pm.storageDriver}, cgroups ${pm.cgroupVersion}; global options \`${pm.globalOptions}\`; run options \`${pm.runOptions}\`; image: ${pm.image}. Not matched: ${pm.notMatched}.${pm.failed ? ` **podman failed** (${esc(pm.failed)}): its later rows are empty.` : ""}`,
+      "",
+    );
+  } else md.push(`podman: not compared (${esc(pm.reason)}).`, "");
+  md.push("### Targets (issue 17)", "");
+  md.push("| target | measured | limit | |");
+  md.push("| --- | ---: | ---: | --- |");
+  for (const t of i.targets) {
+    md.push(`| ${esc(t.text)} | ${t.measured ?? "—"} | ${t.limit ?? "—"} | **${t.status}** |`);
+    summary.push(["instances", t.text, t.measured ?? "—", t.status]);
+  }
+  md.push("");
+} else md.push(`Not measured (${ran.instances?.skipped ?? "no results"}).`, "");
 
 md.push("## Real apps: allowlists and tracing", "");
 if (apps) {
