@@ -5,7 +5,12 @@ import { createProgram } from "./program.js";
 import { renderError } from "./render/error.js";
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const program = createProgram(io);
+  // The command's word: the first argument that is no option (the program's own options take
+  // no value).
+  const program = createProgram(
+    io,
+    argv.find((a) => !a.startsWith("-")),
+  );
   try {
     await program.parseAsync(argv, { from: "user" });
     return io.exitCode;

@@ -5,7 +5,7 @@
  * itself is ES modules, loaded only when the warm path does not apply. */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { tryWarmRun } from "../src/bundle/warm.cjs";
+import { parseWarmRun } from "../src/bundle/warm-args.cjs";
 
 /** The bundle (scripts/bundle-cli.mjs, made by `npm run build:ts`): the same modules joined
  * into a few files, which Node loads in a fraction of the time. Used when it is at least as new
@@ -22,7 +22,11 @@ function bundled(): boolean {
   }
 }
 
-tryWarmRun(process.argv.slice(2));
+// The warm path's own modules are loaded only for a command line it may take.
+if (parseWarmRun(process.argv.slice(2)))
+  (require("../src/bundle/warm.cjs") as typeof import("../src/bundle/warm.cjs")).tryWarmRun(
+    process.argv.slice(2),
+  );
 void (async (): Promise<void> => {
   const [{ main }, { processIO }] = bundled()
     ? await Promise.all([

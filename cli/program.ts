@@ -18,7 +18,40 @@ import { afterText, configureOutput, helpConfiguration } from "./help.js";
 import type { CliIO } from "./io.js";
 import { addOptions } from "./options.js";
 
-export function createProgram(io: CliIO): Command {
+/** Every command, by the word that names it, in the order help lists them. */
+const COMMANDS: readonly (readonly [string, (program: Command, io: CliIO) => void])[] = [
+  ["plan", registerPlan],
+  ["run", registerRun],
+  ["exec", registerExec],
+  ["review", registerReview],
+  ["audit", registerAudit],
+  ["seccomp", registerSeccomp],
+  ["compile", registerCompile],
+  ["export", registerExport],
+  ...[
+    "ps",
+    "logs",
+    "stop",
+    "kill",
+    "restart",
+    "start",
+    "rm",
+    "wait",
+    "inspect",
+    "stats",
+    "pause",
+    "unpause",
+  ].map((name) => [name, registerInstances] as const),
+  ["gc", registerGc],
+  ["doctor", registerDoctor],
+  ["profiles", registerProfiles],
+  ["trace", registerTrace],
+];
+
+/** The program with every command; with `command` (the word after `secure-run`), when it names
+ * one, with that one only: a short command does not pay for declaring all the others. Help and
+ * a mistyped command get them all. */
+export function createProgram(io: CliIO, command?: string): Command {
   const program = new Command("secure-run");
   program
     .description(
@@ -44,19 +77,9 @@ export function createProgram(io: CliIO): Command {
           "\nEnvironment: NO_COLOR disables colour.",
       ),
     );
-  registerPlan(program, io);
-  registerRun(program, io);
-  registerExec(program, io);
-  registerReview(program, io);
-  registerAudit(program, io);
-  registerSeccomp(program, io);
-  registerCompile(program, io);
-  registerExport(program, io);
-  registerInstances(program, io);
-  registerGc(program, io);
-  registerDoctor(program, io);
-  registerProfiles(program, io);
-  registerTrace(program, io);
+  const only = COMMANDS.find(([name]) => name === command);
+  const registers = new Set(only ? [only[1]] : COMMANDS.map(([, register]) => register));
+  for (const register of registers) register(program, io);
   configureOutput(program, io);
   return program;
 }

@@ -47,7 +47,7 @@ export function checkCgroupDir(controller: string, dir: string): string {
     throw new UnsafeCgroupError(dir, `not in the ${controller} hierarchy`);
   let real: string;
   try {
-    real = realpathSync(dir);
+    real = realpathSync.native(dir); // one realpath(3), not a walk of lstat calls
   } catch (e) {
     throw new UnsafeCgroupError(dir, (e as Error).message);
   }
@@ -59,15 +59,23 @@ export function checkCgroupDir(controller: string, dir: string): string {
   return dir;
 }
 
+/** An instance's cgroup directories, each checked by checkCgroupDir. */
+export interface CheckedCgroup {
+  driver: "v1" | "v2";
+  dirs: Map<string, string>;
+}
+
 /** The state's cgroup directories, each checked (throws on the first that is not safe). */
-export function cgroupDirs(
-  state: StateDoc,
-): { driver: "v1" | "v2"; dirs: Map<string, string> } | null {
+export function cgroupDirs(state: StateDoc): CheckedCgroup | null {
   if (!state.cgroup) return null;
   const dirs = new Map<string, string>();
   for (const [c, d] of Object.entries(state.cgroup.dirs)) dirs.set(c, checkCgroupDir(c, d));
   return { driver: state.cgroup.driver, dirs };
 }
+
+/** One buffer for every cgroup file read (all reads are synchronous): allocating and zeroing
+ * 64 KiB per read cost `ps` milliseconds. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** A cgroup file's text (no link followed), or undefined when absent. */
 function read(dir: string | undefined, file: string): string | undefined {
@@ -79,9 +87,8 @@ function read(dir: string | undefined, file: string): string | undefined {
     return undefined;
   }
   try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, null);
-    return buf.subarray(0, n).toString("utf8");
+    const n = readSync(fd, READ_BUFFER, 0, READ_BUFFER.length, null);
+    return READ_BUFFER.toString("utf8", 0, n);
   } catch {
     return undefined;
   } finally {
@@ -130,7 +137,22 @@ export interface CgroupSample {
 const v1Limit = (n: number | undefined): number | undefined =>
   n !== undefined && n >= 2 ** 62 ? -1 : n;
 
-export function sampleCgroup(cg: { driver: "v1" | "v2"; dirs: Map<string, string> }): CgroupSample {
+/** `ps`'s figures: memory in use and the number of processes, nothing else read. */
+export function samplePs(cg: CheckedCgroup): Pick<CgroupSample, "memory" | "pids"> {
+  const d = cg.dirs;
+  const u = d.get("unified");
+  return cg.driver === "v2"
+    ? {
+        ...opt("memory", num(read(u, "memory.current"))),
+        ...opt("pids", num(read(u, "pids.current"))),
+      }
+    : {
+        ...opt("memory", num(read(d.get("memory"), "memory.usage_in_bytes"))),
+        ...opt("pids", num(read(d.get("pids"), "pids.current"))),
+      };
+}
+
+export function sampleCgroup(cg: CheckedCgroup): CgroupSample {
   const d = cg.dirs;
   if (cg.driver === "v2") {
     const u = d.get("unified");

@@ -1,5 +1,12 @@
 /** What `ps`, `stats` and `inspect` show of instances. */
-import { cgroupDirs, netIO, sampleCgroup, type CgroupSample, UnsafeCgroupError } from "./cgroup.js";
+import {
+  cgroupDirs,
+  netIO,
+  sampleCgroup,
+  samplePs,
+  type CgroupSample,
+  UnsafeCgroupError,
+} from "./cgroup.js";
 import { UnsafeFileError } from "./files.js";
 import { listIds, SHORT, type Store } from "./store.js";
 import { statusText, viewInstance, type InstanceView } from "./view.js";
@@ -33,8 +40,8 @@ export function psEntry(v: InstanceView): PsEntry {
   let problem = v.problem;
   if (v.alive && st) {
     try {
-      const cg = cgroupDirs(st);
-      if (cg) sample = sampleCgroup(cg);
+      const cg = v.cgroup !== undefined ? v.cgroup : cgroupDirs(st);
+      if (cg) sample = samplePs(cg);
     } catch (e) {
       if (!(e instanceof UnsafeCgroupError)) throw e;
       problem = e.message;
@@ -83,7 +90,9 @@ export function listInstances(
     if (!o.all && !RUNNING.has(v.status)) continue;
     entries.push(psEntry(v));
   }
-  entries.sort((a, b) => b.created.localeCompare(a.created));
+  // ISO 8601 times in one time zone sort as strings (localeCompare would first load ICU's
+  // collator: milliseconds on every ps).
+  entries.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
   return { entries, problems };
 }
 
@@ -116,7 +125,7 @@ export function statsOf(
   prev?: StatsSample,
 ): { stats: Stats; sample: StatsSample } {
   const st = v.state;
-  const cg = v.alive && st ? cgroupDirs(st) : null;
+  const cg = v.alive && st ? (v.cgroup !== undefined ? v.cgroup : cgroupDirs(st)) : null;
   const s = cg ? sampleCgroup(cg) : {};
   const at = process.hrtime.bigint();
   const net = v.alive && st ? netIO(st.initPid) : undefined;

@@ -2,7 +2,7 @@
  * against the living supervisor (running only while the lock is held by the same process on the
  * same boot) and the freezer (paused). */
 import { join } from "node:path";
-import { cgroupDirs, frozen, UnsafeCgroupError } from "./cgroup.js";
+import { cgroupDirs, frozen, UnsafeCgroupError, type CheckedCgroup } from "./cgroup.js";
 import { readJson, UnsafeFileError } from "./files.js";
 import { lockHeld, sameSupervisor } from "./liveness.js";
 import { instanceDir, readInstance, type Store } from "./store.js";
@@ -19,6 +19,9 @@ export interface InstanceView {
   alive: boolean;
   /** Why the state file or its cgroup paths were refused, if they were. */
   problem?: string;
+  /** The state's cgroup directories, checked, when the status needed them (a running
+   * instance: paused or not); whoever reads its figures next need not check them again. */
+  cgroup?: CheckedCgroup | null;
 }
 
 const ACTIVE = new Set(["starting", "running", "restarting"]);
@@ -67,15 +70,26 @@ export function viewInstance(s: Store, id: string): InstanceView {
   const alive = locked && sameSupervisor(state);
   if (!alive) return { id, dir, doc, state, status: "dead", alive };
   let status: Status = state.status;
+  let cgroup: CheckedCgroup | null | undefined;
   if (state.status === "running") {
     try {
-      if (frozen(cgroupDirs(state))) status = "paused";
+      cgroup = cgroupDirs(state);
+      if (frozen(cgroup)) status = "paused";
     } catch (e) {
       if (!(e instanceof UnsafeCgroupError)) throw e;
       problem = e.message;
     }
   }
-  return { id, dir, doc, state, status, alive, ...(problem ? { problem } : {}) };
+  return {
+    id,
+    dir,
+    doc,
+    state,
+    status,
+    alive,
+    ...(cgroup !== undefined ? { cgroup } : {}),
+    ...(problem ? { problem } : {}),
+  };
 }
 
 /** "exited (1)", "exited (signal 9)", "running", … */

@@ -190,6 +190,50 @@ describe("detached instances", { skip }, () => {
     assert.equal(sr(["rm", id]).status, 0);
   });
 
+  test("run -d of an unchanged app starts from the bundle cache; its restart policy keeps a foreground run supervised", () => {
+    const cache = join(tmp.dir, "cache-detach");
+    const envC = { ...env, SECURE_RUN_BUNDLE_CACHE: cache, SECURE_RUN_CACHE_DEBUG: "1" };
+    const run = (args: string[]): CliResult => cli(args, { env: envC, timeout: 60_000 });
+    const file = app(
+      "cached",
+      "echo up; exit 3",
+      "restart: { policy: on-failure, maxRetries: 1 }\n",
+    );
+    const first = run(["run", "-d", file]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /cache: miss: not in the cache/);
+    assert.match(first.stderr, /cache: stored /);
+    const second = run(["run", "-d", file]);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stderr, /cache: hit /, "planned once, started from the cache");
+    assert.doesNotMatch(second.stderr, /stored/);
+    const ids = [first.stdout.trim(), second.stdout.trim()];
+    for (const id of ids) {
+      const w = sr(["wait", id]);
+      assert.equal(w.stdout.trim(), "3", "the cached instance keeps the restart policy");
+      assert.equal(one(id)?.restarts, 1);
+      const doc = JSON.parse(
+        readFileSync(join(state, "instances", id, "instance.json"), "utf8"),
+      ) as { app: string; restart: { policy: string } };
+      assert.equal(doc.app, file);
+      assert.equal(doc.restart.policy, "on-failure");
+    }
+    // The foreground warm path must not launch it unsupervised: the restart happens.
+    const fg = run(["run", file]);
+    assert.equal(fg.status, 3, fg.stderr);
+    assert.match(fg.stderr, /the entry is for run -d/);
+    assert.match(fg.stderr, /restarting cached \(restart 1\)/);
+    // A changed app is planned again.
+    writeFileSync(file, readFileSync(file, "utf8").replace("echo up", "echo again"));
+    const third = run(["run", "-d", file]);
+    assert.equal(third.status, 0, third.stderr);
+    assert.match(third.stderr, /cache: miss: .*changed/);
+    ids.push(third.stdout.trim());
+    assert.equal(sr(["wait", ids[2] ?? ""]).status, 3);
+    assert.equal(sr(["logs", ids[2] ?? ""]).stdout, "again\nagain\n");
+    assert.equal(sr(["rm", ...ids]).status, 0);
+  });
+
   test("--rm: the supervisor removes the instance and its name when the app ends", async () => {
     const file = app("brief", "echo bye; sleep 0.3");
     const id = runD(file, "--rm", "--name", "brief");
