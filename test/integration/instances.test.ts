@@ -8,7 +8,6 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
-  statSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -298,36 +297,26 @@ describe("detached instances", { skip }, () => {
     assert.equal(sr(["rm", id]).status, 0);
   });
 
-  test("pause freezes the app (its output stops), unpause thaws it", async () => {
-    const file = app("counter", "i=0; while true; do i=$((i+1)); echo $i; done");
-    const id = runD(file, "--name", "counter");
-    if (rootless && process.env.SECURE_RUN_TEST_DELEGATED !== "1") {
+  // Pause and unpause themselves (the freezer's files, ps and inspect, a log that stops growing)
+  // are in the shared cgroup suite (test/shared/cgroup-suite.ts), which this host runs for cgroup
+  // v1 (test/integration/cgroup.test.ts) and the VM's cgroup2 lane for v2.
+  test(
+    "pause of an instance without a cgroup is refused, and says why",
+    {
+      skip:
+        rootless && process.env.SECURE_RUN_TEST_DELEGATED !== "1"
+          ? false
+          : "only a user's instance on a host that delegates no cgroup has none",
+    },
+    () => {
+      const id = runD(app("counter", "while true; do sleep 0.2; done"), "--name", "counter");
       // No cgroup is delegated to a user here (v1): pause says so rather than pretending.
       const r = sr(["pause", "counter"]);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /cannot pause instance .*: it has no cgroup/);
       assert.equal(sr(["rm", "-f", id]).status, 0);
-      return;
-    }
-    const log = join(state, "instances", id, "log");
-    await until("output", () => existsSync(log) && statSync(log).size > 0);
-    const p = sr(["pause", "counter"]);
-    assert.equal(p.status, 0, p.stderr);
-    assert.equal(one(id)?.status, "paused");
-    const size = statSync(log).size;
-    await new Promise((r) => setTimeout(r, 700));
-    assert.equal(statSync(log).size, size, "not one more line while paused");
-    const stats = JSON.parse(sr(["stats", "--no-stream", "--json", id]).stdout) as {
-      pids: number;
-      memory: number;
-    }[];
-    assert.ok((stats[0]?.pids ?? 0) >= 2, "stats: init and the app");
-    assert.ok((stats[0]?.memory ?? 0) > 0, "stats: memory in use");
-    assert.equal(sr(["unpause", "counter"]).status, 0);
-    await until("output again", () => statSync(log).size > size);
-    assert.equal(one(id)?.status, "running");
-    assert.equal(sr(["rm", "-f", id]).status, 0);
-  });
+    },
+  );
 
   test("20 instances of one app at once, each with its own cgroup and state; rm -f of all", async () => {
     const file = app("many", "while true; do sleep 1; done");

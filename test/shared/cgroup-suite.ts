@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import { cgroupHierarchies } from "../../src/host/cgroups.js";
 import { prepareRun } from "../../src/launch/prepare.js";
 import { runPlan } from "../../src/launch/run.js";
 import { paths } from "../../src/paths.cjs";
-import { leftoverCgroups, spawnCli } from "../helpers.js";
+import { cli, leftoverCgroups, spawnCli, type CliResult } from "../helpers.js";
 import { appFixtures, exitReports, said, type Backend } from "./fixtures.js";
 
 export interface CgroupBackend extends Backend {
@@ -65,6 +66,21 @@ async function until<T>(
     if (v !== undefined) return v;
   }
   return undefined;
+}
+
+/** What the freezer of the instance's cgroup says, in the driver's own words: v1
+ * "freezer.state FROZEN"; v2 "cgroup.freeze 1, frozen 1" (the request, and cgroup.events' word
+ * that every process is frozen). */
+function freezerState(driver: "v1" | "v2", dirs: Record<string, string>): string {
+  if (driver === "v1") {
+    const dir = dirs.freezer;
+    return `freezer.state ${(dir && readIn([dir], "freezer.state")) ?? "(no freezer cgroup)"}`;
+  }
+  const dir = dirs.unified;
+  if (!dir) return "(no unified cgroup)";
+  const events = readIn([dir], "cgroup.events") ?? "";
+  const frozen = /^frozen (\d)$/m.exec(events)?.[1] ?? "?";
+  return `cgroup.freeze ${readIn([dir], "cgroup.freeze") ?? "?"}, frozen ${frozen}`;
 }
 
 /** The limit files of each driver and what the plan's numbers read as there. */
@@ -187,6 +203,83 @@ export function cgroupSuite(backend: CgroupBackend): void {
       assert.equal(report.cgroup?.placement, backend.driver === "v2" ? "clone" : "joined");
       assert.equal(report.cgroup?.oomKills, 0);
       assert.ok((report.cgroup?.memoryPeak ?? 0) >= 8 * MiB, JSON.stringify(report));
+    });
+
+    test("pause freezes a detached app (its log stops growing), unpause thaws it, rm -f leaves nothing", async () => {
+      // Detached instances keep their state in a directory of the fixtures' (the guest of the VM
+      // lanes can write only its tmpfs).
+      const state = join(fx.dir, "state");
+      const env = { ...process.env, SECURE_RUN_STATE_DIR: state };
+      const sr = (args: string[]): CliResult => cli(args, { env, timeout: slow });
+      // A line every 0.2 s: a loop that sleeps, not one that spins (the machines have few cores).
+      const file = fx.app(
+        "pauser",
+        ["/bin/sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"],
+        "syscalls: { profiles: [process] }\n",
+      );
+      const r = sr(["run", "-d", file]);
+      assert.equal(r.status, 0, said(r));
+      const id = r.stdout.trim();
+      assert.match(id, /^[0-9a-f]{64}$/, said(r));
+      const log = join(state, "instances", id, "log");
+      const size = (): number => (existsSync(log) ? statSync(log).size : 0);
+      let dirs: Record<string, string> = {};
+      let removed = false;
+      try {
+        assert.ok(await until(() => (size() > 0 ? true : undefined), slow), "the app's first line");
+
+        const p = sr(["pause", id]);
+        assert.equal(p.status, 0, said(p));
+        const i = sr(["inspect", id]);
+        assert.equal(i.status, 0, said(i));
+        const [seen] = JSON.parse(i.stdout) as {
+          status: string;
+          cgroup: { driver: "v1" | "v2"; dirs: Record<string, string> } | null;
+        }[];
+        assert.equal(seen?.status, "paused", i.stdout);
+        assert.equal(seen.cgroup?.driver, backend.driver, i.stdout);
+        dirs = seen.cgroup.dirs;
+        assert.equal(
+          freezerState(backend.driver, dirs),
+          backend.driver === "v1" ? "freezer.state FROZEN" : "cgroup.freeze 1, frozen 1",
+        );
+        // Whatever the app wrote before the freeze has reached the log by now (inspect ran since).
+        const frozenAt = size();
+        const st = sr(["stats", "--no-stream", "--json", id]);
+        assert.equal(st.status, 0, said(st));
+        const [stats] = JSON.parse(st.stdout) as { pids: number; memory: number }[];
+        assert.ok((stats?.pids ?? 0) >= 2, `stats: init and the app (${st.stdout})`);
+        assert.ok((stats?.memory ?? 0) > 0, `stats: memory in use (${st.stdout})`);
+        await sleep(1500);
+        assert.equal(size(), frozenAt, "not one more line while paused");
+
+        const u = sr(["unpause", id]);
+        assert.equal(u.status, 0, said(u));
+        assert.equal(
+          freezerState(backend.driver, dirs),
+          backend.driver === "v1" ? "freezer.state THAWED" : "cgroup.freeze 0, frozen 0",
+        );
+        assert.ok(
+          await until(() => (size() > frozenAt ? true : undefined), slow),
+          "the log grows again",
+        );
+        const ps = sr(["ps", "--json"]);
+        assert.equal(ps.status, 0, said(ps));
+        const listed = (JSON.parse(ps.stdout) as { id: string; status: string }[]).find(
+          (e) => e.id === id,
+        );
+        assert.equal(listed?.status, "running", ps.stdout);
+
+        const rm = sr(["rm", "-f", id]);
+        assert.equal(rm.status, 0, said(rm));
+        removed = true;
+      } finally {
+        if (!removed) sr(["rm", "-f", id]);
+      }
+      assert.equal(existsSync(join(state, "instances", id)), false, "the instance is gone");
+      // Its own cgroups, by name (the suite's last test looks for any secure-run cgroup).
+      assert.ok(Object.keys(dirs).length > 0, "the instance had cgroups");
+      for (const d of Object.values(dirs)) assert.equal(existsSync(d), false, `${d} removed`);
     });
 
     describe("cgroup v2: the no-internal-process rule", { skip: v2only }, () => {
