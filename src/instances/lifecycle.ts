@@ -124,7 +124,9 @@ export function instanceLauncherArgs(
   return launcherArgs(
     { bundle: join(dir, "bundle"), sha256: doc.bundleSha256 },
     {
-      ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
+      ...((o.cgroupParent ?? doc.cgroupParent)
+        ? { cgroupParent: o.cgroupParent ?? doc.cgroupParent }
+        : {}),
       instance: {
         dir,
         readyFd: 3,
@@ -170,6 +172,7 @@ export async function createInstance(
     ports: n.ports ?? [],
     limits: n.limits,
     uid: process.geteuid?.() ?? 0,
+    ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
   };
   // What it will be read back as (and some of it may come from the bundle cache's entry).
   const problems = validateAgainst("instance", doc);

@@ -19,6 +19,8 @@ export interface InstanceDoc {
   ports: { port: number; protocol: "tcp" | "udp" }[];
   limits: { memory: number; pids: number; cpu: number };
   uid: number;
+  /** --cgroup-parent of run -d: every start of the instance uses it. */
+  cgroupParent?: string;
 }
 
 export type SupervisorStatus =

@@ -8,12 +8,14 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { cgroupHierarchies } from "../../src/host/cgroups.js";
 import {
   canLaunch,
   cli,
@@ -231,6 +233,43 @@ describe("detached instances", { skip }, () => {
     assert.equal(sr(["wait", ids[2] ?? ""]).status, 3);
     assert.equal(sr(["logs", ids[2] ?? ""]).stdout, "again\nagain\n");
     assert.equal(sr(["rm", ...ids]).status, 0);
+  });
+
+  test("--cgroup-parent is kept: start puts the instance's cgroups below it again", (t) => {
+    if (!isRoot) {
+      t.skip("root only: a user here has no cgroup of its own to make a parent in");
+      return;
+    }
+    const parent = `sr-parent-${process.pid}`;
+    const made: string[] = [];
+    for (const h of cgroupHierarchies()) {
+      try {
+        mkdirSync(join(h.ownDir, parent));
+        made.push(join(h.ownDir, parent));
+      } catch {
+        // a hierarchy this test cannot write: the instance does not use it either
+      }
+    }
+    try {
+      const id = runD(app("parented", "exec sleep 1000"), "--cgroup-parent", parent);
+      const dirs = (): string[] => {
+        const r = sr(["inspect", id]);
+        assert.equal(r.status, 0, r.stderr);
+        const [v] = JSON.parse(r.stdout) as { cgroup: { dirs: Record<string, string> } }[];
+        return Object.values(v?.cgroup.dirs ?? {});
+      };
+      const first = dirs();
+      assert.ok(first.length > 0);
+      for (const d of first) assert.match(d, new RegExp(`/${parent}/secure-run-parented-\\d+$`));
+      assert.equal(sr(["stop", "--time", "2", id]).status, 0);
+      assert.equal(sr(["start", id]).status, 0);
+      const again = dirs();
+      assert.ok(again.length > 0);
+      for (const d of again) assert.match(d, new RegExp(`/${parent}/secure-run-parented-\\d+$`));
+      assert.equal(sr(["rm", "-f", id]).status, 0);
+    } finally {
+      for (const d of made) rmdirSync(d);
+    }
   });
 
   test("--rm: the supervisor removes the instance and its name when the app ends", async () => {
