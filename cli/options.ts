@@ -442,6 +442,12 @@ export const OPTIONS = {
       },
     },
   },
+  verbose: {
+    flags: "--verbose",
+    description:
+      "say the plan's notices (what this host does not enforce, …) on every launch; by default they are said on an app's first launch and when they change",
+    commands: runAndExec,
+  },
   report: {
     flags: "--report",
     description: "print a summary when the app ends: status, time, cpu, peak memory",

@@ -27,6 +27,27 @@ const keepCommonJs = {
   },
 };
 
+/** OPA's SDK implements a few builtins in JavaScript; the only one secure-run's policy needs is
+ * sprintf (test/unit/policy-builtins.test.ts fails when the policy needs another). Its yaml.*
+ * builtins would load a YAML library of their own on every command: in the bundle they are a
+ * stub that says so if a policy ever calls them. */
+const noYamlBuiltins = {
+  name: "no-opa-yaml-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, (args) =>
+      args.importer.includes("/@open-policy-agent/opa-wasm/")
+        ? { path: "opa-yaml-stub", namespace: "secure-run-stub" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "secure-run-stub" }, () => ({
+      contents:
+        'const no = () => { throw new Error("the yaml.* Rego builtins are not in secure-run\'s bundle (scripts/bundle-cli.mjs)"); };\n' +
+        "module.exports = { parse: no, stringify: no };\n",
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: [join(root, "dist/cli/cli.js"), join(root, "dist/cli/io.js")],
   outdir,
@@ -37,7 +58,7 @@ await build({
   target: "node20",
   outExtension: { ".js": ".mjs" },
   chunkNames: "chunk-[hash]",
-  plugins: [keepCommonJs],
+  plugins: [keepCommonJs, noYamlBuiltins],
   logLevel: "warning",
   legalComments: "none",
   // The CommonJS packages bundled (commander, js-yaml…) call require() for Node's own modules.

@@ -42,8 +42,10 @@ export async function detachCached(io: CliIO, file: string, flags: DetachFlags):
     cacheDebug("the entry has no instance spec: planning");
     return false;
   }
-  for (const n of found.entry.notices)
-    io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
+  // The cold run -d (or run) that stored the entry said them (src/bundle/said.ts).
+  if (flags.verbose)
+    for (const n of found.entry.notices)
+      io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
   // The spec is checked with the instance document createInstance writes (instance schema).
   await startInstance(io, flags, app, found.data, found.entry.instance as InstanceSpec);
   return true;

@@ -6,7 +6,10 @@ import { renderPlan } from "../render/plan.js";
 import { readConfig } from "./config.js";
 
 export function plan(io: CliIO, file: string, opts: { json?: boolean; config?: string }): void {
-  const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config) });
+  const { plan } = makePlan(loadApp(file), {
+    config: readConfig(opts.config),
+    check: false, // shown, not acted on (PlanOptions.check)
+  });
   io.stdout.write(
     opts.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan, file, io.out)}\n`,
   );

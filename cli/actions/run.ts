@@ -1,9 +1,11 @@
 /** `run`: an app in its sandbox, supervised by this process or (warm) by the launcher alone. */
+import { realpathSync } from "node:fs";
 import { formatSize } from "../../src/documents/units.js";
 import { InputError } from "../../src/errors.js";
 import { cacheDebug, execBundle } from "../../src/bundle/warm.cjs";
 import { execAddon } from "../../src/native/exec.cjs";
 import { cacheBundle, needsSupervision } from "../../src/bundle/run-cache.js";
+import { noticesAreNew } from "../../src/bundle/said.js";
 import { instanceSpec } from "../../src/instances/index.js";
 import { runLifecycle } from "../../src/launch/lifecycle.js";
 import { prepareRun, type Prepared } from "../../src/launch/prepare.js";
@@ -24,6 +26,7 @@ const FORWARDED: NodeJS.Signals[] = [
 
 export interface RunFlags {
   cgroupParent?: string;
+  verbose?: boolean;
   json?: boolean;
   report?: boolean;
   explain?: boolean;
@@ -42,10 +45,22 @@ function summary(name: string, r: LaunchReport): string {
   return `${name} ${how} after ${(r.wallUs / 1e6).toFixed(2)} s; cpu ${cpu.toFixed(2)} s${peak}${r.oomKilled ? "; killed by its memory limit" : ""}`;
 }
 
+/** What names the app for the notices already said: its file's real path; for `exec`, its
+ * command line as the flags made it. */
+function appKey(prepared: Prepared): string {
+  const { loaded } = prepared;
+  try {
+    return `app:${realpathSync(loaded.file)}`;
+  } catch {
+    return `spec:${JSON.stringify(loaded.spec)}`;
+  }
+}
+
 /** Runs a prepared plan with the CLI's signal forwarding and reporting; sets io.exitCode. */
 export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags): Promise<void> {
   const { plan } = prepared;
-  for (const n of plan.notices) io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
+  if (flags.verbose || noticesAreNew(appKey(prepared), plan.notices))
+    for (const n of plan.notices) io.stderr.write(`${io.err.yellow("secure-run: notice:")} ${n}\n`);
   const handlers = new Map<NodeJS.Signals, () => void>();
   const many = plan.lifecycle.instances > 1;
   const label = (i: number): string => (many ? `${plan.name}[${i}]` : plan.name);

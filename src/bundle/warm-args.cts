@@ -7,6 +7,8 @@ export interface WarmRun {
   app: string;
   config?: string;
   cgroupParent?: string;
+  /** --verbose: say the entry's notices (by default a warm launch does not). */
+  verbose?: boolean;
 }
 
 export function parseWarmRun(argv: readonly string[], env = process.env): WarmRun | undefined {
@@ -22,6 +24,8 @@ export function parseWarmRun(argv: readonly string[], env = process.env): WarmRu
       if (value === undefined || value === "") return undefined;
       if (name === "--config") out.config = value;
       else out.cgroupParent = value;
+    } else if (a === "--verbose") {
+      out.verbose = true;
     } else if (a.startsWith("-") || out.app !== undefined) {
       return undefined;
     } else out.app = a;
@@ -32,5 +36,6 @@ export function parseWarmRun(argv: readonly string[], env = process.env): WarmRu
     app: out.app,
     ...(config ? { config } : {}),
     ...(out.cgroupParent ? { cgroupParent: out.cgroupParent } : {}),
+    ...(out.verbose ? { verbose: true } : {}),
   };
 }

@@ -49,10 +49,11 @@ export function tryWarmRun(argv: readonly string[]): void {
     cacheDebug("the entry is for run -d: its plan needs the supervising CLI in the foreground");
     return;
   }
+  // The cold launch that stored the entry said its notices (src/bundle/said.ts).
   execBundle(
     exec,
     { file: found.bundle, sha256: found.sha256 },
-    found.entry.notices,
+    run.verbose ? found.entry.notices : [],
     run.cgroupParent,
   );
 }

@@ -44,6 +44,11 @@ export function assertPlan(value: unknown): Plan {
       "this is a bug in the policy; please report it with the app definition",
     );
   }
+  return orderPlan(value);
+}
+
+/** The policy's output in the plan schema's key order, unchecked (see PlanOptions.check). */
+export function orderPlan(value: unknown): Plan {
   planSchema ??= JSON.parse(
     readFileSync(join(paths.schemas, "plan.schema.json"), "utf8"),
   ) as SchemaNode;

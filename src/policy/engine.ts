@@ -1,6 +1,6 @@
 /** Evaluates the built Rego policy (policies/build/policy.wasm) with OPA's WebAssembly SDK. */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import * as opaWasm from "@open-policy-agent/opa-wasm";
 import { InternalError } from "../errors.js";
 import { paths } from "../paths.cjs";
 
@@ -12,7 +12,8 @@ interface LoadedPolicy {
 interface OpaWasm {
   loadPolicySync(wasm: Uint8Array, memory?: { initial: number; maximum?: number }): LoadedPolicy;
 }
-const opa = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as OpaWasm;
+// A static import, so that the CLI's bundle (scripts/bundle-cli.mjs) carries the SDK too.
+const opa = ((opaWasm as { default?: unknown }).default ?? opaWasm) as OpaWasm;
 
 export const PLAN_ENTRYPOINT = "secure_run/plan/result";
 export const REVIEW_ENTRYPOINT = "secure_run/review/decisions";

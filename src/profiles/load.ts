@@ -6,7 +6,8 @@ import { InputError, type Issue } from "../errors.js";
 import { locateProblems } from "../documents/locate.js";
 import { validateAgainst } from "../documents/validate.js";
 import { parseYaml } from "../documents/yaml-source.js";
-import { paths } from "../paths.cjs";
+import { sha256 } from "../digest.cjs";
+import { packageRoot, paths } from "../paths.cjs";
 import type { SyscallNameChecker } from "../seccomp/names.js";
 
 export type Risk = "low" | "medium" | "high";
@@ -107,9 +108,41 @@ export function readProfile(
 
 let packageProfiles: Profiles | undefined;
 
+/** dist/profiles.json (scripts/build-profiles.mjs): the package's profiles as the build read and
+ * validated them, with the sha256 of each file they came from. */
+interface PrebuiltProfiles {
+  files: Record<string, string>;
+  profiles: Profiles;
+}
+
+/** The package's profiles from the build, when every file is still the one it read (same names,
+ * same bytes): parsing and validating the YAML again costs every command milliseconds. */
+function prebuiltProfiles(dir: string, files: string[]): Profiles | undefined {
+  let built: PrebuiltProfiles;
+  try {
+    built = JSON.parse(
+      readFileSync(join(packageRoot, "dist/profiles.json"), "utf8"),
+    ) as PrebuiltProfiles;
+  } catch {
+    return undefined; // not built (tsc alone)
+  }
+  const names = Object.keys(built.files).sort();
+  if (names.length !== files.length || names.some((n, i) => n !== files[i])) return undefined;
+  for (const f of files)
+    if (sha256(readFileSync(join(dir, f))) !== built.files[f]) return undefined;
+  return built.profiles;
+}
+
 /** Every profile in dir (default: the package's profiles/, read once), validated. */
 export function loadProfiles(dir: string = paths.profiles): Profiles {
   if (dir === paths.profiles && packageProfiles) return packageProfiles;
+  if (dir === paths.profiles) {
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort();
+    const prebuilt = prebuiltProfiles(dir, files);
+    if (prebuilt) return (packageProfiles = prebuilt);
+  }
   const profiles: Profiles = {};
   const issues: Issue[] = [];
   const files = readdirSync(dir)

@@ -28,6 +28,8 @@ export interface ReviewOptions {
   /** Compiled user policies (loadUserPolicy). */
   userPolicies?: PolicyEngine[];
   host?: HostFacts;
+  /** PlanOptions.check. */
+  check?: boolean;
 }
 
 const levelOrder = { deny: 0, warn: 1, info: 2 };
@@ -40,6 +42,7 @@ export function reviewApp(file: string, options: ReviewOptions = {}): AppReview 
     plan = makePlan(loaded, {
       config: options.config ?? {},
       ...(options.host ? { host: options.host } : {}),
+      ...(options.check === false ? { check: false } : {}),
     }).plan;
   } catch (e) {
     if (e instanceof InputError) return { file, decisions: [], issues: e.issues };
