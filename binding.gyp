@@ -44,6 +44,7 @@
         "native/launcher/spawn.c",
         "native/launcher/report.c",
         "native/launcher/instance.c",
+        "native/launcher/rmtree.c",
         "native/launcher/logger.c",
         "native/common/sr_error.c",
         "native/common/host.c"

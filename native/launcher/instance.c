@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "rmtree.h"
 #include "supervisor.h"
 
 #define BACKOFF_FIRST_MS 100
@@ -424,56 +425,13 @@ static bool backoff(struct sr_instance *in, int64_t ms) {
   }
 }
 
-/* Removes everything below the directory dfd, from directory descriptors: a symbolic link is
- * removed, never followed; a mount point (another device) is not entered. */
-static int remove_below(int dfd, dev_t dev, int depth, struct sr_error *err) {
-  if (depth > 256) return sr_fail(err, ELOOP, "removing the instance: more than 256 levels");
-  int copy = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return sr_fail(err, errno, "removing the instance: dup");
-  DIR *d = fdopendir(copy);
-  if (d == NULL) {
-    int e = errno;
-    close(copy);
-    return sr_fail(err, e, "removing the instance: fdopendir");
-  }
-  sr_autoclosedir DIR *held = d;
-  int rc = 0;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    struct stat st;
-    if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-      if (errno == ENOENT) continue;
-      rc = sr_fail(err, errno, "removing the instance: fstatat `%s`", e->d_name);
-      continue;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      if (st.st_dev != dev) {
-        rc = sr_fail(err, EXDEV, "removing the instance: `%s` is a mount point: left", e->d_name);
-        continue;
-      }
-      sr_autoclose int sub =
-          openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0) {
-        rc = sr_fail(err, errno, "removing the instance: open `%s`", e->d_name);
-        continue;
-      }
-      /* A directory the app made read-only is the caller's to open up again. */
-      if (st.st_uid == geteuid() && (st.st_mode & 0700) != 0700) (void)fchmod(sub, 0700);
-      if (remove_below(sub, dev, depth + 1, err) < 0) rc = -1;
-      if (unlinkat(dfd, e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-        rc = sr_fail(err, errno, "removing the instance: rmdir `%s`", e->d_name);
-    } else if (unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT) {
-      rc = sr_fail(err, errno, "removing the instance: unlink `%s`", e->d_name);
-    }
-  }
-  return rc;
-}
-
 /* --remove-when-done: DIR and all below it, then the name file if it still names this id. */
 static int remove_instance(struct sr_instance *in, struct sr_error *err) {
   struct stat self, there;
   if (fstat(in->dirfd, &self) < 0) return sr_fail(err, errno, "removing the instance: fstat");
-  if (remove_below(in->dirfd, self.st_dev, 0, err) < 0) return -1;
+  /* A link is unlinked, never followed; a mount is not entered; files of the caller's subordinate
+   * ids (its app's, in the layer) are removed in a user namespace with its ranges (rmtree.h). */
+  if (sr_rmtree(in->dirfd, in->cfg->instance_dir, stderr, err) < 0) return -1;
   sr_autoclose int parent = openat(in->dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (parent < 0) return sr_fail(err, errno, "removing the instance: open its parent");
   /* The name in the parent must still be this directory. */

@@ -17,6 +17,7 @@
 #include "args.h"
 #include "bundle.h"
 #include "instance.h"
+#include "rmtree.h"
 #include "supervisor.h"
 
 #ifndef SR_VERSION
@@ -123,6 +124,9 @@ int main(int argc, char **argv) {
       return 0;
     }
   }
+  /* --remove-tree DIR: a mode of its own (rm of an instance whose layer holds files of the
+   * caller's subordinate ids). */
+  if (argc >= 2 && strcmp(argv[1], "--remove-tree") == 0) return sr_rmtree_main(argc, argv);
   __attribute__((cleanup(sr_args_free))) struct sr_config cfg = {0};
   /* The block of argument strings the kernel copied (contiguous, in order), for init to wipe. */
   char *arg_area = argc > 0 ? argv[0] : NULL;

@@ -46,19 +46,43 @@ static bool own_id_only(const struct sr_id_map *map, size_t n, unsigned int self
 static const char *const id_helpers[2] = {"/usr/bin/newuidmap", "/usr/bin/newgidmap"};
 static const char *const sub_files[2] = {"/etc/subuid", "/etc/subgid"};
 
-/* Whether `file` grants the caller (by name or number) a range. */
-static bool has_sub_range(const char *file, const char *name, unsigned int id) {
+/* The ranges `file` (/etc/subuid or /etc/subgid: "NAME-OR-NUMBER:START:COUNT" lines) grants the
+ * caller, by name or number, laid out inside one after the other from `first` on: at most max, in
+ * the file's order. Returns how many; a line that is not a valid range is passed over (newuidmap
+ * would refuse it too), as are ranges past the largest id inside. */
+static size_t sub_ranges(const char *file, const char *name, unsigned int id, uint32_t first,
+                         struct sr_id_map *out, size_t max) {
   sr_autofclose FILE *f = fopen(file, "re");
-  if (f == NULL) return false;
+  if (f == NULL) return 0;
   char line[512], num[16];
   snprintf(num, sizeof num, "%u", id);
-  while (fgets(line, sizeof line, f)) {
+  size_t n = 0;
+  uint64_t inside = first;
+  while (n < max && fgets(line, sizeof line, f)) {
     char *colon = strchr(line, ':');
     if (colon == NULL) continue;
     *colon = '\0';
-    if ((name && strcmp(line, name) == 0) || strcmp(line, num) == 0) return true;
+    if (!((name && strcmp(line, name) == 0) || strcmp(line, num) == 0)) continue;
+    char *end = NULL, *p = colon + 1;
+    if (*p < '0' || *p > '9') continue;
+    unsigned long long start = strtoull(p, &end, 10);
+    if (*end != ':' || end[1] < '0' || end[1] > '9') continue;
+    p = end + 1;
+    unsigned long long count = strtoull(p, &end, 10);
+    while (*end == ' ' || *end == '\t' || *end == '\r') end++;
+    if ((*end != '\n' && *end != '\0') || count == 0 || start > UINT32_MAX ||
+        count > UINT32_MAX || start + count > UINT32_MAX || inside + count > UINT32_MAX)
+      continue;
+    out[n++] = (struct sr_id_map){(uint32_t)inside, (uint32_t)start, (uint32_t)count};
+    inside += count;
   }
-  return false;
+  return n;
+}
+
+/* Whether `file` grants the caller (by name or number) a range. */
+static bool has_sub_range(const char *file, const char *name, unsigned int id) {
+  struct sr_id_map one;
+  return sub_ranges(file, name, id, 0, &one, 1) > 0;
 }
 
 /* The caller's name from /etc/passwd (the launcher is linked statically: no NSS), or NULL; a
@@ -120,15 +144,16 @@ static int run_helper(const char *helper, pid_t pid, const struct sr_id_map *map
  * id alone (with setgroups denied first, as the kernel requires); any other map goes through
  * newuidmap and newgidmap with the caller's ranges in /etc/subuid and /etc/subgid, or is
  * refused, naming what is missing. */
-static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error *err) {
+int sr_write_id_maps(pid_t pid, const struct sr_id_map *uid_map, size_t nuid_map,
+                     const struct sr_id_map *gid_map, size_t ngid_map, struct sr_error *err) {
   char buf[SR_MAX_ID_MAPS * 40];
   const struct {
     const char *file;
     const struct sr_id_map *map;
     size_t n;
     unsigned int self;
-  } maps[2] = {{"uid_map", cfg->uid_map, cfg->nuid_map, geteuid()},
-               {"gid_map", cfg->gid_map, cfg->ngid_map, getegid()}};
+  } maps[2] = {{"uid_map", uid_map, nuid_map, geteuid()},
+               {"gid_map", gid_map, ngid_map, getegid()}};
   bool privileged = geteuid() == 0;
   bool alone = own_id_only(maps[0].map, maps[0].n, maps[0].self) &&
                own_id_only(maps[1].map, maps[1].n, maps[1].self);
@@ -166,6 +191,27 @@ static int write_id_maps(pid_t pid, const struct sr_config *cfg, struct sr_error
   }
   for (size_t m = 0; m < 2; m++)
     if (run_helper(id_helpers[m], pid, maps[m].map, maps[m].n, err) < 0) return -1;
+  return 0;
+}
+
+int sr_caller_range_maps(struct sr_id_map *uid_map, size_t *nuid_map, struct sr_id_map *gid_map,
+                         size_t *ngid_map, struct sr_error *err) {
+  char user[256];
+  const char *name = user_name(geteuid(), user, sizeof user);
+  struct sr_id_map *maps[2] = {uid_map, gid_map};
+  size_t *counts[2] = {nuid_map, ngid_map};
+  unsigned int self[2] = {geteuid(), getegid()};
+  for (size_t m = 0; m < 2; m++) {
+    if (access(id_helpers[m], X_OK) < 0)
+      return sr_fail(err, errno, "%s (package uidmap), which maps the subordinate ids",
+                     id_helpers[m]);
+    maps[m][0] = (struct sr_id_map){0, self[m], 1};
+    size_t n = sub_ranges(sub_files[m], name, self[m], 1, maps[m] + 1, SR_MAX_ID_MAPS - 1);
+    if (n == 0)
+      return sr_fail(err, 0, "no subordinate range for %s%s%u in %s", name ? name : "",
+                     name ? " / " : "uid ", self[m], sub_files[m]);
+    *counts[m] = 1 + n;
+  }
   return 0;
 }
 
@@ -283,7 +329,9 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
 
   /* Its ids, then into the cgroup, before it runs anything of the app's. */
   *step = "user namespace";
-  if ((cfg->clone_flags & CLONE_NEWUSER) && write_id_maps(sp->init, cfg, err) < 0) return -1;
+  if ((cfg->clone_flags & CLONE_NEWUSER) &&
+      sr_write_id_maps(sp->init, cfg->uid_map, cfg->nuid_map, cfg->gid_map, cfg->ngid_map, err) < 0)
+    return -1;
   *step = "sync";
   if (release_init(sync, "m", err) < 0) return -1;
   if (!placed && cg->driver) *placement = "moved";

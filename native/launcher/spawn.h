@@ -29,6 +29,20 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
                   int sfd, bool want_release, struct sr_spawn *sp, const char **placement,
                   const char **step, struct sr_error *err);
 
+/* Writes the id maps of pid's user namespace: root writes them as given; an unprivileged caller
+ * writes them itself when each is its own id alone, else through /usr/bin/newuidmap and
+ * newgidmap, which check them against its ranges in /etc/subuid and /etc/subgid (a missing
+ * helper or range is named in err). */
+int sr_write_id_maps(pid_t pid, const struct sr_id_map *uid_map, size_t nuid_map,
+                     const struct sr_id_map *gid_map, size_t ngid_map, struct sr_error *err);
+
+/* The maps of a user namespace in which an unprivileged caller is root over every id it has, as
+ * `podman unshare` makes it: its own uid and gid at 0, then its subordinate ranges (/etc/subuid,
+ * /etc/subgid, by name or number; the first SR_MAX_ID_MAPS - 1 of each) from 1 on. -1 with err
+ * when newuidmap or newgidmap is missing, or the caller has no range. */
+int sr_caller_range_maps(struct sr_id_map *uid_map, size_t *nuid_map, struct sr_id_map *gid_map,
+                         size_t *ngid_map, struct sr_error *err);
+
 /* Ends init if it is still held, and closes the descriptors; for __attribute__((cleanup)). */
 void sr_spawn_close(struct sr_spawn *sp);
 

@@ -27,7 +27,7 @@ import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
 import { bootId, lockHeld, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
-import { RemoveError, removeTree } from "./remove.js";
+import { RemoveError, removeOwnTree, removeTree } from "./remove.js";
 import {
   instanceDir,
   NAME,
@@ -198,7 +198,7 @@ export async function createInstance(
   } catch (e) {
     // Nothing is left of a failed creation: not the directory, not the name.
     try {
-      removeTree(dir);
+      removeOwnTree(dir);
     } finally {
       if (named) releaseName(s, name, id);
     }
@@ -431,9 +431,13 @@ export async function removeInstance(s: Store, id: string, force: boolean): Prom
       v = viewInstance(s, id);
     }
     if (v.status === "dead") await clearDead(v);
-    // The name first: once the directory is gone nothing says which id the name holds.
+    // The writable layer first: what the app wrote may not be removable (files of ids the user
+    // cannot remove even in a user namespace with its ranges), and then the instance is still
+    // whole, for another rm. A user's files of its subordinate ids go in such a namespace.
+    removeOwnTree(join(dir, "layer"));
+    // The name next: once the directory is gone nothing says which id the name holds.
     releaseName(s, v.doc.name, id);
-    for (const f of readdirSafe(dir)) if (f !== "cli.lock") removeTree(join(dir, f));
+    for (const f of readdirSafe(dir)) if (f !== "cli.lock") removeOwnTree(join(dir, f));
   });
   // The lock file last, after the lock is released; a command that came meanwhile may have made
   // it again (it then finds no instance.json and says so): a few tries.

@@ -406,6 +406,79 @@ describe("rootless: an unprivileged user runs apps in their sandbox", { skip }, 
     }
   });
 
+  test("rm of an instance whose app gave files of its layer to other ids (of the user's range): removed in a user namespace with the range", async (t) => {
+    if (!existsSync("/usr/bin/newuidmap") || !existsSync("/usr/bin/newgidmap")) {
+      t.skip("newuidmap/newgidmap not installed (scripts/setup.sh --test installs uidmap)");
+      return;
+    }
+    const files = ["/etc/subuid", "/etc/subgid"];
+    const saved = files.map((f) => (existsSync(f) ? readFileSync(f, "utf8") : null));
+    const start = 2100000000;
+    const line = `${user.name}:${start}:65536\n`;
+    const file = join(apps, "chowner.yaml");
+    // Root inside is the user; ids 1 and 2 inside are the range's first two. CAP_CHOWN, and the
+    // calls to use it, let the app give what it made in its layer to them.
+    writeFileSync(
+      file,
+      "apiVersion: secure-run/v1\nkind: App\nname: chowner\nuser: root\ncapabilities: [CHOWN]\n" +
+        `command: ${JSON.stringify([
+          "/bin/sh",
+          "-c",
+          "mkdir -p /var/x/d && echo hi >/var/x/d/f && echo top >/var/x/f && ln -s /etc /var/x/link && " +
+            "chmod 700 /var/x/d && chown 2:2 /var/x/d/f && chown -h 1:1 /var/x/d /var/x/f /var/x/link /var/x && " +
+            "echo chowned",
+        ])}\n` +
+        "syscalls: { profiles: [process], allow: [chown, fchown, fchownat, lchown] }\n" +
+        "root: { host: true, writable: true }\nresources: { memory: 64Mi, pids: 32 }\n" +
+        "bestEffort: [memory, pids]\n",
+    );
+    user.give(file);
+    const instances = join(user.env.XDG_DATA_HOME as string, "secure-run", "instances");
+    let id = "";
+    try {
+      for (const [i, f] of files.entries()) writeFileSync(f, (saved[i] ?? "") + line);
+      const r = cli(["run", "-d", "--name", "chowner", file], { as: user });
+      assert.equal(r.status, 0, said(r));
+      id = r.stdout.trim();
+      const w = cli(["wait", id], { as: user });
+      const logs = cli(["logs", id], { as: user });
+      assert.equal(w.status, 0, `${said(w)}\nlogs: ${said(logs)}`);
+      assert.match(logs.stdout, /^chowned$/m);
+      // From the host: the app's files are of the range's ids, not the user's.
+      const x = join(instances, id, "layer/upper/var/x");
+      const owners = spawnSync("stat", ["-c", "%u:%g %n", x, join(x, "f"), join(x, "d/f")], {
+        encoding: "utf8",
+      }).stdout;
+      assert.deepEqual(
+        owners
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ")[0]),
+        [`${start}:${start}`, `${start}:${start}`, `${start + 1}:${start + 1}`],
+        owners,
+      );
+      const rm = cli(["rm", "chowner"], { as: user });
+      assert.equal(rm.status, 0, said(rm));
+      assert.equal(existsSync(join(instances, id)), false, "the instance's directory is gone");
+      assert.deepEqual(readdirSync(instances), []);
+      assert.equal(cli(["ps", "-a", "-q"], { as: user }).stdout, "");
+      // The supervisor has ended; here (PID 1 is not a prompt reaper) its zombie may linger a
+      // moment: the last test counts the user's processes.
+      for (let i = 0; i < 200 && userProcesses().length > 0; i++) await sleep(100);
+    } finally {
+      for (const [i, f] of files.entries()) {
+        const content = saved[i];
+        if (content === null || content === undefined) rmSync(f, { force: true });
+        else writeFileSync(f, content);
+      }
+      // What a failure left (the user cannot remove it; root can).
+      if (id) rmSync(join(instances, id), { recursive: true, force: true });
+      rmSync(join(user.env.XDG_DATA_HOME as string, "secure-run", "names", "chowner"), {
+        force: true,
+      });
+    }
+  });
+
   test("nothing is left: no mount on the host, no process of the user's", () => {
     assert.deepEqual(
       hostMounts().filter((m) => !mountsBefore.includes(m)),

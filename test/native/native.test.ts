@@ -22,4 +22,8 @@ test("native tests and real launches of the launcher pass under ASan and UBSan (
   assert.match(r.stdout, /instance_test: stop: the cgroup dirs are gone \(freezer too\): ok/);
   assert.match(r.stdout, /instance_test: --remove-when-done: what the links pointed to is kept: ok/);
   assert.doesNotMatch(r.stdout, /instance_test: .*expected/);
+  // --remove-tree: links not followed, mounts not entered, a user's subordinate ids in a user
+  // namespace (native/tests/rmtree_test.sh).
+  assert.match(r.stdout, /rmtree_test: mounts: a bind of the same file system: named: ok/);
+  assert.doesNotMatch(r.stdout, /rmtree_test: .*expected/);
 });
