@@ -130,6 +130,7 @@ const runs = [
   { name: "launch", file: "launch.mjs", args: flags.quick ? ["--quick"] : [] },
   { name: "policy", file: "policy.mjs", args: [] },
   { name: "seccomp", file: "seccomp.mjs", args: [] },
+  { name: "cli", file: "cli.mjs", args: flags.quick ? ["5"] : [] },
   {
     name: "instances",
     file: "instances.mjs",
@@ -177,6 +178,7 @@ const policy = load("policy");
 const seccomp = load("seccomp");
 const apps = load("apps");
 const instances = load("instances");
+const cliSpeed = load("cli");
 const fresh = (name) => ran[name]?.status === 0;
 const f2 = (x, d = 2) => (typeof x === "number" ? x.toFixed(d) : "—");
 const esc = (s) => String(s).replace(/\|/g, "\\|");
@@ -379,6 +381,24 @@ if (instances) {
   }
   md.push("");
 } else md.push(`Not measured (${ran.instances?.skipped ?? "no results"}).`, "");
+
+md.push("## The command line's own speed (issue 20)", "");
+if (cliSpeed) {
+  const c = cliSpeed;
+  md.push(
+    `${fresh("cli") ? "" : `From an earlier run (${c.date}). `}benchmarks/cli.mjs: each command timed from spawn to exit, medians of ${c.rounds} rounds, the commands taking turns. Load average ${c.machine.loadAverageAtStart.join(", ")} at the start, ${c.machine.loadAverageAtEnd.join(", ")} at the end.`,
+    "",
+  );
+  md.push("| command | median ms |");
+  md.push("| --- | ---: |");
+  for (const r of c.rows) md.push(`| ${esc(r.text)} | ${r.medianMs} |`);
+  md.push("", "| target | measured | limit | |", "| --- | ---: | ---: | --- |");
+  for (const t of c.targets) {
+    md.push(`| ${esc(t.text)} | ${t.measured} | ${t.limit} | **${t.status}** |`);
+    summary.push(["cli", t.text, t.measured, t.status]);
+  }
+  md.push("");
+} else md.push(`Not measured (${ran.cli?.skipped ?? "no results"}).`, "");
 
 md.push("## Real apps: allowlists and tracing", "");
 if (apps) {

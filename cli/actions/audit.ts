@@ -23,6 +23,7 @@ export function audit(io: CliIO, files: string[], opts: AuditFlags): void {
     ...(opts.baseline ? { baseline: opts.baseline } : {}),
     config: readConfig(opts.config),
     version: packageVersion(),
+    check: false, // a report (PlanOptions.check); its syscalls are checked against the BPF
   });
   const text = renderAudit(report, opts.format, opts.output ? plainStyle : io.out);
   if (opts.output) writeFileSync(opts.output, text);

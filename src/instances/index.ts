@@ -7,7 +7,7 @@ export * from "./list.js";
 export * from "./liveness.js";
 export * from "./lock.js";
 export * from "./logs.js";
-export * from "./remove.js";
+export * from "../host/remove-tree.js";
 export * from "./store.js";
 export * from "./types.js";
 export * from "./view.js";

@@ -27,7 +27,7 @@ import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
 import { bootId, lockHeld, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
-import { RemoveError, removeOwnTree, removeTree } from "./remove.js";
+import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
 import {
   instanceDir,
   NAME,

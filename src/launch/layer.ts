@@ -2,8 +2,9 @@
  * keeps nothing after the run (a detached instance keeps its own in its instance directory).
  * The directory is made 0700 under the runtime directory, the caller's alone, and removed when
  * the run ends, also when it fails. */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
+import { removeOwnTree } from "../host/remove-tree.js";
 import { runtimeDir } from "../paths.cjs";
 
 export interface EphemeralLayer {
@@ -22,11 +23,11 @@ export function ephemeralLayer(name: string, runtime: string = runtimeDir()): Ep
     dir,
     remove() {
       try {
-        rmSync(dir, { recursive: true, force: true });
+        // Our own walk (no link followed, no mount crossed); files the app gave to one of the
+        // caller's subordinate ids are removed in a user namespace with the caller's ranges.
+        removeOwnTree(dir);
         return undefined;
       } catch (e) {
-        // Files the app made as one of the caller's subordinate ids (a rootless launch with a
-        // range of ids) are not the caller's to remove.
         return `the writable layer ${dir} was not removed: ${(e as Error).message}`;
       }
     },

@@ -32,7 +32,7 @@ export interface PlanOptions {
    * the filter is compiled). */
   native?: SyscallNameSource;
   /** Check the policy's output against the plan schema (default). Commands that only show the
-   * plan (plan, review) may leave it out: its first use in a process costs about 15 ms, and the
+   * plan (plan, review, audit) may leave it out: its first use in a process costs about 15 ms, and the
    * policy's output is checked wherever it is acted on (launch, compile, export, trace) and, for
    * every plan they make, by the tests. */
   check?: boolean;

@@ -10,6 +10,7 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -288,6 +289,37 @@ describe("compiled bundles", { skip }, () => {
     const again = JSON.parse(readFileSync(join(dir, entryFile), "utf8")) as Record<string, unknown>;
     writeFileSync(join(dir, entryFile), JSON.stringify({ ...again, host: "0000000000000000" }));
     assert.match(runIt(), /^miss: the host changed/);
+  });
+
+  test("a plan's notices are said on the app's first launch and when they change, not on every launch", () => {
+    // A volume whose host path is a link: the plan says so in a notice, on any host.
+    const real = join(tmp.dir, "notice-data");
+    mkdirSync(real, { recursive: true });
+    symlinkSync(real, join(tmp.dir, "notice-link"));
+    const volume = (mountPath: string): string =>
+      `mounts:\n  - { source: ${join(tmp.dir, "notice-link")}, target: ${mountPath} }\n`;
+    const notice =
+      /secure-run: notice: mounts\[0\]\.source: .*notice-link is reached through a symlink/;
+    const said = join(tmp.dir, "said");
+    const env2 = { SECURE_RUN_SAID_DIR: said };
+    // Launched from the bundle cache after the first run.
+    const warm = app("noticed", ["/bin/true"], volume("/data"));
+    const first = run(warm, [], env2);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, notice, "the first launch says it");
+    const second = run(warm, [], env2);
+    assert.match(cacheSaid(second.stderr)[0] ?? "", /^hit /);
+    assert.doesNotMatch(second.stderr, notice, "a warm launch does not");
+    assert.match(run(warm, ["--verbose"], env2).stderr, notice, "--verbose says it");
+    // Supervised (a restart policy: not cached): the store remembers what was said.
+    const sup = app("noticed-sup", ["/bin/true"], `${volume("/data")}restart: on-failure\n`);
+    assert.match(run(sup, [], env2).stderr, notice);
+    assert.doesNotMatch(run(sup, [], env2).stderr, notice);
+    writeFileSync(sup, readFileSync(sup, "utf8").replace("target: /data", "target: /data2"));
+    assert.doesNotMatch(run(sup, [], env2).stderr, notice, "the same notice: not news");
+    symlinkSync(real, join(tmp.dir, "notice-link2"));
+    writeFileSync(sup, readFileSync(sup, "utf8").replace("notice-link,", "notice-link2,"));
+    assert.match(run(sup, [], env2).stderr, /notice-link2 is reached through a symlink/, "changed");
   });
 
   test("what needs the CLI's supervision is not cached; SECURE_RUN_NO_CACHE turns it off", () => {

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { removeOwnTree, removeTree } from "../../src/instances/remove.js";
+import { removeOwnTree, removeTree } from "../../src/host/remove-tree.js";
 import { isRoot, root, tempDir } from "../helpers.js";
 
 const tmp = tempDir("remove");
@@ -48,7 +48,7 @@ test(
     const tree = join(tmp.dir, "bind");
     mkdirSync(join(tree, "upper/bound"), { recursive: true });
     tmp.write("bind/upper/f", "x\n");
-    const remove = join(root, "dist/src/instances/remove.js");
+    const remove = join(root, "dist/src/host/remove-tree.js");
     const script =
       `import(${JSON.stringify(remove)}).then((m) => { for (const d of process.argv.slice(1)) ` +
       `try { m.removeTree(d); console.log("removed"); } catch (e) { ` +
