@@ -62,15 +62,23 @@ hint_profiles := {
 }
 
 # Runtimes recognised from the name of the program the command runs (its basename, or what
-# /usr/bin/env runs), as the hint each one stands for. Versioned names count: python3.11,
-# perl5.36.0, ruby3.1.
-runtime_patterns := {
-	"shell": `^(sh|bash|dash)$`,
-	"python": `^python([23](\.[0-9]+)?)?$`,
-	"node": `^(node|nodejs)$`,
-	"perl": `^perl(5(\.[0-9]+)*)?$`,
-	"ruby": `^ruby([0-9]+(\.[0-9]+)*)?$`,
-	"java": `^java$`,
+# /usr/bin/env runs), as the hint each one stands for. Versioned names count for the runtimes
+# Debian installs that way: python3.11, perl5.36.0, ruby3.1. (String functions rather than
+# regex.match: the regex engine would nearly double the size of the wasm bundle.)
+runtime_hints := {
+	"sh": "shell", "bash": "shell", "dash": "shell",
+	"python": "python", "node": "node", "nodejs": "node",
+	"perl": "perl", "ruby": "ruby", "java": "java",
+}
+
+versioned := {"python", "perl", "ruby"}
+
+runtime_of(name) := runtime_hints[name]
+
+runtime_of(name) := runtime_hints[stem] if {
+	stem := trim_right(name, "0123456789.")
+	stem != name
+	stem in versioned
 }
 
 command := object.get(input.app, "command", [])
@@ -100,8 +108,7 @@ program := basename(command[min(env_program_at)]) if count(env_program_at) > 0
 # Recognition is on unless the app says what it is: any `hints`, also an empty list, turn it off.
 recognised contains hint if {
 	not "hints" in object.keys(app_syscalls)
-	some hint, pattern in runtime_patterns
-	regex.match(pattern, program)
+	hint := runtime_of(program)
 }
 
 # A learned profile (secure-run trace) is what the app was seen to use: with one, the plan does
