@@ -98,7 +98,8 @@ describe("interpreters are recognised by secure-run exec", { skip }, () => {
           "  ExecutorService ex = Executors.newFixedThreadPool(2);\n" +
           "  System.out.println(ex.submit(() -> 6 * 7).get()); ex.shutdown(); } }\n",
       );
-      execFileSync("javac", ["-d", tmp.dir, src]);
+      // No performance-data file in the host's /tmp (hsperfdata_USER).
+      execFileSync("javac", ["-J-XX:-UsePerfData", "-d", tmp.dir, src]);
       const r = exec(["-v", `${tmp.dir}:/app:ro`, "--", "java", "-cp", "/app", "Main"]);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, "true\n42\n");
