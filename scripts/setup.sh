@@ -24,8 +24,13 @@ packages=(build-essential python3 pkg-config libseccomp-dev)
 # golang-github-containers-common ships Podman's default seccomp profile
 # (/usr/share/containers/seccomp.json): the real-world profile the import and audit tests read.
 # uidmap (newuidmap, newgidmap): the rootless tests map a full subordinate range, as Podman does.
+# The corpus and interpreter tests (test/apps/corpus.test.ts, test/integration/interpreters.test.ts)
+# run everyday commands and the runtimes whose command the plan recognises: git, sqlite3, jq, gawk,
+# xz-utils, perl and ruby (small). Java (a JRE is ~200 MB) is not installed here: its test runs
+# where one is, and says why it is skipped elsewhere.
 test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail
-  clang libclang-rt-14-dev golang-github-containers-common uidmap)
+  clang libclang-rt-14-dev golang-github-containers-common uidmap
+  git sqlite3 jq gawk xz-utils perl ruby)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do

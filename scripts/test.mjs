@@ -118,6 +118,7 @@ const ROOTLESS_FILES = [
   "test/integration/run.test",
   "test/integration/bundle.test",
   "test/integration/trace.test",
+  "test/integration/interpreters.test",
   "test/integration/layer.test",
   "test/integration/instances.test",
   "test/hostile/mounts.test",

@@ -12,6 +12,9 @@
 #     - id: syscalls.learned
 #       decides: "only the launch profile beside a learned one, instead of the building blocks"
 #       reads: "app: syscalls.profiles; data: profiles (their kind)"
+#     - id: syscalls.recognised-runtime
+#       decides: "a runtime's profile when the command is that runtime and the app names no hints"
+#       reads: "app: command, syscalls.hints (absent; [] turns recognition off)"
 #     - id: syscalls.socket-families
 #       decides: "socket and socketpair for AF_UNIX only; IP families only for declared ports"
 #       reads: "app: network.listen, network.connect"
@@ -53,6 +56,59 @@ hint_profiles := {
 	"shell": ["process"],
 	"python": ["python", "threads"],
 	"node": ["node", "threads"],
+	"perl": ["perl"],
+	"ruby": ["ruby", "threads"],
+	"java": ["java", "threads"],
+}
+
+# Runtimes recognised from the name of the program the command runs (its basename, or what
+# /usr/bin/env runs), as the hint each one stands for. Versioned names count for the runtimes
+# Debian installs that way: python3.11, perl5.36.0, ruby3.1. (String functions rather than
+# regex.match: the regex engine would nearly double the size of the wasm bundle.)
+runtime_hints := {
+	"sh": "shell", "bash": "shell", "dash": "shell",
+	"python": "python", "node": "node", "nodejs": "node",
+	"perl": "perl", "ruby": "ruby", "java": "java",
+}
+
+versioned := {"python", "perl", "ruby"}
+
+runtime_of(name) := runtime_hints[name]
+
+runtime_of(name) := runtime_hints[stem] if {
+	stem := trim_right(name, "0123456789.")
+	stem != name
+	stem in versioned
+}
+
+command := object.get(input.app, "command", [])
+
+basename(path) := name if {
+	parts := split(path, "/")
+	name := parts[count(parts) - 1]
+}
+
+# env's options that take the next word as their value.
+env_option_with_value := {"-u", "--unset", "-C", "--chdir"}
+
+# The words of `env [OPTION]... [NAME=VALUE]... PROGRAM` that can be the program.
+env_program_at contains i if {
+	basename(command[0]) == "env"
+	some i, word in command
+	i > 0
+	not startswith(word, "-")
+	not contains(word, "=")
+	not command[i - 1] in env_option_with_value
+}
+
+program := basename(command[0]) if basename(command[0]) != "env"
+
+program := basename(command[min(env_program_at)]) if count(env_program_at) > 0
+
+# Recognition is on unless the app says what it is: any `hints`, also an empty list, turn it off.
+recognised contains hint if {
+	not "hints" in object.keys(app_syscalls)
+	hint := runtime_of(program)
 }
 
 # A learned profile (secure-run trace) is what the app was seen to use: with one, the plan does
@@ -96,6 +152,12 @@ chosen contains {"profile": "files-write", "reason": lib.field("root.writable")}
 chosen contains {"profile": p, "reason": lib.field(sprintf("syscalls.hints[%d]", [i]))} if {
 	some i, h in object.get(app_syscalls, "hints", [])
 	some p in hint_profiles[h]
+}
+
+chosen contains {"profile": p, "reason": lib.rule_why("syscalls.recognised-runtime", why)} if {
+	some hint in recognised
+	some p in hint_profiles[hint]
+	why := sprintf("the command runs %s: recognised as the %s runtime (hints: [] turns this off)", [program, hint])
 }
 
 chosen contains {"profile": name, "reason": lib.field(sprintf("syscalls.profiles[%d]", [i]))} if {

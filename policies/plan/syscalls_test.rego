@@ -168,3 +168,84 @@ test_explicit_hints_still_count_with_a_learned_profile if {
 	"futex" in allowed_names(s)
 	not "write" in allowed_names(s)
 }
+
+recognised_reason(program, hint) := {"kind": "rule", "ref": "syscalls.recognised-runtime", "why": sprintf("the command runs %s: recognised as the %s runtime (hints: [] turns this off)", [program, hint])}
+
+profile_names(s) := [p.name | some p in s.profiles]
+
+test_a_shell_command_is_recognised_and_gets_fork if {
+	s := plan({"name": "a", "command": ["/bin/sh", "-c", "echo hi | wc -c"]})
+	s.profiles == [
+		{"name": "base", "reasons": [{"kind": "rule", "ref": "syscalls.base"}]},
+		{"name": "process", "reasons": [recognised_reason("sh", "shell")]},
+	]
+	"wait4" in allowed_names(s)
+}
+
+test_bash_and_dash_are_shells if {
+	profile_names(plan({"name": "a", "command": ["bash", "-c", "true"]})) == ["base", "process"]
+	profile_names(plan({"name": "a", "command": ["/usr/bin/dash"]})) == ["base", "process"]
+}
+
+test_python_is_recognised_also_by_a_versioned_name if {
+	s := plan({"name": "a", "command": ["/usr/bin/python3.11", "-c", "print(1)"]})
+	s.profiles == [
+		{"name": "base", "reasons": [{"kind": "rule", "ref": "syscalls.base"}]},
+		{"name": "python", "reasons": [recognised_reason("python3.11", "python")]},
+		{"name": "threads", "reasons": [recognised_reason("python3.11", "python")]},
+	]
+	profile_names(plan({"name": "a", "command": ["python3", "x.py"]})) == ["base", "python", "threads"]
+	profile_names(plan({"name": "a", "command": ["python"]})) == ["base", "python", "threads"]
+}
+
+test_node_perl_ruby_java_are_recognised if {
+	profile_names(plan({"name": "a", "command": ["node", "-e", "1"]})) == ["base", "node", "threads"]
+	profile_names(plan({"name": "a", "command": ["/usr/bin/nodejs"]})) == ["base", "node", "threads"]
+	profile_names(plan({"name": "a", "command": ["perl", "-e", "1"]})) == ["base", "perl"]
+	profile_names(plan({"name": "a", "command": ["/usr/bin/perl5.36.0"]})) == ["base", "perl"]
+	profile_names(plan({"name": "a", "command": ["ruby3.1", "x.rb"]})) == ["base", "ruby", "threads"]
+	profile_names(plan({"name": "a", "command": ["/usr/lib/jvm/java-17/bin/java", "-jar", "a.jar"]})) == ["base", "java", "threads"]
+}
+
+test_env_runs_the_program_it_names if {
+	s := plan({"name": "a", "command": ["/usr/bin/env", "python3", "x.py"]})
+	{"name": "python", "reasons": [recognised_reason("python3", "python")]} in s.profiles
+	env := ["/usr/bin/env", "-i", "-u", "HOME", "LANG=C", "node", "-e", "1"]
+	profile_names(plan({"name": "a", "command": env})) == ["base", "node", "threads"]
+}
+
+test_other_programs_are_not_recognised if {
+	profile_names(plan({"name": "a", "command": ["/usr/bin/python3-config"]})) == ["base"]
+	profile_names(plan({"name": "a", "command": ["/usr/bin/shasum"]})) == ["base"]
+	profile_names(plan({"name": "a", "command": ["/opt/sh/app", "bash"]})) == ["base"]
+	profile_names(plan({"name": "a", "command": ["/usr/bin/env"]})) == ["base"]
+	profile_names(plan({"name": "a", "command": ["/usr/bin/env", "-u", "node", "true"]})) == ["base"]
+}
+
+test_empty_hints_turn_recognition_off if {
+	s := plan({"name": "a", "command": ["/bin/sh", "-c", "echo hi | wc -c"], "syscalls": {"hints": []}})
+	profile_names(s) == ["base"]
+	not "wait4" in allowed_names(s)
+}
+
+test_named_hints_replace_recognition if {
+	s := plan({"name": "a", "command": ["python3", "x.py"], "syscalls": {"hints": ["spawns"]}})
+	s.profiles == [
+		{"name": "base", "reasons": [{"kind": "rule", "ref": "syscalls.base"}]},
+		{"name": "process", "reasons": [{"kind": "field", "ref": "syscalls.hints[0]"}]},
+	]
+}
+
+test_a_named_profile_and_recognition_both_count if {
+	s := plan({"name": "a", "command": ["/bin/sh", "-c", "ls"], "syscalls": {"profiles": ["process"]}})
+	s.profiles == [
+		{"name": "base", "reasons": [{"kind": "rule", "ref": "syscalls.base"}]},
+		{"name": "process", "reasons": [{"kind": "field", "ref": "syscalls.profiles[0]"}, recognised_reason("sh", "shell")]},
+	]
+}
+
+test_new_hints_choose_their_runtime_profiles if {
+	profile_names(plan({"name": "a", "syscalls": {"hints": ["perl"]}})) == ["base", "perl"]
+	profile_names(plan({"name": "a", "syscalls": {"hints": ["ruby"]}})) == ["base", "ruby", "threads"]
+	profile_names(plan({"name": "a", "syscalls": {"hints": ["java"]}})) == ["base", "java", "threads"]
+}

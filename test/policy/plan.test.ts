@@ -49,6 +49,29 @@ for (const example of examples) {
   });
 }
 
+// Interpreters recognised from the command (issue 20), and `hints: []` turning that off: whole
+// plans, as the examples'.
+const recognised: Record<string, string> = {
+  "recognised-shell": "command: [sh, -c, 'echo hi | wc -c']\n",
+  "recognised-node": "command: [node, -e, 'console.log(1)']\n",
+  "recognised-env-python": "command: [/usr/bin/env, python3.11, -c, 'print(1)']\n",
+  "recognised-off": "command: [sh, -c, 'echo hi | wc -c']\nsyscalls: { hints: [] }\n",
+};
+
+for (const [name, body] of Object.entries(recognised)) {
+  test(`${name}: the plan is exactly the expected one`, () => {
+    const text = `apiVersion: secure-run/v1\nkind: App\nname: ${name}\n${body}`;
+    const plan: unknown = JSON.parse(
+      JSON.stringify(makePlan(parseApp(text, `${name}.yaml`), { host: debianHost, accounts }).plan),
+    );
+    const expectedFile = join(root, "test/policy/expected", `${name}.plan.json`);
+    if (process.env.UPDATE_EXPECTED === "1")
+      writeFileSync(expectedFile, `${JSON.stringify(plan, null, 2)}\n`);
+    const expected: unknown = JSON.parse(readFileSync(expectedFile, "utf8"));
+    assert.deepEqual(plan, expected);
+  });
+}
+
 // A user's plans (uid 1000): on a cgroup v1 host without newuidmap (a single id, no limits), and
 // on a cgroup v2 host with its cgroup delegated and newuidmap with ranges (the full range).
 const rootlessHosts: Record<string, HostFacts> = {
