@@ -85,6 +85,30 @@ static const char *arch_name(uint32_t arch) {
   }
 }
 
+/* The program of a pid (/proc/PID/comm), "?" when it is gone. */
+static void comm_of(pid_t pid, char *comm, size_t size) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+  snprintf(comm, size, "?");
+  sr_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, comm, size - 1);
+  if (n <= 0) {
+    snprintf(comm, size, "?");
+    return;
+  }
+  comm[n] = '\0';
+  comm[strcspn(comm, "\n")] = '\0';
+}
+
+static void count(struct sr_explain *ex, const struct seccomp_notif *req, int err_no) {
+  char comm[16];
+  comm_of((pid_t)req->pid, comm, sizeof comm);
+  char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+  sr_refusals_add(ex->counts, req->data.nr, name, comm, err_no);
+  free(name);
+}
+
 static void report(struct sr_explain *ex, const struct seccomp_notif *req, int err_no) {
   time_t now = time(NULL);
   if (now != ex->window) {
@@ -150,8 +174,11 @@ int sr_explain_handle(struct sr_explain *ex) {
     err_no = EPERM; /* a kill or trap action cannot be answered: refuse */
     resp.error = -EPERM;
   }
+  /* Counted before the answer: the caller is still there to be named (after it, a program that
+   * gives up at once would be gone). */
+  if (err_no != 0 && ex->counts) count(ex, &req, err_no);
   if (ioctl(ex->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT) return -1;
-  report(ex, &req, err_no);
+  if (ex->live) report(ex, &req, err_no);
   return 0;
 }
 
