@@ -118,13 +118,8 @@ static int write_state(struct sr_instance *in, struct sr_error *err) {
     fprintf(f, ",\"signal\":%d", in->signal);
   else
     fputs(",\"signal\":null", f);
-  fprintf(f, ",\"oomKilled\":%s,\"stopping\":%s,\"refused\":", in->oom_killed ? "true" : "false",
+  fprintf(f, ",\"oomKilled\":%s,\"stopping\":%s,\"error\":", in->oom_killed ? "true" : "false",
           in->stopping ? "true" : "false");
-  if (in->has_refused)
-    sr_refusals_json(f, &in->refused, in->cfg->fixes);
-  else
-    fputs("null", f);
-  fputs(",\"error\":", f);
   if (in->has_error) {
     fputs("{\"step\":", f);
     sr_json_string(f, in->error_step);
@@ -134,6 +129,11 @@ static int write_state(struct sr_instance *in, struct sr_error *err) {
   } else {
     fputs("null", f);
   }
+  fputs(",\"refused\":", f);
+  if (in->has_refused)
+    sr_refusals_json(f, &in->refused, in->cfg->fixes);
+  else
+    fputs("null", f);
   fputs("}\n", f);
   if (fclose(f) != 0) return sr_fail(err, ENOMEM, "state.json: formatting");
 
