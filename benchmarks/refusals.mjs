@@ -49,7 +49,11 @@ try {
   }
   const med = (xs, k) => median(xs.map((x) => x[k]));
   result.allowedCalls = {
-    planFilter: { getpidNs: med(a, "getpidNs"), ioctlNs: med(a, "ioctlNs"), insns: plain.bpf.length / 8 },
+    planFilter: {
+      getpidNs: med(a, "getpidNs"),
+      ioctlNs: med(a, "ioctlNs"),
+      insns: plain.bpf.length / 8,
+    },
     notifyingFilter: {
       getpidNs: med(b, "getpidNs"),
       ioctlNs: med(b, "ioctlNs"),
@@ -60,11 +64,22 @@ try {
   // 2. Refused calls, through real launches.
   const bin = join(tmp, "bin");
   execFileSync("mkdir", ["-p", bin]);
-  execFileSync("cc", ["-O2", "-o", join(bin, "flood"), join(root, "test/fixtures/refusals-flood.c")]);
+  execFileSync("cc", [
+    "-O2",
+    "-o",
+    join(bin, "flood"),
+    join(root, "test/fixtures/refusals-flood.c"),
+  ]);
   execFileSync("chmod", ["-R", "755", tmp]);
   const flags = {
-    env: [], volume: [`${bin}:/t:ro`], tmpfs: [], listen: [], connect: [], capAdd: [],
-    profile: [], bestEffort: [],
+    env: [],
+    volume: [`${bin}:/t:ro`],
+    tmpfs: [],
+    listen: [],
+    connect: [],
+    capAdd: [],
+    profile: [],
+    bestEffort: [],
   };
   const prepared = prepareLoaded(loadFromFlags(["/t/flood", String(N), "0"], flags));
   const landlockAbi = prepared.host.landlock.abi ?? 0;
@@ -111,7 +126,7 @@ console.log(
 console.log(`refused calls: a launch making ${rc.calls} (ms, median of 5 launches):`);
 console.log(`  refused in the kernel (before)  ${rc.kernelMs.toFixed(0)} ms`);
 console.log(
-  `  notified, counted (now)         ${rc.countedMs.toFixed(0)} ms (${((rc.countedMs - rc.kernelMs) / rc.calls * 1000).toFixed(1)} µs more per refused call)`,
+  `  notified, counted (now)         ${rc.countedMs.toFixed(0)} ms (${(((rc.countedMs - rc.kernelMs) / rc.calls) * 1000).toFixed(1)} µs more per refused call)`,
 );
 console.log(`  --explain                       ${rc.explainMs.toFixed(0)} ms`);
 writeFileSync(

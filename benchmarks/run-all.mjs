@@ -130,6 +130,7 @@ const runs = [
   { name: "launch", file: "launch.mjs", args: flags.quick ? ["--quick"] : [] },
   { name: "policy", file: "policy.mjs", args: [] },
   { name: "seccomp", file: "seccomp.mjs", args: [] },
+  { name: "refusals", file: "refusals.mjs", args: [], skip: isRoot ? "" : "needs root" },
   {
     name: "instances",
     file: "instances.mjs",

@@ -63,7 +63,9 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
     const { exitCode } = await runLifecycle(plan, prepared.notifying.bpf, {
       landlockAbi: prepared.host.landlock.abi ?? 0,
       ...(flags.cgroupParent ? { cgroupParent: flags.cgroupParent } : {}),
-      ...(flags.explain ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } } : {}),
+      ...(flags.explain
+        ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } }
+        : {}),
       refusals: {
         bpf: prepared.filter.bpf,
         fixes: prepared.fixes,

@@ -2,7 +2,7 @@
  * user notification, which answers it with the plan's errno (explain.c) and counts it here, by
  * syscall and program. At the app's end a summary names each refused call, how often, by which
  * program, and the change that allows it: the fix table, computed by secure-run when it planned
- * the launch (src/seccomp/fixes.ts) and given in a bundle's `fixes` section or on
+ * the launch (src/plan/fixes.ts) and given in a bundle's `fixes` section or on
  * --refusal-fixes-fd. The C code only looks fixes up; it decides none. */
 #ifndef SR_REFUSALS_H
 #define SR_REFUSALS_H

@@ -10,7 +10,7 @@ import { packageVersion, paths } from "../paths.cjs";
 import type { PlanResult } from "../plan/make.js";
 import type { Plan } from "../plan/types.js";
 import { compileFilters, notifyingSpec } from "../seccomp/compile.js";
-import { fixContext, refusalFixes } from "../seccomp/fixes.js";
+import { fixContext, refusalFixes } from "../plan/fixes.js";
 import { appVolumes, baseLabels, launcherArgs, type SelinuxLaunch } from "./argv.cjs";
 import { encodeBundle, type Bundle } from "./format.js";
 import { dirInput, fileInput, inputsDigest, statInput, type Input } from "./inputs.cjs";

@@ -4,7 +4,7 @@
  * notifying filter (which the app runs under), and the fix table of the refusals' summary.
  * Format 1 had neither of the last two; the launcher refuses it. */
 import { InputError } from "../errors.js";
-import { encodeFixes } from "../seccomp/fixes.js";
+import { encodeFixes } from "../plan/fixes.js";
 
 /** The host facts a bundle's arguments were derived for; the launcher refuses any other host. */
 export interface BundleHost {
@@ -27,7 +27,7 @@ export interface Bundle {
   args: string[];
   /** Per architecture: the plan's filter, and the filter loaded (its refusals notify). */
   filters: { arch: string; bpf: Buffer; notify: Buffer }[];
-  /** The fix table (src/seccomp/fixes.ts), sorted by name. */
+  /** The fix table (src/plan/fixes.ts), sorted by name. */
   fixes: [name: string, fix: string][];
 }
 

@@ -1,5 +1,5 @@
 /** An instance's documents (schemas/instance.schema.json, schemas/instance-state.schema.json). */
-import type { RefusedSummary } from "../launch/run.js";
+import type { RefusedSummary } from "../plan/fixes.js";
 
 export type RestartPolicy = "no" | "on-failure" | "always";
 

@@ -8,7 +8,7 @@ import {
   UnknownSyscallError,
   type CompiledFilter,
 } from "../seccomp/compile.js";
-import { encodeFixes, fixContext, refusalFixes } from "../seccomp/fixes.js";
+import { encodeFixes, fixContext, refusalFixes } from "../plan/fixes.js";
 
 export interface Prepared extends PlanResult {
   loaded: LoadedApp;

@@ -4,6 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { launcherArgs, type SelinuxLaunch } from "../bundle/argv.cjs";
 import { InternalError, LaunchError } from "../errors.js";
 import { requireLauncher } from "../native/launcher.js";
+import type { RefusedSummary } from "../plan/fixes.js";
 import type { Plan } from "../plan/types.js";
 
 /** The launcher's exit report (one JSON line on the report descriptor). */
@@ -31,21 +32,6 @@ export interface LaunchReport {
   refused?: RefusedSummary;
 }
 
-/** native/launcher/refusals.c sr_refusals_json. */
-export interface RefusedSummary {
-  total: number;
-  /** Refusals beyond the pairs (syscall, program) the supervisor keeps apart. */
-  other: number;
-  calls: {
-    syscall: string;
-    nr: number;
-    errno: string;
-    count: number;
-    programs: Record<string, number>;
-    fix: string | null;
-  }[];
-}
-
 export interface RunOptions {
   /** --trace: the filter notifies every call; the record comes back in the result. */
   trace?: { progress: boolean };
@@ -57,7 +43,7 @@ export interface RunOptions {
   explain?: { bpf: Buffer; json: boolean };
   /** Without explain, the same: the notifying filter is `bpf` and this is the plan's own, for the
    * answers; the supervisor counts the refusals (with explain too) and summarises them at the
-   * end with `fixes` (src/seccomp/fixes.ts) as `summary` says. */
+   * end with `fixes` (src/plan/fixes.ts) as `summary` says. */
   refusals?: Refusals;
   /** This host's Landlock ABI (host facts). */
   landlockAbi: number;

@@ -57,7 +57,10 @@ describe("the summary of refusals", { skip }, () => {
     assert.notEqual(refused.status, 0, "a shell without fork fails");
     const summary = summaryOf(refused.stderr);
     assert.match(summary, /the sandbox refused \d+ calls? of sh/);
-    assert.match(summary, /^secure-run: {3}(clone|fork|vfork) +ENOSYS +\d+× by sh +→ --profile process$/m);
+    assert.match(
+      summary,
+      /^secure-run: {3}(clone|fork|vfork) +ENOSYS +\d+× by sh +→ --profile process$/m,
+    );
     assert.match(summary, /secure-run trace -- sh -c 'echo hi \| wc -c'/);
 
     const fixed = exec(["--profile", "process"], ["sh", "-c", "echo hi | wc -c"]);
@@ -108,9 +111,10 @@ describe("the summary of refusals", { skip }, () => {
     const line = json.stderr.split("\n").find((l) => l.startsWith('{"event":"exit"'));
     assert.ok(line, json.stderr);
     const report = JSON.parse(line) as LaunchReport;
-    assert.deepEqual(report.refused?.calls.map((c) => [c.syscall, c.errno, c.count, c.programs]), [
-      ["kcmp", "EPERM", 2, { flood: 2 }],
-    ]);
+    assert.deepEqual(
+      report.refused?.calls.map((c) => [c.syscall, c.errno, c.count, c.programs]),
+      [["kcmp", "EPERM", 2, { flood: 2 }]],
+    );
     assert.equal(report.refused?.total, 2);
   });
 
@@ -140,7 +144,17 @@ describe("the summary of refusals", { skip }, () => {
     const state = join(tmp.dir, "state");
     const env = { SECURE_RUN_STATE_DIR: state };
     const started = cli(
-      ["exec", "-d", "--name", "refusing", ...rootlessBestEffortFlags, "--", "sh", "-c", "echo hi | wc -c"],
+      [
+        "exec",
+        "-d",
+        "--name",
+        "refusing",
+        ...rootlessBestEffortFlags,
+        "--",
+        "sh",
+        "-c",
+        "echo hi | wc -c",
+      ],
       { env },
     );
     assert.equal(started.status, 0, started.stderr);

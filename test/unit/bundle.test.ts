@@ -50,7 +50,10 @@ test("damaged bundles are refused with a hint", () => {
     data.subarray(0, data.length - 5),
     Buffer.from(data.toString("latin1").replace("args 9 ", "args 8 "), "latin1"),
     Buffer.from(data.toString("latin1").replace("fixes 3 ", "fixes 2 "), "latin1"),
-    Buffer.from(data.toString("latin1").replace("secure-run-bundle 2", "secure-run-bundle 1"), "latin1"),
+    Buffer.from(
+      data.toString("latin1").replace("secure-run-bundle 2", "secure-run-bundle 1"),
+      "latin1",
+    ),
   ])
     assert.throws(
       () => decodeBundle(bad, "b"),

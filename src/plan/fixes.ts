@@ -4,7 +4,7 @@
  * (native/launcher/refusals.h has the format). */
 import type { LoadedApp } from "../appspec/load.js";
 import type { Profiles } from "../profiles/load.js";
-import type { SeccompSpec } from "./types.js";
+import type { SeccompSpec } from "../seccomp/types.js";
 
 /** How the change is said: as a flag of `secure-run exec`, or as a field of an app file. */
 export type FixForm = "flags" | "file";
@@ -29,7 +29,6 @@ const NOT_A_FIX = new Set(["base", "launch"]);
 /** Printable ASCII of at most `max` bytes: the launcher prints a fix as it is (and refuses
  * anything else). */
 function printable(s: string, max = 199): string {
-  // eslint-disable-next-line no-control-regex
   const t = s.replace(/[^\x20-\x7e]/g, "?");
   return t.length <= max ? t : `${t.slice(0, max - 3)}...`;
 }
@@ -110,11 +109,29 @@ export function encodeFixes(table: readonly [string, string][]): Buffer {
  * trace), fields for an app file. */
 export function fixContext(loaded: LoadedApp, args: readonly string[], arch: string): FixContext {
   const exec = loaded.file === "secure-run exec";
-  const quoted = args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
+  const quoted = args.map((a) =>
+    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`,
+  );
   return {
     form: exec ? "flags" : "file",
     arch,
     ...(loaded.app.syscalls?.deny ? { deny: loaded.app.syscalls.deny } : {}),
     traceTarget: exec ? quoted.join(" ") : loaded.file,
   };
+}
+
+/** The refusals a supervisor counted (native/launcher/refusals.c sr_refusals_json): the exit
+ * report's and an instance's state's `refused`. */
+export interface RefusedSummary {
+  total: number;
+  /** Refusals beyond the pairs (syscall, program) the supervisor keeps apart. */
+  other: number;
+  calls: {
+    syscall: string;
+    nr: number;
+    errno: string;
+    count: number;
+    programs: Record<string, number>;
+    fix: string | null;
+  }[];
 }
