@@ -120,6 +120,7 @@ const ROOTLESS_FILES = [
   "test/integration/trace.test",
   "test/integration/layer.test",
   "test/integration/instances.test",
+  "test/integration/refusals.test",
   "test/hostile/mounts.test",
   "test/hostile/process.test",
   "test/hostile/bundle.test",
