@@ -31,6 +31,7 @@
         "native/launcher/netns.c",
         "native/launcher/landlock.c",
         "native/launcher/explain.c",
+        "native/launcher/refusals.c",
         "native/launcher/bpf_eval.c",
         "native/launcher/relabel.c",
         "native/launcher/mcs.c",

@@ -131,6 +131,7 @@ const runs = [
   { name: "policy", file: "policy.mjs", args: [] },
   { name: "seccomp", file: "seccomp.mjs", args: [] },
   { name: "cli", file: "cli.mjs", args: flags.quick ? ["5"] : [] },
+  { name: "refusals", file: "refusals.mjs", args: [], skip: isRoot ? "" : "needs root" },
   {
     name: "instances",
     file: "instances.mjs",

@@ -256,7 +256,11 @@ export const OPTIONS = {
   quiet: {
     flags: "-q, --quiet",
     description: "only the ids",
-    commands: { ps: true },
+    commands: {
+      ps: true,
+      run: { description: "no summary of refused syscalls when the app fails" },
+      exec: { description: "no summary of refused syscalls when the app fails" },
+    },
   },
   psFormat: {
     flags: "--format",
@@ -450,7 +454,8 @@ export const OPTIONS = {
   },
   report: {
     flags: "--report",
-    description: "print a summary when the app ends: status, time, cpu, peak memory",
+    description:
+      "print a summary when the app ends: status, time, cpu, peak memory, refused syscalls",
     commands: runAndExec,
   },
   explain: {

@@ -121,6 +121,7 @@ const ROOTLESS_FILES = [
   "test/integration/interpreters.test",
   "test/integration/layer.test",
   "test/integration/instances.test",
+  "test/integration/refusals.test",
   "test/hostile/mounts.test",
   "test/hostile/process.test",
   "test/hostile/bundle.test",

@@ -184,7 +184,12 @@ export async function inspect(io: CliIO, refs: string[]): Promise<void> {
         source: b.source,
         host: b.host,
         args: b.args,
-        filters: b.filters.map((f) => ({ arch: f.arch, instructions: f.bpf.length / 8 })),
+        filters: b.filters.map((f) => ({
+          arch: f.arch,
+          instructions: f.bpf.length / 8,
+          notifyInstructions: f.notify.length / 8,
+        })),
+        fixes: b.fixes.length,
       };
     } catch (e) {
       bundle = { unreadable: (e as Error).message };
@@ -199,6 +204,7 @@ export async function inspect(io: CliIO, refs: string[]): Promise<void> {
       ...(v.problem ? { problem: v.problem } : {}),
       instance: v.doc,
       state: v.state,
+      refused: v.state?.refused ?? null,
       cgroup,
       bundle,
     });

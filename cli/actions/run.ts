@@ -30,6 +30,14 @@ export interface RunFlags {
   json?: boolean;
   report?: boolean;
   explain?: boolean;
+  quiet?: boolean;
+}
+
+/** When the launcher summarises the refused syscalls: --quiet never, --json never (the exit
+ * report carries them), --report always, else when the app fails. */
+export function refusalsSummary(flags: RunFlags): "auto" | "always" | "off" {
+  if (flags.quiet || flags.json) return "off";
+  return flags.report ? "always" : "auto";
 }
 
 function summary(name: string, r: LaunchReport): string {
@@ -65,13 +73,19 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
   const many = plan.lifecycle.instances > 1;
   const label = (i: number): string => (many ? `${plan.name}[${i}]` : plan.name);
   try {
-    // With --explain the app runs under the notifying filter; the plan's own answers.
-    const { exitCode } = await runLifecycle(plan, prepared.notifying?.bpf ?? prepared.filter.bpf, {
+    // The app runs under the notifying filter; the plan's own answers each refusal, which the
+    // launcher counts (and with --explain reports at once).
+    const { exitCode } = await runLifecycle(plan, prepared.notifying.bpf, {
       landlockAbi: prepared.host.landlock.abi ?? 0,
       ...(flags.cgroupParent ? { cgroupParent: flags.cgroupParent } : {}),
-      ...(prepared.notifying
+      ...(flags.explain
         ? { explain: { bpf: prepared.filter.bpf, json: Boolean(flags.json) } }
         : {}),
+      refusals: {
+        bpf: prepared.filter.bpf,
+        fixes: prepared.fixes,
+        summary: refusalsSummary(flags),
+      },
       onLayerLeft: (message) => {
         io.stderr.write(`${io.err.red("secure-run:")} cleanup: ${message}\n`);
       },
@@ -156,7 +170,7 @@ export async function run(io: CliIO, file: string, opts: DetachFlags): Promise<v
     }
     if (bundle) {
       cacheDebug(`stored ${bundle.file}`);
-      execBundle(exec, bundle, prepared.plan.notices, opts.cgroupParent);
+      execBundle(exec, bundle, prepared.plan.notices, opts.cgroupParent, refusalsSummary(opts));
     }
   }
   await runPrepared(prepared, io, opts);

@@ -12,6 +12,7 @@
 
 #include "caps.h"
 #include "mcs.h"
+#include "refusals.h"
 #include "relabel.h"
 
 const char sr_usage[] =
@@ -87,6 +88,13 @@ const char sr_usage[] =
     "                               of refusing, and the supervisor reports each refusal and\n"
     "                               answers with this filter's verdict\n"
     "  --explain-json               report refusals as JSON lines on standard error\n"
+    "  --refusals-fd FD             the plan's filter, as with --explain-fd but without a line\n"
+    "                               per refusal: refusals are counted, by syscall and program\n"
+    "  --refusal-fixes-fd FD        the fix table (pairs of NUL-terminated strings: syscall,\n"
+    "                               the change that allows it) for the summary of refusals\n"
+    "  --refusals-summary WHEN      auto (default: when the app ends with a non-zero status and\n"
+    "                               something was refused), always, or off: a summary of the\n"
+    "                               refused calls on standard error (an instance: in its log)\n"
     "  --trace-fd FD                the filter on --seccomp-fd notifies every call: record them\n"
     "                               all, let them continue, and write the record (JSON) to FD\n"
     "  --trace-progress             a progress line on standard error while tracing\n"
@@ -277,6 +285,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
   memset(cfg, 0, sizeof *cfg);
   cfg->memory_max = cfg->swap_max = cfg->pids_max = cfg->cpu_quota = cfg->cpu_period = -1;
   cfg->seccomp_fd = cfg->report_fd = cfg->explain_fd = cfg->trace_fd = -1;
+  cfg->refusals_fd = cfg->fixes_fd = -1;
+  cfg->refusals_summary = SR_SUMMARY_AUTO;
   cfg->ready_fd = -1;
   cfg->max_retries = -1;
   cfg->stop_signal = SIGTERM;
@@ -557,6 +567,15 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
       if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
       cfg->trace_fd = (int)n;
+    } else if (strcmp(opt, "--refusals-summary") == 0) {
+      if (strcmp(v[0], "auto") == 0) cfg->refusals_summary = SR_SUMMARY_AUTO;
+      else if (strcmp(v[0], "always") == 0) cfg->refusals_summary = SR_SUMMARY_ALWAYS;
+      else if (strcmp(v[0], "off") == 0) cfg->refusals_summary = SR_SUMMARY_OFF;
+      else return sr_fail(err, 0, "%s: expected auto, always or off, got \"%s\"", opt, v[0]);
+    } else if (strcmp(opt, "--refusals-fd") == 0 || strcmp(opt, "--refusal-fixes-fd") == 0) {
+      if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
+      if (n < 3) return sr_fail(err, 0, "%s: expected a descriptor above 2", opt);
+      *(strcmp(opt, "--refusals-fd") == 0 ? &cfg->refusals_fd : &cfg->fixes_fd) = (int)n;
     } else if (strcmp(opt, "--seccomp-fd") == 0 || strcmp(opt, "--report-fd") == 0 ||
                strcmp(opt, "--explain-fd") == 0) {
       if (parse_u64(opt, v[0], INT32_MAX, &n, err) < 0) return -1;
@@ -610,6 +629,13 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--explain-fd and --trace-fd need --seccomp-fd (the notifying filter)");
   if (cfg->explain_fd >= 0 && cfg->trace_fd >= 0)
     return sr_fail(err, 0, "--explain-fd and --trace-fd exclude each other");
+  if (cfg->refusals_fd >= 0 && cfg->seccomp_fd < 0)
+    return sr_fail(err, 0, "--refusals-fd needs --seccomp-fd (the notifying filter)");
+  if (cfg->refusals_fd >= 0 && (cfg->explain_fd >= 0 || cfg->trace_fd >= 0))
+    return sr_fail(err, 0, "--refusals-fd excludes --explain-fd (which counts refusals too) and "
+                           "--trace-fd");
+  if (cfg->fixes_fd >= 0 && cfg->refusals_fd < 0 && cfg->explain_fd < 0)
+    return sr_fail(err, 0, "--refusal-fixes-fd goes with --refusals-fd or --explain-fd");
   if (cfg->nrelabel && !cfg->selinux_mount_label)
     return sr_fail(err, 0, "--relabel needs --selinux-mount-label");
   /* Refused before anything is written: a system path, a home directory. */
@@ -629,10 +655,12 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
                    "--remove-when-done and --instance-name need --instance");
   if (cfg->instance_dir) {
     /* The supervisor of an instance outlives its caller and reports through DIR/state.json. */
-    if (cfg->die_with_parent || cfg->report_fd >= 0 || cfg->explain_fd >= 0 || cfg->trace_fd >= 0)
+    if (cfg->die_with_parent || cfg->report_fd >= 0 || cfg->explain_fd >= 0 || cfg->trace_fd >= 0 ||
+        cfg->refusals_fd >= 0 || cfg->fixes_fd >= 0)
       return sr_fail(err, 0,
-                     "--instance excludes --die-with-parent, --report-fd, --explain-fd and "
-                     "--trace-fd (the instance's state is in DIR/state.json)");
+                     "--instance excludes --die-with-parent, --report-fd, --explain-fd, "
+                     "--refusals-fd, --refusal-fixes-fd and --trace-fd (the instance's state is in "
+                     "DIR/state.json)");
     if (retries_given && cfg->restart_policy == SR_RESTART_NO)
       return sr_fail(err, 0, "--max-retries needs --restart on-failure or always");
     if (cfg->instance_name && !cfg->remove_when_done)

@@ -46,11 +46,12 @@ static int read_file(const char *file, char **out, size_t *len, struct sr_error 
 static const char *const header_keys[] = {
     "name", "version", "created", "source", "inputs",
     "host-arch", "host-kernel", "host-landlock", "host-cgroup-fs", "host-selinux",
-    "args",
+    "args", "fixes",
 };
 #define NKEYS (sizeof header_keys / sizeof header_keys[0])
 #define FIRST_FACT 5
 #define ARGS_KEY 10
+#define FIXES_KEY 11
 
 /* The next header line, NUL-terminated in place; NULL when no newline is left. `nul` is set when
  * the line holds a NUL byte of its own (a C string would end there: "end\0…"). */
@@ -99,17 +100,23 @@ static int parse(struct sr_bundle *b, size_t len, const char *arch, const char *
                  struct sr_error *err) {
   char *data = b->data;
   char *cur = data, *end = data + len;
-  char why[160];
+  char why[256];
   bool nul = false;
   char *line = next_line(&cur, end, &nul);
-  if (line == NULL || nul || strcmp(line, "secure-run-bundle 1") != 0)
+  if (line != NULL && !nul && strcmp(line, "secure-run-bundle 1") == 0)
     return sr_fail(err, 0,
-                   "--bundle %s: not a secure-run bundle of format 1 (make one with: secure-run "
+                   "--bundle %s is of format 1, made by an older secure-run: compile it again with "
+                   "secure-run compile APP -o FILE",
+                   file);
+  if (line == NULL || nul || strcmp(line, "secure-run-bundle 2") != 0)
+    return sr_fail(err, 0,
+                   "--bundle %s: not a secure-run bundle of format 2 (make one with: secure-run "
                    "compile APP -o FILE)",
                    file);
   bool seen[NKEYS] = {false};
-  char archs[SR_BUNDLE_MAX_FILTERS][16];
-  size_t nfilters = 0;
+  /* Per section kind (0: filter, 1: notify), the architectures seen. */
+  char archs[2][SR_BUNDLE_MAX_FILTERS][16];
+  size_t nfilters[2] = {0, 0};
   for (;;) {
     line = next_line(&cur, end, &nul);
     if (line == NULL) return damaged(err, file, "truncated: no end line");
@@ -122,35 +129,39 @@ static int parse(struct sr_bundle *b, size_t len, const char *arch, const char *
     }
     *sp = '\0';
     const char *key = line, *value = sp + 1;
-    if (strcmp(key, "filter") == 0) {
+    if (strcmp(key, "filter") == 0 || strcmp(key, "notify") == 0) {
+      int kind = key[0] == 'n';
       char name[16];
       size_t bytes = 0;
       const char *p = parse_arch(value, name);
       if (p) p = parse_size(p, SR_BUNDLE_MAX_INSNS * sizeof(struct sock_filter), &bytes);
       if (p == NULL || *p != '\0' || bytes == 0 || bytes % sizeof(struct sock_filter) != 0) {
         snprintf(why, sizeof why,
-                 "a filter section's size is not a multiple of %zu bytes from 1 to %d instructions",
-                 sizeof(struct sock_filter), SR_BUNDLE_MAX_INSNS);
+                 "a %s section's size is not a multiple of %zu bytes from 1 to %d instructions",
+                 key, sizeof(struct sock_filter), SR_BUNDLE_MAX_INSNS);
         return damaged(err, file, why);
       }
-      if (bytes >= (size_t)(end - cur) || cur[bytes] != '\n')
-        return damaged(err, file, "a filter section is cut short");
-      for (size_t i = 0; i < nfilters; i++)
-        if (strcmp(archs[i], name) == 0) {
-          snprintf(why, sizeof why, "two filters for %s", name);
+      if (bytes >= (size_t)(end - cur) || cur[bytes] != '\n') {
+        snprintf(why, sizeof why, "a %s section is cut short", key);
+        return damaged(err, file, why);
+      }
+      for (size_t i = 0; i < nfilters[kind]; i++)
+        if (strcmp(archs[kind][i], name) == 0) {
+          snprintf(why, sizeof why, "two %s sections for %s", key, name);
           return damaged(err, file, why);
         }
-      if (nfilters == SR_BUNDLE_MAX_FILTERS) {
-        snprintf(why, sizeof why, "more than %d filters", SR_BUNDLE_MAX_FILTERS);
+      if (nfilters[kind] == SR_BUNDLE_MAX_FILTERS) {
+        snprintf(why, sizeof why, "more than %d %s sections", SR_BUNDLE_MAX_FILTERS, key);
         return damaged(err, file, why);
       }
-      memcpy(archs[nfilters++], name, sizeof name);
+      memcpy(archs[kind][nfilters[kind]++], name, sizeof name);
       if (strcmp(name, arch) == 0) {
         /* A copy: the section is not aligned for struct sock_filter within the file. */
-        b->filter.insns = malloc(bytes);
-        if (b->filter.insns == NULL) return sr_fail(err, ENOMEM, "--bundle %s", file);
-        memcpy(b->filter.insns, cur, bytes);
-        b->filter.len = bytes / sizeof(struct sock_filter);
+        struct sr_bpf_prog *prog = kind ? &b->notify : &b->filter;
+        prog->insns = malloc(bytes);
+        if (prog->insns == NULL) return sr_fail(err, ENOMEM, "--bundle %s", file);
+        memcpy(prog->insns, cur, bytes);
+        prog->len = bytes / sizeof(struct sock_filter);
       }
       cur += bytes + 1;
       continue;
@@ -188,6 +199,20 @@ static int parse(struct sr_bundle *b, size_t len, const char *arch, const char *
       if (b->args == NULL) return sr_fail(err, ENOMEM, "--bundle %s", file);
       for (char *s = cur; b->nargs < count; s += strlen(s) + 1) b->args[b->nargs++] = s;
       cur += bytes + 1;
+    } else if (k == FIXES_KEY) {
+      size_t count = 0, bytes = 0;
+      const char *p = parse_size(value, SR_FIXES_MAX, &count);
+      if (p && *p == ' ') p = parse_size(p + 1, SR_FIXES_MAX_BYTES, &bytes);
+      else p = NULL;
+      if (p == NULL || *p != '\0')
+        return damaged(err, file, "the fixes line is not `fixes COUNT BYTES` (bounded)");
+      if (bytes >= (size_t)(end - cur) || cur[bytes] != '\n')
+        return damaged(err, file, "the fixes section is cut short");
+      if (sr_fixes_parse(cur, bytes, count, "fixes", &b->fixes, err) < 0) {
+        snprintf(why, sizeof why, "%.200s", err->msg);
+        return damaged(err, file, why);
+      }
+      cur += bytes + 1;
     } else if (k == 0) {
       if (strlen(value) >= sizeof b->name) return damaged(err, file, "the name is too long");
       memcpy(b->name, value, strlen(value) + 1);
@@ -202,6 +227,7 @@ static int parse(struct sr_bundle *b, size_t len, const char *arch, const char *
   }
   if (cur != end) return damaged(err, file, "bytes follow the end line");
   if (!seen[ARGS_KEY]) return damaged(err, file, "no args section");
+  if (!seen[FIXES_KEY]) return damaged(err, file, "no fixes section");
   for (size_t i = 0; i < SR_BUNDLE_NFACTS; i++)
     if (!seen[FIRST_FACT + i]) {
       snprintf(why, sizeof why, "no %s", sr_host_fact_keys[i]);
@@ -212,6 +238,8 @@ static int parse(struct sr_bundle *b, size_t len, const char *arch, const char *
                    "--bundle %s has no seccomp filter for %s, this host's architecture: compile it "
                    "with --arch %s",
                    file, arch, arch);
+  if (b->notify.insns == NULL)
+    return damaged(err, file, "the filter of this host's architecture has no notify section");
   return 0;
 }
 
@@ -299,6 +327,8 @@ int sr_bundle_load(const char *file, const char *sha256, struct sr_bundle *b, st
 void sr_bundle_free(struct sr_bundle *b) {
   free(b->args);
   free(b->filter.insns);
+  free(b->notify.insns);
+  sr_fixes_free(&b->fixes);
   free(b->data);
   memset(b, 0, sizeof *b);
 }

@@ -5,12 +5,14 @@
 
 #include "../common/host.h"
 #include "../common/sr_error.h"
+#include "refusals.h"
 #include "sandbox.h"
 
-/* A compiled bundle (secure-run compile): the launch arguments and a BPF program per
- * architecture, made for one kind of host. Format 1, text header then sized sections:
+/* A compiled bundle (secure-run compile): the launch arguments and two BPF programs per
+ * architecture, made for one kind of host, and the fix table of the refusals' summary. Format 2,
+ * text header then sized sections:
  *
- *   secure-run-bundle 1
+ *   secure-run-bundle 2
  *   name NAME                       (and version, created, source, inputs: informative)
  *   host-arch x86_64                the host facts the arguments were derived for
  *   host-kernel 6.1.0-28-amd64
@@ -18,9 +20,15 @@
  *   host-cgroup-fs cgroup2|tmpfs
  *   host-selinux enforcing|permissive|disabled
  *   args COUNT BYTES                then BYTES of COUNT NUL-terminated strings, then "\n"
- *   filter ARCH BYTES               then BYTES of struct sock_filter, then "\n" (repeated)
+ *   filter ARCH BYTES               then BYTES of struct sock_filter, then "\n" (repeated): the
+ *                                   plan's filter, whose verdicts answer the refusals
+ *   notify ARCH BYTES               the same for the filter loaded: the plan's, with its refusals
+ *                                   notifying the supervisor (repeated)
+ *   fixes COUNT BYTES               then BYTES of COUNT pairs of NUL-terminated strings (syscall,
+ *                                   fix; refusals.h), then "\n"
  *   end
  *
+ * Format 1 (no notify, no fixes) is refused: its launches could not summarise refusals.
  * The file is hostile until parsed: every key appears once (a filter once per architecture),
  * sizes are decimal without sign and bounded, header lines hold no NUL, and nothing follows
  * "end". */
@@ -37,7 +45,9 @@ struct sr_bundle {
   char name[96];
   /* What the bundle says of its host, in the order of sr_host_fact_keys ("" when absent). */
   char facts[SR_BUNDLE_NFACTS][SR_HOST_FACT_MAX];
-  struct sr_bpf_prog filter;         /* the chosen architecture's, a copy (aligned) */
+  struct sr_bpf_prog filter;         /* the chosen architecture's, a copy (aligned): answers */
+  struct sr_bpf_prog notify;         /* the chosen architecture's notifying filter: loaded */
+  struct sr_fixes fixes;
 };
 
 /* Parses len bytes at buf (copied; buf need not be NUL-terminated) and takes the filter for

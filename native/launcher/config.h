@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+struct sr_fixes;
+
 #define SR_MAX_GROUPS 64
 #define SR_MAX_RLIMITS 16
 #define SR_MAX_PORTS 64
@@ -125,6 +127,14 @@ struct sr_config {
   const void *bundle_insns; /* --bundle: this architecture's filter (struct sock_filter[]) */
   size_t bundle_len;        /* instructions */
   int explain_fd; /* --explain: the plan's own filter, whose verdicts answer notifications */
+  /* --refusals-fd: the plan's own filter, as with --explain-fd, without a line per refusal: the
+   * refusals are counted and summarised at the end (refusals.h). */
+  int refusals_fd;
+  const void *bundle_answers; /* --bundle: the plan's own filter (the bundle's is the notifying) */
+  size_t bundle_answers_len;  /* instructions */
+  int fixes_fd;               /* --refusal-fixes-fd: the fix table, -1: none */
+  const struct sr_fixes *fixes; /* read from fixes_fd or the bundle; NULL: none */
+  int refusals_summary;       /* --refusals-summary: enum sr_summary_mode */
   int trace_fd;   /* --trace: where the record of every syscall goes at the end */
   bool trace_progress;
   bool explain_json;

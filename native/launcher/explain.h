@@ -1,5 +1,6 @@
-/* --explain: syscalls outside the allowlist reach the supervisor by seccomp user notification;
- * it says who made which call and answers with what the plan's filter would have returned. */
+/* Refusals: syscalls the plan refuses reach the supervisor by seccomp user notification; it
+ * answers each with what the plan's filter returns, counts it (refusals.h) and, with --explain,
+ * says at once who made which call (rate-limited). */
 #ifndef SR_EXPLAIN_H
 #define SR_EXPLAIN_H
 
@@ -9,11 +10,14 @@
 #include <time.h>
 
 #include "../common/sr_error.h"
+#include "refusals.h"
 #include "sandbox.h"
 
 struct sr_explain {
   struct sr_bpf_prog original; /* the plan's filter: its verdict is the answer */
+  bool live; /* --explain: a line per refusal on standard error (rate-limited) */
   bool json;
+  struct sr_refusals *counts; /* where each refusal is counted (the report's) */
   int listener; /* -1 until taken from the app */
   time_t window;
   unsigned shown, suppressed;

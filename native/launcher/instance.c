@@ -130,6 +130,11 @@ static int write_state(struct sr_instance *in, struct sr_error *err) {
   } else {
     fputs("null", f);
   }
+  fputs(",\"refused\":", f);
+  if (in->has_refused)
+    sr_refusals_json(f, &in->refused, in->cfg->fixes);
+  else
+    fputs("null", f);
   fputs("}\n", f);
   if (fclose(f) != 0) return sr_fail(err, ENOMEM, "state.json: formatting");
 
@@ -477,6 +482,24 @@ static int standard_streams(struct sr_error *err) {
   return 0;
 }
 
+/* The summary of the run's refusals, when due, as secure-run's own lines in the log (on its
+ * stderr stream, after the app's output of the run, which is all read by now). */
+static void log_refusals(struct sr_instance *in, const struct sr_report *rep) {
+  const struct sr_config *cfg = in->cfg;
+  if (!rep->refused.counting) return;
+  if (sr_report_failed(rep) && rep->refused.total == 0) return;
+  if (!sr_refusals_due(&rep->refused, (enum sr_summary_mode)cfg->refusals_summary, rep->exit_code))
+    return;
+  struct sr_error err = {0};
+  sr_autofree char *text = NULL;
+  size_t len = 0;
+  if (sr_refusals_format(&rep->refused, cfg->fixes, cfg->name ? cfg->name : "the app", &text, &len,
+                         &err) < 0 ||
+      sr_logger_feed(&in->log, SR_LOG_STDERR, text, len, &err) < 0 ||
+      sr_logger_flush(&in->log, SR_LOG_STDERR, &err) < 0)
+    complain("log", &err);
+}
+
 static void forget_run(struct sr_instance *in) {
   in->init_pid = in->app_pid = 0;
   in->cg_driver = NULL;
@@ -549,7 +572,7 @@ int sr_instance_main(struct sr_config *cfg) {
       cfg->selinux_mount_label = mount_label;
       iso_now(in.started_at);
       in.finished_at[0] = '\0';
-      in.has_exit = in.oom_killed = false;
+      in.has_exit = in.oom_killed = in.has_refused = false;
       in.exit_code = in.signal = 0;
       save_state(&in);
       int64_t began = now_ms();
@@ -563,6 +586,9 @@ int sr_instance_main(struct sr_config *cfg) {
       in.exit_code = rep.exit_code;
       in.signal = strcmp(rep.status, "signaled") == 0 ? rep.app_signal : 0;
       in.oom_killed = rep.stats.oom_kills > 0 || rep.oom_group_kill;
+      in.has_refused = rep.refused.counting;
+      in.refused = rep.refused;
+      log_refusals(&in, &rep);
       if (rep.cleanup_error[0]) {
         in.has_error = true;
         snprintf(in.error_step, sizeof in.error_step, "cleanup");

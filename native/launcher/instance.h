@@ -41,6 +41,8 @@ struct sr_instance {
   bool has_exit;
   int exit_code, signal;
   bool oom_killed, stopping;
+  bool has_refused;                 /* the last run's refusals were counted */
+  struct sr_refusals refused;       /* …and these are they */
   bool has_error;
   char error_step[32];
   char error_msg[SR_ERROR_MSG_MAX + 64];

@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "instance.h"
 #include "rmtree.h"
+#include "refusals.h"
 #include "supervisor.h"
 
 #ifndef SR_VERSION
@@ -88,7 +89,7 @@ static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
     if (end == e->d_name || *end != '\0' || fd <= 2 || fd == dirfd(d)) continue;
     /* The descriptors named by the launcher's own options are its to read and close. */
     if (fd == cfg->seccomp_fd || fd == cfg->report_fd || fd == cfg->explain_fd ||
-        fd == cfg->trace_fd || fd == cfg->ready_fd)
+        fd == cfg->trace_fd || fd == cfg->ready_fd || fd == cfg->refusals_fd || fd == cfg->fixes_fd)
       continue;
     if (cfg->ninherited_fds == cap) {
       cap = cap ? 2 * cap : 16;
@@ -99,6 +100,25 @@ static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
     cfg->inherited_fds[cfg->ninherited_fds++] = (int)fd;
   }
   return 0;
+}
+
+/* The summary of refusals, when due, on standard error: the app has ended (its pid namespace
+ * with it), so nothing of its output can interleave. */
+static void print_refusals(const struct sr_config *cfg, const struct sr_report *rep) {
+  if (!rep->refused.counting) return;
+  if (sr_report_failed(rep) && rep->refused.total == 0) return; /* the failure says it all */
+  if (!sr_refusals_due(&rep->refused, (enum sr_summary_mode)cfg->refusals_summary, rep->exit_code))
+    return;
+  struct sr_error err = {0};
+  sr_autofree char *text = NULL;
+  size_t len = 0;
+  if (sr_refusals_format(&rep->refused, cfg->fixes, cfg->name ? cfg->name : "the app", &text, &len,
+                         &err) < 0) {
+    fprintf(stderr, "secure-run: %s\n", err.msg);
+    return;
+  }
+  fflush(stderr);
+  (void)sr_write_all(2, text, len); /* one write: no line of it is torn by another writer */
 }
 
 int main(int argc, char **argv) {
@@ -150,13 +170,29 @@ int main(int argc, char **argv) {
   cfg.unprivileged = geteuid() != 0;
   cfg.arg_area = arg_area;
   cfg.arg_area_len = arg_area_len;
+  __attribute__((cleanup(sr_fixes_free))) struct sr_fixes fixes = {0};
   if (rc > 0) {
-    if (cfg.seccomp_fd >= 0) {
-      fprintf(stderr, "%s: --bundle carries its filter: --seccomp-fd is not allowed with it\n", me);
+    if (cfg.seccomp_fd >= 0 || cfg.explain_fd >= 0 || cfg.refusals_fd >= 0 || cfg.fixes_fd >= 0 ||
+        cfg.trace_fd >= 0) {
+      fprintf(stderr,
+              "%s: --bundle carries its filters and fix table: --seccomp-fd, --explain-fd, "
+              "--refusals-fd, --refusal-fixes-fd and --trace-fd are not allowed with it\n",
+              me);
       return 125;
     }
-    cfg.bundle_insns = bundle.filter.insns;
-    cfg.bundle_len = bundle.filter.len;
+    /* The notifying filter is loaded; the plan's own answers each refusal. */
+    cfg.bundle_insns = bundle.notify.insns;
+    cfg.bundle_len = bundle.notify.len;
+    cfg.bundle_answers = bundle.filter.insns;
+    cfg.bundle_answers_len = bundle.filter.len;
+    cfg.fixes = &bundle.fixes;
+  } else if (cfg.fixes_fd >= 0) {
+    if (sr_fixes_read(cfg.fixes_fd, &fixes, &err) < 0) {
+      fprintf(stderr, "%s: %s\n", me, err.msg);
+      return 125;
+    }
+    cfg.fixes_fd = -1; /* read and closed */
+    cfg.fixes = &fixes;
   }
   if (inherited_fds(&cfg, &err) < 0) {
     fprintf(stderr, "%s: %s\n", me, err.msg);
@@ -199,5 +235,6 @@ int main(int argc, char **argv) {
     }
     if (rep.cleanup_error[0]) fprintf(stderr, "%s: cleanup: %s\n", me, rep.cleanup_error);
   }
+  print_refusals(&cfg, &rep);
   return rep.exit_code;
 }

@@ -85,6 +85,10 @@ void sr_report_write(int fd, const struct sr_report *rep) {
     fprintf(f, ",\"cleanupError\":");
     sr_json_string(f, rep->cleanup_error);
   }
+  if (rep->refused.counting) {
+    fprintf(f, ",\"refused\":");
+    sr_refusals_json(f, &rep->refused, rep->fixes);
+  }
   fputs("}\n", f);
   fclose(f); /* buf and size are final only now */
   (void)sr_write_all(fd, buf, size); /* nobody to tell if the reader is gone */

@@ -9,6 +9,7 @@
 
 #include "../common/sr_error.h"
 #include "cgroup.h"
+#include "refusals.h"
 
 struct sr_report {
   int exit_code;      /* what the launcher exits with */
@@ -27,6 +28,8 @@ struct sr_report {
   int64_t wall_us;
   bool parent_died; /* the caller went away, and the app was ended */
   char cleanup_error[SR_ERROR_MSG_MAX + 64]; /* empty when all was removed */
+  struct sr_refusals refused;    /* the calls the plan refused, as the supervisor counted them */
+  const struct sr_fixes *fixes;  /* the fix table of the launch, NULL: none */
 };
 
 /* An empty report of a launch under way. */

@@ -90,12 +90,30 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep, struct sr_instan
     }
     sr_trace_init(trace, cfg->trace_progress);
   }
-  __attribute__((cleanup(sr_explain_close))) struct sr_explain explain = {.json = cfg->explain_json,
-                                                                         .listener = -1};
-  if (cfg->explain_fd >= 0 && sr_filter_read(cfg->explain_fd, &explain.original, &err) < 0) {
-    sr_report_fail(rep, "explain", &err, 125);
-    return;
+  /* Refusals reach this supervisor whenever the plan's own filter is given to answer them:
+   * --explain-fd (with a line each), --refusals-fd, or a bundle's. */
+  __attribute__((cleanup(sr_explain_close))) struct sr_explain explain = {
+      .live = cfg->explain_fd >= 0, .json = cfg->explain_json, .listener = -1,
+      .counts = &rep->refused};
+  int answers_fd = cfg->explain_fd >= 0 ? cfg->explain_fd : cfg->refusals_fd;
+  if (answers_fd >= 0) {
+    if (sr_filter_read(answers_fd, &explain.original, &err) < 0) {
+      sr_report_fail(rep, cfg->explain_fd >= 0 ? "explain" : "refusals", &err, 125);
+      return;
+    }
+  } else if (cfg->bundle_answers_len > 0) {
+    size_t bytes = cfg->bundle_answers_len * sizeof *explain.original.insns;
+    explain.original.insns = malloc(bytes);
+    if (explain.original.insns == NULL) {
+      sr_report_fail(rep, "refusals", &(struct sr_error){ENOMEM, "copying the bundle's filter"}, 125);
+      return;
+    }
+    memcpy(explain.original.insns, cfg->bundle_answers, bytes);
+    explain.original.len = cfg->bundle_answers_len;
   }
+  bool notifying = explain.original.len > 0;
+  rep->refused.counting = notifying && bpf.len > 0;
+  rep->fixes = cfg->fixes;
   char name[96];
   snprintf(name, sizeof name, "secure-run-%s-%d", cfg->name ? cfg->name : "app", (int)getpid());
   struct sr_cgroup_limits lim = {cfg->memory_max, cfg->swap_max, cfg->pids_max, cfg->cpu_quota,
@@ -131,7 +149,7 @@ void sr_supervise(struct sr_config *cfg, struct sr_report *rep, struct sr_instan
                       "launch with --no-cgroup and without --memory, --pids, --cpu");
     }
     else
-      launch(cfg, &bpf, cfg->explain_fd >= 0 ? &explain : NULL, trace, &cg, rep, in);
+      launch(cfg, &bpf, notifying ? &explain : NULL, trace, &cg, rep, in);
   }
   if (step) sr_report_fail(rep, step, &err, 125);
   /* The run's output to its end (init, and the sandbox with it, are gone by now). */

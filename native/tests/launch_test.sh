@@ -126,4 +126,25 @@ rc=$?
 case "$rc $msg" in "0 "|*delegated*) named=named ;; *) named="not named: $msg" ;; esac
 check "rootless: limits without a delegated cgroup" "named" "$named"
 rm -rf "$rl"
+
+# Refusals (issue 20): a compiled bundle's notifying filter; the supervisor answers each refused
+# call with the plan's errno, counts it and, when the app fails, prints the bundle's fix for it.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if command -v node >/dev/null && [ -f "$top/dist/cli/main.cjs" ]; then
+  rd=$(mktemp -d)
+  printf '%s\n' 'apiVersion: secure-run/v1' 'kind: App' 'name: asan-refusals' \
+    'command: [/bin/sh, -c, "echo hi | wc -c"]' >"$rd/app.yaml"
+  node "$top/dist/cli/main.cjs" compile "$rd/app.yaml" -o "$rd/b" >/dev/null 2>&1
+  out=$("$L" --bundle "$rd/b" 2>&1 >/dev/null); rc=$?
+  s=$(echo "$out" | grep -c 'clone .* by sh  → syscalls.profiles: \[process\]')
+  check "refusals: the summary names clone and its fix" "2 1" "$rc $s"
+  [ "$s" = 1 ] || echo "$out"
+  out=$("$L" --refusals-summary off --bundle "$rd/b" 2>&1 >/dev/null); rc=$?
+  check "refusals: --refusals-summary off" "2 0" "$rc $(echo "$out" | grep -c 'secure-run:')"
+  out=$("$L" --refusals-summary always --bundle "$rd/b" 2>&1 | grep -c 'refused 1 call of asan-refusals')
+  check "refusals: --refusals-summary always" "1" "$out"
+  rm -rf "$rd"
+else
+  echo "launch_test: SKIPPED refusals: no node or no dist/cli/main.cjs (npm run build:ts)"
+fi
 exit $fail

@@ -40,13 +40,17 @@ static const char *selinux(void) {
 static const char default_args[] = "--name\0t\0--env\0\0--\0/bin/true\0";
 static const char *args = default_args;
 static size_t args_len = sizeof default_args - 1, args_count = 6;
+static const char default_fixes[] =
+    "*\0syscalls.allow: [{}]\0+\0secure-run trace\0clone\0syscalls.profiles: [process]\0";
+static const char *fixes = default_fixes;
+static size_t fixes_len = sizeof default_fixes - 1, fixes_count = 3;
 
 static size_t make(char *buf, size_t size, const char *kernel, const char *skip, const char *arch) {
   struct utsname u;
   uname(&u);
   long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
   const unsigned char insns[16] = {6, 0, 0, 0, 0, 0, 0xff, 0x7f, 6, 0, 0, 0, 0, 0, 0xff, 0x7f};
-  size_t n = (size_t)snprintf(buf, size, "secure-run-bundle 1\nname t\n");
+  size_t n = (size_t)snprintf(buf, size, "secure-run-bundle 2\nname t\n");
   char line[256];
   const char *keys[] = {"host-arch", "host-kernel", "host-landlock", "host-cgroup-fs", "host-selinux"};
   char landlock[24];
@@ -65,6 +69,14 @@ static size_t make(char *buf, size_t size, const char *kernel, const char *skip,
   n += (size_t)snprintf(buf + n, size - n, "filter %s 16\n", arch ? arch : sr_host_arch());
   memcpy(buf + n, insns, 16);
   n += 16;
+  buf[n++] = '\n';
+  n += (size_t)snprintf(buf + n, size - n, "notify %s 8\n", arch ? arch : sr_host_arch());
+  memcpy(buf + n, insns, 8);
+  n += 8;
+  buf[n++] = '\n';
+  n += (size_t)snprintf(buf + n, size - n, "fixes %zu %zu\n", fixes_count, fixes_len);
+  memcpy(buf + n, fixes, fixes_len);
+  n += fixes_len;
   buf[n++] = '\n';
   n += (size_t)snprintf(buf + n, size - n, "end\n");
   return n;
@@ -202,7 +214,7 @@ int main(void) {
     refused(bad, m, "two host-kernel lines");
     const char *e = memmem(buf, n, "end\n", 4);
     m = insert(bad, buf, n, (size_t)(e - buf), f, (size_t)(e - f));
-    refused(bad, m, "two filters for");
+    refused(bad, m, "two filter sections for");
     m = insert(bad, buf, n, 20, "colour red\n", 11);
     refused(bad, m, "unknown header key `colour`");
   }
@@ -211,7 +223,8 @@ int main(void) {
     static char big[4 * 4096 * 8 + 1024];
     n = make(buf, sizeof buf, NULL, NULL, NULL);
     const char *f = memmem(buf, n, "filter ", 7);
-    const char *e = memmem(buf, n, "end\n", 4);
+    const char *e = memmem(buf, n, "notify ", 7); /* the rest, from the filter's end */
+    size_t rest = n - (size_t)(e - buf);
     size_t at = (size_t)(f - buf);
     for (size_t insns = 4096; insns <= 4097; insns++) {
       size_t m = at;
@@ -220,8 +233,8 @@ int main(void) {
       for (size_t i = 0; i < insns; i++) memcpy(big + m + 8 * i, "\6\0\0\0\0\0\xff\x7f", 8);
       m += insns * 8;
       big[m++] = '\n';
-      memcpy(big + m, e, 4);
-      m += 4;
+      memcpy(big + m, e, rest);
+      m += rest;
       if (insns == 4096) {
         struct sr_bundle ok;
         CHECK(sr_bundle_parse(big, m, sr_host_arch(), "t", &ok, &err) == 0 && ok.filter.len == 4096);
@@ -276,6 +289,108 @@ int main(void) {
     memcpy(bad + (a - buf), f, n - (size_t)(f - buf));
     parse_refused(bad, n - (size_t)(f - a), "no args section");
     parse_refused(bad, 0, "not a secure-run bundle");
+  }
+  /* Format 2: both filters of the host's architecture and the fix table, checked entry by entry. */
+  {
+    n = make(buf, sizeof buf, NULL, NULL, NULL);
+    CHECK(sr_bundle_parse(buf, n, sr_host_arch(), "t", &b, &err) == 0);
+    CHECK(b.notify.len == 1 && b.fixes.n == 3 && strcmp(b.fixes.names[2], "clone") == 0);
+    CHECK(strcmp(sr_fixes_lookup(&b.fixes, "clone"), "syscalls.profiles: [process]") == 0);
+    CHECK(strcmp(sr_fixes_lookup(&b.fixes, "mount"), "syscalls.allow: [{}]") == 0);
+    CHECK(strcmp(sr_fixes_lookup(&b.fixes, "+"), "secure-run trace") == 0);
+    sr_bundle_free(&b);
+    size_t m = replace_line(bad, buf, n, "secure-run-bundle", "secure-run-bundle 1");
+    parse_refused(bad, m, "format 1, made by an older secure-run");
+    const char *nt = memmem(buf, n, "notify ", 7), *fx = memmem(buf, n, "fixes ", 6);
+    memcpy(bad, buf, (size_t)(nt - buf));
+    memcpy(bad + (nt - buf), fx, n - (size_t)(fx - buf));
+    parse_refused(bad, n - (size_t)(fx - nt), "no notify section");
+    const char *e = memmem(buf, n, "end\n", 4);
+    memcpy(bad, buf, (size_t)(fx - buf));
+    memcpy(bad + (fx - buf), e, 4);
+    parse_refused(bad, (size_t)(fx - buf) + 4, "no fixes section");
+    m = insert(bad, buf, n, (size_t)(fx - buf), nt, (size_t)(fx - nt));
+    parse_refused(bad, m, "two notify sections for");
+    m = insert(bad, buf, n, (size_t)(e - buf), fx, (size_t)(e - fx));
+    parse_refused(bad, m, "two fixes lines");
+    char line[64];
+    snprintf(line, sizeof line, "fixes 2 %zu", fixes_len);
+    m = replace_line(bad, buf, n, "fixes ", line);
+    parse_refused(bad, m, "not its count of pairs");
+    snprintf(line, sizeof line, "fixes 1025 %zu", fixes_len);
+    m = replace_line(bad, buf, n, "fixes ", line);
+    parse_refused(bad, m, "not `fixes COUNT BYTES`");
+    snprintf(line, sizeof line, "fixes 3 %zu", fixes_len + 40);
+    m = replace_line(bad, buf, n, "fixes ", line);
+    parse_refused(bad, m, "fixes section is cut short");
+    static const struct {
+      const char *table;
+      size_t len, count;
+      const char *expect;
+    } tables[] = {
+#define T(s, c, e) {s, sizeof s - 1, c, e}
+        T("clone\0a\0*\0b\0", 2, "out of order or repeated"),
+        T("clone\0a\0clone\0b\0", 2, "out of order or repeated"),
+        T("Clone\0a\0", 1, "is not a syscall name"),
+        T("\0a\0", 1, "is not a syscall name"),
+        T("clone\0\0", 1, "the fix is empty"),
+        T("clone\0\x1b[31mred\0", 1, "not printable ASCII"),
+        T("clone\0caf\xc3\xa9\0", 1, "not printable ASCII"),
+        T("clone\0a", 1, "not terminated"),
+        T("clone\0a\0b\0", 1, "holds 3 strings"),
+#undef T
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+      fixes = tables[i].table;
+      fixes_len = tables[i].len;
+      fixes_count = tables[i].count;
+      m = make(bad, sizeof bad, NULL, NULL, NULL);
+      parse_refused(bad, m, tables[i].expect);
+    }
+    static char long_fix[SR_FIX_TEXT_MAX + 16];
+    memcpy(long_fix, "clone\0", 6);
+    memset(long_fix + 6, 'x', SR_FIX_TEXT_MAX);
+    fixes = long_fix;
+    fixes_len = 6 + SR_FIX_TEXT_MAX + 1;
+    fixes_count = 1;
+    m = make(bad, sizeof bad, NULL, NULL, NULL);
+    parse_refused(bad, m, "over 199 bytes");
+    fixes = "";
+    fixes_len = fixes_count = 0;
+    m = make(bad, sizeof bad, NULL, NULL, NULL);
+    CHECK(sr_bundle_parse(bad, m, sr_host_arch(), "t", &b, &err) == 0 && b.fixes.n == 0);
+    CHECK(sr_fixes_lookup(&b.fixes, "clone") == NULL);
+    sr_bundle_free(&b);
+    fixes = default_fixes;
+    fixes_len = sizeof default_fixes - 1;
+    fixes_count = 3;
+  }
+  /* The summary: counted by syscall and program, ordered as first refused, fixes filled in. */
+  {
+    struct sr_refusals r;
+    memset(&r, 0, sizeof r);
+    r.counting = true;
+    n = make(buf, sizeof buf, NULL, NULL, NULL);
+    CHECK(sr_bundle_parse(buf, n, sr_host_arch(), "t", &b, &err) == 0);
+    for (int i = 0; i < 3; i++) sr_refusals_add(&r, 56, "clone", "sh", 38);
+    sr_refusals_add(&r, 165, "mount", "tool\x1b]0;x", 1);
+    sr_refusals_add(&r, 56, "clone", "wc", 38);
+    for (int i = 0; i < 100; i++) sr_refusals_add(&r, 1000 + i, NULL, "flood", 38);
+    CHECK(r.total == 105 && r.n == SR_REFUSALS_MAX && r.other == 100 - (SR_REFUSALS_MAX - 3));
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(sr_refusals_format(&r, &b.fixes, "t", &text, &len, &err) == 0);
+    CHECK(text && strstr(text, "refused 105 calls of t") != NULL);
+    CHECK(text && strstr(text, "secure-run:   clone ") != NULL &&
+          strstr(text, "ENOSYS   4\xc3\x97 by sh, wc") != NULL);
+    CHECK(text && strstr(text, "\xe2\x86\x92 syscalls.profiles: [process]") != NULL);
+    CHECK(text && strstr(text, "by tool?]0;x  \xe2\x86\x92 syscalls.allow: [mount]") != NULL);
+    CHECK(text && strstr(text, "more refusals") != NULL && strstr(text, "secure-run: secure-run trace\n"));
+    CHECK(text && strchr(text, '\x1b') == NULL);
+    free(text);
+    CHECK(sr_refusals_due(&r, SR_SUMMARY_AUTO, 2) && !sr_refusals_due(&r, SR_SUMMARY_AUTO, 0));
+    CHECK(sr_refusals_due(&r, SR_SUMMARY_ALWAYS, 0) && !sr_refusals_due(&r, SR_SUMMARY_OFF, 2));
+    sr_bundle_free(&b);
   }
   /* --bundle-sha256: the bytes read must be the bytes verified. */
   sha256_vectors();

@@ -58,6 +58,14 @@ export interface LauncherOptions {
   explain?: { fd: number; json: boolean };
   /** --trace: every call is recorded to `fd`; `progress` prints a running count. */
   trace?: { fd: number; progress: boolean };
+  /** Without --explain: refusals notify the supervisor, which counts them and answers with the
+   * filter it reads from `fd` (a bundle carries it instead). */
+  refusals?: { fd: number };
+  /** The fix table of the refusals' summary is read from this descriptor (with explain or
+   * refusals; a bundle carries it instead). */
+  fixesFd?: number;
+  /** When the summary of refusals is printed: auto (the app failed), always, off. */
+  refusalsSummary?: "auto" | "always" | "off";
   /** An existing cgroup below which the app's cgroup is made. */
   cgroupParent?: string;
   /** The launcher ends the app and cleans up when its parent dies. */
@@ -239,6 +247,11 @@ export function launcherArgs(target: LaunchTarget, options: LauncherOptions = {}
     ...(o.cgroupParent ? ["--cgroup-parent", o.cgroupParent] : []),
     ...(o.explain ? ["--explain-fd", String(o.explain.fd)] : []),
     ...(o.explain?.json ? ["--explain-json"] : []),
+    ...(o.refusals ? ["--refusals-fd", String(o.refusals.fd)] : []),
+    ...(o.fixesFd !== undefined ? ["--refusal-fixes-fd", String(o.fixesFd)] : []),
+    ...(o.refusalsSummary && o.refusalsSummary !== "auto"
+      ? ["--refusals-summary", o.refusalsSummary]
+      : []),
     ...(o.dieWithParent ? ["--die-with-parent"] : []),
     ...(o.writableLayer !== undefined ? ["--writable-layer", o.writableLayer] : []),
     ...(o.instance ? instanceArgs(o.instance) : []),

@@ -9,7 +9,8 @@ import { cgroupFsType, hostFingerprint } from "../host/fingerprint.cjs";
 import { packageVersion, paths } from "../paths.cjs";
 import type { PlanResult } from "../plan/make.js";
 import type { Plan } from "../plan/types.js";
-import { compileFilters } from "../seccomp/compile.js";
+import { compileFilters, notifyingSpec } from "../seccomp/compile.js";
+import { fixContext, refusalFixes } from "../plan/fixes.js";
 import { appVolumes, baseLabels, launcherArgs, type SelinuxLaunch } from "./argv.cjs";
 import { encodeBundle, type Bundle } from "./format.js";
 import { dirInput, fileInput, inputsDigest, statInput, type Input } from "./inputs.cjs";
@@ -79,10 +80,19 @@ export function compileBundle(prepared: Planned, o: CompileOptions = {}): Compil
   const architectures = o.architectures ?? [host.arch];
   if (!architectures.includes(host.arch) && o.architectures === undefined)
     architectures.push(host.arch);
-  const filters = compileFilters(plan.seccomp, undefined, architectures).map((f) => ({
+  // Both filters of each architecture: the app runs under the notifying one, the plan's own
+  // answers each refusal (see notifyingSpec).
+  const notifying = compileFilters(notifyingSpec(plan.seccomp), undefined, architectures);
+  const filters = compileFilters(plan.seccomp, undefined, architectures).map((f, i) => ({
     arch: f.arch,
     bpf: f.bpf,
+    notify: notifying[i]?.bpf ?? Buffer.alloc(0),
   }));
+  const fixes = refusalFixes(
+    plan.seccomp,
+    prepared.profiles,
+    fixContext(loaded, plan.process.args, host.arch),
+  );
   const inputs = bundleInputs(prepared, o.configFile);
   const fingerprint = hostFingerprint();
   const version = packageVersion();
@@ -103,6 +113,7 @@ export function compileBundle(prepared: Planned, o: CompileOptions = {}): Compil
     },
     args,
     filters,
+    fixes,
   };
   return { data: encodeBundle(bundle), bundle, inputs, host: fingerprint };
 }

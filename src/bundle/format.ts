@@ -1,6 +1,10 @@
-/** The bundle file (format 1): what `secure-run compile` writes and `secure-run-launch --bundle`
- * reads (native/launcher/bundle.h has the layout). Text header, then sized binary sections. */
+/** The bundle file (format 2): what `secure-run compile` writes and `secure-run-launch --bundle`
+ * reads (native/launcher/bundle.h has the layout). Text header, then sized binary sections: the
+ * launch arguments, per architecture the plan's filter (which answers refusals) and the
+ * notifying filter (which the app runs under), and the fix table of the refusals' summary.
+ * Format 1 had neither of the last two; the launcher refuses it. */
 import { InputError } from "../errors.js";
+import { encodeFixes } from "../plan/fixes.js";
 
 /** The host facts a bundle's arguments were derived for; the launcher refuses any other host. */
 export interface BundleHost {
@@ -21,10 +25,14 @@ export interface Bundle {
   inputs: string;
   host: BundleHost;
   args: string[];
-  filters: { arch: string; bpf: Buffer }[];
+  /** Per architecture: the plan's filter, and the filter loaded (its refusals notify). */
+  filters: { arch: string; bpf: Buffer; notify: Buffer }[];
+  /** The fix table (src/plan/fixes.ts), sorted by name. */
+  fixes: [name: string, fix: string][];
 }
 
-const MAGIC = "secure-run-bundle 1";
+export const BUNDLE_FORMAT = 2;
+const MAGIC = `secure-run-bundle ${BUNDLE_FORMAT}`;
 
 function oneLine(key: string, value: string): string {
   if (/[\n\0]/.test(value)) throw new Error(`bundle ${key}: no newline or NUL allowed`);
@@ -55,7 +63,10 @@ export function encodeBundle(b: Bundle): Buffer {
   ];
   for (const f of b.filters) {
     parts.push(Buffer.from(`filter ${f.arch} ${f.bpf.length}\n`), f.bpf, Buffer.from("\n"));
+    parts.push(Buffer.from(`notify ${f.arch} ${f.notify.length}\n`), f.notify, Buffer.from("\n"));
   }
+  const fixes = encodeFixes(b.fixes);
+  parts.push(Buffer.from(`fixes ${b.fixes.length} ${fixes.length}\n`), fixes, Buffer.from("\n"));
   parts.push(Buffer.from("end\n"));
   return Buffer.concat(parts);
 }
@@ -81,15 +92,16 @@ export function decodeBundle(data: Buffer, file: string): Bundle {
   };
   if (line() !== MAGIC) throw bad(`it does not start with "${MAGIC}"`);
   const head: Record<string, string> = {};
-  const filters: Bundle["filters"] = [];
+  const filters = new Map<string, { bpf?: Buffer; notify?: Buffer }>();
   let args: string[] | undefined;
+  let fixes: Bundle["fixes"] | undefined;
   for (;;) {
     const l = line();
     if (l === "end") break;
     const sp = l.indexOf(" ");
     const key = sp < 0 ? l : l.slice(0, sp);
     const value = sp < 0 ? "" : l.slice(sp + 1);
-    if (key === "args" || key === "filter") {
+    if (key === "args" || key === "filter" || key === "notify" || key === "fixes") {
       const [a, b] = value.split(" ");
       const bytes = Number(b);
       if (!Number.isInteger(bytes) || pos + bytes >= data.length || data[pos + bytes] !== 0x0a)
@@ -100,10 +112,25 @@ export function decodeBundle(data: Buffer, file: string): Bundle {
         const list = body.toString("utf8").split("\0").slice(0, -1);
         if (list.length !== Number(a)) throw bad("the args section is damaged");
         args = list;
-      } else filters.push({ arch: a ?? "", bpf: Buffer.from(body) });
+      } else if (key === "fixes") {
+        const list = body.toString("latin1").split("\0").slice(0, -1);
+        if (list.length !== 2 * Number(a)) throw bad("the fixes section is damaged");
+        fixes = [];
+        for (let i = 0; i < list.length; i += 2) fixes.push([list[i] ?? "", list[i + 1] ?? ""]);
+      } else {
+        const f = filters.get(a ?? "") ?? {};
+        f[key === "filter" ? "bpf" : "notify"] = Buffer.from(body);
+        filters.set(a ?? "", f);
+      }
     } else head[key] = value;
   }
   if (!args) throw bad("no args section");
+  if (!fixes) throw bad("no fixes section");
+  const pairs: Bundle["filters"] = [];
+  for (const [arch, f] of filters) {
+    if (!f.bpf || !f.notify) throw bad(`the filters of ${arch} are incomplete`);
+    pairs.push({ arch, bpf: f.bpf, notify: f.notify });
+  }
   const selinux = head["host-selinux"];
   return {
     name: head.name ?? "",
@@ -120,6 +147,7 @@ export function decodeBundle(data: Buffer, file: string): Bundle {
         selinux === "enforcing" || selinux === "permissive" ? selinux : ("disabled" as const),
     },
     args,
-    filters,
+    filters: pairs,
+    fixes,
   };
 }

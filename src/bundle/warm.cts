@@ -10,12 +10,14 @@ import { launcherArgs } from "./argv.cjs";
 import { bundleCacheDir, lookup } from "./cache-lookup.cjs";
 import { parseWarmRun } from "./warm-args.cjs";
 
-/** Says the notices as `run` does, then becomes the launcher. Throws if execve fails. */
+/** Says the notices as `run` does, then becomes the launcher. Throws if execve fails.
+ * `refusalsSummary`: when the launcher summarises refused syscalls (default: the app failed). */
 export function execBundle(
   exec: ExecAddon,
   bundle: { file: string; sha256: string },
   notices: readonly string[],
   cgroupParent?: string,
+  refusalsSummary?: "auto" | "always" | "off",
 ): never {
   if (notices.length > 0) {
     const { isatty } = require("node:tty") as typeof import("node:tty");
@@ -23,7 +25,10 @@ export function execBundle(
     const label = color ? "\x1b[33msecure-run: notice:\x1b[39m" : "secure-run: notice:";
     say(notices.map((n) => `${label} ${n}\n`).join(""));
   }
-  const args = launcherArgs({ bundle: bundle.file, sha256: bundle.sha256 }, { cgroupParent });
+  const args = launcherArgs(
+    { bundle: bundle.file, sha256: bundle.sha256 },
+    { cgroupParent, ...(refusalsSummary ? { refusalsSummary } : {}) },
+  );
   return exec.exec(paths.launcher, [paths.launcher, ...args], []);
 }
 

@@ -1,4 +1,5 @@
 /** An instance's documents (schemas/instance.schema.json, schemas/instance-state.schema.json). */
+import type { RefusedSummary } from "../plan/fixes.js";
 
 export type RestartPolicy = "no" | "on-failure" | "always";
 
@@ -42,6 +43,8 @@ export interface StateDoc {
   signal: number | null;
   oomKilled: boolean;
   stopping: boolean;
+  /** The last run's refused syscalls (absent from the state of an older supervisor). */
+  refused?: RefusedSummary | null;
   error: null | { step: string; message: string };
 }
 

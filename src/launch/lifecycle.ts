@@ -3,7 +3,7 @@
 import type { Plan } from "../plan/types.js";
 import { ephemeralLayer, type EphemeralLayer } from "./layer.js";
 import { baseLabels, defaultRegistry, instanceGroup, type SelinuxLaunch } from "./mcs.js";
-import { runPlan, type LaunchReport } from "./run.js";
+import { runPlan, type LaunchReport, type Refusals } from "./run.js";
 
 export type LifecycleEvent =
   | { kind: "exit"; instance: number; attempt: number; report: LaunchReport }
@@ -13,6 +13,8 @@ export interface LifecycleOptions {
   landlockAbi: number;
   cgroupParent?: string;
   explain?: { bpf: Buffer; json: boolean };
+  /** The plan's filter and fix table, for the refusals' count and summary (see runPlan). */
+  refusals?: Refusals;
   /** Receives a function that passes a signal to every running instance. */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   onEvent?: (event: LifecycleEvent) => void;
@@ -86,6 +88,7 @@ export async function runLifecycle(
         ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
         ...(options.launcher ? { launcher: options.launcher } : {}),
         ...(options.explain ? { explain: options.explain } : {}),
+        ...(options.refusals ? { refusals: options.refusals } : {}),
         ...(selinux ? { selinux } : {}),
         ...(writableLayer !== undefined ? { writableLayer } : {}),
         onStart: (f) => {

@@ -8,13 +8,16 @@ import {
   UnknownSyscallError,
   type CompiledFilter,
 } from "../seccomp/compile.js";
+import { encodeFixes, fixContext, refusalFixes } from "../plan/fixes.js";
 
 export interface Prepared extends PlanResult {
   loaded: LoadedApp;
-  /** The filter for this host's architecture. */
+  /** The plan's filter for this host's architecture: its verdicts answer the refusals. */
   filter: CompiledFilter;
-  /** With explain: the filter whose refusals notify the supervisor. */
-  notifying?: CompiledFilter;
+  /** The filter the app runs under: the plan's, with its refusals notifying the supervisor. */
+  notifying: CompiledFilter;
+  /** The fix table of the refusals' summary (native/launcher/refusals.h). */
+  fixes: Buffer;
 }
 
 export interface PrepareOptions extends PlanOptions {
@@ -49,10 +52,12 @@ export function prepareLoaded(loaded: LoadedApp, options: PrepareOptions = {}): 
     throw new InternalError(
       `the plan has no seccomp filter for this host's architecture (${host.arch})`,
     );
-  if (!options.explain) return { ...result, loaded, filter };
   const [notifying] = compileFilters(notifyingSpec(plan.seccomp), undefined, [host.arch]);
   if (!notifying) throw new InternalError("no notifying filter");
-  return { ...result, loaded, filter, notifying };
+  const fixes = encodeFixes(
+    refusalFixes(plan.seccomp, result.profiles, fixContext(loaded, plan.process.args, host.arch)),
+  );
+  return { ...result, loaded, filter, notifying, fixes };
 }
 
 /** "cpu, memory, pids (why)": parts refused for the same reason are named together. */

@@ -4,6 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { launcherArgs, type SelinuxLaunch } from "../bundle/argv.cjs";
 import { InternalError, LaunchError } from "../errors.js";
 import { requireLauncher } from "../native/launcher.js";
+import type { RefusedSummary } from "../plan/fixes.js";
 import type { Plan } from "../plan/types.js";
 
 /** The launcher's exit report (one JSON line on the report descriptor). */
@@ -27,6 +28,8 @@ export interface LaunchReport {
   cpu: { userUs: number; systemUs: number };
   wallUs: number;
   parentDied?: boolean;
+  /** The refusals the supervisor counted (when they reached it). */
+  refused?: RefusedSummary;
 }
 
 export interface RunOptions {
@@ -38,6 +41,10 @@ export interface RunOptions {
   selinux?: SelinuxLaunch;
   /** --explain: the notifying filter is `bpf`; this is the plan's own, for the answers. */
   explain?: { bpf: Buffer; json: boolean };
+  /** Without explain, the same: the notifying filter is `bpf` and this is the plan's own, for the
+   * answers; the supervisor counts the refusals (with explain too) and summarises them at the
+   * end with `fixes` (src/plan/fixes.ts) as `summary` says. */
+  refusals?: Refusals;
   /** This host's Landlock ABI (host facts). */
   landlockAbi: number;
   /** A plan with a writable root: the directory of its layer (--writable-layer). */
@@ -45,6 +52,14 @@ export interface RunOptions {
   /** Signals to pass on to the launcher while it runs (the caller wires process signals). */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   launcher?: string;
+}
+
+export interface Refusals {
+  /** The plan's own filter (unused with explain, which carries it). */
+  bpf: Buffer;
+  /** The fix table, encoded (encodeFixes). */
+  fixes?: Buffer;
+  summary?: "auto" | "always" | "off";
 }
 
 /** What the launcher records with --trace-fd. */
@@ -63,8 +78,8 @@ export interface RunResult {
 }
 
 /** The launcher's arguments for runPlan. --die-with-parent: if secure-run is killed, the launcher
- * ends the app and cleans up. Descriptors: 3 the filter, 4 the report, 5 the explain filter, 6
- * the trace record. */
+ * ends the app and cleans up. Descriptors: 3 the filter, 4 the report, 5 the filter that answers
+ * refusals (explain or refusals), 6 the trace record, 7 the fix table. */
 export function runArgs(plan: Plan, options: RunOptions): string[] {
   return launcherArgs(
     { plan, landlockAbi: options.landlockAbi, seccompFd: 3, selinux: options.selinux },
@@ -74,6 +89,9 @@ export function runArgs(plan: Plan, options: RunOptions): string[] {
       cgroupParent: options.cgroupParent,
       ...(options.writableLayer !== undefined ? { writableLayer: options.writableLayer } : {}),
       ...(options.explain ? { explain: { fd: 5, json: options.explain.json } } : {}),
+      ...(options.refusals && !options.explain ? { refusals: { fd: 5 } } : {}),
+      ...((options.explain || options.refusals) && options.refusals?.fixes ? { fixesFd: 7 } : {}),
+      ...(options.refusals?.summary ? { refusalsSummary: options.refusals.summary } : {}),
       ...(options.trace ? { trace: { fd: 6, progress: options.trace.progress } } : {}),
     },
   );
@@ -91,8 +109,9 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
       "inherit",
       "pipe",
       "pipe",
-      options.explain ? "pipe" : "ignore",
+      options.explain || options.refusals ? "pipe" : "ignore",
       options.trace ? "pipe" : "ignore",
+      options.refusals?.fixes ? "pipe" : "ignore",
     ],
     detached: true,
     env: {},
@@ -101,11 +120,18 @@ export async function runPlan(plan: Plan, bpf: Buffer, options: RunOptions): Pro
   const reportOut = child.stdio[4] as Readable;
   bpfIn.on("error", () => undefined); // the launcher reports its own read failures
   bpfIn.end(bpf);
-  if (options.explain) {
-    const explainIn = (child.stdio as unknown as (Writable | null)[])[5];
-    if (!explainIn) throw new InternalError("no descriptor for the explain filter");
-    explainIn.on("error", () => undefined);
-    explainIn.end(options.explain.bpf);
+  const answers = options.explain?.bpf ?? options.refusals?.bpf;
+  if (answers) {
+    const answersIn = (child.stdio as unknown as (Writable | null)[])[5];
+    if (!answersIn) throw new InternalError("no descriptor for the answering filter");
+    answersIn.on("error", () => undefined);
+    answersIn.end(answers);
+  }
+  if (options.refusals?.fixes) {
+    const fixesIn = (child.stdio as unknown as (Writable | null)[])[7];
+    if (!fixesIn) throw new InternalError("no descriptor for the fix table");
+    fixesIn.on("error", () => undefined);
+    fixesIn.end(options.refusals.fixes);
   }
   let reportText = "";
   reportOut.setEncoding("utf8");

@@ -130,15 +130,20 @@ export function compileFilters(
   });
 }
 
-/** The filter --explain loads: refusals notify the supervisor, which reports them and answers
- * with the plan's own filter's verdict. Conditional refusals stay as they are: libseccomp cannot
- * give a rule the default action, and dropping them would let the call through. What no plan
- * allows by design (clone3, see never.ts) is answered ENOSYS without a report. */
+/** The filter every launch loads: the plan's, with its refusals notifying the supervisor, which
+ * counts them (and with --explain reports each at once) and answers with the plan's own filter's
+ * verdict, so the app sees what the plan's filter would give it. Allowed calls take the same
+ * path as in the plan's filter; only the refusals' return changes. Refusals that stay in the
+ * kernel: conditional ones (libseccomp cannot give a rule the default action, and dropping them
+ * would let the call through), a default that is not an errno (a kill cannot be answered the
+ * same way from user space), and what no plan allows by design (clone3, see never.ts), answered
+ * ENOSYS without a report since the C library's fallback follows. */
 export function notifyingSpec(spec: SeccompSpec): SeccompSpec {
   const named = new Set(spec.syscalls.map((r) => r.name));
+  const refusesWithErrno = spec.defaultAction.action === "errno";
   return {
     ...spec,
-    defaultAction: { action: "notify" },
+    defaultAction: refusesWithErrno ? { action: "notify" } : spec.defaultAction,
     syscalls: [
       ...spec.syscalls.map((r) =>
         r.action === "errno" && (!r.args || r.args.length === 0)

@@ -29,7 +29,21 @@ function compiled(name: string, extra: string[] = []): Buffer {
 const valid = compiled("hello.bundle");
 const argsAt = valid.indexOf("\nargs ") + 1;
 const filterAt = valid.indexOf("\nfilter ") + 1;
+const notifyAt = valid.indexOf("\nnotify ") + 1;
+const fixesAt = valid.indexOf("\nfixes ") + 1;
 const endAt = valid.lastIndexOf("end\n");
+
+/** The valid bundle with its fix table replaced by `pairs` (count as given, or the true one). */
+function withFixes(pairs: string[][], count = pairs.length): Buffer {
+  const body = Buffer.from(pairs.map((p) => p.map((s) => `${s}\0`).join("")).join(""), "latin1");
+  return Buffer.concat([
+    valid.subarray(0, fixesAt),
+    Buffer.from(`fixes ${count} ${body.length}\n`),
+    body,
+    Buffer.from("\n"),
+    valid.subarray(endAt),
+  ]);
+}
 
 const damaged: { name: string; data: Buffer; message: RegExp }[] = [
   {
@@ -74,7 +88,48 @@ const damaged: { name: string; data: Buffer; message: RegExp }[] = [
       valid.subarray(filterAt, endAt),
       valid.subarray(endAt),
     ]),
-    message: /two filters for x86_64/,
+    message: /two filter sections for x86_64/,
+  },
+  {
+    name: "a bundle of format 1 (no notifying filter, no fix table)",
+    data: Buffer.from(
+      valid.toString("latin1").replace("secure-run-bundle 2\n", "secure-run-bundle 1\n"),
+      "latin1",
+    ),
+    message: /format 1, made by an older secure-run: compile it again/,
+  },
+  {
+    name: "a bundle without the notifying filter of this host's architecture",
+    data: Buffer.concat([valid.subarray(0, notifyAt), valid.subarray(fixesAt)]),
+    message: /no notify section/,
+  },
+  {
+    name: "a bundle without a fix table",
+    data: Buffer.concat([valid.subarray(0, fixesAt), valid.subarray(endAt)]),
+    message: /no fixes section/,
+  },
+  {
+    name: "a fix that would write escape sequences to the terminal",
+    data: withFixes([["clone", "\x1b]0;owned\x07 --profile process"]]),
+    message: /not printable ASCII/,
+  },
+  {
+    name: "a fix table out of order (its lookup is a binary search)",
+    data: withFixes([
+      ["wait4", "--profile process"],
+      ["clone", "--profile process"],
+    ]),
+    message: /out of order or repeated/,
+  },
+  {
+    name: "a fix table whose count lies",
+    data: withFixes([["clone", "--profile process"]], 2),
+    message: /holds 2 strings, not its count of pairs/,
+  },
+  {
+    name: "a fix table entry that is no syscall name",
+    data: withFixes([["../clone", "--profile process"]]),
+    message: /is not a syscall name/,
   },
   {
     name: "a bundle for the wrong architecture",

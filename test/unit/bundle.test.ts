@@ -29,8 +29,13 @@ const sample: Bundle = {
   },
   args: ["--name", "web", "--env", "EMPTY=", "", "--", "/bin/app", "a b", "ünï"],
   filters: [
-    { arch: "x86_64", bpf: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]) },
-    { arch: "aarch64", bpf: Buffer.alloc(16, 0x0a) },
+    { arch: "x86_64", bpf: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), notify: Buffer.alloc(8, 0x0a) },
+    { arch: "aarch64", bpf: Buffer.alloc(16, 0x0a), notify: Buffer.alloc(24, 3) },
+  ],
+  fixes: [
+    ["*", "syscalls.allow: [{}]"],
+    ["+", "to learn every call the app makes: secure-run trace web.yaml"],
+    ["clone", "syscalls.profiles: [process]"],
   ],
 };
 
@@ -44,6 +49,11 @@ test("damaged bundles are refused with a hint", () => {
     Buffer.from("hello\n"),
     data.subarray(0, data.length - 5),
     Buffer.from(data.toString("latin1").replace("args 9 ", "args 8 "), "latin1"),
+    Buffer.from(data.toString("latin1").replace("fixes 3 ", "fixes 2 "), "latin1"),
+    Buffer.from(
+      data.toString("latin1").replace("secure-run-bundle 2", "secure-run-bundle 1"),
+      "latin1",
+    ),
   ])
     assert.throws(
       () => decodeBundle(bad, "b"),
