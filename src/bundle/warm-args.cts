@@ -9,6 +9,8 @@ export interface WarmRun {
   cgroupParent?: string;
   /** --verbose: say the entry's notices (by default a warm launch does not). */
   verbose?: boolean;
+  /** --quiet: no summary of refused syscalls. */
+  quiet?: boolean;
 }
 
 export function parseWarmRun(argv: readonly string[], env = process.env): WarmRun | undefined {
@@ -26,6 +28,8 @@ export function parseWarmRun(argv: readonly string[], env = process.env): WarmRu
       else out.cgroupParent = value;
     } else if (a === "--verbose") {
       out.verbose = true;
+    } else if (a === "--quiet") {
+      out.quiet = true;
     } else if (a.startsWith("-") || out.app !== undefined) {
       return undefined;
     } else out.app = a;
@@ -37,5 +41,6 @@ export function parseWarmRun(argv: readonly string[], env = process.env): WarmRu
     ...(config ? { config } : {}),
     ...(out.cgroupParent ? { cgroupParent: out.cgroupParent } : {}),
     ...(out.verbose ? { verbose: true } : {}),
+    ...(out.quiet ? { quiet: true } : {}),
   };
 }

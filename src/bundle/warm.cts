@@ -60,6 +60,7 @@ export function tryWarmRun(argv: readonly string[]): void {
     { file: found.bundle, sha256: found.sha256 },
     run.verbose ? found.entry.notices : [],
     run.cgroupParent,
+    run.quiet ? "off" : undefined,
   );
 }
 

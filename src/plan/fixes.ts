@@ -83,6 +83,23 @@ export function refusalFixes(
       fixes.set(name, printable(profileFix(p.name, ctx)));
     }
   }
+  // Syscalls of the network profiles come with the app's network, not with a profile name: a
+  // refused socket(AF_INET…) is fixed by declaring the port (the smallest profile holding
+  // `socket` is the Unix one, which allows no TCP).
+  const network =
+    ctx.form === "flags"
+      ? "--connect PORT (with --net host for the host's ports) or --listen PORT"
+      : "network.connect or network.listen";
+  const byProfile = new Map(fixes);
+  for (const [profile, p] of Object.entries(profiles)) {
+    if (profile !== "net-client" && profile !== "net-server") continue;
+    for (const name of Object.keys(p.syscalls)) {
+      if (allowed.has(name)) continue;
+      const other = byProfile.get(name);
+      const unix = other && other.includes("unix") ? `; ${other} for Unix sockets` : "";
+      fixes.set(name, printable(`${network} for TCP/UDP${unix}`));
+    }
+  }
   for (const name of ctx.deny ?? []) {
     if (ctx.form === "file") fixes.set(name, printable(`remove ${name} from syscalls.deny`));
   }

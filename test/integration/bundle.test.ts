@@ -322,6 +322,22 @@ describe("compiled bundles", { skip }, () => {
     assert.match(run(sup, [], env2).stderr, /notice-link2 is reached through a symlink/, "changed");
   });
 
+  test("a warm launch summarises refused syscalls as a cold one does; --quiet, also warm, does not", () => {
+    // No process profile: the shell's fork is refused, and it fails.
+    const file = app("refusing", ["/bin/sh", "-c", "echo hi | cat"], "syscalls: { hints: [] }\n");
+    const summary = /the sandbox refused 1 call of refusing[^]*clone .* by sh .*syscalls.profiles: \[process\]/;
+    const cold = run(file);
+    assert.notEqual(cold.status, 0);
+    assert.match(cold.stderr, summary);
+    const warm = run(file);
+    assert.match(cacheSaid(warm.stderr)[0] ?? "", /^hit /);
+    assert.match(warm.stderr, summary);
+    const quiet = run(file, ["--quiet"]);
+    assert.match(cacheSaid(quiet.stderr)[0] ?? "", /^hit /, "--quiet keeps the warm path");
+    assert.notEqual(quiet.status, 0);
+    assert.doesNotMatch(quiet.stderr, summary);
+  });
+
   test("what needs the CLI's supervision is not cached; SECURE_RUN_NO_CACHE turns it off", () => {
     const file = app("supervised", ["/bin/true"]);
     const r = run(file, ["--report"]);

@@ -97,8 +97,13 @@ test("the host fingerprint covers every host fact the plan reads, and is stable"
   assert.equal(fnv64(""), fnv64(""));
 });
 
-test("the warm path takes `run APP` with --config and --cgroup-parent, nothing else", () => {
+test("the warm path takes `run APP` with --config, --cgroup-parent, --verbose and --quiet, nothing else", () => {
   assert.deepEqual(parseWarmRun(["run", "a.yaml"], {}), { app: "a.yaml" });
+  assert.deepEqual(parseWarmRun(["run", "--verbose", "--quiet", "a.yaml"], {}), {
+    app: "a.yaml",
+    verbose: true,
+    quiet: true,
+  });
   assert.deepEqual(parseWarmRun(["run", "--config=c.yaml", "--cgroup-parent", "p", "a.yaml"], {}), {
     app: "a.yaml",
     config: "c.yaml",
