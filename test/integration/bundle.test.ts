@@ -325,7 +325,8 @@ describe("compiled bundles", { skip }, () => {
   test("a warm launch summarises refused syscalls as a cold one does; --quiet, also warm, does not", () => {
     // No process profile: the shell's fork is refused, and it fails.
     const file = app("refusing", ["/bin/sh", "-c", "echo hi | cat"], "syscalls: { hints: [] }\n");
-    const summary = /the sandbox refused 1 call of refusing[^]*clone .* by sh .*syscalls.profiles: \[process\]/;
+    const summary =
+      /the sandbox refused 1 call of refusing[^]*clone .* by sh .*syscalls.profiles: \[process\]/;
     const cold = run(file);
     assert.notEqual(cold.status, 0);
     assert.match(cold.stderr, summary);
