@@ -6,10 +6,10 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 
 const root = new URL("..", import.meta.url).pathname;
+const { newAjv } = await import(join(root, "dist/src/documents/validate.js"));
 const schemas = join(root, "schemas");
 const out = join(root, "dist/validators");
 rmSync(out, { recursive: true, force: true });
@@ -17,18 +17,7 @@ mkdirSync(out, { recursive: true });
 for (const file of readdirSync(schemas).filter((f) => f.endsWith(".schema.json"))) {
   const name = file.replace(/\.schema\.json$/, "");
   const text = readFileSync(join(schemas, file));
-  // The options of src/documents/validate.ts's schemaValidator, plus the code.
-  const ajv = new Ajv2020({
-    allErrors: true,
-    allowUnionTypes: true,
-    strict: true,
-    verbose: true,
-    strictRequired: false,
-    strictTuples: false,
-    code: { source: true, esm: false },
-  });
-  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-  ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
+  const ajv = newAjv({ code: { source: true, esm: false } });
   const validate = ajv.compile(JSON.parse(text.toString("utf8")));
   const sha = createHash("sha256").update(text).digest("hex");
   const code = `${standaloneCode.default(ajv, validate)}\nmodule.exports.schemaSha256 = ${JSON.stringify(sha)};\n`;

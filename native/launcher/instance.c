@@ -486,17 +486,13 @@ static int standard_streams(struct sr_error *err) {
  * stderr stream, after the app's output of the run, which is all read by now). */
 static void log_refusals(struct sr_instance *in, const struct sr_report *rep) {
   const struct sr_config *cfg = in->cfg;
-  if (!rep->refused.counting) return;
-  if (sr_report_failed(rep) && rep->refused.total == 0) return;
-  if (!sr_refusals_due(&rep->refused, (enum sr_summary_mode)cfg->refusals_summary, rep->exit_code))
-    return;
   struct sr_error err = {0};
   sr_autofree char *text = NULL;
   size_t len = 0;
-  if (sr_refusals_format(&rep->refused, cfg->fixes, cfg->name ? cfg->name : "the app", &text, &len,
-                         &err) < 0 ||
-      sr_logger_feed(&in->log, SR_LOG_STDERR, text, len, &err) < 0 ||
-      sr_logger_flush(&in->log, SR_LOG_STDERR, &err) < 0)
+  int due = sr_report_refusals_text(rep, cfg->fixes, cfg->refusals_summary,
+                                    cfg->name ? cfg->name : "the app", &text, &len, &err);
+  if (due < 0 || (due > 0 && (sr_logger_feed(&in->log, SR_LOG_STDERR, text, len, &err) < 0 ||
+                              sr_logger_flush(&in->log, SR_LOG_STDERR, &err) < 0)))
     complain("log", &err);
 }
 

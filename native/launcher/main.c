@@ -105,18 +105,16 @@ static int inherited_fds(struct sr_config *cfg, struct sr_error *err) {
 /* The summary of refusals, when due, on standard error: the app has ended (its pid namespace
  * with it), so nothing of its output can interleave. */
 static void print_refusals(const struct sr_config *cfg, const struct sr_report *rep) {
-  if (!rep->refused.counting) return;
-  if (sr_report_failed(rep) && rep->refused.total == 0) return; /* the failure says it all */
-  if (!sr_refusals_due(&rep->refused, (enum sr_summary_mode)cfg->refusals_summary, rep->exit_code))
-    return;
   struct sr_error err = {0};
   sr_autofree char *text = NULL;
   size_t len = 0;
-  if (sr_refusals_format(&rep->refused, cfg->fixes, cfg->name ? cfg->name : "the app", &text, &len,
-                         &err) < 0) {
+  int due = sr_report_refusals_text(rep, cfg->fixes, cfg->refusals_summary,
+                                    cfg->name ? cfg->name : "the app", &text, &len, &err);
+  if (due < 0) {
     fprintf(stderr, "secure-run: %s\n", err.msg);
     return;
   }
+  if (due == 0) return;
   fflush(stderr);
   (void)sr_write_all(2, text, len); /* one write: no line of it is torn by another writer */
 }

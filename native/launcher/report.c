@@ -14,6 +14,15 @@ void sr_report_start(struct sr_report *rep) {
 
 bool sr_report_failed(const struct sr_report *rep) { return strcmp(rep->status, "failed") == 0; }
 
+int sr_report_refusals_text(const struct sr_report *rep, const struct sr_fixes *fixes, int mode,
+                            const char *app, char **text, size_t *len, struct sr_error *err) {
+  if (!rep->refused.counting) return 0;
+  if (sr_report_failed(rep) && rep->refused.total == 0) return 0;
+  if (!sr_refusals_due(&rep->refused, (enum sr_summary_mode)mode, rep->exit_code)) return 0;
+  if (sr_refusals_format(&rep->refused, fixes, app, text, len, err) < 0) return -1;
+  return 1;
+}
+
 void sr_report_fail(struct sr_report *rep, const char *step, const struct sr_error *e, int exit_code) {
   if (sr_report_failed(rep)) return; /* the first failure is the cause */
   rep->status = "failed";

@@ -39,6 +39,12 @@ void sr_report_start(struct sr_report *rep);
 void sr_report_fail(struct sr_report *rep, const char *step, const struct sr_error *e, int exit_code);
 bool sr_report_failed(const struct sr_report *rep);
 
+/* The summary of the run's refusals, when one is due (`mode`: enum sr_summary_mode; none after a
+ * failure that refused nothing: the failure says it all): 1 and a malloc'd text in *text (the
+ * caller frees it), 0 when none is due, -1 on an error (in err). */
+int sr_report_refusals_text(const struct sr_report *rep, const struct sr_fixes *fixes, int mode,
+                            const char *app, char **text, size_t *len, struct sr_error *err);
+
 /* The app's end, from what init said of it (app_status, -1 when it said nothing) and init's
  * own wait status. Nothing changes when the launch already failed. */
 void sr_report_outcome(struct sr_report *rep, int app_status, int init_status);

@@ -20,15 +20,23 @@ export interface SchemaProblem {
 const validators = new Map<string, ValidateFunction>();
 const require = createRequire(import.meta.url);
 
-/** The options every schema is compiled with (scripts/build-validators.mjs uses the same). */
-const AJV_OPTIONS = {
-  allErrors: true,
-  allowUnionTypes: true,
-  strict: true,
-  verbose: true,
-  strictRequired: false,
-  strictTuples: false,
-} as const;
+/** The ajv every schema is compiled with, here and at build time (scripts/build-validators.mjs
+ * adds the option that keeps the code): the same options, the same keywords. */
+export function newAjv(extra: object = {}): Ajv2020Type {
+  const { Ajv2020 } = require("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020Type };
+  const ajv = new Ajv2020({
+    allErrors: true,
+    allowUnionTypes: true,
+    strict: true,
+    verbose: true,
+    strictRequired: false,
+    strictTuples: false,
+    ...extra,
+  });
+  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+  ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
+  return ajv;
+}
 
 /** The validator the build compiled from `text` (dist/validators/NAME.cjs), if there is one and
  * it was made from this very schema (its sha256): loading it costs a fraction of loading ajv and
@@ -47,11 +55,7 @@ export function prebuiltValidator(name: string, text: string): ValidateFunction 
 
 /** `schema` compiled now, with ajv (loaded only here). */
 export function compileSchema(schema: object): ValidateFunction {
-  const { Ajv2020 } = require("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020Type };
-  const ajv = new Ajv2020(AJV_OPTIONS);
-  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-  ajv.addKeyword({ keyword: "x-hint", schemaType: "string" });
-  return ajv.compile(schema);
+  return newAjv().compile(schema);
 }
 
 /** The compiled validator of schemas/<name>.schema.json (compiled once per process, or at build
