@@ -129,11 +129,12 @@ rm -rf "$rl"
 
 # Refusals (issue 20): a compiled bundle's notifying filter; the supervisor answers each refused
 # call with the plan's errno, counts it and, when the app fails, prints the bundle's fix for it.
+# (hints: [] — a recognised shell would get the process profile, and fork.)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 if command -v node >/dev/null && [ -f "$top/dist/cli/main.cjs" ]; then
   rd=$(mktemp -d)
   printf '%s\n' 'apiVersion: secure-run/v1' 'kind: App' 'name: asan-refusals' \
-    'command: [/bin/sh, -c, "echo hi | wc -c"]' >"$rd/app.yaml"
+    'command: [/bin/sh, -c, "echo hi | wc -c"]' 'syscalls: { hints: [] }' >"$rd/app.yaml"
   node "$top/dist/cli/main.cjs" compile "$rd/app.yaml" -o "$rd/b" >/dev/null 2>&1
   out=$("$L" --bundle "$rd/b" 2>&1 >/dev/null); rc=$?
   s=$(echo "$out" | grep -c 'clone .* by sh  → syscalls.profiles: \[process\]')
