@@ -5,6 +5,7 @@ import {
   sampleCgroup,
   samplePs,
   type CgroupSample,
+  type CheckedCgroup,
   UnsafeCgroupError,
 } from "./cgroup.js";
 import { UnsafeFileError } from "./files.js";
@@ -32,6 +33,14 @@ export interface PsEntry {
   problem?: string;
 }
 
+/** The instance's cgroup directories: those its view checked already, else checked now. */
+function checkedCgroup(
+  v: InstanceView,
+  st: NonNullable<InstanceView["state"]>,
+): CheckedCgroup | null {
+  return v.cgroup !== undefined ? v.cgroup : cgroupDirs(st);
+}
+
 const RUNNING = new Set(["starting", "running", "restarting", "paused"]);
 
 export function psEntry(v: InstanceView): PsEntry {
@@ -40,7 +49,7 @@ export function psEntry(v: InstanceView): PsEntry {
   let problem = v.problem;
   if (v.alive && st) {
     try {
-      const cg = v.cgroup !== undefined ? v.cgroup : cgroupDirs(st);
+      const cg = checkedCgroup(v, st);
       if (cg) sample = samplePs(cg);
     } catch (e) {
       if (!(e instanceof UnsafeCgroupError)) throw e;
@@ -125,7 +134,7 @@ export function statsOf(
   prev?: StatsSample,
 ): { stats: Stats; sample: StatsSample } {
   const st = v.state;
-  const cg = v.alive && st ? (v.cgroup !== undefined ? v.cgroup : cgroupDirs(st)) : null;
+  const cg = v.alive && st ? checkedCgroup(v, st) : null;
   const s = cg ? sampleCgroup(cg) : {};
   const at = process.hrtime.bigint();
   const net = v.alive && st ? netIO(st.initPid) : undefined;

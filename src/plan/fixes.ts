@@ -91,9 +91,8 @@ export function refusalFixes(
       ? "--connect PORT (with --net host for the host's ports) or --listen PORT"
       : "network.connect or network.listen";
   const byProfile = new Map(fixes);
-  for (const [profile, p] of Object.entries(profiles)) {
-    if (profile !== "net-client" && profile !== "net-server") continue;
-    for (const name of Object.keys(p.syscalls)) {
+  for (const profile of ["net-client", "net-server"]) {
+    for (const name of Object.keys(profiles[profile]?.syscalls ?? {})) {
       if (allowed.has(name)) continue;
       const other = byProfile.get(name);
       const unix = other && other.includes("unix") ? `; ${other} for Unix sockets` : "";
