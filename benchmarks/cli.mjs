@@ -13,7 +13,8 @@ import { performance } from "node:perf_hooks";
 import { machine, median, root } from "./common.mjs";
 
 const rounds = Number(process.argv[2] ?? 9);
-const cli = join(root, "dist/cli/main.cjs");
+// The executable, as users start it (package.json's bin): Node from the CLI's startup snapshot.
+const cli = join(root, "dist/cli/secure-run");
 const tmp = mkdtempSync(join(tmpdir(), "secure-run-bench-cli-"));
 const env = {
   ...process.env,
@@ -35,7 +36,7 @@ function time(argv, o = {}) {
     throw new Error(`${argv.join(" ")}: exit ${r.status}: ${r.stderr}`);
   return ms;
 }
-const sr = (...args) => [process.execPath, cli, ...args];
+const sr = (...args) => [cli, ...args];
 
 // 200 app files: the examples (with what they name: profiles, directories), renamed.
 const apps = join(tmp, "apps");

@@ -33,7 +33,8 @@ const { cgroupHierarchies } = await import(join(root, "dist/src/host/cgroups.js"
 
 const rounds = Number(process.argv[2] ?? 5);
 const MANY = 50;
-const cli = join(root, "dist/cli/main.cjs");
+// The executable, as users start it (package.json's bin): Node from the CLI's startup snapshot.
+const cli = join(root, "dist/cli/secure-run");
 const tmp = mkdtempSync(join(tmpdir(), "secure-run-bench-instances-"));
 const env = { ...process.env, SECURE_RUN_STATE_DIR: join(tmp, "state"), NO_COLOR: "1" };
 const loadNow = () => loadavg().map((x) => Number(x.toFixed(2)));
@@ -64,7 +65,7 @@ const app = (name, script) => {
 
 /** argv run to its end, untimed; output as text. */
 const run = (argv, o = {}) => spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env, ...o });
-const sr = (...args) => [process.execPath, cli, ...args];
+const sr = (...args) => [cli, ...args];
 const quick = app("quick", "exit 0");
 const sleeper = app("sleeper", SCRIPT);
 const secureRun = {

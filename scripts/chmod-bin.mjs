@@ -1,6 +1,7 @@
 // After tsc: the CLI entry point becomes executable (tsc does not keep the bit), and
-// node_modules/.bin/secure-run points to it, as npm links the bins of the packages it installs
-// (it does not link the package's own).
+// node_modules/.bin/secure-run points to the executable (package.json's bin, which
+// scripts/build-snapshot.mjs writes), as npm links the bins of the packages it installs (it does
+// not link the package's own).
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 
 const entry = new URL("../dist/cli/main.cjs", import.meta.url);
@@ -10,5 +11,5 @@ if (existsSync(new URL("../node_modules/", import.meta.url))) {
   mkdirSync(binDir, { recursive: true });
   const link = new URL("secure-run", binDir);
   rmSync(link, { force: true });
-  symlinkSync("../../dist/cli/main.cjs", link);
+  symlinkSync("../../dist/cli/secure-run", link);
 }

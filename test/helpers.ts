@@ -16,11 +16,14 @@ export const root = packageRoot;
 
 // --- The CLI: every test runs it through one of these three. ------------------------------------
 
-/** The built CLI, for the rare test that must start it in a shell of its own (e.g. inside a cgroup
- * it creates first); everything else goes through cli and spawnCli. */
+/** The built executable, as users start it (package.json's bin): it starts Node from the CLI's
+ * startup snapshot (cli/snapshot.ts). */
+export const cliExecutable = join(root, "dist/cli/secure-run");
+/** The CLI's script, for the rare test that starts it with Node itself (`node cliPath …`);
+ * everything else goes through cli and spawnCli. */
 export const cliPath = join(root, "dist/cli/main.cjs");
 /** The built executable as a shell command line (for a test that runs it from sh -c). */
-export const cliCommandLine = `${process.execPath} ${cliPath}`;
+export const cliCommandLine = cliExecutable;
 
 export interface CliResult {
   status: number | null;
@@ -33,7 +36,7 @@ export function cli(
   args: string[],
   options: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number; as?: TestUser } = {},
 ): CliResult {
-  const [file, argv] = commandAs(options.as, [process.execPath, cliPath, ...args]);
+  const [file, argv] = commandAs(options.as, [cliExecutable, ...args]);
   const r: SpawnSyncReturns<string> = spawnSync(file, argv, {
     encoding: "utf8",
     input: options.input ?? "",
@@ -54,7 +57,7 @@ export function spawnCli(
   options: SpawnOptions & { as?: TestUser } = {},
 ): ChildProcess {
   const { as, ...rest } = options;
-  const [file, argv] = commandAs(as, [process.execPath, cliPath, ...args]);
+  const [file, argv] = commandAs(as, [cliExecutable, ...args]);
   return spawn(file, argv, {
     ...(as ? { cwd: as.home } : {}),
     ...rest,

@@ -15,7 +15,7 @@ export interface AuditFlags {
 }
 
 export function audit(io: CliIO, files: string[], opts: AuditFlags): void {
-  const checks = doctor();
+  const checks = doctor({ tools: false });
   const report = auditApps(files, {
     host: checks.facts,
     checks: checks.checks,

@@ -18,7 +18,22 @@ export interface SchemaProblem {
 }
 
 const validators = new Map<string, ValidateFunction>();
-const require = createRequire(import.meta.url);
+/** The prebuilt validators that the startup snapshot carries (registerPrebuilt), by name. */
+const carried = new Map<string, PrebuiltModule>();
+/** Made when first needed: the startup snapshot runs this module's top level when it is built. */
+const require = (id: string): unknown => createRequire(import.meta.url)(id);
+
+/** A module of dist/validators (scripts/build-validators.mjs). */
+export interface PrebuiltModule {
+  default?: ValidateFunction;
+  schemaSha256?: string;
+}
+
+/** Gives the prebuilt validator `name` to prebuiltValidator, which uses it, like one it loads,
+ * only while its schema's sha256 still matches (the startup snapshot carries them). */
+export function registerPrebuilt(name: string, mod: PrebuiltModule): void {
+  carried.set(name, mod);
+}
 
 /** The ajv every schema is compiled with, here and at build time (scripts/build-validators.mjs
  * adds the option that keeps the code): the same options, the same keywords. */
@@ -42,12 +57,13 @@ export function newAjv(extra: object = {}): Ajv2020Type {
  * it was made from this very schema (its sha256): loading it costs a fraction of loading ajv and
  * compiling the schema. */
 export function prebuiltValidator(name: string, text: string): ValidateFunction | undefined {
-  let mod: { default?: ValidateFunction; schemaSha256?: string };
-  try {
-    mod = require(join(packageRoot, "dist/validators", `${name}.cjs`)) as typeof mod;
-  } catch {
-    return undefined; // not built (tsc alone): compiled below
-  }
+  let mod = carried.get(name);
+  if (!mod)
+    try {
+      mod = require(join(packageRoot, "dist/validators", `${name}.cjs`)) as PrebuiltModule;
+    } catch {
+      return undefined; // not built (tsc alone): compiled below
+    }
   if (!mod.default || mod.schemaSha256 !== createHash("sha256").update(text).digest("hex"))
     return undefined;
   return mod.default;

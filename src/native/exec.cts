@@ -2,6 +2,7 @@
  * launcher; flock(2), for the CLI's per-instance lock; and F_OFD_GETLK, whether an instance's
  * supervisor runs. CommonJS: the warm path loads it. */
 import { paths } from "../paths.cjs";
+import { loadAddon } from "./addon.cjs";
 
 export interface ExecAddon {
   exec(path: string, argv: string[], env: string[]): never;
@@ -19,7 +20,7 @@ let addon: ExecAddon | null | undefined;
 export function execAddon(): ExecAddon | null {
   if (addon === undefined) {
     try {
-      addon = require(paths.execAddon) as ExecAddon;
+      addon = loadAddon(paths.execAddon) as ExecAddon;
     } catch {
       addon = null;
     }

@@ -1,9 +1,9 @@
 /** The native seccomp addon (native/seccomp): its typed interface and a lazy loader that fails
  * closed. It also probes the host (hostFacts): the host layer reads it from here, below seccomp. */
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { InternalError } from "../errors.js";
 import { paths } from "../paths.cjs";
+import { loadAddon } from "./addon.cjs";
 
 export interface ArgCondition {
   index: number;
@@ -56,7 +56,6 @@ export function loadNative(options: { optional?: boolean } = {}): SeccompNative 
       "build it with: npm run build (it needs gcc, make and libseccomp-dev)",
     );
   }
-  const require = createRequire(import.meta.url);
-  cached = require(paths.addon) as SeccompNative;
+  cached = loadAddon(paths.addon) as SeccompNative;
   return cached;
 }
