@@ -5,7 +5,7 @@
  * naming the syscall, the architecture and both verdicts. */
 import { InternalError } from "../errors.js";
 import type { SeccompSpec, SyscallRule } from "../plan/types.js";
-import { simulate, type SeccompAction } from "../seccomp/bpf.js";
+import { simulator, type SeccompAction } from "../seccomp/bpf.js";
 import { errnoName, errnoNumber } from "../seccomp/compile.js";
 import { expectedVerdict, interestingArgs, rulesFor, type Verdict } from "../seccomp/verdict.js";
 import { archSyscalls, MAX_SYSCALL_NR, type SyscallNames } from "../seccomp/syscall-table.js";
@@ -74,12 +74,13 @@ export function checkFilter(
   const named = archSyscalls(native, arch);
   const byNr = new Map(named.map((s) => [s.nr, s.name]));
   const allowed: string[] = [];
+  const simulate = simulator(bpf);
   let cases = 0;
   for (let nr = 0; nr <= MAX_SYSCALL_NR; nr++) {
     const name = byNr.get(nr);
     if (name === undefined) {
       const want = spec.defaultAction;
-      const got = simulate(bpf, { arch, nr });
+      const got = simulate({ arch, nr });
       if (!same(got, want))
         throw mismatch(`syscall number ${nr} (no name)`, arch, specSays(want), filterSays(got));
       cases++;
@@ -88,7 +89,7 @@ export function checkFilter(
     let allows = false;
     for (const args of argumentVectors(rulesFor(spec, name), arch)) {
       const want = expectedVerdict(spec, name, args);
-      const got = simulate(bpf, { arch, nr, args });
+      const got = simulate({ arch, nr, args });
       if (!same(got, want))
         throw mismatch(
           `${name} (nr ${nr}) with arguments ${argList(args)}`,
@@ -101,7 +102,7 @@ export function checkFilter(
     }
     if (allows) allowed.push(name);
     if (reported && reported.has(name) !== allows) {
-      const got = simulate(bpf, { arch, nr, args: [0n, 0n, 0n, 0n, 0n, 0n] });
+      const got = simulate({ arch, nr, args: [0n, 0n, 0n, 0n, 0n, 0n] });
       throw mismatch(
         `${name} (nr ${nr})`,
         arch,

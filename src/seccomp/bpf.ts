@@ -429,8 +429,8 @@ function unchanged(prog: readonly BpfInsn[] | Uint8Array, seen: Loaded): boolean
   if (prog instanceof Uint8Array) {
     const bytes = seen.bytes;
     if (bytes?.length !== prog.length) return false;
-    for (let i = 0; i < prog.length; i++) if (prog[i] !== bytes[i]) return false;
-    return true;
+    // Compared natively: an audit simulates every syscall number against one program.
+    return Buffer.from(prog.buffer, prog.byteOffset, prog.byteLength).equals(bytes);
   }
   const w = seen.words;
   if (w.length !== prog.length * 4) return false;
@@ -505,6 +505,15 @@ function fillSeccompData(data: SeccompData): void {
  */
 export function simulate(prog: readonly BpfInsn[] | Uint8Array, data: SeccompData): SeccompAction {
   return seccompAction(run(load(prog), data));
+}
+
+/** simulate() for one program and many inputs: `prog` is checked and flattened once, now, and
+ * the function returned runs that copy (a later change to `prog` does not reach it). */
+export function simulator(
+  prog: readonly BpfInsn[] | Uint8Array,
+): (data: SeccompData) => SeccompAction {
+  const words = load(prog);
+  return (data) => seccompAction(run(words, data));
 }
 
 function run(w: Uint32Array, data: SeccompData): number {

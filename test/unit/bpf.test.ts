@@ -10,6 +10,7 @@ import {
   decodeBpf,
   encodeBpf,
   simulate,
+  simulator,
   X32_SYSCALL_BIT,
   type BpfInsn,
   type SeccompAction,
@@ -241,6 +242,17 @@ describe("simulation of hand-assembled programs", () => {
     assert.equal(simulate(bytes, { ...x86_64, nr: 0 }).action, "allow");
     bytes[6] = 0x05; // k = 0x7ff50000: not an action
     assert.equal(simulate(bytes, { ...x86_64, nr: 0 }).action, "kill_process");
+  });
+
+  test("a simulator runs the program as it was when made, for every input", () => {
+    const prog = encodeBpf([ld(0), jmp(BPF.JEQ, 7, 0, 1), ret(errno(1)), ret(ALLOW)]);
+    const run = simulator(prog);
+    for (const nr of [0, 7, 8])
+      assert.deepEqual(run({ ...x86_64, nr }), simulate(prog, { ...x86_64, nr }), `nr ${nr}`);
+    prog[30] = 0x00; // the last ret: k = 0x7fff0000 becomes 0x7f000000, not an action
+    assert.equal(run({ ...x86_64, nr: 0 }).action, "allow");
+    assert.equal(simulate(prog, { ...x86_64, nr: 0 }).action, "kill_process");
+    assert.throws(() => simulator([insn(JMP | BPF.JA, 5)]), /BPF|program|jump/i);
   });
 
   test("programs the kernel refuses are refused, naming the instruction", () => {
