@@ -228,7 +228,13 @@ export const OPTIONS = {
     repeatable: true,
     parse: many,
     default: [],
-    commands: { review: true },
+    commands: {
+      review: true,
+      export: {
+        description:
+          "gatekeeper: your own Rego; a package with violation rules (over input.review.object) becomes a template, others are listed in NOTES.md",
+      },
+    },
   },
   baseline: {
     flags: "--baseline",

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.capabilities_dangerous
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A dangerous capability added (and not allowed by name), or a privileged container: it has
 # every capability.

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.capabilities_not_allowed
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A capability kept (added, or a runtime default not dropped) that the organisation does not allow.
 violation contains lib.violation("capabilities.not-allowed", msg, sprintf("%s.securityContext.capabilities", [x.path])) if {

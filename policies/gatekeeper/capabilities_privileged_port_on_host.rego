@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.capabilities_privileged_port_on_host
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A port below 1024 on the host network.
 violation contains lib.violation("capabilities.privileged-port-on-host", msg, sprintf("%s.ports[%d]", [x.path, i])) if {

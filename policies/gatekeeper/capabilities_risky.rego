@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.capabilities_risky
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # NET_RAW or MKNOD kept (added, or a runtime default not dropped).
 violation contains lib.violation("capabilities.risky", msg, sprintf("%s.securityContext.capabilities", [x.path])) if {

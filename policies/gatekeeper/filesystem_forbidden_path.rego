@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.filesystem_forbidden_path
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A hostPath below a path the organisation forbids to mount.
 violation contains lib.violation("filesystem.forbidden-path", msg, sprintf("%s.volumes[%d].hostPath.path", [lib.spec_path, h.index])) if {

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.filesystem_host_secrets
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A hostPath that holds secrets of the host.
 violation contains lib.violation("filesystem.host-secrets", msg, sprintf("%s.volumes[%d].hostPath.path", [lib.spec_path, h.index])) if {

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.filesystem_runtime_socket
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A hostPath that is, holds or lies below a container runtime or init socket.
 violation contains lib.violation("filesystem.runtime-socket", msg, sprintf("%s.volumes[%d].hostPath.path", [lib.spec_path, h.index])) if {

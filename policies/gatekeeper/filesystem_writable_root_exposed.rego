@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.filesystem_writable_root_exposed
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A writable root filesystem in a container that is on the host network or keeps capabilities.
 violation contains lib.violation("filesystem.writable-root-exposed", msg, sprintf("%s.securityContext.readOnlyRootFilesystem", [x.path])) if {

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.filesystem_writable_system_path
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A host system path (or one the organisation protects) mounted writable.
 violation contains lib.violation("filesystem.writable-system-path", msg, sprintf("%s.volumes[%d].hostPath.path", [lib.spec_path, h.index])) if {

@@ -10,7 +10,9 @@
 package secure_run.gatekeeper.kubernetes_host_namespaces
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 violation contains lib.violation("kubernetes.host-namespaces", msg, sprintf("%s.%s", [lib.spec_path, field])) if {
 	some field in ["hostPID", "hostIPC"]

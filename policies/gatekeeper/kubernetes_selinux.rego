@@ -10,7 +10,9 @@
 package secure_run.gatekeeper.kubernetes_selinux
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 violation contains lib.violation("kubernetes.selinux", msg, sprintf("%s.securityContext.seLinuxOptions.type", [x.path])) if {
 	some x in lib.containers

@@ -10,7 +10,9 @@
 package secure_run.gatekeeper.kubernetes_writable_root
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 violation contains lib.violation("kubernetes.writable-root", msg, sprintf("%s.securityContext.readOnlyRootFilesystem", [x.path])) if {
 	some x in lib.containers

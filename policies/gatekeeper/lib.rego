@@ -3,10 +3,14 @@
 # description: >-
 #   The pod spec of a Pod or of a workload that contains one, its containers with their field
 #   paths, the effective security settings, and the violation every template makes. Shipped as
-#   the templates' lib (Gatekeeper requires the package to start with lib.).
+#   the templates' lib (Gatekeeper requires the package to start with lib.). Gatekeeper 3.18
+#   parses Rego v0 and refuses `import rego.v1`: the future keywords make every file here v1
+#   syntax that v0 reads too (opa check --v0-compatible).
 package lib.secure_run.workloads
 
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 

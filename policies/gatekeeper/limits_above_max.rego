@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.limits_above_max
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A container limit above the organisation maximum (memory, cpu).
 violation contains lib.violation("limits.above-max", msg, sprintf("%s.resources.limits.%s", [x.path, name])) if {

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.limits_missing
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A memory or cpu limit not set (and not required: see limits.required).
 violation contains lib.violation("limits.missing", msg, sprintf("%s.resources.limits", [x.path])) if {

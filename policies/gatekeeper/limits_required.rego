@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.limits_required
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A limit the organisation requires (memory, cpu) not set.
 violation contains lib.violation("limits.required", msg, sprintf("%s.resources.limits.%s", [x.path, name])) if {

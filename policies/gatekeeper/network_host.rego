@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.network_host
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # The host network, where the organisation allows it (a warning).
 violation contains lib.violation("network.host", "the pod uses the host network", sprintf("%s.hostNetwork", [lib.spec_path])) if {

@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.syscalls_dangerous
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A container without a seccomp profile of an accepted type: Unconfined (the default when none
 # is set) allows every syscall, the dangerous ones too.

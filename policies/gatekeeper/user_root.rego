@@ -6,7 +6,9 @@
 package secure_run.gatekeeper.user_root
 
 import data.lib.secure_run.workloads as lib
-import rego.v1
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
 
 # A container that runs as uid 0, or may (no runAsUser and no runAsNonRoot).
 violation contains lib.violation("user.root", msg, sprintf("%s.securityContext.runAsUser", [x.path])) if {
