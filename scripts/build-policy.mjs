@@ -68,8 +68,7 @@ try {
         id,
         level: review?.level ?? a.annotations.custom.level,
         title: review?.title ?? a.annotations.title,
-        description:
-          review?.description ?? a.annotations.description.trim().replace(/\s+/g, " "),
+        description: review?.description ?? a.annotations.description.trim().replace(/\s+/g, " "),
         review: Boolean(review),
         source: a.location.file,
         rego,

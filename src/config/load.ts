@@ -25,7 +25,6 @@ export interface OrgConfig {
   diff?: { failOn?: FailOn[] };
 }
 
-
 export interface LoadedConfig {
   file: string;
   config: OrgConfig;

@@ -28,7 +28,10 @@ export function policySourceHashes(root: string = packageRoot): Record<string, s
   const dir = join(root, "policies");
   const files = walk(dir)
     .filter(
-      (f) => f.endsWith(".rego") && !f.endsWith("_test.rego") && !f.includes(join(dir, "build")) &&
+      (f) =>
+        f.endsWith(".rego") &&
+        !f.endsWith("_test.rego") &&
+        !f.includes(join(dir, "build")) &&
         !f.includes(join(dir, "gatekeeper")),
     )
     .sort();
