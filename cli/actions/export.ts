@@ -66,7 +66,10 @@ function gatekeeper(io: CliIO, file: string | undefined, opts: ExportFlags): voi
 }
 
 export function exportApp(io: CliIO, file: string | undefined, opts: ExportFlags): void {
-  if (opts.format === "gatekeeper") return gatekeeper(io, file, opts);
+  if (opts.format === "gatekeeper") {
+    gatekeeper(io, file, opts);
+    return;
+  }
   if (file === undefined)
     throw new InputError([
       {

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { after, test } from "node:test";
 import MarkdownIt from "markdown-it";
+import type { PlanDiff } from "../../src/diff/compare.js";
 import { root, tempDir } from "../helpers.js";
 
 const tmp = tempDir("diff");
@@ -99,34 +100,31 @@ test("a change adding ptrace and SYS_ADMIN: the diff names exactly those, with t
     "apps/web.yaml",
   ]);
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { results: { diff: any; verdict: string; before: string }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const out = JSON.parse(r.stdout) as {
+    results: { diff: PlanDiff; verdict: string; before: string }[];
+  };
   const app = out.results[0];
   assert.ok(app);
   assert.equal(app.before, "main:apps/web.yaml");
   const d = app.diff;
   assert.deepEqual(
-    d.syscalls.added.map((s: { name: string; risk: string }) => [s.name, s.risk]),
+    d.syscalls.added.map((s) => [s.name, s.risk]),
     [["ptrace", "high"]],
   );
   assert.deepEqual(d.syscalls.removed, []);
-  assert.equal(d.syscalls.added[0].path, "syscalls.allow[0]");
-  assert.deepEqual(d.syscalls.added[0].reasons, [{ kind: "field", ref: "syscalls.allow[0]" }]);
-  assert.match(d.syscalls.added[0].why, /dangerous/);
+  assert.equal(d.syscalls.added[0]?.path, "syscalls.allow[0]");
+  assert.deepEqual(d.syscalls.added[0]?.reasons, [{ kind: "field", ref: "syscalls.allow[0]" }]);
+  assert.match(d.syscalls.added[0]?.why ?? "", /dangerous/);
   assert.deepEqual(
-    d.capabilities.added.map((c: { name: string; path: string }) => [c.name, c.path]),
+    d.capabilities.added.map((c) => [c.name, c.path]),
     [["SYS_ADMIN", "capabilities[0]"]],
   );
   assert.deepEqual(d.capabilities.removed, []);
   assert.deepEqual(
-    d.limits.map((l: { limit: string; beforeText: string; afterText: string; change: string }) => [
-      l.limit,
-      l.beforeText,
-      l.afterText,
-      l.change,
-    ]),
+    d.limits.map((l) => [l.limit, l.beforeText, l.afterText, l.change]),
     [["memory", "256Mi", "1Gi", "raised"]],
   );
-  assert.ok(d.score.after > d.score.before, JSON.stringify(d.score));
+  assert.ok(d.score.after > (d.score.before ?? Infinity), JSON.stringify(d.score));
   assert.match(
     app.verdict,
     /^adds 1 high-risk syscall \(ptrace\), adds capability SYS_ADMIN, raises memory 256Mi → 1Gi/,

@@ -14,7 +14,25 @@ after(() => {
   tmp.remove();
 });
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Container {
+  securityContext: {
+    capabilities: { add: string[] };
+    privileged?: boolean;
+    runAsUser?: number;
+    runAsNonRoot?: boolean;
+  };
+  volumeMounts: { name: string; mountPath: string }[];
+  resources: { limits: Record<string, string> };
+}
+interface PodSpec {
+  containers: [Container, ...Container[]];
+  volumes: object[];
+  securityContext: { runAsUser?: number; runAsNonRoot?: boolean };
+}
+interface Workload {
+  kind: string;
+  spec: PodSpec & { template: { spec: PodSpec } };
+}
 
 interface Rule {
   id: string;
@@ -87,8 +105,8 @@ rules:
 `;
 
 /** The workload document of a k8s export. */
-function workload(dir: string, name: string): Obj {
-  const docs = yaml.loadAll(readFileSync(join(dir, `${name}.yaml`), "utf8")) as Obj[];
+function workload(dir: string, name: string): Workload {
+  const docs = yaml.loadAll(readFileSync(join(dir, `${name}.yaml`), "utf8")) as (Workload | null)[];
   const w = docs.find((d) => d && (d.kind === "Pod" || d.kind === "Deployment"));
   assert.ok(w, `no workload in ${dir}`);
   return w;
@@ -105,7 +123,7 @@ function deniedBy(app: string, config: string): string[] {
   );
 }
 
-const podSpec = (w: Obj): Obj => (w.kind === "Pod" ? w.spec : w.spec.template.spec);
+const podSpec = (w: Workload): PodSpec => (w.kind === "Pod" ? w.spec : w.spec.template.spec);
 
 test("gator verify: the examples' k8s exports are admitted, mutated copies denied with review's rule", (t) => {
   const g = gator();
@@ -154,7 +172,7 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
   const hello = workload(join(dir, "k8s-hello"), "hello");
   const deployment = workload(join(dir, "k8s-hello-deployment"), "hello");
   const base = readFileSync(join(root, "examples/hello.yaml"), "utf8");
-  const mutations: { name: string; mutate: (spec: Obj) => void; app: string }[] = [
+  const mutations: { name: string; mutate: (spec: PodSpec) => void; app: string }[] = [
     {
       name: "capability",
       mutate: (s) => s.containers[0].securityContext.capabilities.add.push("SYS_ADMIN"),
@@ -211,7 +229,12 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
   // A suite: each deny constraint admits every example; each mutation's rule denies it.
   const gk = join(dir, "gk");
   const denying = readdirSync(join(gk, "constraints"))
-    .map((f) => ({ f, c: yaml.load(readFileSync(join(gk, "constraints", f), "utf8")) as Obj }))
+    .map((f) => ({
+      f,
+      c: yaml.load(readFileSync(join(gk, "constraints", f), "utf8")) as {
+        spec: { enforcementAction: string };
+      },
+    }))
     .filter((x) => x.c.spec.enforcementAction === "deny")
     .map((x) => x.f.replace(/\.yaml$/, ""));
   for (const id of [
