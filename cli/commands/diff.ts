@@ -25,7 +25,7 @@ export function registerDiff(program: Command, io: CliIO): void {
         "\nExamples:\n" +
           "  secure-run diff web.old.yaml web.yaml\n" +
           "  secure-run diff --base origin/main apps/web.yaml\n" +
-          "  secure-run diff --base origin/main --format markdown -o comment.md  # every app\n" +
+          "  secure-run diff --base origin/main --format markdown -o comment.md\n" +
           "  secure-run diff --base main --fail-on added-high-risk,raised-limit\n" +
           "\nWith --base and no APP, every app definition in the repository (a YAML file with kind: " +
           "App) is compared. The old version is read with git (nothing is written to the working " +

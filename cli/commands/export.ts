@@ -29,8 +29,8 @@ export function registerExport(program: Command, io: CliIO): void {
           "                  kubelet seccomp directory, NOTES.md\n" +
           "  systemd         a service unit with the same hardening\n" +
           "  gatekeeper      a directory: the review rules and the --config as Gatekeeper\n" +
-          "                  ConstraintTemplates (templates/) and Constraints (constraints/)\n" +
-          "                  for Pods and their workloads, NOTES.md; no APP\n" +
+          "                  ConstraintTemplates (templates/) and Constraints\n" +
+          "                  (constraints/) for Pods and their workloads, NOTES.md; no APP\n" +
           "\nExamples:\n" +
           "  secure-run export examples/hello.yaml --format oci -o hello-bundle\n" +
           "  runc run -b hello-bundle hello\n" +

@@ -1,13 +1,13 @@
 /** `diff` over real git histories made here: what a change adds, a profile changed alone, a
  * renamed app followed; the Markdown comment as a CommonMark renderer reads it; bad input. */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import MarkdownIt from "markdown-it";
 import type { PlanDiff } from "../../src/diff/compare.js";
-import { root, tempDir } from "../helpers.js";
+import { cli, tempDir, type CliResult } from "../helpers.js";
 
 const tmp = tempDir("diff");
 after(() => {
@@ -64,18 +64,7 @@ function repo(name: string): string {
 }
 
 /** The CLI run in dir: git reads the repository of the working directory. */
-function run(
-  dir: string,
-  args: string[],
-): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, "dist/cli/main.cjs"), ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (dir: string, args: string[]): CliResult => cli(args, { cwd: dir });
 
 test("a change adding ptrace and SYS_ADMIN: the diff names exactly those, with their reasons", () => {
   const dir = repo("adds");
