@@ -274,20 +274,22 @@ export function comparePlans(before: Side | null, after: Side): PlanDiff {
   };
 }
 
+/** Every list of added and removed items of a diff. */
+export const deltas = (d: PlanDiff): Delta[] => [
+  d.syscalls,
+  d.capabilities,
+  d.refused,
+  d.writable,
+  d.executable,
+  d.ports.bind,
+  d.ports.connect,
+  d.ports.published,
+];
+
 /** Whether the change alters what the app may do at all. */
 export function isEmpty(d: PlanDiff): boolean {
-  const deltas = [
-    d.syscalls,
-    d.capabilities,
-    d.refused,
-    d.writable,
-    d.executable,
-    d.ports.bind,
-    d.ports.connect,
-    d.ports.published,
-  ];
   return (
-    deltas.every((x) => x.added.length === 0 && x.removed.length === 0) &&
+    deltas(d).every((x) => x.added.length === 0 && x.removed.length === 0) &&
     d.limits.length === 0 &&
     d.namespaces.added.length === 0 &&
     d.namespaces.removed.length === 0 &&

@@ -8,7 +8,7 @@ import { InputError, type Issue } from "../errors.js";
 import { hostFacts, type HostFacts } from "../host/facts.js";
 import { issueAt, makePlan } from "../plan/make.js";
 import type { ReadText } from "../profiles/load.js";
-import { comparePlans, reached, verdict, type DiffItem, type PlanDiff } from "./compare.js";
+import { comparePlans, deltas, reached, verdict, type DiffItem, type PlanDiff } from "./compare.js";
 import type { FailOn } from "./fail-on.js";
 import { appFiles, openRevision, type Revision } from "./git.js";
 
@@ -68,17 +68,7 @@ function locate(d: PlanDiff, loaded: LoadedApp): void {
       x.column = pos.column;
     }
   };
-  for (const delta of [
-    d.syscalls,
-    d.capabilities,
-    d.refused,
-    d.writable,
-    d.executable,
-    d.ports.bind,
-    d.ports.connect,
-    d.ports.published,
-  ])
-    delta.added.forEach(at);
+  for (const delta of deltas(d)) delta.added.forEach(at);
   d.limits.forEach(at);
   for (const [x, path] of [
     [d.user, "user"],
