@@ -31,7 +31,10 @@ interface PodSpec {
 }
 interface Workload {
   kind: string;
-  spec: PodSpec & { template: { spec: PodSpec } };
+  spec: PodSpec & {
+    template: { spec: PodSpec };
+    jobTemplate: { spec: { template: { spec: PodSpec } } };
+  };
 }
 
 interface Rule {
@@ -123,7 +126,39 @@ function deniedBy(app: string, config: string): string[] {
   );
 }
 
-const podSpec = (w: Workload): PodSpec => (w.kind === "Pod" ? w.spec : w.spec.template.spec);
+const podSpec = (w: Workload): PodSpec =>
+  w.kind === "Pod"
+    ? w.spec
+    : w.kind === "CronJob"
+      ? w.spec.jobTemplate.spec.template.spec
+      : w.spec.template.spec;
+
+/** The Pod's spec in a StatefulSet and in a CronJob, as a team would write them. */
+function wrapped(pod: Workload): Workload[] {
+  const labels = { "app.kubernetes.io/name": "hello" };
+  const template = (restartPolicy: string) => ({
+    metadata: { labels },
+    spec: { ...structuredClone(pod.spec), restartPolicy },
+  });
+  return [
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "hello" },
+      spec: {
+        serviceName: "hello",
+        selector: { matchLabels: labels },
+        template: template("Always"),
+      },
+    },
+    {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "hello" },
+      spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: template("OnFailure") } } },
+    },
+  ] as unknown as Workload[];
+}
 
 test("gator verify: the examples' k8s exports are admitted, mutated copies denied with review's rule", (t) => {
   const g = gator();
@@ -171,6 +206,13 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
   // The mutations, each with the app definition that asks for the same thing.
   const hello = workload(join(dir, "k8s-hello"), "hello");
   const deployment = workload(join(dir, "k8s-hello-deployment"), "hello");
+  const [statefulset, cronjob] = wrapped(hello);
+  assert.ok(statefulset && cronjob);
+  for (const w of [statefulset, cronjob]) {
+    const file = join(dir, "objects", `hello-${w.kind.toLowerCase()}.yaml`);
+    writeFileSync(file, yaml.dump(w));
+    admitted.push(file);
+  }
   const base = readFileSync(join(root, "examples/hello.yaml"), "utf8");
   const mutations: { name: string; mutate: (spec: PodSpec) => void; app: string }[] = [
     {
@@ -218,6 +260,8 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
     for (const [kind, w] of [
       ["pod", hello],
       ["deployment", deployment],
+      ["statefulset", statefulset],
+      ["cronjob", cronjob],
     ] as const) {
       const copy = structuredClone(w);
       m.mutate(podSpec(copy));
@@ -277,5 +321,5 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
   assert.equal(v.status, 0, `gator verify failed:\n${v.stdout}${v.stderr}`);
   // Every mutation was judged by its rule's test (and so denied).
   for (const d of denied) assert.match(v.stdout, new RegExp(`denies ${rel(d.file)}`), d.file);
-  assert.equal(denied.length, mutations.length * 2);
+  assert.equal(denied.length, mutations.length * 4);
 });
