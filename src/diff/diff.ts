@@ -1,7 +1,7 @@
 /** `diff`: the plans of an app before and after a change, compared. The two sides are two app
  * files, or each app file and its version in a git revision (with the profile files it names
  * and the organisation's configuration as they were there). */
-import { relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { loadApp, parseApp, type LoadedApp } from "../appspec/load.js";
 import { loadConfig, parseConfig, type OrgConfig } from "../config/load.js";
 import { InputError, type Issue } from "../errors.js";
@@ -150,29 +150,33 @@ export function diffBase(ref: string, files: string[], options: DiffOptions = {}
   const host = options.host ?? hostFacts();
   const failOn = options.failOn ?? config.diff?.failOn ?? [];
   const list = files.length > 0 ? files : appFiles(rev);
-  const readAt: ReadText = (f) => rev.read(f) ?? missing(f);
   const apps = list.map((file) => {
+    const newPath = resolve(file);
     const oldPath = rev.pathAt(file);
     const shown = `${ref}:${relative(rev.top, oldPath)}`;
     const text = rev.read(oldPath);
-    const renamed = oldPath !== resolve(file);
+    // The old version is read as if it were where the app is now: its host paths (mount
+    // sources) are this host's, relative to today's directory; the profile files it names are
+    // read from the revision, relative to where it was then.
+    const readAt: ReadText = (f) =>
+      rev.read(join(dirname(oldPath), relative(dirname(newPath), f))) ?? missing(f);
     return compare(
       file,
       text === undefined ? null : shown,
-      renamed,
+      oldPath !== newPath,
       () => {
         const now = plan(loadApp(file), config, host);
         if (text === undefined) return { old: null, now };
-        let loaded: LoadedApp;
         try {
-          loaded = parseApp(text, oldPath);
+          return { old: plan(parseApp(text, newPath), oldConfig, host, readAt), now };
         } catch (e) {
           // Say where: the file at the revision.
           if (e instanceof InputError)
-            throw new InputError(e.issues.map((i) => ({ ...i, file: shown })));
+            throw new InputError(
+              e.issues.map((i) => (resolve(i.file) === newPath ? { ...i, file: shown } : i)),
+            );
           throw e;
         }
-        return { old: plan(loaded, oldConfig, host, readAt), now };
       },
       failOn,
     );

@@ -2,7 +2,7 @@
  * renamed app followed; the Markdown comment as a CommonMark renderer reads it; bad input. */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import MarkdownIt from "markdown-it";
@@ -201,11 +201,17 @@ test("a profile changed alone shows up in diff --base (the old plan reads the ol
   assert.match(same.stdout, /no change in what the app may do/);
 });
 
-test("a renamed app file is followed to its old path", () => {
+test("a renamed app file is followed to its old path (its directory moved, profile and data too)", () => {
   const dir = repo("rename");
-  mkdirSync(join(dir, "services"));
-  git(dir, "mv", "apps/web.yaml", "services/web.yaml");
-  copyFileSync(join(dir, "apps/web.profile.yaml"), join(dir, "services/web.profile.yaml"));
+  mkdirSync(join(dir, "apps/data"));
+  writeFileSync(join(dir, "apps/data/index.html"), "hello\n");
+  writeFileSync(
+    join(dir, "apps/web.yaml"),
+    `${web}mounts:\n  - { source: ./data, target: /data }\n`,
+  );
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "data");
+  git(dir, "mv", "apps", "services");
   const moved = readFileSync(join(dir, "services/web.yaml"), "utf8").replace(
     "pids: 32",
     "pids: 64",
