@@ -15,6 +15,7 @@ after(() => {
 });
 
 interface Container {
+  image: string;
   securityContext: {
     capabilities: { add: string[] };
     privileged?: boolean;
@@ -126,6 +127,19 @@ function deniedBy(app: string, config: string): string[] {
   );
 }
 
+const teamRego = `package team.images
+
+import future.keywords.contains
+import future.keywords.if
+import future.keywords.in
+
+violation contains {"msg": msg} if {
+	some c in input.review.object.spec.containers
+	endswith(c.image, ":latest")
+	msg := sprintf("[team.no-latest] container %s uses a :latest image", [c.name])
+}
+`;
+
 const podSpec = (w: Workload): PodSpec =>
   w.kind === "Pod"
     ? w.spec
@@ -170,8 +184,27 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
   }
   const dir = tmp.dir;
   const config = tmp.write("org.yaml", org);
-  let r = cli(["export", "--format", "gatekeeper", "--config", config, "-o", join(dir, "gk")]);
+  // A team's own Rego: one package in Gatekeeper's terms (a violation rule over the object under
+  // review), and examples/policies, whose rules read the app and its plan.
+  mkdirSync(join(dir, "team"));
+  tmp.write("team/images.rego", teamRego);
+  let r = cli([
+    "export",
+    "--format",
+    "gatekeeper",
+    "--config",
+    config,
+    "--policy",
+    join(root, "examples/policies"),
+    "--policy",
+    join(dir, "team"),
+    "-o",
+    join(dir, "gk"),
+  ]);
   assert.equal(r.status, 0, r.stderr);
+  const notes = readFileSync(join(dir, "gk/NOTES.md"), "utf8");
+  assert.match(notes, /examples\/policies\/team\.rego \(package examples\.team\): not exported/);
+  assert.match(notes, /syscalls\.forbidden: no constraint\. A Pod names its seccomp profile/);
   mkdirSync(join(dir, "objects"));
   const examples = readdirSync(join(root, "examples"))
     .filter(
@@ -249,7 +282,7 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
       app: `${base}user: root\n`,
     },
   ];
-  const denied: { file: string; rule: string }[] = [];
+  const denied: { file: string; rule: string; constraint: string }[] = [];
   for (const m of mutations) {
     const app = tmp.write(`${m.name}.app.yaml`, m.app);
     const rulesOfReview = deniedBy(app, config);
@@ -267,9 +300,14 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
       m.mutate(podSpec(copy));
       const file = join(dir, "objects", `${m.name}-${kind}.yaml`);
       writeFileSync(file, yaml.dump(copy));
-      denied.push({ file, rule });
+      denied.push({ file, rule, constraint: rule });
     }
   }
+  const latest = structuredClone(hello);
+  latest.spec.containers[0].image = "nginx:latest";
+  const latestFile = join(dir, "objects", "latest-pod.yaml");
+  writeFileSync(latestFile, yaml.dump(latest));
+  denied.push({ file: latestFile, rule: "team.no-latest", constraint: "user.team.images" });
   // A suite: each deny constraint admits every example; each mutation's rule denies it.
   const gk = join(dir, "gk");
   const denying = readdirSync(join(gk, "constraints"))
@@ -300,11 +338,11 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
         assertions: [{ violations: "no" }],
       })),
       ...denied
-        .filter((d) => d.rule === id)
+        .filter((d) => d.constraint === id)
         .map((d) => ({
           name: `denies ${rel(d.file)}`,
           object: rel(d.file),
-          assertions: [{ violations: "yes", message: `^\\[${id.replace(/\./g, "\\.")}\\]` }],
+          assertions: [{ violations: "yes", message: `^\\[${d.rule.replace(/\./g, "\\.")}\\]` }],
         })),
     ],
   }));
@@ -321,5 +359,5 @@ test("gator verify: the examples' k8s exports are admitted, mutated copies denie
   assert.equal(v.status, 0, `gator verify failed:\n${v.stdout}${v.stderr}`);
   // Every mutation was judged by its rule's test (and so denied).
   for (const d of denied) assert.match(v.stdout, new RegExp(`denies ${rel(d.file)}`), d.file);
-  assert.equal(denied.length, mutations.length * 4);
+  assert.equal(denied.length, mutations.length * 4 + 1);
 });
