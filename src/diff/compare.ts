@@ -8,7 +8,7 @@ import { formatSize } from "../documents/units.js";
 import { isDangerousCapability } from "../policy/dangerous.js";
 import type { Plan, Reason } from "../plan/types.js";
 import type { Profiles, Risk } from "../profiles/load.js";
-import type { FailOn } from "./fail-on.js";
+import { FAIL_ON, type FailOn } from "./fail-on.js";
 
 /** One permission that the change adds or removes. */
 export interface DiffItem {
@@ -368,15 +368,9 @@ export function reached(d: PlanDiff, thresholds: readonly FailOn[]): FailOn[] {
     "added-any": false,
     "score-up": d.score.before !== null && d.score.after > d.score.before,
   };
-  added["added-any"] = (
-    [
-      "added-capability",
-      "added-syscall",
-      "added-path",
-      "added-port",
-      "raised-limit",
-      "less-isolation",
-    ] as const
-  ).some((k) => added[k]);
+  // Any addition: every threshold but those that are a kind of it or are not additions.
+  added["added-any"] = FAIL_ON.filter(
+    (t) => t !== "added-any" && t !== "added-high-risk" && t !== "score-up",
+  ).some((t) => added[t]);
   return thresholds.filter((t) => added[t]);
 }
