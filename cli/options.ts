@@ -5,6 +5,7 @@ import { Option, type Command } from "commander";
 import { AUDIT_FORMATS } from "../src/audit/formats.js";
 import { InputError } from "../src/errors.js";
 import { EXPORT_FORMATS } from "../src/export/formats.js";
+import { FAIL_ON, type FailOn } from "../src/diff/fail-on.js";
 import { checkArchitectureNames } from "../src/seccomp/arch-names.js";
 import { KNOWN_ARCHITECTURES } from "../src/seccomp/arches.js";
 
@@ -15,6 +16,7 @@ export type CommandName =
   | "run"
   | "exec"
   | "review"
+  | "diff"
   | "audit"
   | "seccomp compile"
   | "seccomp explain"
@@ -79,6 +81,22 @@ function replicas(value: string): number {
   return n;
 }
 
+/** `--fail-on`: a comma list, repeatable; each one of FAIL_ON. */
+export function failOn(value: string, previous: FailOn[] | undefined): FailOn[] {
+  const given = value.split(",").filter((t) => t !== "");
+  for (const t of given)
+    if (!(FAIL_ON as readonly string[]).includes(t))
+      throw new InputError([
+        {
+          file: "--fail-on",
+          path: "",
+          message: `unknown threshold "${t}"`,
+          hint: `one of ${FAIL_ON.join(", ")}`,
+        },
+      ]);
+  return [...new Set([...(previous ?? []), ...(given as FailOn[])])];
+}
+
 const runAndExec = { run: true, exec: true } as const;
 
 /** A whole number ≥ 0 given to `flag`. */
@@ -113,6 +131,7 @@ export const OPTIONS = {
       run: true,
       exec: true,
       review: true,
+      diff: true,
       audit: true,
       "seccomp compile": true,
       "seccomp explain": true,
@@ -128,6 +147,40 @@ export const OPTIONS = {
     description: "what to export",
     choices: EXPORT_FORMATS,
     commands: { export: { required: true } },
+  },
+  diffFormat: {
+    flags: "--format",
+    value: "format",
+    description: "output format (markdown: a pull-request comment)",
+    choices: ["text", "json", "sarif", "markdown"],
+    default: "text",
+    commands: { diff: true },
+  },
+  base: {
+    flags: "--base",
+    value: "ref",
+    description:
+      "compare each app with its version in this git revision (following renames; with the profiles and --config as they were there)",
+    commands: {
+      diff: {
+        description:
+          "compare each APP (default: every app definition in the repository) with its version in this git revision, following renames; its profile files and --config as they were there",
+      },
+      review: {
+        description: "also show what each app's plan gains and loses against this git revision",
+      },
+    },
+  },
+  failOn: {
+    flags: "--fail-on",
+    value: "list",
+    description: `exit 1 when a change adds this: ${FAIL_ON.join(", ")} (comma list; default: the configuration's diff.failOn)`,
+    repeatable: true,
+    parse: failOn,
+    commands: {
+      diff: true,
+      review: { description: "with --base: exit 1 when a change adds this (see diff)" },
+    },
   },
   auditFormat: {
     flags: "--format",
@@ -152,6 +205,7 @@ export const OPTIONS = {
     commands: {
       audit: true,
       review: true,
+      diff: true,
       compile: { description: "where to write the bundle", required: true },
       "seccomp compile": {
         description: "where to write; with several architectures FILE.<arch>",
@@ -174,7 +228,13 @@ export const OPTIONS = {
     repeatable: true,
     parse: many,
     default: [],
-    commands: { review: true },
+    commands: {
+      review: true,
+      export: {
+        description:
+          "gatekeeper: your own Rego; a package with violation rules (over input.review.object) becomes a template, others are listed in NOTES.md",
+      },
+    },
   },
   baseline: {
     flags: "--baseline",

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { packageVersion } from "../src/paths.cjs";
 import { registerAudit } from "./commands/audit.js";
 import { registerCompile } from "./commands/compile.js";
+import { registerDiff } from "./commands/diff.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerExec } from "./commands/exec.js";
 import { registerExport } from "./commands/export.js";
@@ -24,6 +25,7 @@ const COMMANDS: readonly (readonly [string, (program: Command, io: CliIO) => voi
   ["run", registerRun],
   ["exec", registerExec],
   ["review", registerReview],
+  ["diff", registerDiff],
   ["audit", registerAudit],
   ["seccomp", registerSeccomp],
   ["compile", registerCompile],

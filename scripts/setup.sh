@@ -2,7 +2,8 @@
 # Installs what secure-run needs on Debian 12 (as root) and builds it: the Debian packages that
 # are missing, the npm dependencies, the TypeScript and the native layer. Safe to run again.
 #   scripts/setup.sh          for running secure-run
-#   scripts/setup.sh --test   also what the test suite needs: opa, and the real apps the tests run
+#   scripts/setup.sh --test   also what the test suite needs: opa, gator (Gatekeeper's test runner:
+#                             the gatekeeper export is verified with it), and the real apps the tests run
 #                             (nginx-light, redis-server, busybox, curl), chromium for the audit
 #                             page, runc, crun and systemd for the exports; no service is started
 set -euo pipefail
@@ -64,5 +65,7 @@ npm run --silent build >/dev/null
 if [ "${1:-}" = "--test" ]; then
   say "installing opa for the policy tests"
   scripts/install-opa.sh >/dev/null
+  say "installing gator for the gatekeeper export's tests"
+  scripts/install-gator.sh >/dev/null
 fi
 say "ready: $(node dist/cli/main.cjs --version) ($(pwd))"

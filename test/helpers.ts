@@ -34,14 +34,21 @@ export interface CliResult {
 
 export function cli(
   args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number; as?: TestUser } = {},
+  options: {
+    input?: string;
+    env?: NodeJS.ProcessEnv;
+    timeout?: number;
+    as?: TestUser;
+    /** The working directory (e.g. a git repository a test made). */
+    cwd?: string;
+  } = {},
 ): CliResult {
   const [file, argv] = commandAs(options.as, [cliExecutable, ...args]);
   const r: SpawnSyncReturns<string> = spawnSync(file, argv, {
     encoding: "utf8",
     input: options.input ?? "",
     env: { ...(options.as?.env ?? process.env), NO_COLOR: "1", ...options.env },
-    cwd: options.as?.home,
+    cwd: options.cwd ?? options.as?.home,
     timeout: options.timeout ?? 60_000,
     // At the timeout: an app that ignores SIGTERM (or spins) must not hang the suite.
     killSignal: "SIGKILL",

@@ -4,8 +4,12 @@ import { reviewApp, reviewExitCode, summarize, type AppReview } from "../../src/
 import { reviewJson, reviewMarkdown, reviewSarif } from "../../src/review/report.js";
 import { loadUserPolicy } from "../../src/review/user-policy.js";
 import { packageVersion } from "../../src/paths.cjs";
+import { diffBase, diffExitCode, type DiffReport } from "../../src/diff/diff.js";
+import type { FailOn } from "../../src/diff/fail-on.js";
+import { diffJson, diffMarkdown, diffSarif } from "../../src/diff/report.js";
 import type { CliIO } from "../io.js";
-import type { Style } from "../render/style.js";
+import { renderDiff } from "./diff.js";
+import { plainStyle, type Style } from "../render/style.js";
 import { readConfig } from "./config.js";
 
 export interface ReviewFlags {
@@ -13,6 +17,8 @@ export interface ReviewFlags {
   policy: string[];
   format: string;
   output?: string;
+  base?: string;
+  failOn?: FailOn[];
 }
 
 function renderText(reviews: AppReview[], s: Style): string {
@@ -45,31 +51,37 @@ export function review(io: CliIO, files: string[], opts: ReviewFlags): void {
   const config = readConfig(opts.config);
   const userPolicies = opts.policy.map(loadUserPolicy);
   const reviews = files.map((f) => reviewApp(f, { config, userPolicies, check: false }));
+  // --base: what each app's plan gains and loses against the revision, after the review.
+  const changes: DiffReport | undefined =
+    opts.base === undefined
+      ? undefined
+      : diffBase(opts.base, files, {
+          ...(opts.config ? { configFile: opts.config } : {}),
+          ...(opts.failOn ? { failOn: opts.failOn } : {}),
+        });
   const cwd = process.cwd();
+  const version = packageVersion();
   let text: string;
   switch (opts.format) {
     case "json":
-      text = `${JSON.stringify(reviewJson(reviews, packageVersion()), null, 2)}\n`;
+      text = `${JSON.stringify({ ...reviewJson(reviews, version), ...(changes ? { diff: diffJson(changes, version) } : {}) }, null, 2)}\n`;
       break;
-    case "sarif":
-      text = `${JSON.stringify(reviewSarif(reviews, packageVersion(), cwd), null, 2)}\n`;
+    case "sarif": {
+      const log = reviewSarif(reviews, version, cwd) as { runs: unknown[] };
+      if (changes) log.runs.push(...(diffSarif(changes, version, cwd) as { runs: unknown[] }).runs);
+      text = `${JSON.stringify(log, null, 2)}\n`;
       break;
+    }
     case "markdown":
-      text = reviewMarkdown(reviews, cwd);
+      text = reviewMarkdown(reviews, cwd) + (changes ? `\n${diffMarkdown(changes, cwd)}` : "");
       break;
-    default:
-      text = `${renderText(reviews, opts.output ? { ...io.out, ...plainStyle } : io.out)}\n`;
+    default: {
+      const style = opts.output ? plainStyle : io.out;
+      text = `${renderText(reviews, style)}\n`;
+      if (changes) text += `\n${renderDiff(changes, { format: "text" }, style)}`;
+    }
   }
   if (opts.output) writeFileSync(opts.output, text);
   else io.stdout.write(text);
-  io.exitCode = reviewExitCode(summarize(reviews));
+  io.exitCode = Math.max(reviewExitCode(summarize(reviews)), changes ? diffExitCode(changes) : 0);
 }
-
-const identity = (t: string): string => t;
-const plainStyle: Style = {
-  bold: identity,
-  dim: identity,
-  red: identity,
-  yellow: identity,
-  green: identity,
-};

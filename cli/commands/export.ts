@@ -13,7 +13,7 @@ export function registerExport(program: Command, io: CliIO): void {
         "with notes on what that engine cannot express (Landlock, argument conditions, …). " +
         "The formats are below.",
     )
-    .argument("<app>", "app definition (YAML)");
+    .argument("[app]", "app definition (YAML); none for gatekeeper");
   addOptions(cmd, "export")
     .addHelpText(
       "after",
@@ -28,15 +28,19 @@ export function registerExport(program: Command, io: CliIO): void {
           "                  SeccompProfile), profiles/secure-run/APP.json for the nodes'\n" +
           "                  kubelet seccomp directory, NOTES.md\n" +
           "  systemd         a service unit with the same hardening\n" +
+          "  gatekeeper      a directory: the review rules and the --config as Gatekeeper\n" +
+          "                  ConstraintTemplates (templates/) and Constraints\n" +
+          "                  (constraints/) for Pods and their workloads, NOTES.md; no APP\n" +
           "\nExamples:\n" +
           "  secure-run export examples/hello.yaml --format oci -o hello-bundle\n" +
           "  runc run -b hello-bundle hello\n" +
           "  secure-run export web.yaml --format k8s --replicas 3 --arch x86_64,aarch64\n" +
           "  secure-run export web.yaml --format systemd -o /etc/systemd/system/web.service\n" +
+          "  secure-run export --format gatekeeper --config org.yaml -o gatekeeper\n" +
           "\nExit status: 0; 2 when the app definition or a flag is invalid.",
       ),
     )
-    .action(async (file: string, opts: ExportFlags) => {
+    .action(async (file: string | undefined, opts: ExportFlags) => {
       (await import("../actions/export.js")).exportApp(io, file, opts);
     });
 }

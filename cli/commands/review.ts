@@ -24,10 +24,11 @@ export function registerReview(program: Command, io: CliIO): void {
           "  secure-run review --config org.yaml --policy examples/policies app.yaml\n" +
           "  secure-run review --format sarif -o review.sarif apps/*.yaml  # code scanning\n" +
           "  secure-run review --format markdown apps/*.yaml > comment.md  # a pull request\n" +
+          "  secure-run review --base origin/main apps/*.yaml  # and what each change adds\n" +
           "\nWriting a rule: any package with `deny contains msg if …` or `warn contains msg if …`; " +
           "msg is a string or {msg, path, rule}; input is {app, plan}, data.config the configuration.\n" +
-          "\nExit status: 1 when any decision is a deny; 2 when an app definition or policy is " +
-          "invalid; 0 otherwise.",
+          "\nExit status: 1 when any decision is a deny, or with --base a change reaches a --fail-on " +
+          "threshold; 2 when an app definition, policy or revision is invalid; 0 otherwise.",
       ),
     )
     .action(async (files: string[], opts: ReviewFlags) => {

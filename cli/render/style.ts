@@ -21,3 +21,14 @@ export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
     green: wrap(32, 39),
   };
 }
+
+const identity = (t: string): string => t;
+
+/** No colour: for a file written with -o. */
+export const plainStyle: Style = {
+  bold: identity,
+  dim: identity,
+  red: identity,
+  yellow: identity,
+  green: identity,
+};

@@ -7,6 +7,7 @@ import { validateAgainst, type SchemaProblem } from "../documents/validate.js";
 import { parseYaml } from "../documents/yaml-source.js";
 import { loadNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "../seccomp/names.js";
+import type { FailOn } from "../diff/fail-on.js";
 
 /** As the policies read it (data.config): sizes in bytes. */
 export interface OrgConfig {
@@ -21,6 +22,7 @@ export interface OrgConfig {
   paths?: { forbidden?: string[]; readOnly?: string[] };
   selinux?: { processType?: string; fileType?: string };
   rules?: Record<string, "deny" | "warn" | "info" | "off">;
+  diff?: { failOn?: FailOn[] };
 }
 
 export interface LoadedConfig {
@@ -62,7 +64,15 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     return out;
   };
   const config: OrgConfig = {};
-  for (const key of ["capabilities", "syscalls", "network", "paths", "selinux", "rules"] as const) {
+  for (const key of [
+    "capabilities",
+    "syscalls",
+    "network",
+    "paths",
+    "selinux",
+    "rules",
+    "diff",
+  ] as const) {
     if (raw[key] !== undefined) (config as Record<string, unknown>)[key] = raw[key];
   }
   if (raw.defaults) config.defaults = sizes(raw.defaults, ["defaults"]);

@@ -7,6 +7,7 @@ import { InputError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
 import type { ExportFormat, ExportOptions, ExportResult } from "./common.js";
 import { exportDockerSeccomp } from "./docker-seccomp.js";
+import { exportGatekeeper } from "./gatekeeper.js";
 import { exportK8s } from "./k8s.js";
 import { exportOci } from "./oci.js";
 import { exportSystemd } from "./systemd.js";
@@ -19,6 +20,14 @@ export {
   type ExportResult,
 } from "./common.js";
 export { exportDockerSeccomp, runFlags } from "./docker-seccomp.js";
+export {
+  constraintKind,
+  constraintName,
+  exportGatekeeper,
+  gatekeeperCatalogue,
+  type GatekeeperOptions,
+  type UserRego,
+} from "./gatekeeper.js";
 export { exportK8s, k8sManifests, localhostProfile } from "./k8s.js";
 export { exportOci, ociConfig, ociCgroupsPath, type OciConfig } from "./oci.js";
 export { ociSeccomp, planProfile, spoSpec, type OciSeccomp } from "./seccomp-profile.js";
@@ -38,6 +47,9 @@ export function exportPlan(
       return exportK8s(plan, options);
     case "systemd":
       return exportSystemd(plan, options);
+    case "gatekeeper":
+      // Not made from a plan: the rules themselves (exportGatekeeper, with the configuration).
+      return exportGatekeeper(options);
   }
 }
 
@@ -52,6 +64,8 @@ export function defaultOutput(plan: Plan, format: ExportFormat): string {
       return `${plan.name}-k8s`;
     case "systemd":
       return `${plan.name}.service`;
+    case "gatekeeper":
+      return "secure-run-gatekeeper";
   }
 }
 

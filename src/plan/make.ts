@@ -10,7 +10,13 @@ import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js
 import { PolicyEngine } from "../policy/engine.js";
 import { dirname, resolve } from "node:path";
 import { realpathSync } from "node:fs";
-import { loadProfiles, profilesForPolicy, readProfile, type Profiles } from "../profiles/load.js";
+import {
+  loadProfiles,
+  profilesForPolicy,
+  readProfile,
+  type Profiles,
+  type ReadText,
+} from "../profiles/load.js";
 import type { Plan } from "./types.js";
 import { assertPlan, orderPlan } from "./validate.js";
 import { loadNative } from "../native/seccomp.js";
@@ -36,6 +42,9 @@ export interface PlanOptions {
    * policy's output is checked wherever it is acted on (launch, compile, export, trace) and, for
    * every plan they make, by the tests. */
   check?: boolean;
+  /** Reads the profile files the app names (default: from the file system; `diff --base`
+   * reads them from a git revision). */
+  readText?: ReadText;
 }
 
 export interface PlanResult {
@@ -76,12 +85,16 @@ export function issueAt(loaded: LoadedApp, path: string, message: string, hint?:
 
 /** Profile files the app names (paths ending in .yaml, relative to the app file), keyed by the
  * reference as written. */
-export function appProfiles(loaded: LoadedApp, names?: SyscallNameChecker): Profiles {
+export function appProfiles(
+  loaded: LoadedApp,
+  names?: SyscallNameChecker,
+  read?: ReadText,
+): Profiles {
   const out: Profiles = {};
   const issues: Issue[] = [];
   (loaded.app.syscalls?.profiles ?? []).forEach((ref, i) => {
     if (!/\.ya?ml$/.test(ref)) return;
-    const r = readProfile(resolve(dirname(resolve(loaded.file)), ref), undefined, names);
+    const r = readProfile(resolve(dirname(resolve(loaded.file)), ref), undefined, names, read);
     if (r.profile) out[ref] = r.profile;
     else if (r.issues.some((x) => x.message.startsWith("unknown syscall ")))
       // Located in the profile file itself.
@@ -161,7 +174,7 @@ export function makePlan(loaded: LoadedApp, options: PlanOptions = {}): PlanResu
   const profiles = options.profiles ?? loadProfiles();
   const config = options.config ?? {};
   const engine = options.engine ?? policyEngine();
-  const all = { ...profiles, ...appProfiles(loaded, names) };
+  const all = { ...profiles, ...appProfiles(loaded, names, options.readText) };
   engine.setData({ profiles: profilesForPolicy(all), config });
   const result = engine.evaluatePlan(planInput(loaded, host, options.accounts));
   if (result.errors.length > 0) {

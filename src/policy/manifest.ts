@@ -22,12 +22,17 @@ export function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Hashes of the Rego sources (tests excluded) under policies/, by path relative to the root. */
+/** Hashes of the Rego sources (tests excluded) under policies/, by path relative to the root.
+ * policies/gatekeeper is not in the wasm: it is Rego for Gatekeeper (policies/build/gatekeeper.json). */
 export function policySourceHashes(root: string = packageRoot): Record<string, string> {
   const dir = join(root, "policies");
   const files = walk(dir)
     .filter(
-      (f) => f.endsWith(".rego") && !f.endsWith("_test.rego") && !f.includes(join(dir, "build")),
+      (f) =>
+        f.endsWith(".rego") &&
+        !f.endsWith("_test.rego") &&
+        !f.includes(join(dir, "build")) &&
+        !f.includes(join(dir, "gatekeeper")),
     )
     .sort();
   return Object.fromEntries(files.map((f) => [relative(root, f), sha256(readFileSync(f))]));

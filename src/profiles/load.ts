@@ -51,16 +51,22 @@ export function normalizeProfile(raw: RawProfile): Profile {
   };
 }
 
+/** Reads a file's text (the default: from the file system; `diff --base` reads a git revision). */
+export type ReadText = (file: string) => string;
+
+const readFromDisk: ReadText = (file) => readFileSync(file, "utf8");
+
 /** One profile file, validated; `expectName` checks that the name matches the file's; with
  * `names`, every syscall must be one libseccomp knows (a file a user names: fail closed). */
 export function readProfile(
   file: string,
   expectName?: string,
   names?: SyscallNameChecker,
+  read: ReadText = readFromDisk,
 ): { profile?: Profile; issues: Issue[] } {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = read(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return {

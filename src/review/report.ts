@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Issue } from "../errors.js";
 import { paths } from "../paths.cjs";
 import { summarize, type AppReview, type Decision } from "./review.js";
 
@@ -33,17 +34,27 @@ export function reviewJson(reviews: AppReview[], version: string): object {
   };
 }
 
-const sarifLevel = { deny: "error", warn: "warning", info: "note" } as const;
+export const sarifLevel = { deny: "error", warn: "warning", info: "note" } as const;
 
-/** SARIF 2.1.0. Paths are relative to baseDir (the repository root in CI). */
-export function reviewSarif(reviews: AppReview[], version: string, baseDir: string): object {
-  const rules = new Map<string, RuleInfo>(builtinRules().map((r) => [r.id, r]));
-  for (const d of reviews.flatMap((r) => r.decisions)) {
-    if (!rules.has(d.rule))
-      rules.set(d.rule, { id: d.rule, level: d.level, title: d.title, description: d.title });
-  }
-  const ruleList = [...rules.values()];
-  const index = new Map(ruleList.map((r, i) => [r.id, i]));
+export interface SarifResult {
+  ruleId: string;
+  level: "error" | "warning" | "note";
+  message: string;
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/** A SARIF 2.1.0 log of secure-run: its rules, results and notifications (input problems).
+ * Paths are relative to baseDir (the repository root in CI). */
+export function sarifLog(
+  version: string,
+  baseDir: string,
+  rules: RuleInfo[],
+  results: SarifResult[],
+  issues: Issue[],
+): object {
+  const index = new Map(rules.map((r, i) => [r.id, i]));
   const uri = (file: string): string => relative(baseDir, file).split("\\").join("/");
   const location = (d: { file: string; line?: number; column?: number }): object => ({
     physicalLocation: {
@@ -51,24 +62,14 @@ export function reviewSarif(reviews: AppReview[], version: string, baseDir: stri
       region: { startLine: d.line ?? 1, startColumn: d.column ?? 1 },
     },
   });
-  const results = reviews.flatMap((r) =>
-    r.decisions.map((d: Decision) => ({
-      ruleId: d.rule,
-      ruleIndex: index.get(d.rule),
-      level: sarifLevel[d.level],
-      message: { text: d.path ? `${d.path}: ${d.message}` : d.message },
-      locations: [location(d)],
-    })),
-  );
-  const notifications = reviews.flatMap((r) =>
-    r.issues.map((i) => ({
-      level: "error",
-      message: {
-        text: `${i.path ? `${i.path}: ` : ""}${i.message}${i.hint ? ` (${i.hint})` : ""}`,
-      },
-      locations: [location(i)],
-    })),
-  );
+  const notifications = issues.map((i) => ({
+    level: "error",
+    message: {
+      text: `${i.path ? `${i.path}: ` : ""}${i.message}${i.hint ? ` (${i.hint})` : ""}`,
+    },
+    locations: [location(i)],
+  }));
+  const sentence = (t: string): string => (t.endsWith(".") ? t : `${t}.`);
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -80,16 +81,14 @@ export function reviewSarif(reviews: AppReview[], version: string, baseDir: stri
             version,
             semanticVersion: version,
             informationUri: "https://secure-run.dev",
-            rules: ruleList.map((r) => ({
+            rules: rules.map((r) => ({
               id: r.id,
               name: r.id
                 .split(/[.-]/)
                 .map((w, i) => (i === 0 ? w : (w[0] ?? "").toUpperCase() + w.slice(1)))
                 .join(""),
-              shortDescription: { text: r.title.endsWith(".") ? r.title : `${r.title}.` },
-              fullDescription: {
-                text: r.description.endsWith(".") ? r.description : `${r.description}.`,
-              },
+              shortDescription: { text: sentence(r.title) },
+              fullDescription: { text: sentence(r.description) },
               defaultConfiguration: { level: sarifLevel[r.level] },
               help: { text: r.description },
             })),
@@ -104,15 +103,47 @@ export function reviewSarif(reviews: AppReview[], version: string, baseDir: stri
             toolExecutionNotifications: notifications,
           },
         ],
-        results,
+        results: results.map((r) => ({
+          ruleId: r.ruleId,
+          ruleIndex: index.get(r.ruleId),
+          level: r.level,
+          message: { text: r.message },
+          locations: [location(r)],
+        })),
       },
     ],
   };
 }
 
+/** SARIF 2.1.0. Paths are relative to baseDir (the repository root in CI). */
+export function reviewSarif(reviews: AppReview[], version: string, baseDir: string): object {
+  const rules = new Map<string, RuleInfo>(builtinRules().map((r) => [r.id, r]));
+  for (const d of reviews.flatMap((r) => r.decisions)) {
+    if (!rules.has(d.rule))
+      rules.set(d.rule, { id: d.rule, level: d.level, title: d.title, description: d.title });
+  }
+  const results = reviews.flatMap((r) =>
+    r.decisions.map((d: Decision): SarifResult => ({
+      ruleId: d.rule,
+      level: sarifLevel[d.level],
+      message: d.path ? `${d.path}: ${d.message}` : d.message,
+      file: d.file,
+      ...(d.line !== undefined ? { line: d.line } : {}),
+      ...(d.column !== undefined ? { column: d.column } : {}),
+    })),
+  );
+  return sarifLog(
+    version,
+    baseDir,
+    [...rules.values()],
+    results,
+    reviews.flatMap((r) => r.issues),
+  );
+}
+
 const icon = { deny: "❌", warn: "⚠️", info: "ℹ️" } as const;
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 

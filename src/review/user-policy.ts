@@ -22,7 +22,8 @@ import { PolicyEngine } from "../policy/engine.js";
 const WRAPPER_PACKAGE = "secure_run.user_rules";
 const ENTRYPOINT = "secure_run/user_rules/decisions";
 
-function regoFiles(dir: string): string[] {
+/** The Rego files below dir (tests left out), sorted. */
+export function regoFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((e) =>
       e.isDirectory()

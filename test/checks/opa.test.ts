@@ -25,8 +25,20 @@ test("opa check --strict", () => {
   run(["check", "--strict", "policies"]);
 });
 
+test("opa check --v0-compatible policies/gatekeeper: gator 3.18 (OPA 0.68) parses Rego v0", () => {
+  run(["check", "--strict", "--v0-compatible", "policies/gatekeeper"]);
+});
+
 test("opa test: every policy test passes", () => {
-  const out = run(["test", "policies/lib", "policies/plan", "policies/review", "--format", "json"]);
+  const out = run([
+    "test",
+    "policies/lib",
+    "policies/plan",
+    "policies/review",
+    "policies/gatekeeper",
+    "--format",
+    "json",
+  ]);
   const results = JSON.parse(out) as { name: string; fail?: boolean; error?: unknown }[];
   assert.ok(results.length >= 70, `only ${results.length} policy tests`);
   assert.deepEqual(
