@@ -16,10 +16,13 @@ import { parseWarmRun } from "../src/bundle/warm-args.cjs";
 import { tryWarmRun } from "../src/bundle/warm.cjs";
 import { packageRoot } from "../src/paths.cjs";
 import { main } from "./cli.js";
-import { processIO } from "./io.js";
+import { processIO, type CliIO } from "./io.js";
+import { createProgram } from "./program.js";
+import { makeStyle } from "./render/style.js";
 
-/** The file whose change means the modules were rebuilt since the snapshot. */
-const CLI_MODULE = join(packageRoot, "dist/cli/cli.js");
+/** The files whose change means the snapshot is stale: the modules were rebuilt since (tsc
+ * rewrites them all), or the package's version changed. */
+const SOURCES = [join(packageRoot, "dist/cli/cli.js"), join(packageRoot, "package.json")];
 
 /** SECURE_RUN_STARTUP_DEBUG=1: how the command line started, on standard error. */
 function debug(message: string): void {
@@ -33,12 +36,13 @@ function debug(message: string): void {
 
 /** Why the snapshot is older than the modules, or undefined when it is not. */
 function stale(builtAt: number): string | undefined {
-  try {
-    const mtime = statSync(CLI_MODULE).mtimeMs;
-    return mtime > builtAt ? `${CLI_MODULE} changed after the snapshot was built` : undefined;
-  } catch {
-    return `${CLI_MODULE} is gone`;
-  }
+  for (const file of SOURCES)
+    try {
+      if (statSync(file).mtimeMs > builtAt) return `${file} changed after the snapshot was built`;
+    } catch {
+      return `${file} is gone`;
+    }
+  return undefined;
 }
 
 function start(builtAt: number): void {
@@ -59,7 +63,25 @@ function start(builtAt: number): void {
   })();
 }
 
+/** Declares every command once, into nothing, while the snapshot is built: the code that does it
+ * is then compiled in the snapshot, not on every start. (It reads package.json's version, which
+ * the snapshot then keeps: stale() also compares package.json.) */
+function warmUp(): void {
+  const sink = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+  const style = makeStyle(sink, {});
+  const io: CliIO = {
+    stdout: sink,
+    stderr: sink,
+    out: style,
+    err: style,
+    exitCode: 0,
+    debug: false,
+  };
+  createProgram(io);
+}
+
 if (startupSnapshot.isBuildingSnapshot()) {
+  warmUp();
   const builtAt = Date.now();
   startupSnapshot.setDeserializeMainFunction(() => {
     start(builtAt);

@@ -9,6 +9,7 @@ import { isDangerousCapability } from "../policy/dangerous.js";
 import type { Plan, Reason } from "../plan/types.js";
 import type { Profiles, Risk } from "../profiles/load.js";
 import { FAIL_ON, type FailOn } from "./fail-on.js";
+import { byCodeUnits } from "../order.js";
 
 /** One permission that the change adds or removes. */
 export interface DiffItem {
@@ -108,7 +109,7 @@ function items(side: Side, list: { name: string; reasons: Reason[]; risk?: Risk;
 
 function delta(before: Map<string, DiffItem>, after: Map<string, DiffItem>): Delta {
   const order = (a: DiffItem, b: DiffItem): number =>
-    riskRank(b.risk) - riskRank(a.risk) || a.name.localeCompare(b.name);
+    riskRank(b.risk) - riskRank(a.risk) || byCodeUnits(a.name, b.name);
   return {
     added: [...after.values()].filter((x) => !before.has(x.name)).sort(order),
     removed: [...before.values()].filter((x) => !after.has(x.name)).sort(order),

@@ -3,6 +3,7 @@ import { formatSize } from "../../documents/units.js";
 import type { Reason } from "../../plan/types.js";
 import type { Risk } from "../../profiles/load.js";
 import type { AppAudit, AuditReport } from "../types.js";
+import { byCodeUnits } from "../../order.js";
 
 export const RISKS: Risk[] = ["high", "medium", "low"];
 
@@ -45,7 +46,7 @@ export function groupRisk(app: AppAudit): { group: string; counts: Record<Risk, 
   const total = (c: Record<Risk, number>): number => c.high + c.medium + c.low;
   return [...map]
     .map(([group, counts]) => ({ group, counts }))
-    .sort((a, b) => total(b.counts) - total(a.counts) || a.group.localeCompare(b.group));
+    .sort((a, b) => total(b.counts) - total(a.counts) || byCodeUnits(a.group, b.group));
 }
 
 export function limitsText(app: AppAudit): string {
