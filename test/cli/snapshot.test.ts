@@ -6,7 +6,6 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, statSync, symlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseWarmRun } from "../../src/bundle/warm-args.cjs";
 import { cliExecutable, cliPath, root, tempDir } from "../helpers.js";
 
 const blob = join(root, "dist/snapshot/cli.blob");
@@ -107,39 +106,4 @@ test("modules rebuilt after the snapshot (tsc alone) are used instead of it", ()
     assert.equal(s.status, 0);
     assert.equal((JSON.parse(s.out) as { name: string }).name, "hello");
   });
-});
-
-test("a run that the warm path may take starts from the modules; any other from the snapshot", () => {
-  const t = tempDir("snapshot-warm");
-  try {
-    const app = join(t.dir, "missing.yaml"); // the CLI says so; what matters is how it started
-    const cases: [string[], NodeJS.ProcessEnv][] = [
-      [["run", app], {}],
-      [["run", "--config", "c.yaml", app], {}],
-      [["run", "--config=c.yaml", "--verbose", "--quiet", app], {}],
-      [["run", "--cgroup-parent", "x.slice", app, "--verbose"], {}],
-      [["run", app], { SECURE_RUN_NO_CACHE: "1" }],
-      [["run", "-d", app], {}],
-      [["run", "--rm", app], {}],
-      [["run", "--config=", app], {}],
-      [["run", "--config", "", app], {}],
-      [["run", "--config"], {}],
-      [["run"], {}],
-      [["run", app, app], {}],
-      [["run", "--verbose=1", app], {}],
-      [["plan", app], {}],
-      [["exec", "--", "run", app], {}],
-    ];
-    for (const [args, env] of cases) {
-      const takes = parseWarmRun(args, { ...process.env, ...env }) !== undefined;
-      const s = start(cliExecutable, args, env);
-      assert.equal(
-        s.how,
-        takes ? "modules (a run the warm path may take)" : "snapshot",
-        `${args.join(" ")} ${JSON.stringify(env)}`,
-      );
-    }
-  } finally {
-    t.remove();
-  }
 });
