@@ -5,7 +5,7 @@ import { Option, type Command } from "commander";
 import { AUDIT_FORMATS } from "../src/audit/formats.js";
 import { InputError } from "../src/errors.js";
 import { EXPORT_FORMATS } from "../src/export/formats.js";
-import { FAIL_ON, type FailOn } from "../src/diff/fail-on.js";
+import { FAIL_ON, type FailOn } from "../src/config/fail-on.js";
 import { checkArchitectureNames } from "../src/seccomp/arch-names.js";
 import { KNOWN_ARCHITECTURES } from "../src/seccomp/arches.js";
 

@@ -5,7 +5,7 @@ import { reviewJson, reviewMarkdown, reviewSarif } from "../../src/review/report
 import { loadUserPolicy } from "../../src/review/user-policy.js";
 import { packageVersion } from "../../src/paths.cjs";
 import { diffBase, diffExitCode, type DiffReport } from "../../src/diff/diff.js";
-import type { FailOn } from "../../src/diff/fail-on.js";
+import type { FailOn } from "../../src/config/fail-on.js";
 import { diffJson, diffMarkdown, diffSarif } from "../../src/diff/report.js";
 import type { CliIO } from "../io.js";
 import { renderDiff } from "./diff.js";

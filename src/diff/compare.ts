@@ -8,7 +8,7 @@ import { formatSize } from "../documents/units.js";
 import { isDangerousCapability } from "../policy/dangerous.js";
 import type { Plan, Reason } from "../plan/types.js";
 import type { Profiles, Risk } from "../profiles/load.js";
-import { FAIL_ON, type FailOn } from "./fail-on.js";
+import { FAIL_ON, type FailOn } from "../config/fail-on.js";
 import { byCodeUnits } from "../order.js";
 
 /** One permission that the change adds or removes. */

@@ -23,6 +23,8 @@ const RANKS: readonly (readonly string[])[] = [
   ["src/plan"],
   ["src/bundle"],
   ["src/launch", "src/instances", "src/audit", "src/review", "src/export", "src/trace"],
+  // a change's difference: two plans, their audits and reviews
+  ["src/diff"],
   ["src/index.ts"],
   ["cli"],
 ];
@@ -30,6 +32,8 @@ const RANKS: readonly (readonly string[])[] = [
 /** Edges between folders of one rank, each with its reason. */
 const LATERAL: Readonly<Record<string, string>> = {
   "src/trace -> src/launch": "trace runs the app through the launcher, recording its syscalls",
+  "src/export -> src/review":
+    "the Gatekeeper export carries the review rules: their ids, levels and titles",
 };
 
 function sources(dir: string): string[] {
