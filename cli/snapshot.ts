@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { startupSnapshot } from "node:v8";
 import { parseWarmRun } from "../src/bundle/warm-args.cjs";
 import { tryWarmRun } from "../src/bundle/warm.cjs";
+import { exerciseCarried } from "../src/documents/validate.js";
+import { parseYaml } from "../src/documents/yaml-source.js";
 import { packageRoot } from "../src/paths.cjs";
 import { main } from "./cli.js";
 import { processIO, type CliIO } from "./io.js";
@@ -63,9 +65,24 @@ function start(builtAt: number): void {
   })();
 }
 
-/** Declares every command once, into nothing, while the snapshot is built: the code that does it
- * is then compiled in the snapshot, not on every start. (It reads package.json's version, which
- * the snapshot then keeps: stale() also compares package.json.) */
+/** An app definition that the snapshot's builder reads as every command reads one. */
+const SAMPLE_APP = `apiVersion: secure-run/v1
+kind: App
+name: sample
+command: [/bin/sh, -c, "echo hi"]
+user: nobody
+env: { GREETING: "hello" }
+resources: { memory: 64Mi, pids: 32 }
+network: { mode: none, listen: [8080] }
+syscalls: { profiles: [process] }
+mounts:
+  - { source: /srv/data, target: /data, readOnly: true }
+`;
+
+/** Runs, into nothing, the code that every command runs first — declaring the commands, reading
+ * an app definition's YAML, checking it against the app schema — while the snapshot is built:
+ * that code is then compiled in the snapshot, not on every start. None of it keeps state, but
+ * package.json's version, which createProgram reads and keeps (stale() also compares it). */
 function warmUp(): void {
   const sink = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
   const style = makeStyle(sink, {});
@@ -78,9 +95,17 @@ function warmUp(): void {
     debug: false,
   };
   createProgram(io);
+  const parsed = parseYaml(SAMPLE_APP, "sample.yaml");
+  if (parsed.ok) exerciseCarried("app", parsed.source.value);
+  exerciseCarried("app", { kind: "App", name: 1 }); // and the paths that describe errors
+  // What ps, stats and the other instance commands check every instance's files with.
+  for (const name of ["instance", "instance-state", "config"]) exerciseCarried(name, {});
 }
 
-if (startupSnapshot.isBuildingSnapshot()) {
+/** Called by the snapshot's entry (scripts/build-snapshot.mjs) once the prebuilt validators
+ * are registered: warms the code up, and makes start() the snapshot's main. */
+export function prepareSnapshot(): void {
+  if (!startupSnapshot.isBuildingSnapshot()) return;
   warmUp();
   const builtAt = Date.now();
   startupSnapshot.setDeserializeMainFunction(() => {

@@ -31,7 +31,7 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir);
 
 // The entry: each prebuilt validator registered (src/documents/validate.ts uses one only while
-// its schema's sha256 matches), then the CLI's snapshot module.
+// its schema's sha256 matches), then the CLI's snapshot module prepared (cli/snapshot.ts).
 const validators = readdirSync(join(dist, "validators"))
   .filter((f) => f.endsWith(".cjs"))
   .sort();
@@ -43,7 +43,8 @@ const entry = [
   ...validators.map(
     (f, i) => `registerPrebuilt(${JSON.stringify(f.replace(/\.cjs$/, ""))}, v${i});`,
   ),
-  `import ${JSON.stringify(join(dist, "cli/snapshot.js"))};`,
+  `import { prepareSnapshot } from ${JSON.stringify(join(dist, "cli/snapshot.js"))};`,
+  "prepareSnapshot();",
 ].join("\n");
 
 /** As in the ES module bundle (scripts/bundle-cli.mjs): OPA's yaml.* builtins are left out. */

@@ -29,6 +29,12 @@ export interface PrebuiltModule {
   schemaSha256?: string;
 }
 
+/** Runs the carried validator `name` once on `doc`, for nothing but to have its code compiled
+ * (the startup snapshot is built with it compiled); it keeps no state. */
+export function exerciseCarried(name: string, doc: unknown): void {
+  carried.get(name)?.default?.(doc);
+}
+
 /** Gives the prebuilt validator `name` to prebuiltValidator, which uses it, like one it loads,
  * only while its schema's sha256 still matches (the startup snapshot carries them). */
 export function registerPrebuilt(name: string, mod: PrebuiltModule): void {
