@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   constants,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -428,6 +429,8 @@ export async function removeInstance(s: Store, id: string, force: boolean): Prom
       signalSupervisor(v, SR_SIG_KILL);
       if (!(await waitReleased(dir, 15_000)))
         throw new LaunchError(`instance ${id.slice(0, 12)} did not end within 15 s`);
+      // An instance started with --rm was removed by its supervisor as it ended.
+      if (!existsSync(join(dir, "instance.json"))) return;
       v = viewInstance(s, id);
     }
     if (v.status === "dead") await clearDead(v);
