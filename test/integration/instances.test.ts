@@ -280,7 +280,7 @@ describe("detached instances", { skip }, () => {
     assert.equal(one(id), undefined);
   });
 
-  test("rm -f of a --rm instance: it is gone, and rm says so without an error", async () => {
+  test("rm -f of a --rm instance: it is gone, and rm says so without an error", () => {
     const file = app("brief-forced", "echo up; sleep 600");
     const ids = [runD(file, "--rm"), runD(file, "--rm")];
     // The supervisor removes an --rm instance as it ends, while rm -f waits for that end.
