@@ -83,10 +83,15 @@ function decompressor(source: string): (src: AsyncIterable<Buffer>) => AsyncIter
         "a zstd-compressed layer: not supported (gzip and uncompressed layers are)",
         "convert it: skopeo copy --dest-compress-format gzip oci:IN oci:OUT",
       );
-    if (!starts(head, GZIP)) return yield* all();
+    if (!starts(head, GZIP)) {
+      yield* all();
+      return;
+    }
     const gunzip = createGunzip();
-    const done = pipeline(Readable.from(all()), gunzip).catch((e: Error) => gunzip.destroy(e));
-    yield* gunzip;
+    const done = pipeline(Readable.from(all()), gunzip).catch((e: unknown) => {
+      gunzip.destroy(e as Error);
+    });
+    for await (const chunk of gunzip) yield chunk as Buffer;
     await done;
   };
 }

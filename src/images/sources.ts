@@ -156,7 +156,9 @@ async function members(
 ): Promise<void> {
   const extract = tar.extract();
   const read = createReadStream(file);
-  read.on("error", (e) => extract.destroy(e));
+  read.on("error", (e) => {
+    extract.destroy(e);
+  });
   read.pipe(extract);
   try {
     for await (const entry of extract) {

@@ -88,7 +88,7 @@ const alive = (pid: number): boolean => {
 /** Runs `fn` holding the store's lock; a lock left by a process that is gone is taken over. */
 export async function withLock<T>(
   s: ImageStore,
-  fn: () => Promise<T>,
+  fn: () => T | Promise<T>,
   waitMs = 120_000,
 ): Promise<T> {
   const lock = join(s.root, "lock");
@@ -342,7 +342,7 @@ export async function resolveImage(s: ImageStore, ref: string): Promise<ImageRec
  * image that has others is only taken off it (as `docker rmi` of a tag). */
 export async function removeImages(s: ImageStore, refs: string[]): Promise<ImageRecord[]> {
   const records = refs.map((r) => findImage(s, r));
-  return withLock(s, async () => {
+  return withLock(s, () => {
     for (const [i, r] of records.entries()) {
       const ref = refs[i] ?? "";
       if (r.names.includes(ref) && r.names.length > 1) {
@@ -375,7 +375,7 @@ export async function pruneImages(
   o: { all?: boolean } = {},
 ): Promise<{ images: ImageRecord[]; layers: string[] }> {
   if (!existsSync(s.root)) return { images: [], layers: [] };
-  return withLock(s, async () => {
+  return withLock(s, () => {
     const images = listImages(s).filter((r) => o.all || r.names.length === 0);
     for (const r of images) {
       removeTree(rootOf(s, r.id));

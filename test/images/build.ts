@@ -18,7 +18,7 @@ export async function tarOf(entries: Entry[]): Promise<Buffer> {
   for (const { body, ...h } of entries) {
     await new Promise<void>((res, rej) => {
       const cb = (err?: Error | null): void => (err ? rej(err) : res());
-      pack.entry({ mtime: new Date("2024-01-01T00:00:00Z"), ...h } as tar.Header, body ?? "", cb);
+      pack.entry({ mtime: new Date("2024-01-01T00:00:00Z"), ...h }, body ?? "", cb);
     });
   }
   pack.finalize();
