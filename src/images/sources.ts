@@ -3,7 +3,7 @@
  * the config, one tar per layer). Each gives its config and, for each layer, a stream and what
  * the stream must hash to. Nothing here writes. */
 import { createHash } from "node:crypto";
-import { createReadStream, lstatSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import * as tar from "tar-stream";
@@ -142,7 +142,10 @@ export function ociLayout(dir: string, tag?: string): ImageSpec {
     async readLayers(each, skip) {
       for (const [i, l] of layers.entries()) {
         if (skip(i)) continue;
-        await each(i, createReadStream(blob(l.digest, `layer ${i}`)), `${dir}: layer ${l.digest}`);
+        const path = blob(l.digest, `layer ${i}`);
+        if (!existsSync(path))
+          throw new ImageError(dir, `layer ${i}: blob ${l.digest} is missing from the layout`);
+        await each(i, createReadStream(path), `${dir}: layer ${l.digest}`);
       }
     },
   };

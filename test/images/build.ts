@@ -66,8 +66,8 @@ export async function buildLayer(l: Layer): Promise<BuiltLayer> {
 export interface ImageDef {
   layers: Layer[];
   config?: Record<string, unknown>;
-  /** Tamper: the manifest names this digest for layer 0 instead of the real one. */
-  badDigest?: boolean;
+  /** Tamper: the blob of layer 0 is replaced by another layer after the manifest is written. */
+  tamperedWith?: Layer;
 }
 
 function configOf(def: ImageDef, layers: BuiltLayer[]): Buffer {
@@ -107,12 +107,15 @@ export async function writeOci(dir: string, def: ImageDef, tag = "latest"): Prom
         mediaType: def.layers[i]?.gzip
           ? "application/vnd.oci.image.layer.v1.tar+gzip"
           : "application/vnd.oci.image.layer.v1.tar",
-        digest: i === 0 && def.badDigest ? `sha256:${sha("something else")}` : l.digest,
+        digest: l.digest,
         size: l.blob.length,
       })),
     }),
   );
   const manifestDigest = put(manifest);
+  const first = layers[0];
+  if (def.tamperedWith && first)
+    writeFileSync(join(blobs, first.digest.slice(7)), (await buildLayer(def.tamperedWith)).blob);
   writeFileSync(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   writeFileSync(
     join(dir, "index.json"),
