@@ -45,6 +45,9 @@ export interface ImageRecord {
   config: ImageConfig;
   architecture?: string;
   layers: string[];
+  /** The archives it was loaded from ("docker-archive:PATH@SIZE:MTIME"): found again without
+   * reading them. */
+  origins?: string[];
   /** Bytes of the layers as stored (unpacked). */
   size: number;
   loaded: string;
@@ -182,12 +185,14 @@ export async function loadImage(
   const label = o.label ?? (src.kind === "oci" ? src.dir : src.file);
   return withLock(s, async () => {
     const names = [...new Set([...spec.names, ...(o.names ?? [])])];
+    const origin = originOf(src);
     const existing = readRecord(s, spec.id);
     if (existing && existsSync(rootOf(s, spec.id))) {
       const merged = [...new Set([...existing.names, ...names])];
-      if (merged.length !== existing.names.length)
-        writeRecord(s, claimNames(s, { ...existing, names: merged }));
-      return { image: { ...existing, names: merged }, unpacked: 0, existed: true };
+      const origins = [...new Set([...(existing.origins ?? []), ...(origin ? [origin] : [])])];
+      const image = { ...existing, names: merged, origins };
+      if (JSON.stringify(image) !== JSON.stringify(existing)) writeRecord(s, claimNames(s, image));
+      return { image, unpacked: 0, existed: true };
     }
     const tmp = join(s.root, "tmp", randomBytes(8).toString("hex"));
     mkdirSync(tmp, { mode: 0o700 });
@@ -253,6 +258,7 @@ export async function loadImage(
         config: spec.configDoc.config ?? {},
         ...(spec.configDoc.architecture ? { architecture: spec.configDoc.architecture } : {}),
         layers: spec.layers.map((l) => l.diffId),
+        ...(origin ? { origins: [origin] } : {}),
         size,
         loaded: new Date().toISOString(),
       };
@@ -331,10 +337,39 @@ export function findImage(s: ImageStore, ref: string): ImageRecord {
   );
 }
 
-/** The image a reference names: loaded first when it is oci:… or docker-archive:…. */
-export async function resolveImage(s: ImageStore, ref: string): Promise<ImageRecord> {
+/** What identifies an archive without reading it: its path, size and modification time. */
+function originOf(src: Source): string | undefined {
+  if (src.kind !== "docker-archive") return undefined;
+  try {
+    const st = statSync(src.file);
+    return `docker-archive:${src.file}@${st.size}:${Math.trunc(st.mtimeMs)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The image of the store a reference names, without loading anything: a name or id; an OCI
+ * layout's image by its config digest; an archive loaded before, unchanged since. */
+export function lookupImage(s: ImageStore, ref: string): ImageRecord | undefined {
   const src = parseSource(ref);
   if (!src) return findImage(s, ref);
+  if (src.kind === "oci") {
+    const r = readRecord(s, ociLayout(src.dir, src.tag).id);
+    return r && existsSync(rootOf(s, r.id)) ? r : undefined;
+  }
+  const origin = originOf(src);
+  return listImages(s).find(
+    (r) => origin && r.origins?.includes(origin) && existsSync(rootOf(s, r.id)),
+  );
+}
+
+/** The image a reference names: loaded first when it is oci:… or docker-archive:… not in the
+ * store yet. */
+export async function resolveImage(ref: string): Promise<ImageRecord> {
+  const found = lookupImage(imageStore(), ref);
+  if (found) return found;
+  const src = parseSource(ref);
+  if (!src) return findImage(imageStore(), ref);
   return (await loadImage(imageStore({ create: true }), src, { label: ref })).image;
 }
 

@@ -178,7 +178,20 @@ export function testImage(): ImageDef {
         gzip: true,
         entries: [
           ...busyboxEntries(),
-          { name: "bin/sh", type: "symlink", linkname: "busybox" },
+          ...[
+            "sh",
+            "cat",
+            "id",
+            "ls",
+            "echo",
+            "pwd",
+            "head",
+            "wc",
+            "env",
+            "stat",
+            "touch",
+            "httpd",
+          ].map((a): Entry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox" })),
           dir("etc/"),
           file(
             "etc/passwd",
