@@ -190,6 +190,7 @@ export function testImage(): ImageDef {
             "env",
             "stat",
             "touch",
+            "readlink",
             "httpd",
           ].map((a): Entry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox" })),
           dir("etc/"),
