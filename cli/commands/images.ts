@@ -27,7 +27,8 @@ export function registerImages(program: Command, io: CliIO): void {
         "\nExamples:\n" +
           "  secure-run load web.tar\n" +
           "  secure-run load --tag web oci:./web-layout:1.0\n" +
-          "  skopeo copy docker://docker.io/library/nginx:1.25 oci:nginx:1.25 && secure-run load oci:nginx:1.25\n" +
+          "  skopeo copy docker://docker.io/library/nginx:1.25 oci:nginx:1.25\n" +
+          "  secure-run load oci:nginx:1.25\n" +
           "\nExit status: 0; 2 when the image is malformed or refused (nothing is kept).",
       ),
     )

@@ -5,11 +5,6 @@
 #   itself: Entrypoint and Cmd become the command, Env adds to the environment (the app's own
 #   variables win), User, WorkingDir, and ExposedPorts become the ports it listens on. A field so
 #   filled has the reason "from the image" wherever the plan names it.
-# custom:
-#   rules:
-#     - id: image.defaults
-#       decides: "fills command, env, user, workdir and network.listen from the image's config where the app leaves them out; the app always wins"
-#       reads: "app: command, env, user, group, workdir, network.listen; image: config"
 package secure_run.plan.image
 
 config := object.get(input, ["image", "config"], {})
