@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -55,8 +56,8 @@ const libdir = "/usr/lib/x86_64-linux-gnu";
 const libs = ["libc.so.6"];
 let libBytes = statSync(join(libdir, "libc.so.6")).size;
 for (const f of readdirSync(libdir).sort()) {
-  if (libBytes > 60 << 20) break;
-  const st = statSync(join(libdir, f), { throwIfNoEntry: false });
+  if (libBytes > 85 << 20) break;
+  const st = lstatSync(join(libdir, f), { throwIfNoEntry: false });
   if (!st?.isFile() || libs.includes(f)) continue;
   libs.push(f);
   libBytes += st.size;

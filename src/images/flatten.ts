@@ -3,15 +3,27 @@
  * its directory of them; files are hard links to the layer's own (no data is copied, the layers
  * stay shared). `root` is a fresh private directory; no link is ever followed (every step is an
  * lstat, and only real directories made or checked by this walk are entered). */
-import { promises as fsp, type Stats } from "node:fs";
+import {
+  chmodSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  type Stats,
+} from "node:fs";
 import { join } from "node:path";
 
 const WH = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 
-async function lstatOr(path: string): Promise<Stats | undefined> {
+function lstatOr(path: string): Stats | undefined {
   try {
-    return await fsp.lstat(path);
+    return lstatSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
@@ -21,56 +33,60 @@ async function lstatOr(path: string): Promise<Stats | undefined> {
 /** Directory metadata is set last (deepest first), once the tree below is complete. */
 type DirMeta = { path: string; st: Stats };
 
-async function apply(layer: string, root: string, rel: string, dirs: DirMeta[]): Promise<void> {
+function apply(layer: string, root: string, rel: string, dirs: DirMeta[]): void {
   const from = join(layer, rel);
   const to = join(root, rel);
-  const names = await fsp.readdir(from);
+  const names = readdirSync(from);
   if (names.includes(OPAQUE))
-    for (const n of await fsp.readdir(to)) await fsp.rm(join(to, n), { recursive: true });
+    for (const n of readdirSync(to)) rmSync(join(to, n), { recursive: true });
   for (const n of names) {
     if (n === OPAQUE || !n.startsWith(WH)) continue;
-    await fsp.rm(join(to, n.slice(WH.length)), { recursive: true, force: true });
+    rmSync(join(to, n.slice(WH.length)), { recursive: true, force: true });
   }
   for (const n of names) {
     if (n.startsWith(WH)) continue;
     const src = join(from, n);
     const dst = join(to, n);
-    const st = await fsp.lstat(src);
-    const have = await lstatOr(dst);
+    const st = lstatSync(src);
+    const have = lstatOr(dst);
     if (st.isDirectory()) {
-      if (have && !have.isDirectory()) await fsp.rm(dst, { recursive: true });
-      if (!have || !have.isDirectory()) await fsp.mkdir(dst, { mode: 0o700 });
-      await fsp.lchown(dst, st.uid, st.gid).catch(ignoreEperm);
+      if (have && !have.isDirectory()) rmSync(dst, { recursive: true });
+      if (!have || !have.isDirectory()) mkdirSync(dst, { mode: 0o700 });
+      chownKeep(dst, st);
       dirs.push({ path: dst, st });
-      await apply(layer, root, join(rel, n), dirs);
+      apply(layer, root, join(rel, n), dirs);
       continue;
     }
-    if (have) await fsp.rm(dst, { recursive: true });
+    if (have) rmSync(dst, { recursive: true });
     if (st.isSymbolicLink()) {
-      await fsp.symlink(await fsp.readlink(src), dst);
-      await fsp.lchown(dst, st.uid, st.gid).catch(ignoreEperm);
+      symlinkSync(readlinkSync(src), dst);
+      chownKeep(dst, st);
     } else {
-      await fsp.link(src, dst);
+      linkSync(src, dst);
     }
   }
 }
 
-/** A rootless store cannot give files away: they stay the caller's. */
-function ignoreEperm(e: NodeJS.ErrnoException): void {
-  if (e.code !== "EPERM") throw e;
+/** The layer's owner; a rootless store cannot give files away (they stay the caller's). */
+function chownKeep(path: string, st: Stats): void {
+  try {
+    lchownSync(path, st.uid, st.gid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") throw e;
+  }
 }
 
-export async function flatten(layers: string[], root: string): Promise<void> {
+export function flatten(layers: string[], root: string): void {
   const dirs: DirMeta[] = [];
-  for (const l of layers) await apply(l, root, "", dirs);
+  for (const l of layers) apply(l, root, "", dirs);
   // A directory listed twice (in two layers) takes the upper layer's metadata: the later entry.
   const last = new Map<string, Stats>();
   for (const d of dirs) last.set(d.path, d.st);
   for (const [path, st] of [...last].reverse()) {
     // Removed by a whiteout of a later layer.
-    if (!(await lstatOr(path))?.isDirectory()) continue;
-    await fsp.chmod(path, st.mode & 0o1777);
-    await fsp.utimes(path, st.atime, st.mtime);
+    if (!lstatOr(path)?.isDirectory()) continue;
+    chmodSync(path, st.mode & 0o1777);
+    utimesSync(path, st.atime, st.mtime);
   }
-  await fsp.chmod(root, 0o755);
+  chmodSync(root, 0o755);
 }

@@ -10,7 +10,22 @@
  * Whiteouts (`.wh.NAME`, `.wh..wh..opq`) are kept as the empty files they are in the tar; they
  * are applied when the image's root is assembled (flatten.ts). */
 import { createHash, type Hash } from "node:crypto";
-import { constants, createWriteStream, promises as fsp } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  createWriteStream,
+  fchmodSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -52,6 +67,7 @@ export function entryName(name: string): { ok: true; name: string } | { ok: fals
 }
 
 const GZIP = [0x1f, 0x8b];
+const SMALL = 1 << 20;
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 const starts = (b: Buffer, magic: number[]): boolean => magic.every((m, i) => b[i] === m);
 
@@ -124,7 +140,7 @@ export async function unpackLayer(
   };
 
   /** The parent of `name` as a real directory made by this layer (made when missing). */
-  const parentOf = async (raw: string, name: string): Promise<void> => {
+  const parentOf = (raw: string, name: string): void => {
     const parts = name.split("/");
     for (let i = 1; i < parts.length; i++) {
       const p = parts.slice(0, i).join("/");
@@ -136,29 +152,29 @@ export async function unpackLayer(
           `its parent ${JSON.stringify(p)} is a symbolic link of the layer: it is never followed while unpacking`,
         );
       if (k === "file") refuse(raw, `its parent ${JSON.stringify(p)} is not a directory`);
-      await fsp.mkdir(join(dir, p), { mode: 0o755 });
+      mkdirSync(join(dir, p), { mode: 0o755 });
       kinds.set(p, "dir");
     }
   };
 
   /** Removes what an earlier entry of the same name made (the later entry wins, as in tar). */
-  const replace = async (raw: string, name: string, kind: Kind): Promise<boolean> => {
+  const replace = (raw: string, name: string, kind: Kind): boolean => {
     const had = kinds.get(name);
     if (!had) return false;
     if (had === "dir" && kind === "dir") return true;
     if (had === "dir") refuse(raw, "replaces a directory of the same layer");
-    await fsp.unlink(join(dir, name));
+    unlinkSync(join(dir, name));
     kinds.delete(name);
     return false;
   };
 
-  const owner = async (path: string, h: tar.Header, raw: string): Promise<void> => {
+  const owner = (path: string, h: tar.Header, raw: string): void => {
     if (!shift) return;
     const uid = h.uid ?? 0;
     const gid = h.gid ?? 0;
     if (uid >= shift.count || gid >= shift.count)
       refuse(raw, `owner ${uid}:${gid} is outside the ${shift.count} ids of the user namespace`);
-    await fsp.lchown(path, shift.uid + uid, shift.gid + gid);
+    lchownSync(path, shift.uid + uid, shift.gid + gid);
   };
 
   const consume = async (): Promise<void> => {
@@ -177,42 +193,49 @@ export async function unpackLayer(
       }
       switch (h.type) {
         case "directory": {
-          await parentOf(h.name, name);
-          if (!(await replace(h.name, name, "dir"))) await fsp.mkdir(path, { mode: 0o700 });
+          parentOf(h.name, name);
+          if (!replace(h.name, name, "dir")) mkdirSync(path, { mode: 0o700 });
           kinds.set(name, "dir");
-          await owner(path, h, h.name);
+          owner(path, h, h.name);
           dirs.push({ path, mode, ...(h.mtime ? { mtime: h.mtime } : {}) });
           entry.resume();
           break;
         }
         case "file":
         case "contiguous-file": {
-          await parentOf(h.name, name);
-          await replace(h.name, name, "file");
-          const fh = await fsp.open(
+          parentOf(h.name, name);
+          replace(h.name, name, "file");
+          // The tar's bytes first (a small file in memory), then one synchronous create and
+          // write: a round trip to the thread pool per call would dominate a layer of small
+          // files.
+          const small = (h.size ?? 0) <= SMALL;
+          const chunks: Buffer[] = [];
+          if (small) for await (const c of entry) chunks.push(c as Buffer);
+          const fd = openSync(
             path,
             constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
             0o600,
           );
           try {
-            await pipeline(entry, createWriteStream("", { fd: fh.fd, autoClose: false }));
-            await fh.chmod(mode);
-            if (h.mtime) await fh.utimes(h.mtime, h.mtime);
+            if (small) writeSync(fd, Buffer.concat(chunks));
+            else await pipeline(entry, createWriteStream("", { fd, autoClose: false }));
+            fchmodSync(fd, mode);
+            if (h.mtime) futimesSync(fd, h.mtime, h.mtime);
           } finally {
-            await fh.close();
+            closeSync(fd);
           }
           kinds.set(name, "file");
-          await owner(path, h, h.name);
+          owner(path, h, h.name);
           unpacked += h.size ?? 0;
           break;
         }
         case "symlink": {
-          await parentOf(h.name, name);
-          await replace(h.name, name, "symlink");
+          parentOf(h.name, name);
+          replace(h.name, name, "symlink");
           // The link's text is kept as is: it is resolved inside the app's root, never here.
-          await fsp.symlink(h.linkname ?? "", path);
+          symlinkSync(h.linkname ?? "", path);
           kinds.set(name, "symlink");
-          await owner(path, h, h.name);
+          owner(path, h, h.name);
           entry.resume();
           break;
         }
@@ -226,9 +249,9 @@ export async function unpackLayer(
               h.name,
               `a hard link to ${JSON.stringify(h.linkname)}, which is not a regular file earlier in the same layer`,
             );
-          await parentOf(h.name, name);
-          await replace(h.name, name, "file");
-          await fsp.link(join(dir, to), path);
+          parentOf(h.name, name);
+          replace(h.name, name, "file");
+          linkSync(join(dir, to), path);
           kinds.set(name, "file");
           entry.resume();
           break;
@@ -260,8 +283,8 @@ export async function unpackLayer(
   }
   // Directory modes last (deepest first): a read-only directory is filled before it is closed.
   for (const d of dirs.reverse()) {
-    await fsp.chmod(d.path, d.mode);
-    if (d.mtime) await fsp.utimes(d.path, d.mtime, d.mtime);
+    chmodSync(d.path, d.mode);
+    if (d.mtime) utimesSync(d.path, d.mtime, d.mtime);
   }
   return {
     digest: `sha256:${blobHash.digest("hex")}`,

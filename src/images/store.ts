@@ -242,7 +242,7 @@ export async function loadImage(
       }
       const root = join(tmp, "root");
       mkdirSync(root, { mode: 0o700 });
-      await flatten(
+      flatten(
         spec.layers.map((l) => layerDir(s, l.diffId)),
         root,
       );

@@ -3,7 +3,7 @@
  * writable layer, `exec --image`, a hostile archive refused with exit 2, `rmi` and `image
  * prune`. The store is a temporary one (SECURE_RUN_STATE_DIR). */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { canLaunch, cli, tempDir } from "../helpers.js";
@@ -63,6 +63,26 @@ describe("images through the CLI", () => {
     };
     assert.deepEqual(plan.image.fields, ["command", "env", "network.listen", "user"]);
     assert.ok(plan.process.env.includes("GREETING=hi"));
+  });
+
+  test("audit, review and export --format k8s read an image app", () => {
+    const file = app(
+      "img-export",
+      `root: { image: v1 }\nresources: { memory: 64Mi, cpu: 0.5, pids: 16 }\n`,
+    );
+    const a = run(["audit", file]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stdout, /ports +listen 8080\/tcp; connect none/);
+    const r = run(["review", file]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const out = join(tmp.dir, "k8s");
+    const e = run(["export", "--format", "k8s", "-o", out, file]);
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(readFileSync(join(out, "img-export.yaml"), "utf8"), /\n +image: v1\n/);
+    assert.match(
+      readFileSync(join(out, "NOTES.md"), "utf8"),
+      /image: v1 as loaded in secure-run's store \(sha256:[0-9a-f]{64}\); push .*skopeo copy docker-archive:FILE docker:\/\/REGISTRY\/v1/,
+    );
   });
 
   test("an image not in the store is an error at root.image, with the fix", () => {

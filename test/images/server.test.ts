@@ -31,13 +31,11 @@ function redisEntries(): Entry[] {
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
   }
   return [
-    ...[...dirs]
-      .sort()
-      .map((d): Entry => ({
-        name: `${d}/`,
-        type: "directory",
-        mode: d === "tmp" ? 0o1777 : 0o755,
-      })),
+    ...[...dirs].sort().map((d): Entry => ({
+      name: `${d}/`,
+      type: "directory",
+      mode: d === "tmp" ? 0o1777 : 0o755,
+    })),
     ...files.map((f): Entry => ({
       name: f.slice(1),
       mode: 0o755,

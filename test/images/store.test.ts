@@ -136,4 +136,13 @@ describe("image store", () => {
     assert.deepEqual(readdirSync(join(s.root, "layers")), []);
     assert.deepEqual(readdirSync(join(s.root, "roots")), []);
   });
+
+  test("two loads at once: one unpacks, the other waits for the lock and finds the image", async () => {
+    const s = imageStore({ create: true });
+    const src = { kind: "oci", dir: oci, tag: "v1" } as const;
+    const [a, b] = await Promise.all([loadImage(s, src), loadImage(s, src)]);
+    assert.deepEqual([a.existed, b.existed].sort(), [false, true]);
+    assert.equal(a.unpacked + b.unpacked, 2);
+    assert.equal(listImages(s).length, 1);
+  });
 });
