@@ -56,7 +56,7 @@ const libdir = "/usr/lib/x86_64-linux-gnu";
 const libs = ["libc.so.6"];
 let libBytes = statSync(join(libdir, "libc.so.6")).size;
 for (const f of readdirSync(libdir).sort()) {
-  if (libBytes > 85 << 20) break;
+  if (libBytes > 45 << 20) break;
   const st = lstatSync(join(libdir, f), { throwIfNoEntry: false });
   if (!st?.isFile() || libs.includes(f)) continue;
   libs.push(f);
@@ -186,14 +186,15 @@ const targets = {
 };
 let podman = "podman not installed";
 if (spawnSync("podman", ["--version"]).status === 0) {
-  const archive = join(work, "bench.tar");
-  const copied = spawnSync("podman", ["load", "-q", "-i", `oci-archive:${oci}`], {
-    encoding: "utf8",
-  });
-  void archive;
-  if (copied.status === 0) {
-    targets.podman = ["podman", ["run", "--rm", "--network", "none", "localhost/bench:latest"]];
-    podman = "podman run --rm --network none";
+  // podman loads an OCI layout as a tar of it (oci-archive); it prints the name it gave.
+  const archive = join(work, "bench-oci.tar");
+  sh("tar", ["-C", oci, "-cf", archive, "."]);
+  const copied = spawnSync("podman", ["load", "-q", "-i", archive], { encoding: "utf8" });
+  const name = copied.stdout?.trim().split(/\s+/).pop();
+  if (copied.status === 0 && name) {
+    targets.podman = ["podman", ["run", "--rm", "--network", "none", name]];
+    podman = `podman run --rm --network none (${name})`;
+    process.on("exit", () => spawnSync("podman", ["rmi", "-f", name]));
   } else podman = `podman load failed: ${copied.stderr.trim().split("\n").pop()}`;
 }
 const launch = {};

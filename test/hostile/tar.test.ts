@@ -3,7 +3,7 @@
  * its staging, no layer, root or image record. Every case is tried as an OCI layout and as a
  * docker archive. */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ImageError } from "../../src/images/errors.js";
@@ -168,5 +168,40 @@ describe("hostile image archives", () => {
       /the blob's digest is sha256:[0-9a-f]{64}, the manifest says sha256:/,
     );
     assertNothingLeft();
+  });
+
+  test("a docker archive whose layer does not match the config's diff_id is refused", async () => {
+    const at = join(tmp.dir, "src-diffid.tar");
+    await writeDockerArchive(at, { layers: [base], tamperedWith: { entries: [file("evil")] } });
+    await assert.rejects(
+      loadImage(imageStore({ create: true }), { kind: "docker-archive", file: at }),
+      /layer\.tar: the uncompressed layer's digest is sha256:[0-9a-f]{64}, the config's diff_id is sha256:/,
+    );
+    assertNothingLeft();
+  });
+
+  test("a zstd layer is refused by name", async () => {
+    const at = join(tmp.dir, "src-zstd");
+    await writeOci(at, {
+      layers: [base],
+      tamperedWith: { entries: [], raw: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]) },
+    });
+    await assert.rejects(
+      loadImage(imageStore({ create: true }), { kind: "oci", dir: at }),
+      /a zstd-compressed layer: not supported \(gzip and uncompressed layers are\)/,
+    );
+    assertNothingLeft();
+  });
+
+  test("what a killed load left (staging, its lock) is cleared by the next one", async () => {
+    const s = imageStore({ create: true });
+    mkdirSync(join(s.root, "tmp/0123456789abcdef/layer-0/usr"), { recursive: true });
+    writeFileSync(join(s.root, "lock"), "999999999");
+    const at = join(tmp.dir, "src-after-kill");
+    await writeOci(at, { layers: [base] });
+    const r = await loadImage(s, { kind: "oci", dir: at });
+    assert.equal(r.unpacked, 1);
+    assert.deepEqual(readdirSync(join(s.root, "tmp")), []);
+    assert.ok(!existsSync(join(s.root, "lock")));
   });
 });

@@ -49,6 +49,8 @@ export function busyboxEntries(): Entry[] {
 export interface Layer {
   entries: Entry[];
   gzip?: boolean;
+  /** The blob as given, instead of a tar of the entries. */
+  raw?: Buffer;
 }
 
 export interface BuiltLayer {
@@ -58,7 +60,7 @@ export interface BuiltLayer {
 }
 
 export async function buildLayer(l: Layer): Promise<BuiltLayer> {
-  const t = await tarOf(l.entries);
+  const t = l.raw ?? (await tarOf(l.entries));
   const blob = l.gzip ? gzipSync(t) : t;
   return { blob, digest: `sha256:${sha(blob)}`, diffId: `sha256:${sha(t)}` };
 }
@@ -143,6 +145,8 @@ export async function writeDockerArchive(
   const layers = await Promise.all(def.layers.map(buildLayer));
   const config = configOf(def, layers);
   const cid = sha(config);
+  const first = layers[0];
+  if (def.tamperedWith && first) first.blob = (await buildLayer(def.tamperedWith)).blob;
   const entries: Entry[] = [];
   for (const l of layers) {
     const h = l.diffId.slice(7);
