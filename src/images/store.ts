@@ -157,9 +157,17 @@ export function parseSource(ref: string): Source | undefined {
 export function sourceOfPath(path: string): Source {
   const parsed = parseSource(path);
   if (parsed) return parsed;
-  return statSync(path).isDirectory()
-    ? { kind: "oci", dir: path }
-    : { kind: "docker-archive", file: path };
+  let dir: boolean;
+  try {
+    dir = statSync(path).isDirectory();
+  } catch (e) {
+    throw new ImageError(
+      path,
+      (e as Error).message.replace(/^\w+: /, ""),
+      "give an OCI layout (a directory) or a docker archive (a file)",
+    );
+  }
+  return dir ? { kind: "oci", dir: path } : { kind: "docker-archive", file: path };
 }
 
 export async function readSource(src: Source): Promise<ImageSpec> {
