@@ -148,6 +148,25 @@ describe("images through the CLI", () => {
     },
   );
 
+  test(
+    "trace learns an image app's profile, and the app runs under it alone",
+    { skip: skipLaunch },
+    () => {
+      const file = app("img-trace", `root: { image: v1 }\n`);
+      const profile = join(tmp.dir, "img-trace.profile.yaml");
+      const t = run(["trace", "-o", profile, file]);
+      assert.equal(t.status, 0, t.stderr);
+      assert.match(readFileSync(profile, "utf8"), /\n {2}execve: /);
+      const learned = app(
+        "img-learned",
+        `root: { image: v1 }\nsyscalls: { profiles: [${profile}], hints: [] }\n`,
+      );
+      const r = run(["run", learned]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "hi from /home/app as 1000\nhello from the image\n");
+    },
+  );
+
   test("load: a hostile archive is refused (exit 2), naming the entry; nothing is kept", () => {
     const r = run(["load", join(tmp.dir, "evil.tar")]);
     assert.equal(r.status, 2);
