@@ -29,10 +29,13 @@ image_env := {name: value |
 }
 
 # "8080/tcp" → {port: 8080, protocol: tcp}
-image_listen := [{"port": to_number(parts[0]), "protocol": proto} |
+image_listen := [{"port": port, "protocol": proto} |
 	some key in sort([k | some k, _ in object.get(config, "ExposedPorts", {})])
 	parts := split(key, "/")
 	regex.match(`^[0-9]{1,5}$`, parts[0])
+	port := to_number(parts[0])
+	port >= 1
+	port <= 65535
 	proto := protocol(parts)
 ]
 
@@ -45,7 +48,15 @@ default protocol(_) := "tcp"
 
 image_user := object.get(config, "User", "")
 
-image_workdir := object.get(config, "WorkingDir", "")
+# An absolute, normal path outside /proc (as the app's own workdir must be); else none.
+default image_workdir := ""
+
+image_workdir := wd if {
+	wd := object.get(config, "WorkingDir", "")
+	regex.match(`^/`, wd)
+	not regex.match(`(^|/)\.\.?(/|$)|//|./$`, wd)
+	not regex.match(`^/proc(/|$)`, wd)
+}
 
 default has_image := false
 

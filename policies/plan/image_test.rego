@@ -49,3 +49,11 @@ test_a_filled_field_has_the_image_as_its_reason if {
 	lib.field("user") == {"kind": "image", "ref": "user", "why": "from the image oci:/srv/img:v1"} with input as {"image": img, "imageFilled": {"user"}}
 	lib.field("username") == {"kind": "field", "ref": "username"} with input as {"image": img, "imageFilled": {"user"}}
 }
+
+test_a_bad_workdir_or_port_of_the_image_is_left_out if {
+	bad := {"ref": "r", "id": "i", "config": {"WorkingDir": "/proc/self/cwd", "ExposedPorts": {"0/tcp": {}, "70000/tcp": {}, "80/tcp": {}}}}
+	a := image.app with input as {"app": {"name": "a", "command": ["x"]}, "image": bad}
+	a == {"name": "a", "command": ["x"], "network": {"listen": [{"port": 80, "protocol": "tcp"}]}}
+	w := image.app with input as {"app": {"name": "a", "command": ["x"]}, "image": {"ref": "r", "id": "i", "config": {"WorkingDir": "/a/../b"}}}
+	w == {"name": "a", "command": ["x"]}
+}

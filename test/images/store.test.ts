@@ -2,7 +2,17 @@
  * loaded, their layers unpacked once and shared, whiteouts, the opaque directory, the hard link
  * and the symbolic links as overlayfs would show them; names, removal and prune. */
 import assert from "node:assert/strict";
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { pathInRoot, readAccounts } from "../../src/host/identity.js";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
@@ -144,5 +154,16 @@ describe("image store", () => {
     assert.deepEqual([a.existed, b.existed].sort(), [false, true]);
     assert.equal(a.unpacked + b.unpacked, 2);
     assert.equal(listImages(s).length, 1);
+  });
+
+  test("an image's /etc/passwd is read as the sandbox sees it: its links never lead to the host's files", () => {
+    const r = join(tmp.dir, "links");
+    mkdirSync(join(r, "etc"), { recursive: true });
+    writeFileSync(join(r, "etc/real"), "app:x:7:7::/:/bin/sh\n");
+    symlinkSync("/etc/real", join(r, "etc/passwd"));
+    symlinkSync("../../../../../etc/shadow", join(r, "etc/group"));
+    assert.equal(pathInRoot(r, "etc/passwd"), join(r, "etc/real"));
+    assert.equal(pathInRoot(r, "etc/group"), undefined, "the image has no /etc/shadow");
+    assert.deepEqual(readAccounts(r), { passwd: "app:x:7:7::/:/bin/sh\n", group: "" });
   });
 });
