@@ -77,7 +77,8 @@ export function imageStore(o: { create?: boolean } = {}): ImageStore {
 
 export const rootOf = (s: ImageStore, id: string): string => join(s.root, "roots", hex(id));
 const layerDir = (s: ImageStore, diffId: string): string => join(s.root, "layers", hex(diffId));
-const recordPath = (s: ImageStore, id: string): string => join(s.root, "images", `${hex(id)}.json`);
+export const recordPath = (s: ImageStore, id: string): string =>
+  join(s.root, "images", `${hex(id)}.json`);
 
 const alive = (pid: number): boolean => {
   try {

@@ -10,7 +10,11 @@ import { canLaunch, cli, tempDir } from "../helpers.js";
 import { testImage, writeDockerArchive, writeOci } from "./build.js";
 
 const tmp = tempDir("image-cli");
-const env = { SECURE_RUN_STATE_DIR: join(tmp.dir, "state") };
+const env = {
+  SECURE_RUN_STATE_DIR: join(tmp.dir, "state"),
+  SECURE_RUN_BUNDLE_CACHE: join(tmp.dir, "cache"),
+  SECURE_RUN_CACHE_DEBUG: "1",
+};
 const run = (args: string[]): ReturnType<typeof cli> => cli(args, { env, timeout: 120_000 });
 const skipLaunch = canLaunch ? false : "real launches run as root (or as the test user)";
 
@@ -167,6 +171,34 @@ describe("images through the CLI", () => {
     },
   );
 
+  test(
+    "the run cache: an image app is launched from it until its name goes to another image",
+    { skip: skipLaunch },
+    async () => {
+      const file = app("img-cache", `root: { image: cached }\nsyscalls: { profiles: [process] }\n`);
+      const def = testImage();
+      const other = join(tmp.dir, "other");
+      await writeOci(other, { ...def, config: { ...def.config, Cmd: ["echo first"] } }, "cached");
+      assert.equal(run(["load", `oci:${other}:cached`]).status, 0);
+      assert.equal(run(["run", file]).stdout, "first\n");
+      const hit = run(["run", file]);
+      assert.equal(hit.stdout, "first\n");
+      assert.match(hit.stderr, /secure-run: cache: hit /);
+      const second = join(tmp.dir, "second");
+      await writeOci(second, { ...def, config: { ...def.config, Cmd: ["echo second"] } }, "cached");
+      assert.equal(run(["load", `oci:${second}:cached`]).status, 0);
+      const moved = run(["run", file]);
+      assert.match(moved.stderr, /secure-run: cache: miss: /);
+      assert.equal(moved.stdout, "second\n");
+      // The first image lost its name: prune takes it; rmi the second.
+      assert.match(
+        run(["image", "prune"]).stdout,
+        /^Deleted sha256:[0-9a-f]{64}\n1 images and 0 layers removed\n$/,
+      );
+      assert.equal(run(["rmi", "cached"]).status, 0);
+    },
+  );
+
   test("load: a hostile archive is refused (exit 2), naming the entry; nothing is kept", () => {
     const r = run(["load", join(tmp.dir, "evil.tar")]);
     assert.equal(r.status, 2);
@@ -175,7 +207,12 @@ describe("images through the CLI", () => {
       /evil\.tar: [0-9a-f]{64}\/layer\.tar: entry "\.\.\/\.\.\/evil": a "\.\." component \(it would leave the layer\)/,
     );
     assert.deepEqual(readdirSync(join(env.SECURE_RUN_STATE_DIR, "images/tmp")), []);
-    assert.equal((JSON.parse(run(["images", "--json"]).stdout) as unknown[]).length, 1);
+    const left = JSON.parse(run(["images", "--json"]).stdout) as { names: string[] }[];
+    assert.deepEqual(
+      left.map((i) => i.names),
+      [["v1", "test/busybox:1"]],
+      "only the image loaded before",
+    );
   });
 
   test("rmi and image prune: names, then images, then layers go", () => {
