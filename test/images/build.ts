@@ -141,30 +141,33 @@ export async function writeDockerArchive(
   file: string,
   def: ImageDef,
   repoTag = "test/busybox:latest",
+  /** Docker 25's layout: blobs/sha256/<hex> for the config and the layers. */
+  blobs = false,
 ): Promise<string> {
   const layers = await Promise.all(def.layers.map(buildLayer));
   const config = configOf(def, layers);
   const cid = sha(config);
   const first = layers[0];
   if (def.tamperedWith && first) first.blob = (await buildLayer(def.tamperedWith)).blob;
-  const entries: Entry[] = [];
+  const layerName = (l: BuiltLayer): string =>
+    blobs ? `blobs/sha256/${l.diffId.slice(7)}` : `${l.diffId.slice(7)}/layer.tar`;
+  const configName = blobs ? `blobs/sha256/${cid}` : `${cid}.json`;
+  const entries: Entry[] = blobs
+    ? [
+        { name: "blobs/", type: "directory", mode: 0o755 },
+        { name: "blobs/sha256/", type: "directory", mode: 0o755 },
+      ]
+    : [];
   for (const l of layers) {
-    const h = l.diffId.slice(7);
-    entries.push(
-      { name: `${h}/`, type: "directory", mode: 0o755 },
-      { name: `${h}/layer.tar`, mode: 0o644, body: l.blob },
-    );
+    if (!blobs) entries.push({ name: `${l.diffId.slice(7)}/`, type: "directory", mode: 0o755 });
+    entries.push({ name: layerName(l), mode: 0o644, body: l.blob });
   }
-  entries.push({ name: `${cid}.json`, mode: 0o644, body: config });
+  entries.push({ name: configName, mode: 0o644, body: config });
   entries.push({
     name: "manifest.json",
     mode: 0o644,
     body: JSON.stringify([
-      {
-        Config: `${cid}.json`,
-        RepoTags: [repoTag],
-        Layers: layers.map((l) => `${l.diffId.slice(7)}/layer.tar`),
-      },
+      { Config: configName, RepoTags: [repoTag], Layers: layers.map(layerName) },
     ]),
   });
   writeFileSync(file, await tarOf(entries));

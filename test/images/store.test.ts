@@ -121,6 +121,22 @@ describe("image store", () => {
     assert.deepEqual(readdirSync(join(s.root, "tmp")), [], "nothing left in staging");
   });
 
+  test("a docker archive in Docker 25's layout (blobs/sha256/) loads too", async () => {
+    const file = join(tmp.dir, "blobs.tar");
+    const def = testImage();
+    const id = await writeDockerArchive(
+      file,
+      { ...def, config: { Cmd: ["blobs"] } },
+      "blobs:1",
+      true,
+    );
+    const r = await loadImage(imageStore({ create: true }), { kind: "docker-archive", file });
+    assert.equal(r.image.id, id);
+    assert.deepEqual(r.image.config.Cmd, ["blobs"]);
+    assert.equal(r.unpacked, 0, "the layers were in the store already");
+    await removeImages(imageStore(), ["blobs:1"]);
+  });
+
   test("loading again changes nothing; rmi keeps shared layers; prune removes the unused", async () => {
     const s = imageStore({ create: true });
     const again = await loadImage(s, { kind: "oci", dir: oci, tag: "v1" });
