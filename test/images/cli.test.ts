@@ -16,6 +16,12 @@ const env = {
   SECURE_RUN_CACHE_DEBUG: "1",
 };
 const run = (args: string[]): ReturnType<typeof cli> => cli(args, { env, timeout: 120_000 });
+/** Runs the CLI with `args`, which must succeed and print exactly `stdout`. */
+function prints(args: string[], stdout: string): void {
+  const r = run(args);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, stdout);
+}
 const skipLaunch = canLaunch ? false : "real launches run as root (or as the test user)";
 
 function app(name: string, body: string): string {
@@ -108,9 +114,7 @@ describe("images through the CLI", () => {
         "img-run",
         `root: { image: docker-archive:./busybox.tar }\nsyscalls: { profiles: [process] }\n`,
       );
-      const r = run(["run", file]);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, "hi from /home/app as 1000\nhello from the image\n");
+      prints(["run", file], "hi from /home/app as 1000\nhello from the image\n");
     },
   );
 
@@ -126,16 +130,12 @@ describe("images through the CLI", () => {
         "img-ro",
         `root: { image: v1 }\nuser: root\ncommand: [/bin/sh, -c, "${script}"]\nsyscalls: { profiles: [process] }\n`,
       );
-      const r = run(["run", ro]);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, "new.txt\ngone\nremoved\n/bin/hi\nchain\nhard-link\nread-only\n");
+      prints(["run", ro], "new.txt\ngone\nremoved\n/bin/hi\nchain\nhard-link\nread-only\n");
       const rw = app(
         "img-rw",
         `root: { image: v1, writable: true }\nuser: root\ncommand: [/bin/sh, -c, "echo written > /etc/x && cat /etc/x"]\nsyscalls: { profiles: [process] }\n`,
       );
-      const w = run(["run", rw]);
-      assert.equal(w.status, 0, w.stderr);
-      assert.equal(w.stdout, "written\n");
+      prints(["run", rw], "written\n");
     },
   );
 
@@ -143,12 +143,14 @@ describe("images through the CLI", () => {
     "exec --image: the image's command by default, or the one given",
     { skip: skipLaunch },
     () => {
-      const a = run(["exec", "--image", "test/busybox:1"]);
-      assert.equal(a.status, 0, a.stderr);
-      assert.equal(a.stdout, "hi from /home/app as 1000\nhello from the image\n");
-      const b = run(["exec", "--image", "v1", "--", "/bin/cat", "/etc/motd-link"]);
-      assert.equal(b.status, 0, b.stderr);
-      assert.equal(b.stdout, "hello from the image\n");
+      prints(
+        ["exec", "--image", "test/busybox:1"],
+        "hi from /home/app as 1000\nhello from the image\n",
+      );
+      prints(
+        ["exec", "--image", "v1", "--", "/bin/cat", "/etc/motd-link"],
+        "hello from the image\n",
+      );
     },
   );
 
@@ -165,9 +167,7 @@ describe("images through the CLI", () => {
         "img-learned",
         `root: { image: v1 }\nsyscalls: { profiles: [${profile}], hints: [] }\n`,
       );
-      const r = run(["run", learned]);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, "hi from /home/app as 1000\nhello from the image\n");
+      prints(["run", learned], "hi from /home/app as 1000\nhello from the image\n");
     },
   );
 
