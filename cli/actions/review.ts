@@ -1,4 +1,5 @@
 /** `review`: app definitions judged against the policy. */
+import { ensureImages } from "../../src/images/app.js";
 import { writeFileSync } from "node:fs";
 import { reviewApp, reviewExitCode, summarize, type AppReview } from "../../src/review/review.js";
 import { reviewJson, reviewMarkdown, reviewSarif } from "../../src/review/report.js";
@@ -47,7 +48,8 @@ function renderText(reviews: AppReview[], s: Style): string {
   return out.join("\n");
 }
 
-export function review(io: CliIO, files: string[], opts: ReviewFlags): void {
+export async function review(io: CliIO, files: string[], opts: ReviewFlags): Promise<void> {
+  await ensureImages(files);
   const config = readConfig(opts.config);
   const userPolicies = opts.policy.map(loadUserPolicy);
   const reviews = files.map((f) => reviewApp(f, { config, userPolicies, check: false }));

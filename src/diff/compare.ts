@@ -75,7 +75,7 @@ export interface PlanDiff {
 /** The app field a plan item comes from: its first field reason, else the profile entry of the
  * app that brought it (as the review's field_of does). */
 export function fieldOf(reasons: readonly Reason[], appProfiles: readonly string[]): string {
-  const field = reasons.find((r) => r.kind === "field");
+  const field = reasons.find((r) => r.kind === "field" || r.kind === "image");
   if (field) return field.ref;
   for (const r of reasons) {
     if (r.kind !== "profile") continue;

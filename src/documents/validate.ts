@@ -210,6 +210,9 @@ function describe(e: ErrorObject, root: unknown): SchemaProblem[] {
   const formHint = typeof schema?.["x-hint"] === "string" ? schema["x-hint"] : undefined;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
+    // "must match then": the error of the "then" branch itself says what is wrong.
+    case "if":
+      return [];
     case "additionalProperties": {
       const field = String(p.additionalProperty);
       const known = Object.keys((schema?.properties as object | undefined) ?? {});

@@ -20,6 +20,8 @@ const RANKS: readonly (readonly string[])[] = [
   // host facts name the architecture as seccomp does (seccomp/arches.ts)
   ["src/host"],
   ["src/appspec", "src/config", "src/profiles", "src/policy"],
+  // the image store: read by the plan (an image app's root and config), loading through appspec
+  ["src/images"],
   ["src/plan"],
   ["src/bundle"],
   ["src/launch", "src/instances", "src/audit", "src/review", "src/export", "src/trace"],

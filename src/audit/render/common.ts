@@ -10,6 +10,7 @@ export const RISKS: Risk[] = ["high", "medium", "low"];
 export function reasonText(r: Reason): string {
   if (r.kind === "profile") return `profile ${r.ref}`;
   if (r.kind === "field") return r.ref;
+  if (r.kind === "image") return `${r.ref} from the image`;
   return `rule ${r.ref}`;
 }
 
