@@ -57,3 +57,27 @@ test_a_bad_workdir_or_port_of_the_image_is_left_out if {
 	w := image.app with input as {"app": {"name": "a", "command": ["x"]}, "image": {"ref": "r", "id": "i", "config": {"WorkingDir": "/a/../b"}}}
 	w == {"name": "a", "command": ["x"]}
 }
+
+workdir_of(d) := w if {
+	a := image.app with input as {"app": {"name": "a", "command": ["x"]}, "image": {"ref": "r", "id": "i", "config": {"WorkingDir": d}}}
+	w := object.get(a, "workdir", "none")
+}
+
+ports_of(e) := ps if {
+	a := image.app with input as {"app": {"name": "a", "command": ["x"]}, "image": {"ref": "r", "id": "i", "config": {"ExposedPorts": e}}}
+	ps := [p.port | some p in object.get(object.get(a, "network", {}), "listen", [])]
+}
+
+test_a_workdir_is_taken_only_when_absolute_and_normal if {
+	workdir_of("/") == "/"
+	workdir_of("/srv/app") == "/srv/app"
+	workdir_of("/procfs") == "/procfs"
+	every d in ["srv", "", "/srv/", "//srv", "/srv//app", "/./srv", "/srv/.", "/srv/..", "/proc", "/proc/1"] {
+		workdir_of(d) == "none"
+	}
+}
+
+test_exposed_ports_are_one_to_five_digits if {
+	ports_of({"8080/tcp": {}, "65535": {}, "1/udp": {}}) == [1, 65535, 8080]
+	ports_of({"": {}, "/tcp": {}, "080x/tcp": {}, "123456/tcp": {}, "-1/tcp": {}, "1.5/tcp": {}}) == []
+}
