@@ -35,8 +35,14 @@ mkdirSync(outdir);
 const validators = readdirSync(join(dist, "validators"))
   .filter((f) => f.endsWith(".cjs"))
   .sort();
+// Every command's action too: the commands import them when they run (lazily, in the ES module
+// bundle), but in the snapshot their modules are then already evaluated.
+const actions = readdirSync(join(dist, "cli/actions"))
+  .filter((f) => f.endsWith(".js"))
+  .sort();
 const entry = [
   `import { registerPrebuilt } from ${JSON.stringify(join(dist, "src/documents/validate.js"))};`,
+  ...actions.map((f) => `import ${JSON.stringify(join(dist, "cli/actions", f))};`),
   ...validators.map(
     (f, i) => `import * as v${i} from ${JSON.stringify(join(dist, "validators", f))};`,
   ),
