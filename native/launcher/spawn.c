@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nethook.h"
+
 /* The map as the kernel reads it: "IN OUT COUNT\n" lines. */
 static int format_map(const struct sr_id_map *map, size_t n, char *buf, size_t size) {
   size_t len = 0;
@@ -245,6 +247,15 @@ void sr_spawn_close(struct sr_spawn *sp) {
   sr_close(sp->msg);
   sr_close(sp->release);
   sr_close(sp->exec);
+  if (sp->net_pid > 0) {
+    struct sr_error err = {0};
+    if (sr_net_hook(sp->net_hook, sp->net_hook_config, "del", sp->net_pid, &err) < 0) {
+      char msg[sizeof err.msg + 64];
+      sr_error_format(&err, msg, sizeof msg);
+      fprintf(stderr, "secure-run-launch: network cleanup: %s\n", msg);
+    }
+    sp->net_pid = -1;
+  }
 }
 
 int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, struct sr_cgroup *cg,
@@ -337,6 +348,14 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
   if (!placed && cg->driver) *placement = "moved";
   *step = "cgroup";
   if (!placed && cg->driver && cg->driver->add(cg, sp->init, err) < 0) return -1;
+  /* Its network, once its namespace exists and before anything of the app's runs in it. */
+  if (cfg->net_hook) {
+    *step = "network";
+    sp->net_hook = cfg->net_hook;
+    sp->net_hook_config = cfg->net_hook_config;
+    sp->net_pid = sp->init;
+    if (sr_net_hook(cfg->net_hook, cfg->net_hook_config, "add", sp->init, err) < 0) return -1;
+  }
   *step = "sync";
   if (release_init(sync, "g", err) < 0) return -1;
   return 0;
