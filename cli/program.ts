@@ -9,6 +9,7 @@ import { registerExec } from "./commands/exec.js";
 import { registerExport } from "./commands/export.js";
 import { registerGc } from "./commands/gc.js";
 import { registerInstances } from "./commands/instances.js";
+import { registerNetHook } from "./commands/net-hook.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerProfiles } from "./commands/profiles.js";
 import { registerReview } from "./commands/review.js";
@@ -48,6 +49,7 @@ const COMMANDS: readonly (readonly [string, (program: Command, io: CliIO) => voi
   ["doctor", registerDoctor],
   ["profiles", registerProfiles],
   ["trace", registerTrace],
+  ["net-hook", registerNetHook],
 ];
 
 /** The program with every command; with `command` (the word after `secure-run`), when it names
