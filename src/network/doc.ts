@@ -90,8 +90,15 @@ export function conflist(bridge: { name: string; subnet: string }): CniConflist 
   };
 }
 
+/** What an instance's network is made of (kept with its cached bundle): its document but the id. */
+export type NetworkSpec = Omit<NetworkDoc, "id">;
+
 /** The document of one launch of `plan` (instance `index` of its instances). */
 export function networkDoc(plan: Plan, index: number, rootless: boolean): NetworkDoc {
+  return { ...networkSpec(plan, index, rootless), id: randomBytes(32).toString("hex") };
+}
+
+export function networkSpec(plan: Plan, index: number, rootless: boolean): NetworkSpec {
   const publish = (plan.network.publish ?? []).map((p) => ({
     hostIp: p.hostIp,
     hostPort: p.hostPorts[index] ?? p.hostPorts[0] ?? 0,
@@ -103,16 +110,19 @@ export function networkDoc(plan: Plan, index: number, rootless: boolean): Networ
     protocol: c.protocol,
     ...(c.to ? { to: c.to } : {}),
   }));
-  const id = randomBytes(32).toString("hex");
   const bridge = plan.network.bridge ?? { name: "secure-run0", subnet: "10.89.0.0/24" };
   return rootless
-    ? { version: 1, id, backend: "pasta", publish, connect }
-    : { version: 1, id, backend: "cni", publish, connect, cni: { conflist: conflist(bridge), ifname: "eth0" } };
+    ? { version: 1, backend: "pasta", publish, connect }
+    : { version: 1, backend: "cni", publish, connect, cni: { conflist: conflist(bridge), ifname: "eth0" } };
 }
 
-/** Writes the document atomically; returns its path. */
-export function writeNetworkDoc(doc: NetworkDoc, dir = networksDir(true)): string {
-  const file = join(dir, `${doc.id}.json`);
+/** An instance's document, in its directory. */
+export const NETWORK_FILE = "network.json";
+
+/** Writes the document atomically (to <id>.json in the networks directory, or `name` in
+ * `dir`); returns its path. */
+export function writeNetworkDoc(doc: NetworkDoc, dir = networksDir(true), name = `${doc.id}.json`): string {
+  const file = join(dir, name);
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);

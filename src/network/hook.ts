@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { lookup } from "node:dns/promises";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { bootId, procStartTime } from "../instances/liveness.js";
 import { cniAdd, cniCheck, cniDel } from "./cni.js";
 import {
@@ -19,6 +19,11 @@ import {
 } from "./doc.js";
 import { egressRuleset, nameservers, type Destination } from "./nft.js";
 import { pastaStart, pastaStop } from "./pasta.js";
+
+/** Writes the document back where it was read from. */
+function rewrite(file: string, doc: NetworkDoc): void {
+  writeNetworkDoc(doc, dirname(file), basename(file));
+}
 
 export class NetworkError extends Error {
   constructor(message: string) {
@@ -128,20 +133,20 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
     boot: bootId(),
     initPid: pid,
   };
-  writeNetworkDoc(doc, dirname(file));
+  rewrite(file, doc);
   try {
     const ruleset = egressRuleset(doc, await destinations(doc), hostNameservers());
     if (doc.backend === "cni") {
       if (!doc.cni) throw new NetworkError(`${file}: no CNI configuration`);
       doc.netns = bindNetns(pid, doc.id);
-      writeNetworkDoc(doc, dirname(file));
+      rewrite(file, doc);
       const call = { containerId: doc.id, netns: doc.netns, ifname: doc.cni.ifname };
       doc.result = cniAdd(doc.cni.conflist, call, doc.publish);
-      writeNetworkDoc(doc, dirname(file));
+      rewrite(file, doc);
       cniCheck(doc.cni.conflist, call, doc.publish, doc.result);
     } else {
       doc.pasta = pastaStart(pid, doc.publish);
-      writeNetworkDoc(doc, dirname(file));
+      rewrite(file, doc);
     }
     loadRuleset(pid, ruleset, doc.backend === "pasta");
   } catch (e) {
@@ -152,9 +157,15 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
 }
 
 /** Undoes the network of `file`; pid: the app's init (0 when gone: gc). The document stays,
- * without its owner (a restart adds it again); `remove` removes it too. */
-export async function networkDel(file: string, _pid: number, o: { remove?: boolean } = {}): Promise<void> {
+ * without its owner (a restart adds it again); `remove` removes it too. Whether there was
+ * anything to undo. */
+export async function networkDel(
+  file: string,
+  _pid: number,
+  o: { remove?: boolean } = {},
+): Promise<boolean> {
   const doc = readNetworkDoc(file);
+  const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
   if (doc.backend === "cni" && doc.cni) {
     const netns = doc.netns && isNetns(doc.netns) ? doc.netns : "";
     cniDel(doc.cni.conflist, { containerId: doc.id, netns, ifname: doc.cni.ifname }, doc.publish, doc.result);
@@ -163,13 +174,14 @@ export async function networkDel(file: string, _pid: number, o: { remove?: boole
   if (doc.pasta) pastaStop(doc.pasta);
   if (o.remove) {
     removeNetworkDoc(file);
-    return;
+    return !idle;
   }
   delete doc.owner;
   delete doc.netns;
   delete doc.result;
   delete doc.pasta;
-  writeNetworkDoc(doc, dirname(file));
+  rewrite(file, doc);
+  return !idle;
 }
 
 /** Whether the supervisor that ran the document's add still runs (a document add never
