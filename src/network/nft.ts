@@ -51,6 +51,9 @@ export function egressRuleset(
     '    oif "lo" accept',
     "    ct state established,related accept",
     ...outbound.map((r) => `    ${r}`),
+    // Refused at once (as a closed port), not left to time out: the app's error says so.
+    "    meta l4proto tcp reject with tcp reset",
+    "    reject",
     "  }",
     "}",
   ];
