@@ -9,7 +9,7 @@ export async function gc(io: CliIO, opts: { dryRun?: boolean; json?: boolean }):
   const inst = await collectDeadInstances(openStore(), { dryRun });
   const r = await collectGarbage({ dryRun });
   // Last: the networks of launches whose supervisor is gone (nothing runs in them any more).
-  const nets = await collectNetworks({ dryRun });
+  const nets = collectNetworks({ dryRun });
   r.removed.push(...nets.removed);
   r.live.push(...nets.live);
   r.failed.push(...nets.failed);

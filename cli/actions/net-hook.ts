@@ -9,7 +9,7 @@ export async function netHook(io: CliIO, action: string, config: string, pid: st
     throw new LaunchError(`net-hook: expected add|del ABSOLUTE-CONFIG PID; got ${action} ${config} ${pid}`);
   try {
     if (action === "add") await networkAdd(config, n);
-    else await networkDel(config, n);
+    else networkDel(config, n);
   } catch (e) {
     io.stderr.write(`secure-run: network ${action}: ${(e as Error).message}\n`);
     io.exitCode = 125;

@@ -10,6 +10,7 @@
 #include "../common/sr_error.h"
 #include "cgroup.h"
 #include "config.h"
+#include "nethook.h"
 #include "sandbox.h"
 
 /* The supervisor's side of a started init. */
@@ -22,8 +23,10 @@ struct sr_spawn {
    * sr_spawn_close's `del`. */
   const char *net_hook, *net_hook_config;
   pid_t net_pid;
+  struct sr_net_ns net_ns; /* the app's namespaces, for the hook */
 };
-#define SR_SPAWN_EMPTY {.init = -1, .msg = -1, .release = -1, .exec = -1, .net_pid = -1}
+#define SR_SPAWN_EMPTY                                                                           \
+  {.init = -1, .msg = -1, .release = -1, .exec = -1, .net_pid = -1, .net_ns = {-1, -1}}
 
 /* Starts init for cfg, with the app's filter bpf; sfd is the supervisor's signalfd (init closes
  * its copy). On failure, *step names what failed (setup, cgroup, clone, user namespace, network, sync),

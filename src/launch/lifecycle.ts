@@ -100,7 +100,7 @@ export async function runLifecycle(
         },
       });
       if (forward) forwards.delete(forward);
-      const left = await finishNetwork(network);
+      const left = finishNetwork(network);
       if (left) options.onLayerLeft?.(left);
       options.onEvent?.({ kind: "exit", instance, attempt: restarts, report });
       if (!shouldRestart(plan, report, restarts, stopping)) return report;

@@ -1,11 +1,12 @@
 /** The private network's `add` and `del`, run by the supervisor (`secure-run net-hook`, see
  * native/launcher/nethook.h) around each run of the app, and `del` by gc for a run whose
- * supervisor died. add: the plumbing (CNI for root, pasta for a rootless caller), then the
- * nftables ruleset in the app's namespace; a failure half-way undoes what was done. del: undoes
+ * supervisor died. add: the plumbing (CNI for root, pasta for a rootless caller), and the
+ * nftables ruleset, left in CONFIG.nft for the supervisor to load in the app's namespace; a
+ * failure half-way undoes what was done. del: undoes
  * everything and removes the document; what it could not undo keeps the document, for gc. */
 import { spawnSync } from "node:child_process";
 import { lookup } from "node:dns/promises";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readlinkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { bootId, procStartTime } from "../instances/liveness.js";
@@ -43,12 +44,12 @@ function run(cmd: string, args: string[]): void {
     throw new NetworkError(`${cmd} ${args.join(" ")}: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)}`);
 }
 
-function bindNetns(pid: number, id: string): string {
+function bindNetns(netns: string, id: string): string {
   mkdirSync(NETNS_DIR, { recursive: true, mode: 0o700 });
   const file = join(NETNS_DIR, id);
   writeFileSync(file, "", { mode: 0o600, flag: "wx" });
   try {
-    run("mount", ["--bind", `/proc/${pid}/ns/net`, file]);
+    run("mount", ["--bind", netns, file]);
   } catch (e) {
     rmSync(file, { force: true });
     throw e;
@@ -97,31 +98,19 @@ function hostNameservers(): string[] {
   }
 }
 
-/** Loads the ruleset inside pid's network namespace (and, for a rootless caller, its user
- * namespace, which owns it). */
-function loadRuleset(pid: number, ruleset: string, rootless: boolean): void {
-  const args = [
-    ...(rootless ? [`--user=/proc/${pid}/ns/user`] : []),
-    `--net=/proc/${pid}/ns/net`,
-    "nft",
-    "-f",
-    "-",
-  ];
-  const r = spawnSync("nsenter", args, {
-    input: ruleset,
-    encoding: "utf8",
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
-    timeout: 30_000,
-  });
-  if (r.error || r.status !== 0)
-    throw new NetworkError(
-      `loading the nftables ruleset in the app's namespace: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)}` +
-        (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT"
-          ? " (nsenter: package util-linux)"
-          : / nft: /.test(r.stderr) || r.status === 127
-            ? " (nft: Debian package nftables)"
-            : ""),
-    );
+/** The app's namespaces as the supervisor hands them to the hook (descriptors 3 and 4, opened
+ * while init was still dumpable: native/launcher/nethook.h), as paths the hook's own children
+ * (the plugins, pasta, nsenter) open. */
+function namespaces(pid: number): { net: string; user: string } {
+  const fd = (n: number, ns: string): string => {
+    try {
+      if (readlinkSync(`/proc/self/fd/${n}`).startsWith(`${ns}:[`)) return `/proc/${process.pid}/fd/${n}`;
+    } catch {
+      // not given: the hook run by hand
+    }
+    return `/proc/${pid}/ns/${ns}`;
+  };
+  return { net: fd(3, "net"), user: fd(4, "user") };
 }
 
 export async function networkAdd(file: string, pid: number): Promise<NetworkDoc> {
@@ -138,19 +127,24 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
     const ruleset = egressRuleset(doc, await destinations(doc), hostNameservers());
     if (doc.backend === "cni") {
       if (!doc.cni) throw new NetworkError(`${file}: no CNI configuration`);
-      doc.netns = bindNetns(pid, doc.id);
+      doc.netns = bindNetns(namespaces(pid).net, doc.id);
       rewrite(file, doc);
       const call = { containerId: doc.id, netns: doc.netns, ifname: doc.cni.ifname };
       doc.result = cniAdd(doc.cni.conflist, call, doc.publish);
       rewrite(file, doc);
       cniCheck(doc.cni.conflist, call, doc.publish, doc.result);
     } else {
-      doc.pasta = pastaStart(pid, doc.publish);
+      doc.pasta = pastaStart(doc.publish);
       rewrite(file, doc);
     }
-    loadRuleset(pid, ruleset, doc.backend === "pasta");
+    // The supervisor loads it in the app's namespace once this hook has ended (nethook.h).
+    writeFileSync(`${file}.nft`, ruleset, { mode: 0o600 });
   } catch (e) {
-    await networkDel(file, pid).catch(() => undefined);
+    try {
+      networkDel(file, pid);
+    } catch {
+      // the add's error is the one to report; gc retries the del
+    }
     throw e;
   }
   return doc;
@@ -159,11 +153,7 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
 /** Undoes the network of `file`; pid: the app's init (0 when gone: gc). The document stays,
  * without its owner (a restart adds it again); `remove` removes it too. Whether there was
  * anything to undo. */
-export async function networkDel(
-  file: string,
-  _pid: number,
-  o: { remove?: boolean } = {},
-): Promise<boolean> {
+export function networkDel(file: string, _pid: number, o: { remove?: boolean } = {}): boolean {
   const doc = readNetworkDoc(file);
   const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
   if (doc.backend === "cni" && doc.cni) {
@@ -200,9 +190,9 @@ export interface NetworkGcResult {
 
 /** del for every network whose supervisor is gone: the foreground launches' documents in the
  * networks directory (removed), and the instances' (`extra`: kept, without an owner). */
-export async function collectNetworks(
+export function collectNetworks(
   o: { dryRun?: boolean; dir?: string; extra?: string[] } = {},
-): Promise<NetworkGcResult> {
+): NetworkGcResult {
   const result: NetworkGcResult = { removed: [], live: [], failed: [] };
   const own = listNetworkDocs(o.dir);
   for (const file of [...own, ...(o.extra ?? [])]) {
@@ -224,7 +214,7 @@ export async function collectNetworks(
       continue;
     }
     try {
-      await networkDel(file, 0, { remove: foreground });
+      networkDel(file, 0, { remove: foreground });
       result.removed.push(`network ${doc.id.slice(0, 12)} (${file})`);
     } catch (e) {
       result.failed.push({ path: file, error: (e as Error).message });

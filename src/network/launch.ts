@@ -20,10 +20,10 @@ export function prepareNetwork(plan: Plan, index: number): string | undefined {
 
 /** After the run: the document goes, with what the supervisor left (it was killed before its
  * del). */
-export async function finishNetwork(file: string | undefined): Promise<string | undefined> {
+export function finishNetwork(file: string | undefined): string | undefined {
   if (!file || !existsSync(file)) return undefined;
   try {
-    await networkDel(file, 0, { remove: true });
+    networkDel(file, 0, { remove: true });
     return undefined;
   } catch (e) {
     return `network ${file}: ${(e as Error).message} (secure-run gc retries it)`;

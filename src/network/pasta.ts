@@ -32,7 +32,10 @@ export function pastaPortArgs(publish: PublishedPort[]): string[] {
   return [...args, "-T", "none", "-U", "none"];
 }
 
-export function pastaStart(pid: number, publish: PublishedPort[]): { pid: number; start: number } {
+/** Starts pasta on the app's namespaces: descriptors 3 (network) and 4 (user) of the hook,
+ * which pasta inherits and opens as /proc/self/fd/N (after joining the user namespace it could
+ * not open the hook's /proc/PID/fd/N). */
+export function pastaStart(publish: PublishedPort[]): { pid: number; start: number } {
   const exe = PASTA.find((p) => existsSync(p));
   if (!exe) throw new PastaError(`not found at ${PASTA.join(" or ")} (Debian package passt)`);
   const dir = mkdtempSync(join(tmpdir(), "secure-run-pasta-"));
@@ -49,14 +52,30 @@ export function pastaStart(pid: number, publish: PublishedPort[]): { pid: number
         "-P",
         pidFile,
         "--userns",
-        `/proc/${pid}/ns/user`,
+        "/proc/self/fd/4",
         "--netns",
-        `/proc/${pid}/ns/net`,
+        "/proc/self/fd/3",
       ],
-      { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, timeout: 30_000 },
+      {
+        encoding: "utf8",
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+        timeout: 30_000,
+        stdio: ["ignore", "pipe", "pipe", 3, 4],
+      },
     );
-    if (r.error || r.status !== 0)
-      throw new PastaError(r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`));
+    if (r.error || r.status !== 0) {
+      // Without a syslog (a container, a minimal host) each line comes with a complaint of it.
+      const said = r.stderr
+        .split("\n")
+        .filter((l) => l.trim() && !/^Failed to send \d+ bytes to syslog/.test(l))
+        .slice(-3)
+        .join("; ");
+      throw new PastaError(
+        r.error?.message ??
+          (said || `exit ${r.status}`) +
+            (/tun/.test(said) ? " (a rootless pasta opens /dev/net/tun: Debian makes it 0666)" : ""),
+      );
+    }
     const forwarder = Number(readFileSync(pidFile, "utf8").trim());
     const start = procStartTime(forwarder);
     if (start === undefined) throw new PastaError(`its process ${forwarder} is gone`);
