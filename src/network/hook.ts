@@ -134,7 +134,7 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
       rewrite(file, doc);
       cniCheck(doc.cni.conflist, call, doc.publish, doc.result);
     } else {
-      doc.pasta = pastaStart(doc.publish);
+      doc.pasta = await pastaStart(doc.publish);
       rewrite(file, doc);
     }
     // The supervisor loads it in the app's namespace once this hook has ended (nethook.h).

@@ -2,8 +2,8 @@
  * namespaces, gives the namespace the host's addresses and routes, and forwards the published
  * ports from the host into it; nothing else is forwarded (`-t none`…), and the gateway's address
  * does not lead to the host's loopback (--no-map-gw). It runs until `del` ends it. */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { procStartTime } from "../instances/liveness.js";
@@ -34,18 +34,23 @@ export function pastaPortArgs(publish: PublishedPort[]): string[] {
 
 /** Starts pasta on the app's namespaces: descriptors 3 (network) and 4 (user) of the hook,
  * which pasta inherits and opens as /proc/self/fd/N (after joining the user namespace it could
- * not open the hook's /proc/PID/fd/N). */
-export function pastaStart(publish: PublishedPort[]): { pid: number; start: number } {
+ * not open the hook's /proc/PID/fd/N). In the foreground of a session of its own (its pid is
+ * the one to end: -P in the background would name the parent that exits), ready once it wrote
+ * its pid file. */
+export async function pastaStart(publish: PublishedPort[]): Promise<{ pid: number; start: number }> {
   const exe = PASTA.find((p) => existsSync(p));
   if (!exe) throw new PastaError(`not found at ${PASTA.join(" or ")} (Debian package passt)`);
   const dir = mkdtempSync(join(tmpdir(), "secure-run-pasta-"));
   try {
     const pidFile = join(dir, "pid");
-    const r = spawnSync(
+    const errFile = join(dir, "err");
+    const err = openSync(errFile, "w", 0o600);
+    const child = spawn(
       exe,
       [
         "--config-net",
         "--quiet",
+        "--foreground",
         "--no-map-gw",
         "--ipv4-only",
         ...pastaPortArgs(publish),
@@ -57,40 +62,63 @@ export function pastaStart(publish: PublishedPort[]): { pid: number; start: numb
         "/proc/self/fd/3",
       ],
       {
-        encoding: "utf8",
         env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
-        timeout: 30_000,
-        stdio: ["ignore", "pipe", "pipe", 3, 4],
+        detached: true,
+        stdio: ["ignore", "ignore", err, 3, 4],
       },
     );
-    if (r.error || r.status !== 0) {
-      // Without a syslog (a container, a minimal host) each line comes with a complaint of it.
-      const said = r.stderr
-        .split("\n")
-        .filter((l) => l.trim() && !/^Failed to send \d+ bytes to syslog/.test(l))
-        .slice(-3)
-        .join("; ");
-      throw new PastaError(
-        r.error?.message ??
-          (said || `exit ${r.status}`) +
+    closeSync(err);
+    let ended: number | null | undefined;
+    child.once("exit", (code) => (ended = code ?? -1));
+    child.once("error", () => (ended = -1));
+    for (const deadline = Date.now() + 10_000; ; ) {
+      if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim()) break;
+      if (ended !== undefined || Date.now() > deadline) {
+        if (ended === undefined) child.kill("SIGKILL");
+        // Without a syslog (a container, a minimal host) each line comes with a complaint of it.
+        const said = readFileSync(errFile, "utf8")
+          .split("\n")
+          .filter((l) => l.trim() && !/^Failed to send \d+ bytes to syslog/.test(l))
+          .slice(-3)
+          .join("; ");
+        throw new PastaError(
+          (said || (ended === undefined ? "not ready after 10 s" : `exit ${ended}`)) +
             (/tun/.test(said) ? " (a rootless pasta opens /dev/net/tun: Debian makes it 0666)" : ""),
-      );
+        );
+      }
+      await new Promise((r) => setTimeout(r, 10));
     }
-    const forwarder = Number(readFileSync(pidFile, "utf8").trim());
-    const start = procStartTime(forwarder);
-    if (start === undefined) throw new PastaError(`its process ${forwarder} is gone`);
-    return { pid: forwarder, start };
+    child.unref();
+    const pid = child.pid ?? 0;
+    const start = procStartTime(pid);
+    if (start === undefined) throw new PastaError(`its process ${pid} is gone`);
+    return { pid, start };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Ends the forwarder, if it is still the one started (same start time). */
+/** The state letter of /proc/PID/stat ("Z": ended, not reaped), undefined when gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends the forwarder, if it is still the one started (same start time), and waits (2 s at most)
+ * until it has ended. */
 export function pastaStop(p: { pid: number; start: number }): void {
   if (procStartTime(p.pid) !== p.start) return;
   try {
-    process.kill(p.pid, "SIGTERM");
+    // pasta keeps no state to save, and does not end on SIGTERM while it forwards.
+    process.kill(p.pid, "SIGKILL");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
   }
+  const until = Date.now() + 2000;
+  for (let s = procState(p.pid); s !== undefined && s !== "Z" && Date.now() < until; s = procState(p.pid))
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
 }

@@ -123,9 +123,12 @@ function hostNetwork(): Record<string, string> {
     out.ruleset = sh("nft", ["list", "ruleset"]).replace(/counter packets \d+ bytes \d+/g, "counter");
     out.leases = list(IPAM);
   } else {
-    out.pasta = sh("ps", ["-u", String(process.getuid?.()), "-o", "comm="])
+    // Running forwarders (an ended one may stay a zombie until the host's init reaps it).
+    out.pasta = sh("ps", ["-u", String(process.getuid?.()), "-o", "stat=,comm="])
       .split("\n")
-      .filter((c) => c === "pasta" || c === "passt")
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([stat = "", comm = ""]) => !stat.startsWith("Z") && /^pas(ta|st)/.test(comm))
+      .map(([, comm]) => comm)
       .join(" ");
   }
   return out;
