@@ -65,7 +65,10 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
   );
   const ports = (list: Plan["network"]["listen"]): string =>
     list
-      .map((l) => `${l.to ? `${l.to}:` : ""}${l.port}/${l.protocol} ${s.dim(`(${reasons(l.reasons)})`)}`)
+      .map(
+        (l) =>
+          `${l.to ? `${l.to}:` : ""}${l.port}/${l.protocol} ${s.dim(`(${reasons(l.reasons)})`)}`,
+      )
       .join(", ") || "none";
   for (const pub of plan.network.publish ?? [])
     row(

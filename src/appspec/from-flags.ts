@@ -125,7 +125,8 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
     for (const p of publish) {
       const m = /:(\d+)(\/(tcp|udp))?$/.exec(p);
       const port = m ? `${m[1]}/${m[3] ?? "tcp"}` : undefined;
-      if (port && !listen.some((l) => `${l}`.replace(/^(\d+)$/, "$1/tcp") === port)) listen.push(port);
+      if (port && !listen.some((l) => `${l}`.replace(/^(\d+)$/, "$1/tcp") === port))
+        listen.push(port);
     }
     network.listen = listen;
   }

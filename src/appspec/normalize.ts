@@ -3,8 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, posix, resolve } from "node:path";
 import { resolveHostPath } from "./host-path.js";
-import type {
-  Publish, App, AppMount, AppSpec, Port } from "./types.js";
+import type { Publish, App, AppMount, AppSpec, Port } from "./types.js";
 import type { SchemaProblem } from "../documents/validate.js";
 import { parseCpu, parseSize } from "../documents/units.js";
 
@@ -22,7 +21,11 @@ type PortSpec = NonNullable<NonNullable<AppSpec["network"]>["listen"]>[number];
 function port(entry: PortSpec): Port {
   if (typeof entry === "number") return { port: entry, protocol: "tcp" };
   if (typeof entry === "object")
-    return { port: entry.port, protocol: entry.protocol ?? "tcp", ...(entry.to ? { to: entry.to } : {}) };
+    return {
+      port: entry.port,
+      protocol: entry.protocol ?? "tcp",
+      ...(entry.to ? { to: entry.to } : {}),
+    };
   // "[TO:]PORT[/tcp|/udp]", where TO may be a CIDR (with a slash of its own).
   const proto = /\/(tcp|udp)$/.exec(entry)?.[1];
   const spec = proto ? entry.slice(0, -proto.length - 1) : entry;
@@ -149,7 +152,9 @@ export function normalizeApp(
         const p = parsePublish(entry, instances);
         if (typeof p === "string")
           problems.push({ path: ["network", "publish", i], at: "value", message: p });
-        return typeof p === "string" ? { hostIp: "0.0.0.0", hostPorts: [], port: 1, protocol: "tcp" } : p;
+        return typeof p === "string"
+          ? { hostIp: "0.0.0.0", hostPorts: [], port: 1, protocol: "tcp" }
+          : p;
       });
       if (spec.network.mode !== "private")
         problems.push({

@@ -491,7 +491,11 @@ export async function clearDead(v: InstanceView): Promise<string[]> {
     if (await killAndRemoveCgroup(d)) removed.push(d);
   }
   // Its private network, once nothing runs in it (the veth, rules, lease or forwarder).
-  if (v.doc.network && existsSync(join(v.dir, NETWORK_FILE)) && networkDel(join(v.dir, NETWORK_FILE), 0))
+  if (
+    v.doc.network &&
+    existsSync(join(v.dir, NETWORK_FILE)) &&
+    networkDel(join(v.dir, NETWORK_FILE), 0)
+  )
     removed.push(`network of instance ${v.id.slice(0, 12)}`);
   const marked: StateDoc = {
     ...st,

@@ -8,7 +8,7 @@ import { networkSpec } from "../network/doc.js";
 
 export type InstanceSpec = Pick<
   NewInstance,
-    | "appName"
+  | "appName"
   | "command"
   | "restart"
   | "stopSignal"

@@ -113,7 +113,13 @@ export function networkSpec(plan: Plan, index: number, rootless: boolean): Netwo
   const bridge = plan.network.bridge ?? { name: "secure-run0", subnet: "10.89.0.0/24" };
   return rootless
     ? { version: 1, backend: "pasta", publish, connect }
-    : { version: 1, backend: "cni", publish, connect, cni: { conflist: conflist(bridge), ifname: "eth0" } };
+    : {
+        version: 1,
+        backend: "cni",
+        publish,
+        connect,
+        cni: { conflist: conflist(bridge), ifname: "eth0" },
+      };
 }
 
 /** An instance's document, in its directory. */
@@ -121,7 +127,11 @@ export const NETWORK_FILE = "network.json";
 
 /** Writes the document atomically (to <id>.json in the networks directory, or `name` in
  * `dir`); returns its path. */
-export function writeNetworkDoc(doc: NetworkDoc, dir = networksDir(true), name = `${doc.id}.json`): string {
+export function writeNetworkDoc(
+  doc: NetworkDoc,
+  dir = networksDir(true),
+  name = `${doc.id}.json`,
+): string {
   const file = join(dir, name);
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });

@@ -39,9 +39,14 @@ export class NetworkError extends Error {
 export const NETNS_DIR = "/run/secure-run/netns";
 
 function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+  });
   if (r.error || r.status !== 0)
-    throw new NetworkError(`${cmd} ${args.join(" ")}: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)}`);
+    throw new NetworkError(
+      `${cmd} ${args.join(" ")}: ${r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`)}`,
+    );
 }
 
 function bindNetns(netns: string, id: string): string {
@@ -82,9 +87,11 @@ async function destinations(doc: NetworkDoc): Promise<Destination[]> {
     const addresses =
       isIP(bare) !== 0
         ? [c.to]
-        : (await lookup(c.to, { all: true }).catch(() => {
-            throw new NetworkError(`network.connect: cannot resolve ${c.to}`);
-          })).map((a) => a.address);
+        : (
+            await lookup(c.to, { all: true }).catch(() => {
+              throw new NetworkError(`network.connect: cannot resolve ${c.to}`);
+            })
+          ).map((a) => a.address);
     out.push({ addresses, port: c.port, protocol: c.protocol });
   }
   return out;
@@ -104,7 +111,8 @@ function hostNameservers(): string[] {
 function namespaces(pid: number): { net: string; user: string } {
   const fd = (n: number, ns: string): string => {
     try {
-      if (readlinkSync(`/proc/self/fd/${n}`).startsWith(`${ns}:[`)) return `/proc/${process.pid}/fd/${n}`;
+      if (readlinkSync(`/proc/self/fd/${n}`).startsWith(`${ns}:[`))
+        return `/proc/${process.pid}/fd/${n}`;
     } catch {
       // not given: the hook run by hand
     }
@@ -158,7 +166,12 @@ export function networkDel(file: string, _pid: number, o: { remove?: boolean } =
   const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
   if (doc.backend === "cni" && doc.cni) {
     const netns = doc.netns && isNetns(doc.netns) ? doc.netns : "";
-    cniDel(doc.cni.conflist, { containerId: doc.id, netns, ifname: doc.cni.ifname }, doc.publish, doc.result);
+    cniDel(
+      doc.cni.conflist,
+      { containerId: doc.id, netns, ifname: doc.cni.ifname },
+      doc.publish,
+      doc.result,
+    );
     if (doc.netns) unbindNetns(doc.netns);
   }
   if (doc.pasta) pastaStop(doc.pasta);

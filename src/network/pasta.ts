@@ -37,7 +37,9 @@ export function pastaPortArgs(publish: PublishedPort[]): string[] {
  * not open the hook's /proc/PID/fd/N). In the foreground of a session of its own (its pid is
  * the one to end: -P in the background would name the parent that exits), ready once it wrote
  * its pid file. */
-export async function pastaStart(publish: PublishedPort[]): Promise<{ pid: number; start: number }> {
+export async function pastaStart(
+  publish: PublishedPort[],
+): Promise<{ pid: number; start: number }> {
   const exe = PASTA.find((p) => existsSync(p));
   if (!exe) throw new PastaError(`not found at ${PASTA.join(" or ")} (Debian package passt)`);
   const dir = mkdtempSync(join(tmpdir(), "secure-run-pasta-"));
@@ -71,7 +73,7 @@ export async function pastaStart(publish: PublishedPort[]): Promise<{ pid: numbe
     let ended: number | null | undefined;
     child.once("exit", (code) => (ended = code ?? -1));
     child.once("error", () => (ended = -1));
-    for (const deadline = Date.now() + 10_000; ; ) {
+    for (const deadline = Date.now() + 10_000; ;) {
       if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim()) break;
       if (ended !== undefined || Date.now() > deadline) {
         if (ended === undefined) child.kill("SIGKILL");
@@ -83,7 +85,9 @@ export async function pastaStart(publish: PublishedPort[]): Promise<{ pid: numbe
           .join("; ");
         throw new PastaError(
           (said || (ended === undefined ? "not ready after 10 s" : `exit ${ended}`)) +
-            (/tun/.test(said) ? " (a rootless pasta opens /dev/net/tun: Debian makes it 0666)" : ""),
+            (/tun/.test(said)
+              ? " (a rootless pasta opens /dev/net/tun: Debian makes it 0666)"
+              : ""),
         );
       }
       await new Promise((r) => setTimeout(r, 10));
@@ -119,6 +123,10 @@ export function pastaStop(p: { pid: number; start: number }): void {
     if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
   }
   const until = Date.now() + 2000;
-  for (let s = procState(p.pid); s !== undefined && s !== "Z" && Date.now() < until; s = procState(p.pid))
+  for (
+    let s = procState(p.pid);
+    s !== undefined && s !== "Z" && Date.now() < until;
+    s = procState(p.pid)
+  )
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
 }

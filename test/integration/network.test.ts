@@ -12,7 +12,15 @@ import { get } from "node:http";
 
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { canLaunch, cli, isRoot, rootless, rootlessBestEffort, spawnCli, tempDir } from "../helpers.js";
+import {
+  canLaunch,
+  cli,
+  isRoot,
+  rootless,
+  rootlessBestEffort,
+  spawnCli,
+  tempDir,
+} from "../helpers.js";
 
 const tmp = tempDir("net");
 const state = join(tmp.dir, "state");
@@ -90,7 +98,11 @@ async function fetchSoon(url: string, ms = 15_000): Promise<string> {
   }
 }
 
-function started(file: string): { child: ChildProcess; exited: Promise<number | null>; err: () => string } {
+function started(file: string): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  err: () => string;
+} {
   const child = spawnCli(["run", file], { env, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr?.setEncoding("utf8");
@@ -120,7 +132,10 @@ function hostNetwork(): Record<string, string> {
       .map((l) => l.replace(/^\d+: /, "").split(":")[0])
       .sort()
       .join(" ");
-    out.ruleset = sh("nft", ["list", "ruleset"]).replace(/counter packets \d+ bytes \d+/g, "counter");
+    out.ruleset = sh("nft", ["list", "ruleset"]).replace(
+      /counter packets \d+ bytes \d+/g,
+      "counter",
+    );
     out.leases = list(IPAM);
   } else {
     // Running forwarders (an ended one may stay a zombie until the host's init reaps it).
@@ -167,7 +182,8 @@ describe("a private network", { skip }, () => {
     const file = httpd("web3", `127.0.0.1:${BASE + 1}-${BASE + 3}:80`, "instances: 3\n");
     const plan = cli(["plan", "--json", file], { env });
     assert.equal(plan.status, 0, plan.stderr);
-    const publish = (JSON.parse(plan.stdout) as { network: { publish: unknown[] } }).network.publish;
+    const publish = (JSON.parse(plan.stdout) as { network: { publish: unknown[] } }).network
+      .publish;
     assert.deepEqual(publish, [
       {
         hostIp: "127.0.0.1",
@@ -188,59 +204,69 @@ describe("a private network", { skip }, () => {
     assert.deepEqual(hostNetwork(), baseline);
   });
 
-  test("egress goes only to the connect list: not to an undeclared port or address", { skip: rootless ? "root only: the bridge's host address and the test's namespace" : false }, async () => {
-    // Listeners the app must not reach (undeclared) and one it may: on the bridge's host address
-    // and in a namespace of the test's own, routed through the host.
-    const ns = `secure-run-test-net-${process.pid}`;
-    const hostVeth = `srt${process.pid % 100000}`;
-    sh("ip", ["netns", "add", ns]);
-    // busybox httpd, each a process of the test's (the test waits in spawnSync meanwhile).
-    const servers: ChildProcess[] = [];
-    const serve = async (prefix: string[], address: string): Promise<void> => {
-      const c = spawn(prefix[0] ?? "", [...prefix.slice(1), "busybox", "httpd", "-f", "-p", address, "-h", join(tmp.dir, "www")], { stdio: "ignore" });
-      servers.push(c);
-      const [host, port] = address.split(":");
-      await fetchSoon(`http://${host}:${port}/`, 5000);
-    };
-    try {
-      sh("ip", ["link", "add", hostVeth, "type", "veth", "peer", "name", "eth0", "netns", ns]);
-      sh("ip", ["addr", "add", "10.199.0.1/30", "dev", hostVeth]);
-      sh("ip", ["link", "set", hostVeth, "up"]);
-      sh("ip", ["-n", ns, "addr", "add", "10.199.0.2/30", "dev", "eth0"]);
-      sh("ip", ["-n", ns, "link", "set", "eth0", "up"]);
-      sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
-      sh("ip", ["-n", ns, "route", "add", "default", "via", "10.199.0.1"]);
-      await serve(["ip", "netns", "exec", ns], `10.199.0.2:${BASE + 5}`);
-      await serve(["env"], `${GATEWAY}:${BASE + 6}`);
-      await serve(["env"], `${GATEWAY}:${BASE + 7}`);
-      const allowed = `10.199.0.2:${BASE + 5}`;
-      const wrongAddress = `${GATEWAY}:${BASE + 5}`;
-      const wrongPort = `${GATEWAY}:${BASE + 6}`;
-      const declaredHost = `${GATEWAY}:${BASE + 7}`;
-      const file = client(
-        "client",
-        [`10.199.0.2:${BASE + 5}`, `${GATEWAY}/32:${BASE + 7}`],
-        [allowed, wrongAddress, wrongPort, declaredHost],
-      );
-      const r = cli(["run", file], { env, timeout: 30_000 });
-      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-      assert.deepEqual(r.stdout.trim().split("\n"), [
-        `${allowed} ok`,
-        `${wrongAddress} refused`,
-        `${wrongPort} refused`,
-        `${declaredHost} ok`,
-      ]);
-    } finally {
-      for (const c of servers) c.kill("SIGKILL");
-      spawnSync("ip", ["link", "del", hostVeth]);
-      spawnSync("ip", ["netns", "del", ns]);
-    }
-    assert.deepEqual(hostNetwork(), baseline);
-  });
+  test(
+    "egress goes only to the connect list: not to an undeclared port or address",
+    { skip: rootless ? "root only: the bridge's host address and the test's namespace" : false },
+    async () => {
+      // Listeners the app must not reach (undeclared) and one it may: on the bridge's host address
+      // and in a namespace of the test's own, routed through the host.
+      const ns = `secure-run-test-net-${process.pid}`;
+      const hostVeth = `srt${process.pid % 100000}`;
+      sh("ip", ["netns", "add", ns]);
+      // busybox httpd, each a process of the test's (the test waits in spawnSync meanwhile).
+      const servers: ChildProcess[] = [];
+      const serve = async (prefix: string[], address: string): Promise<void> => {
+        const c = spawn(
+          prefix[0] ?? "",
+          [...prefix.slice(1), "busybox", "httpd", "-f", "-p", address, "-h", join(tmp.dir, "www")],
+          { stdio: "ignore" },
+        );
+        servers.push(c);
+        const [host, port] = address.split(":");
+        await fetchSoon(`http://${host}:${port}/`, 5000);
+      };
+      try {
+        sh("ip", ["link", "add", hostVeth, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+        sh("ip", ["addr", "add", "10.199.0.1/30", "dev", hostVeth]);
+        sh("ip", ["link", "set", hostVeth, "up"]);
+        sh("ip", ["-n", ns, "addr", "add", "10.199.0.2/30", "dev", "eth0"]);
+        sh("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+        sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
+        sh("ip", ["-n", ns, "route", "add", "default", "via", "10.199.0.1"]);
+        await serve(["ip", "netns", "exec", ns], `10.199.0.2:${BASE + 5}`);
+        await serve(["env"], `${GATEWAY}:${BASE + 6}`);
+        await serve(["env"], `${GATEWAY}:${BASE + 7}`);
+        const allowed = `10.199.0.2:${BASE + 5}`;
+        const wrongAddress = `${GATEWAY}:${BASE + 5}`;
+        const wrongPort = `${GATEWAY}:${BASE + 6}`;
+        const declaredHost = `${GATEWAY}:${BASE + 7}`;
+        const file = client(
+          "client",
+          [`10.199.0.2:${BASE + 5}`, `${GATEWAY}/32:${BASE + 7}`],
+          [allowed, wrongAddress, wrongPort, declaredHost],
+        );
+        const r = cli(["run", file], { env, timeout: 30_000 });
+        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        assert.deepEqual(r.stdout.trim().split("\n"), [
+          `${allowed} ok`,
+          `${wrongAddress} refused`,
+          `${wrongPort} refused`,
+          `${declaredHost} ok`,
+        ]);
+      } finally {
+        for (const c of servers) c.kill("SIGKILL");
+        spawnSync("ip", ["link", "del", hostVeth]);
+        spawnSync("ip", ["netns", "del", ns]);
+      }
+      assert.deepEqual(hostNetwork(), baseline);
+    },
+  );
 
   test("after SIGKILL of an instance's supervisor, gc leaves the host's network as before", async () => {
     const port = BASE + 8;
-    const r = cli(["run", "-d", "--name", "netkill", httpd("webd", `127.0.0.1:${port}:80`)], { env });
+    const r = cli(["run", "-d", "--name", "netkill", httpd("webd", `127.0.0.1:${port}:80`)], {
+      env,
+    });
     assert.equal(r.status, 0, r.stderr);
     const id = r.stdout.trim();
     assert.equal(await fetchSoon(`http://127.0.0.1:${port}/`), "hello from a private network\n");
