@@ -50,6 +50,10 @@ decisions contains review.decision(rego.metadata.rule(), "the organisation does 
 #   the host itself, or a proxy on it, should.
 # custom:
 #   id: network.publish-all-addresses
+#   kubernetes: >-
+#     A Pod does not publish on host addresses: its ports reach the cluster through a Service,
+#     whose type (ClusterIP, NodePort, LoadBalancer) says who reaches it. The export makes a
+#     ClusterIP Service and notes the choice; review the Service with the cluster's own policies.
 #   level: warn
 decisions contains review.decision(rego.metadata.rule(), msg, sprintf("network.publish[%d]", [i])) if {
 	some i, p in object.get(input.plan.network, "publish", [])

@@ -9,7 +9,7 @@ import { lookup } from "node:dns/promises";
 import { mkdirSync, readlinkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { basename, dirname, join } from "node:path";
-import { bootId, procStartTime } from "../instances/liveness.js";
+import { bootId, procStartTime } from "../host/proc.js";
 import { cniAdd, cniCheck, cniDel } from "./cni.js";
 import {
   listNetworkDocs,

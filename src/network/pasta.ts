@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { procStartTime } from "../instances/liveness.js";
+import { procStartTime } from "../host/proc.js";
 import type { PublishedPort } from "./doc.js";
 
 const PASTA = ["/usr/bin/pasta", "/usr/local/bin/pasta"];

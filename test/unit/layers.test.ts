@@ -22,6 +22,8 @@ const RANKS: readonly (readonly string[])[] = [
   ["src/appspec", "src/config", "src/profiles", "src/policy"],
   ["src/plan"],
   ["src/bundle"],
+  // private networks: their documents, CNI, pasta, nftables (run by launches and instances)
+  ["src/network"],
   ["src/launch", "src/instances", "src/audit", "src/review", "src/export", "src/trace"],
   ["src/index.ts"],
   ["cli"],
