@@ -442,7 +442,8 @@ export const OPTIONS = {
   connect: {
     flags: "--connect",
     value: "[dest:]port[/tcp]",
-    description: "a port the command connects to (with --net private, optionally only at an address, CIDR or host name)",
+    description:
+      "a port the command connects to (with --net private, optionally only at an address, CIDR or host name)",
     repeatable: true,
     parse: many,
     default: [],
