@@ -86,7 +86,12 @@ test("kubernetes: containerPorts, a Service, egress from connect with DNS", () =
   assert.ok(exportPlan(planOfText(PRIVATE), "k8s").notes.some((n) => /host name/.test(n)));
   assert.deepEqual(
     yaml
-      .loadAll(text(exportPlan(planOfText(PRIVATE), "k8s")))
+      .loadAll(
+        exportPlan(planOfText(PRIVATE), "k8s")
+          .entries.map((e) => (e.kind === "file" && e.path.endsWith(".yaml") ? e.content : ""))
+          .join(""),
+      )
+      .filter(Boolean)
       .map((d) => (d as { kind: string }).kind),
     ["Deployment", "Service", "NetworkPolicy", "SeccompProfile"],
   );
