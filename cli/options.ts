@@ -5,7 +5,7 @@ import { Option, type Command } from "commander";
 import { AUDIT_FORMATS } from "../src/audit/formats.js";
 import { InputError } from "../src/errors.js";
 import { EXPORT_FORMATS } from "../src/export/formats.js";
-import { FAIL_ON, type FailOn } from "../src/diff/fail-on.js";
+import { FAIL_ON, type FailOn } from "../src/config/fail-on.js";
 import { checkArchitectureNames } from "../src/seccomp/arch-names.js";
 import { KNOWN_ARCHITECTURES } from "../src/seccomp/arches.js";
 
@@ -38,7 +38,11 @@ export type CommandName =
   | "inspect"
   | "stats"
   | "pause"
-  | "unpause";
+  | "unpause"
+  | "load"
+  | "images"
+  | "rmi"
+  | "image prune";
 
 /** How one command takes an option: as the table says (`true`), or narrower. */
 export type Use = true | { description?: string; required?: boolean; once?: boolean };
@@ -311,7 +315,19 @@ export const OPTIONS = {
   all: {
     flags: "-a, --all",
     description: "all instances (default: those that run)",
-    commands: { ps: true },
+    commands: {
+      ps: true,
+      "image prune": { description: "every image, named or not (default: unnamed ones)" },
+    },
+  },
+  tag: {
+    flags: "-t, --tag",
+    value: "name",
+    description: "a name for the image loaded (besides those the archive gives it)",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { load: true },
   },
   quiet: {
     flags: "-q, --quiet",
@@ -378,6 +394,13 @@ export const OPTIONS = {
     flags: "--no-stream",
     description: "one sample, then return (default: refresh every second)",
     commands: { stats: true },
+  },
+  image: {
+    flags: "--image",
+    value: "ref",
+    description:
+      "an OCI image as the root: oci:DIR[:TAG], docker-archive:FILE or a name in the store; with no command, the image's own",
+    commands: { exec: true },
   },
   rootfs: {
     flags: "--rootfs",
@@ -553,6 +576,9 @@ export const OPTIONS = {
       "seccomp explain": true,
       gc: true,
       doctor: true,
+      load: { description: "describe the image loaded as JSON" },
+      images: { description: "one JSON array of the images" },
+      "image prune": true,
       ps: { description: "one JSON array of the instances" },
       inspect: true,
       stats: { description: "as JSON (streaming: one line per refresh)" },

@@ -8,6 +8,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerExec } from "./commands/exec.js";
 import { registerExport } from "./commands/export.js";
 import { registerGc } from "./commands/gc.js";
+import { registerImages } from "./commands/images.js";
 import { registerInstances } from "./commands/instances.js";
 import { registerNetHook } from "./commands/net-hook.js";
 import { registerPlan } from "./commands/plan.js";
@@ -46,6 +47,7 @@ const COMMANDS: readonly (readonly [string, (program: Command, io: CliIO) => voi
     "unpause",
   ].map((name) => [name, registerInstances] as const),
   ["gc", registerGc],
+  ...["load", "images", "rmi", "image"].map((name) => [name, registerImages] as const),
   ["doctor", registerDoctor],
   ["profiles", registerProfiles],
   ["trace", registerTrace],

@@ -1,4 +1,5 @@
 /** `audit`: what each app may do and why, scored and checked against its filters. */
+import { ensureImages } from "../../src/images/app.js";
 import { writeFileSync } from "node:fs";
 import { auditApps, plainStyle, renderAudit, type AuditFormat } from "../../src/audit/index.js";
 import { doctor } from "../../src/host/doctor.js";
@@ -14,7 +15,8 @@ export interface AuditFlags {
   arch: string[];
 }
 
-export function audit(io: CliIO, files: string[], opts: AuditFlags): void {
+export async function audit(io: CliIO, files: string[], opts: AuditFlags): Promise<void> {
+  await ensureImages(files);
   const checks = doctor({ tools: false });
   const report = auditApps(files, {
     host: checks.facts,

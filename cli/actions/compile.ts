@@ -1,4 +1,5 @@
 /** `compile`: an app into a bundle the launcher runs without Node. */
+import { ensureImages } from "../../src/images/app.js";
 import { writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join, relative } from "node:path";
 import { compileBundle } from "../../src/bundle/compile.js";
@@ -15,7 +16,8 @@ export interface CompileFlags {
   config?: string;
 }
 
-export function compile(io: CliIO, file: string, opts: CompileFlags): void {
+export async function compile(io: CliIO, file: string, opts: CompileFlags): Promise<void> {
+  await ensureImages([file]);
   const prepared = prepareRun(file, { config: readConfig(opts.config) });
   const compiled = compileBundle(prepared, {
     ...(prepared.plan.selinux.enforced ? { mcsRegistry: defaultRegistry() } : {}),

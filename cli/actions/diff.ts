@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import type { DiffItem, PlanDiff } from "../../src/diff/compare.js";
 import { diffBase, diffExitCode, diffFiles, type DiffReport } from "../../src/diff/diff.js";
-import type { FailOn } from "../../src/diff/fail-on.js";
+import type { FailOn } from "../../src/config/fail-on.js";
 import { diffJson, diffMarkdown, diffSarif, reasonsText } from "../../src/diff/report.js";
 import { InputError } from "../../src/errors.js";
 import { packageVersion } from "../../src/paths.cjs";

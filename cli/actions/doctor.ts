@@ -1,15 +1,17 @@
 /** `doctor`: what this host can enforce and, for an app, whether it will. */
+import { ensureImages } from "../../src/images/app.js";
 import { loadApp } from "../../src/appspec/load.js";
 import { doctor as hostDoctor } from "../../src/host/doctor.js";
 import { makePlan } from "../../src/plan/make.js";
 import type { CliIO } from "../io.js";
 import { readConfig } from "./config.js";
 
-export function doctor(
+export async function doctor(
   io: CliIO,
   file: string | undefined,
   opts: { json?: boolean; config?: string },
-): void {
+): Promise<void> {
+  if (file) await ensureImages([file]);
   const report = hostDoctor();
   const plan = file
     ? makePlan(loadApp(file), { config: readConfig(opts.config), host: report.facts }).plan

@@ -2,6 +2,8 @@
 import { InputError } from "../../src/errors.js";
 import { flagOf, loadFromFlags, type ExecFlags } from "../../src/appspec/from-flags.js";
 import { prepareLoaded } from "../../src/launch/prepare.js";
+import { resolveImage } from "../../src/images/store.js";
+import { imageRef } from "../../src/appspec/normalize.js";
 import type { CliIO } from "../io.js";
 import { readConfig } from "./config.js";
 import { runDetached, type DetachFlags } from "./detach.js";
@@ -12,6 +14,8 @@ export async function exec(
   argv: string[],
   opts: ExecFlags & DetachFlags,
 ): Promise<void> {
+  // An archive or layout goes into the image store first (planning reads the store).
+  if (opts.image) await resolveImage(imageRef(opts.image, process.cwd()));
   let prepared;
   try {
     prepared = prepareLoaded(loadFromFlags(argv, opts), {

@@ -1,4 +1,5 @@
 /** `export`: the plan in the formats other tools run (OCI, Docker seccomp, Kubernetes, systemd). */
+import { ensureImages } from "../../src/images/app.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { loadApp } from "../../src/appspec/load.js";
@@ -65,7 +66,12 @@ function gatekeeper(io: CliIO, file: string | undefined, opts: ExportFlags): voi
   for (const n of result.notes) io.stdout.write(`  - ${n}\n`);
 }
 
-export function exportApp(io: CliIO, file: string | undefined, opts: ExportFlags): void {
+export async function exportApp(
+  io: CliIO,
+  file: string | undefined,
+  opts: ExportFlags,
+): Promise<void> {
+  if (file) await ensureImages([file]);
   if (opts.format === "gatekeeper") {
     gatekeeper(io, file, opts);
     return;

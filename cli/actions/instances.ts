@@ -11,6 +11,7 @@ import {
   InstanceRefused,
   killInstance,
   listInstances,
+  listViews,
   openStore,
   parseSince,
   readLogs,
@@ -218,14 +219,16 @@ export async function stats(
   opts: { stream?: boolean; json?: boolean },
 ): Promise<void> {
   const store = openStore();
-  const ids = refs.length
-    ? refs.map((r) => resolveRef(store, r))
-    : listInstances(store).entries.map((e) => e.id);
+  // Without names: the running instances, newest first, and their views for the first sample.
+  let views = refs.length ? undefined : new Map(listViews(store).views.map((v) => [v.id, v]));
+  const ids = views ? [...views.keys()] : refs.map((r) => resolveRef(store, r));
   const prev = new Map<string, StatsSample>();
   const sampleAll = (): Stats[] => {
     const out: Stats[] = [];
+    const fresh = views;
+    views = undefined;
     for (const id of ids) {
-      const v = viewInstance(store, id);
+      const v = fresh?.get(id) ?? viewInstance(store, id);
       const { stats, sample } = statsOf(v, prev.get(id));
       prev.set(id, sample);
       out.push(stats);

@@ -1,11 +1,12 @@
 /** `review`: app definitions judged against the policy. */
+import { ensureImages } from "../../src/images/app.js";
 import { writeFileSync } from "node:fs";
 import { reviewApp, reviewExitCode, summarize, type AppReview } from "../../src/review/review.js";
 import { reviewJson, reviewMarkdown, reviewSarif } from "../../src/review/report.js";
 import { loadUserPolicy } from "../../src/review/user-policy.js";
 import { packageVersion } from "../../src/paths.cjs";
 import { diffBase, diffExitCode, type DiffReport } from "../../src/diff/diff.js";
-import type { FailOn } from "../../src/diff/fail-on.js";
+import type { FailOn } from "../../src/config/fail-on.js";
 import { diffJson, diffMarkdown, diffSarif } from "../../src/diff/report.js";
 import type { CliIO } from "../io.js";
 import { renderDiff } from "./diff.js";
@@ -47,7 +48,8 @@ function renderText(reviews: AppReview[], s: Style): string {
   return out.join("\n");
 }
 
-export function review(io: CliIO, files: string[], opts: ReviewFlags): void {
+export async function review(io: CliIO, files: string[], opts: ReviewFlags): Promise<void> {
+  await ensureImages(files);
   const config = readConfig(opts.config);
   const userPolicies = opts.policy.map(loadUserPolicy);
   const reviews = files.map((f) => reviewApp(f, { config, userPolicies, check: false }));

@@ -1,4 +1,5 @@
 /** `run`: an app in its sandbox, supervised by this process or (warm) by the launcher alone. */
+import { ensureImages } from "../../src/images/app.js";
 import { realpathSync } from "node:fs";
 import { formatSize } from "../../src/documents/units.js";
 import { InputError } from "../../src/errors.js";
@@ -142,6 +143,7 @@ export async function runPrepared(prepared: Prepared, io: CliIO, flags: RunFlags
 }
 
 export async function run(io: CliIO, file: string, opts: DetachFlags): Promise<void> {
+  await ensureImages([file]);
   const prepared = prepareRun(file, {
     config: readConfig(opts.config),
     explain: Boolean(opts.explain),

@@ -1,4 +1,5 @@
 /** `trace`: which syscalls an app really makes, learned as a profile. */
+import { ensureImages } from "../../src/images/app.js";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../../src/errors.js";
@@ -54,6 +55,7 @@ export async function trace(io: CliIO, target: string[], opts: TraceFlags): Prom
     bestEffort: opts.bestEffort,
     ...(opts.net ? { net: opts.net } : {}),
   };
+  if (isApp) await ensureImages([target[0] ?? ""]);
   const loaded = isApp ? loadApp(target[0] ?? "") : loadFromFlags(target, flags);
   const prepared = prepareLoaded(loaded, { config: readConfig(opts.config) });
   const duration = opts.duration === undefined ? undefined : Number(opts.duration);

@@ -35,6 +35,6 @@ export function registerAudit(program: Command, io: CliIO): void {
       ),
     )
     .action(async (files: string[], opts: AuditFlags) => {
-      (await import("../actions/audit.js")).audit(io, files, opts);
+      await (await import("../actions/audit.js")).audit(io, files, opts);
     });
 }

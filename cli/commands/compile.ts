@@ -30,6 +30,6 @@ export function registerCompile(program: Command, io: CliIO): void {
       ),
     )
     .action(async (file: string, opts: CompileFlags) => {
-      (await import("../actions/compile.js")).compile(io, file, opts);
+      await (await import("../actions/compile.js")).compile(io, file, opts);
     });
 }

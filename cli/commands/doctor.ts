@@ -22,6 +22,6 @@ export function registerDoctor(program: Command, io: CliIO): void {
       ),
     )
     .action(async (file: string | undefined, opts: { json?: boolean; config?: string }) => {
-      (await import("../actions/doctor.js")).doctor(io, file, opts);
+      await (await import("../actions/doctor.js")).doctor(io, file, opts);
     });
 }

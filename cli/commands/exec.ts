@@ -15,7 +15,10 @@ export function registerExec(program: Command, io: CliIO): void {
         "the same launcher. The environment inside is only what -e sets (plus PATH and HOME); " +
         "nothing of the caller's leaks in.",
     )
-    .argument("<cmd...>", "the command and its arguments (after --)");
+    .argument(
+      "[cmd...]",
+      "the command and its arguments (after --); with --image, the image's by default",
+    );
   addOptions(cmd, "exec")
     .addHelpText(
       "after",
@@ -26,6 +29,7 @@ export function registerExec(program: Command, io: CliIO): void {
           "  secure-run exec --profile process -- /bin/sh -c 'ls / | wc -l'\n" +
           "  secure-run exec --net host --listen 8080 -v ./site:/srv:ro --memory 128M \\\n" +
           "      -- python3 -m http.server 8080 --directory /srv\n" +
+          "  secure-run exec --image docker-archive:web.tar\n" +
           runHelpAfter,
       ),
     )

@@ -41,6 +41,6 @@ export function registerExport(program: Command, io: CliIO): void {
       ),
     )
     .action(async (file: string | undefined, opts: ExportFlags) => {
-      (await import("../actions/export.js")).exportApp(io, file, opts);
+      await (await import("../actions/export.js")).exportApp(io, file, opts);
     });
 }

@@ -24,6 +24,6 @@ export function registerPlan(program: Command, io: CliIO): void {
       ),
     )
     .action(async (file: string, opts: { json?: boolean; config?: string }) => {
-      (await import("../actions/plan.js")).plan(io, file, opts);
+      await (await import("../actions/plan.js")).plan(io, file, opts);
     });
 }

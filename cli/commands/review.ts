@@ -32,6 +32,6 @@ export function registerReview(program: Command, io: CliIO): void {
       ),
     )
     .action(async (files: string[], opts: ReviewFlags) => {
-      (await import("../actions/review.js")).review(io, files, opts);
+      await (await import("../actions/review.js")).review(io, files, opts);
     });
 }

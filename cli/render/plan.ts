@@ -6,6 +6,7 @@ import type { Style } from "./style.js";
 export function formatReason(r: Reason): string {
   if (r.kind === "profile") return `profile ${r.ref}`;
   if (r.kind === "field") return r.ref;
+  if (r.kind === "image") return `${r.ref} from the image`;
   return `rule ${r.ref}`;
 }
 
@@ -44,13 +45,16 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
       ? `${quoteArg(`${lines[0] ?? ""} …`)} ${s.dim(`(${lines.length} lines)`)}`
       : quoteArg(a);
   });
-  row("command", shown.join(" "));
+  const fromImage = (field: string): string =>
+    plan.image?.fields.includes(field) ? ` ${s.dim("(from the image)")}` : "";
+  if (plan.image) row("image", `${plan.image.ref} ${s.dim(`(${plan.image.id})`)}`);
+  row("command", shown.join(" ") + fromImage("command"));
   row(
     "user",
     `uid ${p.user.uid}, gid ${p.user.gid}${p.user.groups.length ? `, groups ${p.user.groups.join(",")}` : ""} ${s.dim(`(${reasons(p.user.reasons)})`)}`,
   );
-  row("workdir", p.cwd);
-  row("environment", p.env.map((e) => e.split("=")[0]).join(", "));
+  row("workdir", p.cwd + fromImage("workdir"));
+  row("environment", p.env.map((e) => e.split("=")[0]).join(", ") + fromImage("env"));
   row("hostname", plan.hostname);
   row("namespaces", plan.namespaces.join(", "));
   row(

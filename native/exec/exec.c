@@ -1,12 +1,15 @@
 /* exec.node: replaces the Node process with another program (execve), so `secure-run run`
  * leaves no Node process behind once the launcher takes over. Node 20 has no process.execve.
- * Also flock(2), which Node lacks: the CLI's per-instance lock (src/instances/lock.ts). */
+ * Also flock(2), which Node lacks: the CLI's per-instance lock (src/instances/lock.ts); and
+ * posix_spawn of a detached instance's supervisor, which Node's spawn does by forking. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +123,148 @@ static napi_value exec_program(napi_env env, napi_callback_info info) {
   return throw_errno(env, "execve", e);
 }
 
+/* Sets the number `value` as property `name` of `obj` (false with an exception pending). */
+static bool set_number(napi_env env, napi_value obj, const char *name, double value) {
+  napi_value v;
+  return napi_create_double(env, value, &v) == napi_ok &&
+         napi_set_named_property(env, obj, name, v) == napi_ok;
+}
+
+/* spawnDetached(path, argv, env): starts the program in a session of its own, its standard
+ * streams on /dev/null, the write end of a new pipe as its descriptor 3, default signal
+ * dispositions (but glibc's own two, which a glibc program sets up again) and nothing
+ * blocked; returns { pid, fd }, fd being the pipe's read end (close-on-exec). posix_spawn: glibc's clone(CLONE_VM | CLONE_VFORK) copies nothing of the
+ * caller's memory, where Node's spawn forks a copy of the whole process first. The child is
+ * this process's: reap() collects its status. Throws (code ERR_EXEC_SYSTEM) with the step that
+ * failed, an exec failure included. */
+static napi_value spawn_detached(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3)
+    return throw_errno(env, "spawnDetached(path, argv, env)", EINVAL);
+  char **path = NULL, **argv = NULL, **envp = NULL;
+  napi_value one, result = NULL;
+  if (napi_create_array_with_length(env, 1, &one) != napi_ok ||
+      napi_set_element(env, one, 0, args[0]) != napi_ok)
+    return throw_errno(env, "spawnDetached: path", EINVAL);
+  if ((path = strings(env, one, "spawnDetached: path")) == NULL) return NULL;
+  if ((argv = strings(env, args[1], "spawnDetached: argv")) == NULL || argv[0] == NULL) {
+    free_strings(path);
+    free_strings(argv);
+    return argv ? throw_errno(env, "spawnDetached: argv is empty", EINVAL) : NULL;
+  }
+  if ((envp = strings(env, args[2], "spawnDetached: env")) == NULL) {
+    free_strings(path);
+    free_strings(argv);
+    return NULL;
+  }
+  int fds[2] = {-1, -1};
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  bool fa_made = false, attr_made = false;
+  const char *step = "pipe2";
+  int e = pipe2(fds, O_CLOEXEC) < 0 ? errno : 0;
+  if (e == 0) {
+    step = "posix_spawn_file_actions_init";
+    e = posix_spawn_file_actions_init(&fa);
+    fa_made = e == 0;
+  }
+  for (int fd = 0; e == 0 && fd <= 2; fd++) {
+    step = "posix_spawn_file_actions_addopen(/dev/null)";
+    e = posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  }
+  if (e == 0) { /* dup2 onto 3 clears close-on-exec there */
+    step = "posix_spawn_file_actions_adddup2";
+    e = posix_spawn_file_actions_adddup2(&fa, fds[1], 3);
+  }
+  if (e == 0) {
+    step = "posix_spawnattr_init";
+    e = posix_spawnattr_init(&attr);
+    attr_made = e == 0;
+  }
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  if (e == 0) {
+    step = "posix_spawnattr_setflags";
+    e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
+                                            POSIX_SPAWN_SETSIGMASK);
+  }
+  if (e == 0) {
+    step = "posix_spawnattr_setsigdefault";
+    e = posix_spawnattr_setsigdefault(&attr, &all);
+  }
+  if (e == 0) {
+    step = "posix_spawnattr_setsigmask";
+    e = posix_spawnattr_setsigmask(&attr, &none);
+  }
+  pid_t pid = -1;
+  if (e == 0) {
+    step = "posix_spawn";
+    e = posix_spawn(&pid, path[0], &fa, &attr, argv, envp);
+  }
+  if (fa_made) posix_spawn_file_actions_destroy(&fa);
+  if (attr_made) posix_spawnattr_destroy(&attr);
+  if (fds[1] >= 0) close(fds[1]);
+  if (e == 0) {
+    if (napi_create_object(env, &result) != napi_ok || !set_number(env, result, "pid", pid) ||
+        !set_number(env, result, "fd", fds[0])) {
+      result = NULL; /* the child runs; its pipe ends with this process */
+      e = EINVAL;
+      step = "spawnDetached: the result";
+    }
+  }
+  if (e != 0 && fds[0] >= 0) close(fds[0]);
+  char what[400];
+  snprintf(what, sizeof what, "%s %.300s", step, path[0]);
+  free_strings(path);
+  free_strings(argv);
+  free_strings(envp);
+  if (e != 0) return throw_errno(env, what, e);
+  return result;
+}
+
+/* reap(pid): null while the child runs; else { code, signal } (one of them null), its status
+ * collected. Throws (code ERR_EXEC_SYSTEM) when pid is no child of this process. */
+static napi_value reap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t pid = -1;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_int32(env, args[0], &pid) != napi_ok || pid <= 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "reap(pid: number)");
+    return NULL;
+  }
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  napi_value out, nul;
+  if (r < 0) {
+    char what[64];
+    snprintf(what, sizeof what, "waitpid(%d)", pid);
+    return throw_errno(env, what, errno);
+  }
+  if (napi_get_null(env, &nul) != napi_ok) return NULL;
+  if (r == 0) return nul;
+  if (napi_create_object(env, &out) != napi_ok) return NULL;
+  if (WIFEXITED(status)) {
+    if (!set_number(env, out, "code", WEXITSTATUS(status)) ||
+        napi_set_named_property(env, out, "signal", nul) != napi_ok)
+      return NULL;
+  } else {
+    napi_value sig;
+    const char *name = sigabbrev_np(WTERMSIG(status));
+    char buf[32];
+    snprintf(buf, sizeof buf, "SIG%s", name ? name : "UNKNOWN");
+    if (napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &sig) != napi_ok ||
+        napi_set_named_property(env, out, "signal", sig) != napi_ok ||
+        napi_set_named_property(env, out, "code", nul) != napi_ok)
+      return NULL;
+  }
+  return out;
+}
+
 /* flock(fd, exclusive, wait): true when the lock is taken; false when it is held elsewhere and
  * `wait` is false; throws on any other error (with the errno's name in the code). */
 static napi_value flock_fd(napi_env env, napi_callback_info info) {
@@ -186,6 +331,13 @@ static napi_value init(napi_env env, napi_value exports) {
     return NULL;
   if (napi_create_function(env, "ofdLocked", NAPI_AUTO_LENGTH, ofd_locked, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "ofdLocked", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "spawnDetached", NAPI_AUTO_LENGTH, spawn_detached, NULL, &fn) !=
+          napi_ok ||
+      napi_set_named_property(env, exports, "spawnDetached", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, reap, NULL, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "reap", fn) != napi_ok)
     return NULL;
   return exports;
 }

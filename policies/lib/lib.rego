@@ -8,7 +8,20 @@ default config := {}
 
 config := data.config
 
-field(path) := {"kind": "field", "ref": path}
+# A field of the app; where the image's config filled it in (plan/image.rego), the image.
+field(path) := {"kind": "field", "ref": path} if not from_image(path)
+
+field(path) := {"kind": "image", "ref": path, "why": sprintf("from the image %s", [input.image.ref])} if from_image(path)
+
+image_filled := object.get(input, "imageFilled", set())
+
+from_image(path) if path in image_filled
+
+from_image(path) if {
+	some f in image_filled
+	some sep in [".", "["]
+	startswith(path, concat("", [f, sep]))
+}
 
 rule(id) := {"kind": "rule", "ref": id}
 

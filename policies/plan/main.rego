@@ -9,6 +9,7 @@ import data.secure_run.plan.capabilities
 import data.secure_run.plan.cgroup
 import data.secure_run.plan.enforcement
 import data.secure_run.plan.filesystem
+import data.secure_run.plan.image
 import data.secure_run.plan.landlock
 import data.secure_run.plan.lifecycle
 import data.secure_run.plan.network
@@ -17,10 +18,18 @@ import data.secure_run.plan.selinux
 import data.secure_run.plan.syscalls
 import data.secure_run.plan.userns
 
-# The entry point evaluated by the engine.
-result := {"plan": plan, "errors": errors}
+# The entry point evaluated by the engine. An image's app is read with the image's defaults
+# filled in (image.app), and the fields so filled are known to lib.field.
+result := r if {
+	r := {"plan": plan, "errors": errors} with input.app as image.app with input.imageFilled as image.filled
+}
 
-plan := object.union(base, rootless)
+plan := object.union(object.union(base, rootless), image_part)
+
+# An image's app: which image, and which fields its config filled in.
+image_part := {"image": {"ref": input.image.ref, "id": input.image.id, "fields": sort(input.imageFilled)}} if input.image
+
+image_part := {} if not input.image
 
 # A launch by a user other than root: its ids, id map kind and limits (absent for root's).
 rootless := {"rootless": object.union(userns.rootless_part, {"limits": limits_enforced})} if userns.rootless

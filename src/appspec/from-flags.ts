@@ -10,6 +10,7 @@ import type { LoadedApp } from "./load.js";
 export interface ExecFlags {
   name?: string;
   rootfs?: string;
+  image?: string;
   env: string[];
   volume: string[];
   tmpfs: string[];
@@ -31,6 +32,7 @@ export interface ExecFlags {
 /** Which flag a field path comes from. */
 const FLAGS: [RegExp, string][] = [
   [/^name/, "--name"],
+  [/^root\.image/, "--image"],
   [/^root/, "--rootfs"],
   [/^env/, "--env"],
   [/^mounts\[\d+\]\.(tmpfs|size)/, "--tmpfs"],
@@ -70,6 +72,13 @@ function nameFor(command: string): string {
   return n || "app";
 }
 
+/** "docker-archive:/x/web.tar" → "web", "oci:/srv/img:v1" → "img", "nginx:1.25" → "nginx". */
+function imageName(ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  const path = ref.replace(/^(oci|docker-archive):/, "");
+  return basename(path.replace(/:[^/:]*$/, "")).replace(/\.tar$/, "") || undefined;
+}
+
 function intOrString(v: string): number | string {
   return /^\d+$/.test(v) ? Number(v) : v;
 }
@@ -78,9 +87,10 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
   const spec: Record<string, unknown> = {
     apiVersion: "secure-run/v1",
     kind: "App",
-    name: f.name ?? nameFor(command[0] ?? "app"),
-    command,
+    name: f.name ?? nameFor(command[0] ?? imageName(f.image) ?? "app"),
   };
+  // With an image, no command means the image's own (Entrypoint and Cmd).
+  if (command.length > 0 || !f.image) spec.command = command;
   if (f.env.length > 0) {
     spec.env = Object.fromEntries(
       f.env.map((kv) => {
@@ -91,7 +101,10 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
       }),
     );
   }
+  if (f.rootfs && f.image)
+    throw new InputError([issue("root.image", "--image and --rootfs exclude each other")]);
   if (f.rootfs) spec.root = { rootfs: f.rootfs };
+  if (f.image) spec.root = { image: f.image };
   const mounts: unknown[] = [];
   for (const v of f.volume) {
     const parts = v.split(":");

@@ -57,6 +57,17 @@ export function parsePublish(entry: string, instances = 1): Publish | string {
   return { hostIp: ip, hostPorts, port, protocol: proto === "udp" ? "udp" : "tcp" };
 }
 
+/** An image reference with the path of oci:DIR[:TAG] or docker-archive:FILE made absolute
+ * (against the app file's directory); a name in the store is kept as written. */
+export function imageRef(ref: string, baseDir: string): string {
+  for (const prefix of ["oci:", "docker-archive:"])
+    if (ref.startsWith(prefix)) {
+      const rest = ref.slice(prefix.length);
+      return rest.startsWith("/") ? ref : `${prefix}${resolve(baseDir, rest)}`;
+    }
+  return ref;
+}
+
 /** baseDir: where relative host paths are resolved (the app file's directory). */
 export function normalizeApp(
   spec: AppSpec,
@@ -97,7 +108,8 @@ export function normalizeApp(
     if (r.real !== abs) resolved.push({ path, given: abs, real: r.real });
     return r.real;
   };
-  const app: App = { name: spec.name, command: spec.command };
+  const app: App = { name: spec.name };
+  if (spec.command) app.command = spec.command;
   if (spec.env)
     app.env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, String(v)]));
   if (spec.workdir !== undefined) {
@@ -124,6 +136,8 @@ export function normalizeApp(
   if (spec.hostname !== undefined) app.hostname = spec.hostname;
   if (spec.root?.rootfs !== undefined) {
     app.root = { type: "rootfs", path: hostPath(spec.root.rootfs, ["root", "rootfs"], "dir") };
+  } else if (spec.root?.image !== undefined) {
+    app.root = { type: "image", ref: imageRef(spec.root.image, baseDir) };
   } else if (spec.root) app.root = { type: "host" };
   if (app.root && spec.root?.writable === true) app.root.writable = true;
   if (spec.mounts) {

@@ -8,13 +8,14 @@ export interface AppSpec {
   apiVersion: "secure-run/v1";
   kind: "App";
   name: string;
-  command: string[];
+  /** Required unless root.image is given. */
+  command?: string[];
   env?: Record<string, string | number | boolean>;
   workdir?: string;
   user?: string | number;
   group?: string | number;
   hostname?: string;
-  root?: { host?: true; rootfs?: string; writable?: boolean };
+  root?: { host?: true; rootfs?: string; image?: string; writable?: boolean };
   mounts?: (
     | { source: string; target: string; readOnly?: boolean }
     | { tmpfs: string; size?: string | number }
@@ -70,14 +71,18 @@ export type AppMount =
  * field paths stay valid. Defaults are not filled in: the policy does that, with reasons. */
 export interface App {
   name: string;
-  command: string[];
+  /** Absent only for an image's app: the policy takes the image's Entrypoint and Cmd. */
+  command?: string[];
   env?: Record<string, string>;
   workdir?: string;
   user?: string;
   group?: string;
   hostname?: string;
-  /** rootfs: an absolute host path; writable: a writable layer over it (true only when asked). */
-  root?: ({ type: "host" } | { type: "rootfs"; path: string }) & { writable?: true };
+  /** rootfs: an absolute host path; image: a reference (oci: and docker-archive: paths made
+   * absolute); writable: a writable layer over it (true only when asked). */
+  root?: ({ type: "host" } | { type: "rootfs"; path: string } | { type: "image"; ref: string }) & {
+    writable?: true;
+  };
   /** Bind sources are absolute host paths; tmpfs sizes are bytes. */
   mounts?: AppMount[];
   network?: { mode?: NetworkMode; listen?: Port[]; connect?: Port[]; publish?: Publish[] };

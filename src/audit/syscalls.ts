@@ -6,6 +6,7 @@ import { rulesFor } from "../seccomp/verdict.js";
 import { allowConditions, verdictText } from "./conditions.js";
 import { isDangerousSyscall } from "../policy/dangerous.js";
 import type { AuditSyscall } from "./types.js";
+import { byCodeUnits } from "../order.js";
 
 const RISK_ORDER: Risk[] = ["low", "medium", "high"];
 
@@ -105,7 +106,7 @@ export function auditSyscalls(
   });
   return out.sort(
     (a, b) =>
-      RISK_ORDER.indexOf(b.risk) - RISK_ORDER.indexOf(a.risk) || a.name.localeCompare(b.name),
+      RISK_ORDER.indexOf(b.risk) - RISK_ORDER.indexOf(a.risk) || byCodeUnits(a.name, b.name),
   );
 }
 
@@ -121,5 +122,5 @@ export function refusedSyscalls(
     if (!out.has(r.name))
       out.set(r.name, { name: r.name, verdict: verdictText(r), reasons: r.reasons });
   }
-  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...out.values()].sort((a, b) => byCodeUnits(a.name, b.name));
 }

@@ -14,6 +14,7 @@ import { fixContext, refusalFixes } from "../plan/fixes.js";
 import { appVolumes, baseLabels, launcherArgs, type SelinuxLaunch } from "./argv.cjs";
 import { encodeBundle, type Bundle } from "./format.js";
 import { dirInput, fileInput, inputsDigest, statInput, type Input } from "./inputs.cjs";
+import { imageStore, parseSource, recordPath, rootOf } from "../images/store.js";
 
 /** What a bundle is made from: the plan, the host facts it was made for, and the app file it
  * was made from (launch/prepare.ts's Prepared is one). */
@@ -37,12 +38,27 @@ export function bundleInputs(prepared: Planned, configFile?: string): Input[] {
     inputs.push(fileInput(join(paths.schemas, `${s}.schema.json`)));
   if (configFile) inputs.push(fileInput(resolve(configFile)));
   const rootfs = loaded.app.root?.type === "rootfs" ? loaded.app.root.path : undefined;
-  const accounts = rootfs ?? "/";
+  const image = plan.image ? imageInputs(plan.image) : undefined;
+  const accounts = rootfs ?? image?.root ?? "/";
   inputs.push(fileInput(join(accounts, "etc/passwd")), fileInput(join(accounts, "etc/group")));
   if (rootfs) inputs.push(dirInput(rootfs));
+  if (image) inputs.push(...image.inputs);
   for (const source of appVolumes(plan)) inputs.push(statInput(source));
   inputs.push(statInput(paths.launcher), statInput(paths.execAddon), statInput(paths.addon));
   return inputs;
+}
+
+/** An image app's: its record in the store (it changes when a name it was found by moves to
+ * another image, and is gone after rmi), its root, and where an oci: or docker-archive:
+ * reference reads it from. */
+function imageInputs(image: NonNullable<Plan["image"]>): { root: string; inputs: Input[] } {
+  const store = imageStore();
+  const root = rootOf(store, image.id);
+  const inputs: Input[] = [fileInput(recordPath(store, image.id)), dirInput(root)];
+  const src = parseSource(image.ref);
+  if (src?.kind === "oci") inputs.push(fileInput(join(src.dir, "index.json")));
+  if (src?.kind === "docker-archive") inputs.push(statInput(src.file));
+  return { root, inputs };
 }
 
 export interface CompiledBundle {

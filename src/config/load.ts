@@ -7,7 +7,7 @@ import { validateAgainst, type SchemaProblem } from "../documents/validate.js";
 import { parseYaml } from "../documents/yaml-source.js";
 import { loadNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "../seccomp/names.js";
-import type { FailOn } from "../diff/fail-on.js";
+import type { FailOn } from "./fail-on.js";
 
 /** As the policies read it (data.config): sizes in bytes. */
 export interface OrgConfig {

@@ -8,7 +8,8 @@ import { formatSize } from "../documents/units.js";
 import { isDangerousCapability } from "../policy/dangerous.js";
 import type { Plan, Reason } from "../plan/types.js";
 import type { Profiles, Risk } from "../profiles/load.js";
-import { FAIL_ON, type FailOn } from "./fail-on.js";
+import { FAIL_ON, type FailOn } from "../config/fail-on.js";
+import { byCodeUnits } from "../order.js";
 
 /** One permission that the change adds or removes. */
 export interface DiffItem {
@@ -74,7 +75,7 @@ export interface PlanDiff {
 /** The app field a plan item comes from: its first field reason, else the profile entry of the
  * app that brought it (as the review's field_of does). */
 export function fieldOf(reasons: readonly Reason[], appProfiles: readonly string[]): string {
-  const field = reasons.find((r) => r.kind === "field");
+  const field = reasons.find((r) => r.kind === "field" || r.kind === "image");
   if (field) return field.ref;
   for (const r of reasons) {
     if (r.kind !== "profile") continue;
@@ -108,7 +109,7 @@ function items(side: Side, list: { name: string; reasons: Reason[]; risk?: Risk;
 
 function delta(before: Map<string, DiffItem>, after: Map<string, DiffItem>): Delta {
   const order = (a: DiffItem, b: DiffItem): number =>
-    riskRank(b.risk) - riskRank(a.risk) || a.name.localeCompare(b.name);
+    riskRank(b.risk) - riskRank(a.risk) || byCodeUnits(a.name, b.name);
   return {
     added: [...after.values()].filter((x) => !before.has(x.name)).sort(order),
     removed: [...before.values()].filter((x) => !after.has(x.name)).sort(order),

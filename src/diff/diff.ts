@@ -9,7 +9,7 @@ import { hostFacts, type HostFacts } from "../host/facts.js";
 import { issueAt, makePlan } from "../plan/make.js";
 import type { ReadText } from "../profiles/load.js";
 import { comparePlans, deltas, reached, verdict, type DiffItem, type PlanDiff } from "./compare.js";
-import type { FailOn } from "./fail-on.js";
+import type { FailOn } from "../config/fail-on.js";
 import { appFiles, openRevision, type Revision } from "./git.js";
 
 export interface AppDiff {

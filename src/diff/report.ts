@@ -6,7 +6,7 @@ import type { Reason } from "../plan/types.js";
 import { cell, sarifLog, type RuleInfo, type SarifResult } from "../review/report.js";
 import type { DiffItem, LimitChange, PlanDiff } from "./compare.js";
 import type { AppDiff, DiffReport } from "./diff.js";
-import type { FailOn } from "./fail-on.js";
+import type { FailOn } from "../config/fail-on.js";
 
 export function reasonText(r: Reason): string {
   const what =

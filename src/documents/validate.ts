@@ -29,6 +29,12 @@ export interface PrebuiltModule {
   schemaSha256?: string;
 }
 
+/** Runs the carried validator `name` once on `doc`, for nothing but to have its code compiled
+ * (the startup snapshot is built with it compiled); it keeps no state. */
+export function exerciseCarried(name: string, doc: unknown): void {
+  carried.get(name)?.default?.(doc);
+}
+
 /** Gives the prebuilt validator `name` to prebuiltValidator, which uses it, like one it loads,
  * only while its schema's sha256 still matches (the startup snapshot carries them). */
 export function registerPrebuilt(name: string, mod: PrebuiltModule): void {
@@ -204,6 +210,9 @@ function describe(e: ErrorObject, root: unknown): SchemaProblem[] {
   const formHint = typeof schema?.["x-hint"] === "string" ? schema["x-hint"] : undefined;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
+    // "must match then": the error of the "then" branch itself says what is wrong.
+    case "if":
+      return [];
     case "additionalProperties": {
       const field = String(p.additionalProperty);
       const known = Object.keys((schema?.properties as object | undefined) ?? {});

@@ -127,7 +127,11 @@ function podSpec(plan: Plan, options: ExportOptions, notes: string[], deployment
     limits.cpu = `${Math.max(1, Math.round((plan.cgroup.cpu.quota / plan.cgroup.cpu.period) * 1000))}m`;
   const container: Obj = {
     name: plan.name,
-    image: isRootfsPlan(plan) ? `secure-run/${plan.name}:latest` : HOST_VIEW_IMAGE,
+    image: plan.image
+      ? imageName(plan)
+      : isRootfsPlan(plan)
+        ? `secure-run/${plan.name}:latest`
+        : HOST_VIEW_IMAGE,
     imagePullPolicy: "IfNotPresent",
     command: p.args,
     ...(plan.network.mode === "private" && (plan.network.publish ?? []).length > 0
@@ -319,7 +323,13 @@ function k8sNotes(plan: Plan, deployment: boolean): string[] {
     "out of memory: the kubelet (cgroup v2) kills the whole container, like the plan; on cgroup v1 one process",
     selinuxNote(plan, "seLinuxOptions"),
   ];
-  if (isRootfsPlan(plan))
+  if (plan.image)
+    notes.push(
+      /^(oci|docker-archive):/.test(plan.image.ref)
+        ? `image: ${imageName(plan)} is the app's image (${plan.image.id}); push it where the nodes pull from: skopeo copy ${plan.image.ref} docker://REGISTRY/${imageName(plan)}`
+        : `image: ${plan.image.ref} as loaded in secure-run's store (${plan.image.id}); push the archive or layout it was loaded from where the nodes pull from: skopeo copy docker-archive:FILE docker://REGISTRY/${plan.image.ref}`,
+    );
+  else if (isRootfsPlan(plan))
     notes.push(
       `image: secure-run/${plan.name}:latest made from the rootfs (tar -C ${rootfsDir(plan) ?? "ROOTFS"} -c . | docker import - secure-run/${plan.name}:latest) and pushed where the nodes pull from`,
     );
@@ -410,4 +420,11 @@ export function exportK8s(plan: Plan, options: ExportOptions = {}): ExportResult
     notes,
     commands: [`kubectl apply -f ${posix.join(options.outputPath ?? ".", `${plan.name}.yaml`)}`],
   };
+}
+
+/** The name a Pod gives the app's image: the store's name as the app writes it, else one made
+ * from the app's name (an archive or layout is pushed under it). */
+function imageName(plan: Plan): string {
+  const ref = plan.image?.ref ?? "";
+  return /^(oci|docker-archive):/.test(ref) ? `secure-run/${plan.name}:latest` : ref;
 }

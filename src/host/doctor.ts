@@ -124,6 +124,11 @@ export function doctor(options: { tools?: boolean } = {}): DoctorReport {
     `${facts.cgroup.version > 0 ? `v${facts.cgroup.version}` : "none usable"}: ${facts.cgroup.available.join(", ") || "no controllers"}${facts.cgroup.writable ? "" : " (not writable by this user)"}; hierarchies: ${hier.map((h) => `v${h.version} ${h.controllers.join(",") || "-"} at ${h.ownDir}`).join("; ")}`,
   );
   add(
+    "image roots",
+    true,
+    "a read-only bind of the image's unpacked tree (its layers applied in order, files hard-linked to the shared layers; gzip and uncompressed layers); an overlay of the layers themselves is not used yet",
+  );
+  add(
     "swap",
     true,
     facts.swap.total > 0

@@ -96,13 +96,17 @@ export function etcLinks(dir: string = HOST_FILES.etc): Record<string, string> {
   const out: Record<string, string> = {};
   let names: string[] = [];
   try {
-    names = readdirSync(dir).sort();
+    // The links only, by the directory's own entry types (Node asks lstat where the file
+    // system gives none): not an lstat of each of /etc's hundreds of entries.
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isSymbolicLink())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return out;
   }
   for (const name of names) {
     const path = join(dir, name);
-    if (entry(path)?.type !== "symlink") continue;
     try {
       const real = realpathSync(path);
       // /etc/mtab -> ../proc/self/mounts: a file of whoever reads it, never bound.

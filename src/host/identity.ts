@@ -1,6 +1,6 @@
 /** Resolves the app's `user` ("name", "uid", "name:group", "uid:gid") against the host's
  * /etc/passwd and /etc/group, the files the sandbox's host view shows too. */
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
 export interface Identity {
@@ -89,11 +89,39 @@ export function resolveIdentity(
   };
 }
 
-/** /etc/passwd and /etc/group of the host, or of a rootfs. */
+/** `rel` inside `root` as the sandbox will see it: each symbolic link on the way is resolved
+ * within `root` (an absolute target from `root`, ".." stops at it), never on the host — an
+ * image's etc/passwd that links to /etc/shadow reads the image's own, not the host's. */
+export function pathInRoot(root: string, rel: string): string | undefined {
+  const todo = rel.split("/").filter((p) => p !== "" && p !== ".");
+  const done: string[] = [];
+  for (let hops = 0; todo.length > 0;) {
+    const part = todo.shift() ?? "";
+    if (part === "..") {
+      done.pop();
+      continue;
+    }
+    const path = join(root, ...done, part);
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    if (!st.isSymbolicLink()) {
+      done.push(part);
+      continue;
+    }
+    if (++hops > 40) return undefined;
+    const target = readlinkSync(path);
+    if (target.startsWith("/")) done.length = 0;
+    todo.unshift(...target.split("/").filter((p) => p !== "" && p !== "."));
+  }
+  return join(root, ...done);
+}
+
+/** /etc/passwd and /etc/group of the host, or of a rootfs (read as the sandbox sees them). */
 export function readAccounts(root = "/"): { passwd: string; group: string } {
   const read = (f: string): string => {
     try {
-      return readFileSync(join(root, f), "utf8");
+      const path = root === "/" ? join(root, f) : pathInRoot(root, f);
+      return path ? readFileSync(path, "utf8") : "";
     } catch {
       return "";
     }

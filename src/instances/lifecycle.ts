@@ -1,7 +1,6 @@
 /** Creating, starting, stopping, killing, waiting for and removing instances. The supervisor (the
  * launcher in instance mode, detached in a session of its own) does the running; this module only
  * prepares its directory, starts it, waits for its ready line, and sends it signals. */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -17,7 +16,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { Socket } from "node:net";
 import { launcherArgs } from "../bundle/argv.cjs";
 import { NETWORK_FILE, writeNetworkDoc, type NetworkSpec } from "../network/doc.js";
 import { networkDel } from "../network/hook.js";
@@ -31,6 +30,7 @@ import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
 import { bootId, lockHeld, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
+import { execAddon } from "../native/exec.cjs";
 import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
 import {
   instanceDir,
@@ -219,20 +219,25 @@ export async function createInstance(
 /** Starts the supervisor detached and waits for its ready line. On a failure the supervisor has
  * ended (or was ended) when this throws. */
 async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): Promise<Ready> {
-  const child = spawn(paths.launcher, instanceLauncherArgs(dir, doc, o), {
-    detached: true,
-    stdio: ["ignore", "ignore", "ignore", "pipe"],
-    env: {},
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => {
-      resolve({ code, signal });
-    });
-    child.once("error", () => {
-      resolve({ code: 125, signal: null });
-    });
-  });
-  const pipe = child.stdio[3] as Readable;
+  const addon = execAddon();
+  if (!addon)
+    throw new InternalError(
+      "the exec addon (build/Release/exec.node) is not built: it starts instances",
+      "npm run build:native",
+    );
+  // posix_spawn (the addon): Node's spawn would first fork a copy of this whole process.
+  let child: { pid: number; fd: number };
+  try {
+    child = addon.spawnDetached(
+      paths.launcher,
+      [paths.launcher, ...instanceLauncherArgs(dir, doc, o)],
+      [],
+    );
+  } catch (e) {
+    throw new LaunchError(`cannot start the supervisor: ${(e as Error).message}`, 125);
+  }
+  const pid = child.pid;
+  const pipe = new Socket({ fd: child.fd, readable: true, writable: false });
   const line = await new Promise<string | undefined>((resolve) => {
     let buf = "";
     const timer = setTimeout(() => {
@@ -253,21 +258,18 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
       resolve(buf.length > 0 ? buf : "");
     });
   });
-  /** The supervisor's end, or undefined after `ms` (the timer does not keep Node alive). */
+  let end: { code: number | null; signal: string | null } | null = null;
+  /** The supervisor's end (its status collected), or undefined after `ms`. */
   const exitWithin = async (
     ms: number,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> => {
-    let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([
-      exited,
-      new Promise<undefined>((res) => {
-        timer = setTimeout(() => {
-          res(undefined);
-        }, ms);
-      }),
-    ]);
-    clearTimeout(timer);
-    return r;
+  ): Promise<{ code: number | null; signal: string | null } | undefined> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      end ??= addon.reap(pid);
+      if (end) return end;
+      if (Date.now() >= deadline) return undefined;
+      await sleep(10);
+    }
   };
   /** After a failure it reported, the supervisor ends by itself (it removes its cgroup first);
    * one that does not, or that never said it was ready, is killed. */
@@ -277,14 +279,12 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
     reported = false,
   ): Promise<never> => {
     if (!reported || !(await exitWithin(5000))) {
-      if (child.exitCode === null && child.signalCode === null && child.pid) {
-        try {
-          process.kill(child.pid, SR_SIG_KILL);
-        } catch {
-          // gone already
-        }
+      try {
+        process.kill(pid, SR_SIG_KILL);
+      } catch {
+        // gone already
       }
-      if (!(await exitWithin(10_000)) && child.pid) child.kill("SIGKILL");
+      if (!(await exitWithin(10_000))) process.kill(pid, "SIGKILL");
     }
     pipe.destroy();
     throw new LaunchError(message, code);
@@ -318,10 +318,9 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
     return fail(`${what}: ${msg}`, code, true);
   }
   pipe.destroy();
-  child.unref();
   return {
     status: "running",
-    supervisorPid: Number(ready.supervisorPid) || child.pid || 0,
+    supervisorPid: Number(ready.supervisorPid) || pid,
     initPid: Number(ready.initPid) || 0,
   };
 }
@@ -438,6 +437,8 @@ export async function removeInstance(s: Store, id: string, force: boolean): Prom
       signalSupervisor(v, SR_SIG_KILL);
       if (!(await waitReleased(dir, 15_000)))
         throw new LaunchError(`instance ${id.slice(0, 12)} did not end within 15 s`);
+      // An instance started with --rm was removed by its supervisor as it ended.
+      if (!existsSync(join(dir, "instance.json"))) return;
       v = viewInstance(s, id);
     }
     if (v.status === "dead") await clearDead(v);

@@ -9,6 +9,7 @@ import {
   UnsafeCgroupError,
 } from "./cgroup.js";
 import { UnsafeFileError } from "./files.js";
+import { byCodeUnits } from "../order.js";
 import { listIds, SHORT, type Store } from "./store.js";
 import { statusText, viewInstance, type InstanceView } from "./view.js";
 
@@ -80,13 +81,13 @@ export function psEntry(v: InstanceView): PsEntry {
   };
 }
 
-/** Every instance (running ones only unless `all`), newest first; instances whose instance.json
- * cannot be trusted are reported apart, with why. */
-export function listInstances(
+/** Every instance's view (running ones only unless `all`), newest first; instances whose
+ * instance.json cannot be trusted are reported apart, with why. */
+export function listViews(
   s: Store,
   o: { all?: boolean } = {},
-): { entries: PsEntry[]; problems: { id: string; message: string }[] } {
-  const entries: PsEntry[] = [];
+): { views: InstanceView[]; problems: { id: string; message: string }[] } {
+  const views: InstanceView[] = [];
   const problems: { id: string; message: string }[] = [];
   for (const id of listIds(s)) {
     let v: InstanceView;
@@ -100,12 +101,21 @@ export function listInstances(
       throw e;
     }
     if (!o.all && !RUNNING.has(v.status)) continue;
-    entries.push(psEntry(v));
+    views.push(v);
   }
-  // ISO 8601 times in one time zone sort as strings (localeCompare would first load ICU's
-  // collator: milliseconds on every ps).
-  entries.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
-  return { entries, problems };
+  // ISO 8601 times in one time zone sort as strings.
+  views.sort((a, b) => byCodeUnits(b.doc.created, a.doc.created));
+  return { views, problems };
+}
+
+/** Every instance (running ones only unless `all`), newest first; instances whose instance.json
+ * cannot be trusted are reported apart, with why. */
+export function listInstances(
+  s: Store,
+  o: { all?: boolean } = {},
+): { entries: PsEntry[]; problems: { id: string; message: string }[] } {
+  const { views, problems } = listViews(s, o);
+  return { entries: views.map(psEntry), problems };
 }
 
 export interface Stats {

@@ -12,6 +12,12 @@ export interface ExecAddon {
   /** Whether another open file description holds a write lock on `fd`'s file (F_OFD_GETLK:
    * takes nothing). Throws (code ERR_EXEC_SYSTEM) on an error. */
   ofdLocked(fd: number): boolean;
+  /** posix_spawn of `path` in a session of its own: standard streams on /dev/null, the write
+   * end of a new pipe as its descriptor 3, default signals, nothing blocked; `fd` is the pipe's
+   * read end. Throws (code ERR_EXEC_SYSTEM) naming the step that failed. */
+  spawnDetached(path: string, argv: string[], env: string[]): { pid: number; fd: number };
+  /** null while the child `pid` runs; else its end, its status collected. */
+  reap(pid: number): { code: number | null; signal: string | null } | null;
 }
 
 let addon: ExecAddon | null | undefined;

@@ -5,6 +5,7 @@
 import type { LoadedApp } from "../appspec/load.js";
 import type { Profiles } from "../profiles/load.js";
 import type { SeccompSpec } from "../seccomp/types.js";
+import { byCodeUnits } from "../order.js";
 
 /** How the change is said: as a flag of `secure-run exec`, or as a field of an app file. */
 export type FixForm = "flags" | "file";
@@ -74,7 +75,7 @@ export function refusalFixes(
     .sort(
       (a, b) =>
         Object.keys(a.syscalls).length - Object.keys(b.syscalls).length ||
-        a.name.localeCompare(b.name),
+        byCodeUnits(a.name, b.name),
     );
   for (const p of candidates) {
     for (const [name, entry] of Object.entries(p.syscalls)) {

@@ -1,5 +1,6 @@
 /** AppSpec + host facts + profiles + organisation config → Plan, through the policy. */
-import { InputError, type Issue } from "../errors.js";
+import { InputError, SecureRunError, type Issue } from "../errors.js";
+import { imageStore, lookupImage, rootOf, type ImageRecord } from "../images/store.js";
 import type { LoadedApp } from "../appspec/load.js";
 import { closest } from "../documents/suggest.js";
 import { formatPath } from "../documents/validate.js";
@@ -125,6 +126,29 @@ function realRootfs(path: string): string {
   }
 }
 
+/** The image of an app whose root is one, from the store (the CLI loads an archive or layout
+ * first: ensureAppImage); not there, the error names the field. */
+function appImage(loaded: LoadedApp, ref: string): { record: ImageRecord; root: string } {
+  let record: ImageRecord | undefined;
+  let why = "it is not in the image store";
+  try {
+    record = lookupImage(imageStore(), ref);
+  } catch (e) {
+    if (!(e instanceof SecureRunError)) throw e;
+    why = e.message;
+  }
+  if (!record)
+    throw new InputError([
+      issueAt(
+        loaded,
+        "root.image",
+        `image ${JSON.stringify(ref)}: ${why}`,
+        "load it first: secure-run load FILE|DIR (secure-run images lists the store)",
+      ),
+    ]);
+  return { record, root: rootOf(imageStore(), record.id) };
+}
+
 /** What the policy reads as `input`. */
 export function planInput(
   loaded: LoadedApp,
@@ -132,9 +156,12 @@ export function planInput(
   accounts?: { passwd: string; group: string },
 ): object {
   const { app } = loaded;
-  const rootfs = app.root?.type === "rootfs" ? app.root.path : undefined;
+  const image = app.root?.type === "image" ? appImage(loaded, app.root.ref) : undefined;
+  const rootfs = app.root?.type === "rootfs" ? app.root.path : image?.root;
   const acc = accounts ?? readAccounts(rootfs ?? "/");
-  const id = resolveIdentity(app.user ?? DEFAULT_USER, acc.passwd, acc.group, app.group);
+  // The image's User, where the app names none (the policy gives it the image as its reason).
+  const user = app.user ?? (image?.record.config.User || undefined);
+  const id = resolveIdentity(user ?? DEFAULT_USER, acc.passwd, acc.group, app.group);
   if (!id.ok) {
     const field = app.group !== undefined && id.message.startsWith("no group") ? "group" : "user";
     throw new InputError([
@@ -148,6 +175,12 @@ export function planInput(
     const path = realRootfs(rootfs);
     input.rootfs = { path, entries: rootfsEntries(path) };
   }
+  if (image)
+    input.image = {
+      ref: app.root?.type === "image" ? app.root.ref : "",
+      id: image.record.id,
+      config: image.record.config,
+    };
   return input;
 }
 

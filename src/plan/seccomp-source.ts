@@ -13,6 +13,7 @@ import { loadProfiles, readProfile, type Profile } from "../profiles/load.js";
 import { importDockerProfile } from "../seccomp/docker.js";
 import type { SeccompNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "../seccomp/names.js";
+import { byCodeUnits } from "../order.js";
 
 /** Docker's default capability set: what a docker:FILE profile is read for, unless told. */
 export const DOCKER_DEFAULT_CAPABILITIES = [
@@ -55,7 +56,7 @@ function profileSpec(name: string, syscalls: Profile["syscalls"], arch: string):
     badArchAction: "kill_process",
     architectures: [arch],
     syscalls: Object.entries(syscalls)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byCodeUnits(a, b))
       .map(([n, e]) => ({
         name: n,
         action: "allow",

@@ -64,6 +64,8 @@ export interface Plan {
   /** Only for a caller other than root: its ids, the id map's kind (single: the app's id only;
    * range: the caller's subordinate ids too) and whether the limits are enforced (a cgroup v2
    * subtree delegated to it). It keeps the SELinux label it inherits. */
+  /** The app's root is this image; `fields` its config filled in. */
+  image?: { ref: string; id: string; fields: string[] };
   rootless?: {
     uid: number;
     gid: number;

@@ -7,6 +7,7 @@ import type { HostFacts } from "../host/facts.js";
 import { issueAt, makePlan, policyEngine } from "../plan/make.js";
 import type { Plan } from "../plan/types.js";
 import type { PolicyDecision, PolicyEngine } from "../policy/engine.js";
+import { byCodeUnits } from "../order.js";
 
 export interface Decision extends PolicyDecision {
   file: string;
@@ -67,7 +68,7 @@ export function reviewApp(file: string, options: ReviewOptions = {}): AppReview 
       levelOrder[a.level] - levelOrder[b.level] ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0) ||
-      a.rule.localeCompare(b.rule),
+      byCodeUnits(a.rule, b.rule),
   );
   return { file, plan, decisions, issues: [] };
 }

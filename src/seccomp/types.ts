@@ -5,7 +5,8 @@
 /** Why something is in a plan: a profile, an app field or a rule that asked for it. Every part
  * of a plan carries reasons; seccomp rules are the part that needs them lowest in the tree. */
 export interface Reason {
-  kind: "profile" | "field" | "rule";
+  /** "image": a field the app leaves out, filled from its image's config (ref: the field). */
+  kind: "profile" | "field" | "rule" | "image";
   ref: string;
   why?: string;
 }

@@ -13,10 +13,14 @@ const cliModule = join(root, "dist/cli/cli.js");
 const hello = join(root, "examples/hello.yaml");
 
 /** Runs `file args…` with SECURE_RUN_STARTUP_DEBUG: how it started, and what it said. */
-function start(file: string, args: string[]): { how: string; status: number | null; out: string } {
+function start(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { how: string; status: number | null; out: string } {
   const r = spawnSync(file, args, {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", SECURE_RUN_STARTUP_DEBUG: "1" },
+    env: { ...process.env, NO_COLOR: "1", SECURE_RUN_STARTUP_DEBUG: "1", ...env },
   });
   const how = /secure-run: startup: (.*)/.exec(r.stderr)?.[1] ?? `nothing said: ${r.stderr}`;
   return {

@@ -280,6 +280,20 @@ describe("detached instances", { skip }, () => {
     assert.equal(one(id), undefined);
   });
 
+  test("rm -f of a --rm instance: it is gone, and rm says so without an error", () => {
+    const file = app("brief-forced", "echo up; sleep 600");
+    const ids = [runD(file, "--rm"), runD(file, "--rm")];
+    // The supervisor removes an --rm instance as it ends, while rm -f waits for that end.
+    const r = sr(["rm", "-f", ...ids]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    assert.deepEqual(r.stdout.split("\n").filter(Boolean), ids);
+    for (const id of ids) {
+      assert.equal(existsSync(join(state, "instances", id)), false);
+      assert.equal(one(id), undefined);
+    }
+  });
+
   test("stop of an app that ignores SIGTERM kills it after --time", async () => {
     const file = app("stubborn", "trap '' TERM; echo ready; while true; do sleep 0.1; done");
     const id = runD(file);

@@ -61,8 +61,9 @@ capabilities: [CAP_SYS_ADMIN]
 
 test("missing required fields point at the document", () => {
   assert.deepEqual(problems("apiVersion: secure-run/v1\nkind: App\n"), [
-    'app.yaml:1:1: missing required field "name"',
+    // "command" through the schema's if/then: required unless the root is an image
     'app.yaml:1:1: missing required field "command"',
+    'app.yaml:1:1: missing required field "name"',
   ]);
 });
 

@@ -335,6 +335,10 @@ test("the warm path: the launcher, given the bundle file and its sha256", () => 
     },
     flock: () => true,
     ofdLocked: () => false,
+    spawnDetached: () => {
+      throw new Error("not spawned on the warm path");
+    },
+    reap: () => null,
   };
   const bundle = { file: "/cache/k.bundle", sha256: "ab".repeat(32) };
   assert.throws(() => execBundle(exec, bundle, []), /exec/);

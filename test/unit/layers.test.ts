@@ -20,11 +20,15 @@ const RANKS: readonly (readonly string[])[] = [
   // host facts name the architecture as seccomp does (seccomp/arches.ts)
   ["src/host"],
   ["src/appspec", "src/config", "src/profiles", "src/policy"],
+  // the image store: read by the plan (an image app's root and config), loading through appspec
+  ["src/images"],
   ["src/plan"],
   ["src/bundle"],
   // private networks: their documents, CNI, pasta, nftables (run by launches and instances)
   ["src/network"],
   ["src/launch", "src/instances", "src/audit", "src/review", "src/export", "src/trace"],
+  // a change's difference: two plans, their audits and reviews
+  ["src/diff"],
   ["src/index.ts"],
   ["cli"],
 ];
@@ -32,6 +36,8 @@ const RANKS: readonly (readonly string[])[] = [
 /** Edges between folders of one rank, each with its reason. */
 const LATERAL: Readonly<Record<string, string>> = {
   "src/trace -> src/launch": "trace runs the app through the launcher, recording its syscalls",
+  "src/export -> src/review":
+    "the Gatekeeper export carries the review rules: their ids, levels and titles",
 };
 
 function sources(dir: string): string[] {

@@ -3,12 +3,14 @@ import { formatSize } from "../../documents/units.js";
 import type { Reason } from "../../plan/types.js";
 import type { Risk } from "../../profiles/load.js";
 import type { AppAudit, AuditReport } from "../types.js";
+import { byCodeUnits } from "../../order.js";
 
 export const RISKS: Risk[] = ["high", "medium", "low"];
 
 export function reasonText(r: Reason): string {
   if (r.kind === "profile") return `profile ${r.ref}`;
   if (r.kind === "field") return r.ref;
+  if (r.kind === "image") return `${r.ref} from the image`;
   return `rule ${r.ref}`;
 }
 
@@ -45,7 +47,7 @@ export function groupRisk(app: AppAudit): { group: string; counts: Record<Risk, 
   const total = (c: Record<Risk, number>): number => c.high + c.medium + c.low;
   return [...map]
     .map(([group, counts]) => ({ group, counts }))
-    .sort((a, b) => total(b.counts) - total(a.counts) || a.group.localeCompare(b.group));
+    .sort((a, b) => total(b.counts) - total(a.counts) || byCodeUnits(a.group, b.group));
 }
 
 export function limitsText(app: AppAudit): string {
