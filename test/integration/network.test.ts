@@ -291,6 +291,30 @@ describe("a private network", { skip }, () => {
     assert.equal(cli(["rm", "netkill"], { env }).status, 0);
   });
 
+  test("a restarting instance gets its network again on each run, and rm -f leaves nothing", async () => {
+    const file = tmp.write(
+      "restarting.yaml",
+      `apiVersion: secure-run/v1\nkind: App\nname: restarting\ncommand: [/bin/sh, -c, "sleep 0.3"]\n` +
+        `network: { mode: private, listen: [80], publish: ["127.0.0.1:${BASE + 4}:80"] }\n` +
+        `syscalls: { profiles: [process] }\nrestart: always\n${rootlessBestEffort}`,
+    );
+    const r = cli(["run", "-d", "--name", "netrestart", file], { env });
+    assert.equal(r.status, 0, r.stderr);
+    let restarts = 0;
+    for (const end = Date.now() + 15_000; restarts < 2 && Date.now() < end;) {
+      await new Promise((res) => setTimeout(res, 200));
+      const ps = JSON.parse(cli(["ps", "--json"], { env }).stdout) as {
+        name: string;
+        restarts: number;
+      }[];
+      restarts = ps.find((p) => p.name === "netrestart")?.restarts ?? 0;
+    }
+    assert.ok(restarts >= 2, `restarts: ${restarts}`);
+    assert.doesNotMatch(cli(["logs", "netrestart"], { env }).stdout, /network (add|del|cleanup)/);
+    assert.equal(cli(["rm", "-f", "netrestart"], { env }).status, 0);
+    assert.deepEqual(hostNetwork(), baseline);
+  });
+
   test("a failed launch leaves nothing: the app not found, a destination not resolved", () => {
     const missingApp = tmp.write(
       "missing.yaml",
