@@ -21,6 +21,7 @@
       "sources": [
         "native/launcher/main.c",
         "native/launcher/bundle.c",
+        "native/launcher/nethook.c",
         "native/launcher/sha256.c",
         "native/launcher/args.c",
         "native/launcher/caps.c",

@@ -438,9 +438,20 @@ export const OPTIONS = {
   net: {
     flags: "--net",
     value: "mode",
-    description: "network: none (own namespace, loopback) or host",
-    choices: ["none", "host"],
+    description:
+      "network: none (own namespace, loopback), host, or private (own namespace on a host bridge, egress only to --connect)",
+    choices: ["none", "host", "private"],
     commands: { exec: true, trace: forCommand("none (own namespace, loopback) or host") },
+  },
+  publish: {
+    flags: "-p, --publish",
+    value: "[ip:]host:port[/udp]",
+    description:
+      "with --net private: publish the command's port on the host (as docker run -p; a range host-host for several); also listens on it",
+    repeatable: true,
+    parse: many,
+    default: [],
+    commands: { exec: true },
   },
   listen: {
     flags: "--listen",
@@ -453,8 +464,9 @@ export const OPTIONS = {
   },
   connect: {
     flags: "--connect",
-    value: "port[/tcp]",
-    description: "a port the command connects to",
+    value: "[dest:]port[/tcp]",
+    description:
+      "a port the command connects to (with --net private, optionally only at an address, CIDR or host name)",
     repeatable: true,
     parse: many,
     default: [],

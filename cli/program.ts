@@ -10,6 +10,7 @@ import { registerExport } from "./commands/export.js";
 import { registerGc } from "./commands/gc.js";
 import { registerImages } from "./commands/images.js";
 import { registerInstances } from "./commands/instances.js";
+import { registerNetHook } from "./commands/net-hook.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerProfiles } from "./commands/profiles.js";
 import { registerReview } from "./commands/review.js";
@@ -50,6 +51,7 @@ const COMMANDS: readonly (readonly [string, (program: Command, io: CliIO) => voi
   ["doctor", registerDoctor],
   ["profiles", registerProfiles],
   ["trace", registerTrace],
+  ["net-hook", registerNetHook],
 ];
 
 /** The program with every command; with `command` (the word after `secure-run`), when it names

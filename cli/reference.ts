@@ -8,7 +8,10 @@ import { makeStyle } from "./render/style.js";
 
 /** Every command that runs something, by its words after `secure-run`. */
 function leaves(cmd: Command, words: string[] = []): [string[], Command][] {
-  const subs = cmd.commands.filter((c) => c.name() !== "help");
+  // Hidden commands (net-hook: the supervisor's) are not for people.
+  const subs = cmd.commands.filter(
+    (c) => c.name() !== "help" && !(c as unknown as { _hidden?: boolean })._hidden,
+  );
   if (subs.length === 0) return [[words, cmd]];
   return subs.flatMap((sub) => leaves(sub, [...words, sub.name()]));
 }

@@ -29,9 +29,12 @@ packages=(build-essential python3 pkg-config libseccomp-dev)
 # run everyday commands and the runtimes whose command the plan recognises: git, sqlite3, jq, gawk,
 # xz-utils, perl and ruby (small). Java (a JRE is ~200 MB) is not installed here: its test runs
 # where one is, and says why it is skipped elsewhere.
+# Private networks (test/integration/network.test.ts): the CNI plugins (root), pasta (rootless)
+# and nftables (the egress rules in the app's namespace).
 test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail
   clang libclang-rt-14-dev golang-github-containers-common uidmap
-  git sqlite3 jq gawk xz-utils perl ruby)
+  git sqlite3 jq gawk xz-utils perl ruby
+  containernetworking-plugins passt nftables)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
@@ -53,6 +56,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   if [ -n "$no_start" ]; then rm -f /usr/sbin/policy-rc.d; fi
   no_start=""
+fi
+
+# A rootless pasta opens /dev/net/tun: Debian's udev rule makes it 0666; a host without udev
+# (a container, a microVM) may have it 0600, and the rootless network tests would fail.
+if [ "${1:-}" = "--test" ] && [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] &&
+  [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  say "chmod 0666 /dev/net/tun (as Debian's udev rule has it)"
+  chmod 0666 /dev/net/tun
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

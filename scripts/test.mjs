@@ -122,6 +122,7 @@ const ROOTLESS_FILES = [
   "test/integration/layer.test",
   "test/integration/instances.test",
   "test/integration/refusals.test",
+  "test/integration/network.test",
   "test/hostile/mounts.test",
   "test/hostile/process.test",
   "test/hostile/bundle.test",

@@ -1,12 +1,18 @@
 /** `gc`: what killed supervisors left behind. */
 import { collectDeadInstances, openStore } from "../../src/instances/index.js";
 import { collectGarbage } from "../../src/launch/gc.js";
+import { collectNetworks } from "../../src/network/hook.js";
 import type { CliIO } from "../io.js";
 
 export async function gc(io: CliIO, opts: { dryRun?: boolean; json?: boolean }): Promise<void> {
   const dryRun = Boolean(opts.dryRun);
   const inst = await collectDeadInstances(openStore(), { dryRun });
   const r = await collectGarbage({ dryRun });
+  // Last: the networks of launches whose supervisor is gone (nothing runs in them any more).
+  const nets = collectNetworks({ dryRun });
+  r.removed.push(...nets.removed);
+  r.live.push(...nets.live);
+  r.failed.push(...nets.failed);
   r.removed.unshift(...inst.cgroups);
   r.failed.unshift(...inst.failed.map((f) => ({ path: f.id, error: f.error })));
   if (opts.json) {

@@ -61,11 +61,24 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
     "network",
     plan.network.mode === "none"
       ? "none: a private network namespace with loopback only"
-      : "host: the host's network",
+      : plan.network.mode === "private"
+        ? plan.rootless
+          ? "private: a network namespace of its own, through pasta; egress only to connect"
+          : `private: a network namespace of its own on bridge ${plan.network.bridge?.name ?? "?"} (${plan.network.bridge?.subnet ?? "?"}, CNI); egress only to connect`
+        : "host: the host's network",
   );
   const ports = (list: Plan["network"]["listen"]): string =>
-    list.map((l) => `${l.port}/${l.protocol} ${s.dim(`(${reasons(l.reasons)})`)}`).join(", ") ||
-    "none";
+    list
+      .map(
+        (l) =>
+          `${l.to ? `${l.to}:` : ""}${l.port}/${l.protocol} ${s.dim(`(${reasons(l.reasons)})`)}`,
+      )
+      .join(", ") || "none";
+  for (const pub of plan.network.publish ?? [])
+    row(
+      "publish",
+      `${pub.hostIp}:${pub.hostPorts.join(",")} → ${pub.port}/${pub.protocol}${pub.hostPorts.length > 1 ? " (one host port per instance)" : ""} ${s.dim(`(${reasons(pub.reasons)})`)}`,
+    );
   if (plan.network.listen.length > 0) row("listen", ports(plan.network.listen));
   if (plan.network.connect.length > 0) row("connect", ports(plan.network.connect));
   const keep = plan.capabilities.keep;

@@ -352,7 +352,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     int need = (strcmp(opt, "--tmpfs") == 0) ? 3
                : (strcmp(opt, "--ro-bind") == 0 || strcmp(opt, "--ro-bind-try") == 0 ||
                   strcmp(opt, "--bind") == 0 || strcmp(opt, "--bind-try") == 0 ||
-                  strcmp(opt, "--symlink") == 0 || strcmp(opt, "--landlock-fs") == 0)
+                  strcmp(opt, "--symlink") == 0 || strcmp(opt, "--landlock-fs") == 0 ||
+                  strcmp(opt, "--net-hook") == 0)
                    ? 2
                    : 1;
     if (i + need >= argc) return sr_fail(err, 0, "%s: missing value", opt);
@@ -520,6 +521,11 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       }
       free(copy);
       if (cfg->landlock_scope == 0) return sr_fail(err, 0, "--landlock-scope: expected a list");
+    } else if (strcmp(opt, "--net-hook") == 0) {
+      if (v[0][0] != '/' || v[1][0] != '/')
+        return sr_fail(err, 0, "--net-hook: expected an absolute executable and configuration");
+      cfg->net_hook = v[0];
+      cfg->net_hook_config = v[1];
     } else if (strcmp(opt, "--instance") == 0) {
       if (v[0][0] == '\0') return sr_fail(err, 0, "--instance: expected a directory");
       cfg->instance_dir = v[0];
@@ -647,6 +653,8 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
     return sr_fail(err, 0, "--selinux-mcs-shared needs --selinux-mcs-registry");
   if (cfg->nsysctls && !(cfg->clone_flags & CLONE_NEWNET))
     return sr_fail(err, 0, "--sysctl needs \"net\" in --unshare");
+  if (cfg->net_hook && !(cfg->clone_flags & CLONE_NEWNET))
+    return sr_fail(err, 0, "--net-hook needs \"net\" in --unshare");
   if (cfg->instance_dir == NULL &&
       (cfg->ready_fd >= 0 || restart_given || retries_given || stop_given || log_given ||
        cfg->remove_when_done || cfg->instance_name))

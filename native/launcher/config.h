@@ -113,6 +113,11 @@ struct sr_config {
   size_t nread_only;
   const char *sysctls[SR_MAX_SYSCTLS]; /* "net.ipv4.x=value", in the new network namespace */
   size_t nsysctls;
+  /* --net-hook EXE CONFIG: the private network's plumbing, outside the sandbox. The supervisor
+   * runs `EXE net-hook add CONFIG PID` once init's namespaces exist and before the app runs, and
+   * `EXE net-hook del CONFIG PID` when the run ends (nethook.h). NULL: none. */
+  const char *net_hook;
+  const char *net_hook_config;
   struct sr_fs_rule *fs_rules; /* Landlock; restrict_fs: only these paths, with this access */
   size_t nfs_rules;
   bool restrict_fs;

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nethook.h"
+
 /* The map as the kernel reads it: "IN OUT COUNT\n" lines. */
 static int format_map(const struct sr_id_map *map, size_t n, char *buf, size_t size) {
   size_t len = 0;
@@ -245,6 +247,16 @@ void sr_spawn_close(struct sr_spawn *sp) {
   sr_close(sp->msg);
   sr_close(sp->release);
   sr_close(sp->exec);
+  if (sp->net_pid > 0) {
+    struct sr_error err = {0};
+    if (sr_net_hook(sp->net_hook, sp->net_hook_config, "del", sp->net_pid, &sp->net_ns, &err) < 0) {
+      char msg[sizeof err.msg + 64];
+      sr_error_format(&err, msg, sizeof msg);
+      fprintf(stderr, "secure-run-launch: network cleanup: %s\n", msg);
+    }
+    sp->net_pid = -1;
+  }
+  sr_net_ns_close(&sp->net_ns);
 }
 
 int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, struct sr_cgroup *cg,
@@ -326,6 +338,9 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
   sr_close(child_sync);
   sr_close(child_release);
   sr_close(child_exec);
+  /* Its namespaces for the network hook, while init is still dumpable (nethook.h). */
+  *step = "network";
+  if (cfg->net_hook && sr_net_ns_open(sp->init, &sp->net_ns, err) < 0) return -1;
 
   /* Its ids, then into the cgroup, before it runs anything of the app's. */
   *step = "user namespace";
@@ -337,6 +352,23 @@ int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, st
   if (!placed && cg->driver) *placement = "moved";
   *step = "cgroup";
   if (!placed && cg->driver && cg->driver->add(cg, sp->init, err) < 0) return -1;
+  /* Its network, once its namespace exists and before anything of the app's runs in it. */
+  if (cfg->net_hook) {
+    *step = "network";
+    sp->net_hook = cfg->net_hook;
+    sp->net_hook_config = cfg->net_hook_config;
+    sp->net_pid = sp->init;
+    if (sr_net_hook(cfg->net_hook, cfg->net_hook_config, "add", sp->init, &sp->net_ns, err) < 0)
+      return -1;
+    /* The hook leaves the ruleset in CONFIG.nft: loaded here, where the namespaces can be
+     * joined (nethook.h). */
+    char rules[PATH_MAX];
+    int n = snprintf(rules, sizeof rules, "%s.nft", cfg->net_hook_config);
+    if (n < 0 || (size_t)n >= sizeof rules) return sr_fail(err, ENAMETOOLONG, "--net-hook configuration");
+    int rc = sr_net_rules(&sp->net_ns, rules, (cfg->clone_flags & CLONE_NEWUSER) && geteuid() != 0, err);
+    unlink(rules);
+    if (rc < 0) return -1;
+  }
   *step = "sync";
   if (release_init(sync, "g", err) < 0) return -1;
   return 0;

@@ -10,6 +10,7 @@
 #include "../common/sr_error.h"
 #include "cgroup.h"
 #include "config.h"
+#include "nethook.h"
 #include "sandbox.h"
 
 /* The supervisor's side of a started init. */
@@ -18,11 +19,17 @@ struct sr_spawn {
   int msg;     /* the messages from the sandbox */
   int release; /* --explain/--trace: the write end the app waits on, else -1 */
   int exec;    /* --instance: EOF once the app called execve or gave up (see sr_channels), else -1 */
+  /* --net-hook: set once `add` was run (also when it failed: `del` undoes a partial add), for
+   * sr_spawn_close's `del`. */
+  const char *net_hook, *net_hook_config;
+  pid_t net_pid;
+  struct sr_net_ns net_ns; /* the app's namespaces, for the hook */
 };
-#define SR_SPAWN_EMPTY {.init = -1, .msg = -1, .release = -1, .exec = -1}
+#define SR_SPAWN_EMPTY                                                                           \
+  {.init = -1, .msg = -1, .release = -1, .exec = -1, .net_pid = -1, .net_ns = {-1, -1}}
 
 /* Starts init for cfg, with the app's filter bpf; sfd is the supervisor's signalfd (init closes
- * its copy). On failure, *step names what failed (setup, cgroup, clone, user namespace, sync),
+ * its copy). On failure, *step names what failed (setup, cgroup, clone, user namespace, network, sync),
  * and sp holds what was made so far, for sr_spawn_close. *placement: how init got into the
  * cgroup (see struct sr_report). */
 int sr_spawn_init(const struct sr_config *cfg, const struct sr_bpf_prog *bpf, struct sr_cgroup *cg,
@@ -43,7 +50,8 @@ int sr_write_id_maps(pid_t pid, const struct sr_id_map *uid_map, size_t nuid_map
 int sr_caller_range_maps(struct sr_id_map *uid_map, size_t *nuid_map, struct sr_id_map *gid_map,
                          size_t *ngid_map, struct sr_error *err);
 
-/* Ends init if it is still held, and closes the descriptors; for __attribute__((cleanup)). */
+/* Ends init if it is still held, closes the descriptors, and runs the network hook's `del`
+ * when its `add` ran (a failure is printed on stderr); for __attribute__((cleanup)). */
 void sr_spawn_close(struct sr_spawn *sp);
 
 #endif

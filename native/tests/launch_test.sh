@@ -27,6 +27,31 @@ out=$("$L" "${view[@]}" -- /bin/sh -c 'hostname; id -u')
 check "hostname and uid" "asan 65534" "$(echo $out)"
 left=$(find /sys/fs/cgroup -maxdepth 6 -name 'secure-run-asan-test-*' 2>/dev/null | head -1)
 check "no cgroup left" "" "$left"
+# --net-hook: the hook runs `add` before the app (the app's namespaces on its descriptors 3 and
+# 4), its CONFIG.nft is loaded in the app's namespace, and `del` runs after the app; a failing
+# add stops the launch (125) and still runs del.
+hd=$(mktemp -d)
+cat >"$hd/hook" <<'HOOK'
+#!/bin/sh
+# hook net-hook ACTION CONFIG PID
+echo "$2 $(readlink /proc/self/fd/3 | cut -d: -f1) $(readlink /proc/self/fd/4 | cut -d: -f1)" >>"$3.log"
+[ "$2" = add ] && [ -e "$3.fail" ] && exit 1
+[ "$2" = add ] && printf 'table inet hooktest {\n  chain output {\n    type filter hook output priority 0; policy drop;\n  }\n}\n' >"$3.nft"
+exit 0
+HOOK
+chmod 755 "$hd/hook"
+if [ -x /usr/sbin/nft ]; then
+  out=$("$L" "${view[@]}" --net-hook "$hd/hook" "$hd/net" -- /bin/sh -c 'echo app; cat /proc/net/dev | grep -c lo')
+  check "net-hook: add before the app, del after, namespaces given" "add net user del net user" "$(tr '\n' ' ' <"$hd/net.log" | sed 's/ $//')"
+  check "net-hook: the app ran; the ruleset file is consumed" "app 1 gone" "$(echo $out) $([ -e "$hd/net.nft" ] && echo left || echo gone)"
+  rm -f "$hd/net.log"
+  touch "$hd/net.fail"
+  "$L" "${view[@]}" --net-hook "$hd/hook" "$hd/net" -- /bin/true 2>/dev/null
+  check "net-hook: a failed add stops the launch, del still runs" "125 add net user del net user" "$? $(tr '\n' ' ' <"$hd/net.log" | sed 's/ $//')"
+else
+  echo "launch_test: SKIPPED net-hook: /usr/sbin/nft is missing (Debian package nftables)"
+fi
+rm -rf "$hd"
 # The launcher owns the SELinux category registry: it takes back the pairs of launches that are
 # gone, and gives its own (and its group's category) back at its end, whether SELinux let the app
 # start or not.

@@ -127,6 +127,10 @@ static void bad_input(void) {
   REFUSES("--map-caller excludes", "--unshare", "user", "--map-caller", "--uid-map", "0:1000:1",
           "--", "/bin/true");
   REFUSES("--map-caller needs \"user\"", "--map-caller", "--", "/bin/true");
+  REFUSES("--net-hook needs \"net\"", "--net-hook", "/bin/hook", "/run/n.json", "--", "/bin/true");
+  REFUSES("--net-hook: expected an absolute", "--unshare", "net", "--net-hook", "hook", "/run/n.json",
+          "--", "/bin/true");
+  REFUSES("--net-hook: missing value", "--unshare", "net", "--net-hook", "/bin/hook");
 }
 
 /* --map-caller: the app's ids map to the caller's own, one each; root is refused (its app

@@ -51,6 +51,17 @@ resolv_conf := ["/etc/resolv.conf"] if mode == "host"
 
 resolv_conf := [] if mode == "none"
 
+# A private network resolves names only when the app connects somewhere (DNS is let out then).
+resolv_conf := ["/etc/resolv.conf"] if {
+	mode == "private"
+	count(object.get(input.app, ["network", "connect"], [])) > 0
+}
+
+resolv_conf := [] if {
+	mode == "private"
+	count(object.get(input.app, ["network", "connect"], [])) == 0
+}
+
 rootfs := input.rootfs
 
 # Entries of a rootfs that secure-run provides itself.

@@ -2,7 +2,9 @@
 # title: network, namespaces and hostname
 # description: |
 #   `none` gives the app a private network namespace with only loopback; `host` shares the
-#   host's. Declared ports become Landlock rules (see landlock) and choose socket profiles.
+#   host's; `private` a namespace of its own on a host bridge, with published ports and egress
+#   only to `connect`. Declared ports become Landlock rules (see landlock) and choose socket
+#   profiles.
 # custom:
 #   rules:
 #     - id: network.unprivileged-low-ports
@@ -20,13 +22,21 @@ connect := object.get(input.app, ["network", "connect"], [])
 
 hostname := object.get(input.app, "hostname", input.app.name)
 
-namespaces := ["ipc", "mount", "net", "pid", "uts"] if mode == "none"
+# A network namespace of the app's own: loopback only, or on a host bridge.
+own_netns if mode in {"none", "private"}
+
+namespaces := ["ipc", "mount", "net", "pid", "uts"] if own_netns
 
 namespaces := ["ipc", "mount", "pid", "uts"] if mode == "host"
 
-ports(list, field) := [p |
+ports(list, field) := [object.union(p, to) |
 	some i, entry in list
 	p := {"port": entry.port, "protocol": entry.protocol, "reasons": [lib.field(sprintf("%s[%d]", [field, i]))]}
+	to := {k: v | some k, v in entry; k == "to"}
+]
+
+publish := [object.union(entry, {"reasons": [lib.field(sprintf("network.publish[%d]", [i]))]}) |
+	some i, entry in object.get(input.app, ["network", "publish"], [])
 ]
 
 privileged_listen contains {"port": entry.port, "path": sprintf("network.listen[%d]", [i])} if {
@@ -47,15 +57,27 @@ sysctls := [{
 	"value": sprintf("%d", [lowest_privileged]),
 	"reasons": [lib.rule_why("network.unprivileged-low-ports", sprintf("port %d is below 1024; in a private network namespace no capability is needed", [lowest_privileged]))],
 }] if {
-	mode == "none"
+	own_netns
 	count(privileged_listen) > 0
 }
 
 default sysctls := []
 
-network := {
+# Root's private networks: the organisation's bridge and subnet (rootless ones use pasta, which
+# takes the host's addresses).
+bridge := {
+	"name": object.get(lib.config, ["network", "bridge"], "secure-run0"),
+	"subnet": object.get(lib.config, ["network", "subnet"], "10.89.0.0/24"),
+}
+
+network := object.union(base_network, {"bridge": bridge}) if mode == "private"
+
+network := base_network if mode != "private"
+
+base_network := {
 	"mode": mode,
 	"listen": ports(listen, "network.listen"),
 	"connect": ports(connect, "network.connect"),
 	"sysctls": sysctls,
+	"publish": publish,
 }

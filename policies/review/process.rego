@@ -41,3 +41,22 @@ decisions contains review.decision(rego.metadata.rule(), "the organisation does 
 	input.plan.network.mode == "host"
 	object.get(lib.config, ["network", "allowHost"], true) == false
 }
+
+# METADATA
+# title: Published on every address
+# description: >-
+#   A private network's port is published on all of the host's addresses (0.0.0.0): every
+#   network the host is on reaches the app. Publish on 127.0.0.1 (127.0.0.1:8080:80) when only
+#   the host itself, or a proxy on it, should.
+# custom:
+#   id: network.publish-all-addresses
+#   kubernetes: >-
+#     A Pod does not publish on host addresses: its ports reach the cluster through a Service,
+#     whose type (ClusterIP, NodePort, LoadBalancer) says who reaches it. The export makes a
+#     ClusterIP Service and notes the choice; review the Service with the cluster's own policies.
+#   level: warn
+decisions contains review.decision(rego.metadata.rule(), msg, sprintf("network.publish[%d]", [i])) if {
+	some i, p in object.get(input.plan.network, "publish", [])
+	p.hostIp == "0.0.0.0"
+	msg := sprintf("host port %s reaches the app's %d/%s from every address of the host; publish on 127.0.0.1 unless other hosts must reach it", [concat(", ", [sprintf("%d", [h]) | some h in p.hostPorts]), p.port, p.protocol])
+}

@@ -35,3 +35,19 @@ test_host_network_denied_when_the_organisation_forbids_it if {
 		"path": "network.mode",
 	}}
 }
+
+test_publishing_on_every_address_warns if {
+	publish := [{"hostIp": "0.0.0.0", "hostPorts": [8080, 8081], "port": 80, "protocol": "tcp", "reasons": []}]
+	ds := process.decisions with input as f.input_of({}, {"network": {"mode": "private", "publish": publish}})
+	ds == {{
+		"rule": "network.publish-all-addresses", "level": "warn", "title": "Published on every address",
+		"message": "host port 8080, 8081 reaches the app's 80/tcp from every address of the host; publish on 127.0.0.1 unless other hosts must reach it",
+		"path": "network.publish[0]",
+	}}
+}
+
+test_publishing_on_loopback_is_fine if {
+	publish := [{"hostIp": "127.0.0.1", "hostPorts": [8080], "port": 80, "protocol": "tcp", "reasons": []}]
+	ds := process.decisions with input as f.input_of({}, {"network": {"mode": "private", "publish": publish}})
+	ds == set()
+}

@@ -17,6 +17,7 @@ export interface ExecFlags {
   net?: string;
   listen: string[];
   connect: string[];
+  publish?: string[];
   memory?: string;
   cpus?: string;
   pidsLimit?: string;
@@ -39,6 +40,7 @@ const FLAGS: [RegExp, string][] = [
   [/^network\.mode/, "--net"],
   [/^network\.listen/, "--listen"],
   [/^network\.connect/, "--connect"],
+  [/^network\.publish/, "--publish"],
   [/^resources\.memory/, "--memory"],
   [/^resources\.cpu/, "--cpus"],
   [/^resources\.pids/, "--pids-limit"],
@@ -128,6 +130,19 @@ export function specFromFlags(command: string[], f: ExecFlags): AppSpec {
   if (f.net) network.mode = f.net;
   if (f.listen.length > 0) network.listen = f.listen.map(intOrString);
   if (f.connect.length > 0) network.connect = f.connect.map(intOrString);
+  const publish = f.publish ?? [];
+  if (publish.length > 0) {
+    network.publish = publish;
+    // A published port is one the command listens on (docker run -p needs no EXPOSE either).
+    const listen = (network.listen as (string | number)[] | undefined) ?? [];
+    for (const p of publish) {
+      const m = /:(\d+)(\/(tcp|udp))?$/.exec(p);
+      const port = m ? `${m[1]}/${m[3] ?? "tcp"}` : undefined;
+      if (port && !listen.some((l) => `${l}`.replace(/^(\d+)$/, "$1/tcp") === port))
+        listen.push(port);
+    }
+    network.listen = listen;
+  }
   if (Object.keys(network).length > 0) spec.network = network;
   const resources: Record<string, unknown> = {};
   if (f.memory) resources.memory = intOrString(f.memory);

@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, posix, resolve } from "node:path";
 import { resolveHostPath } from "./host-path.js";
-import type { App, AppMount, AppSpec, Port } from "./types.js";
+import type { Publish, App, AppMount, AppSpec, Port } from "./types.js";
 import type { SchemaProblem } from "../documents/validate.js";
 import { parseCpu, parseSize } from "../documents/units.js";
 
@@ -20,9 +20,41 @@ type PortSpec = NonNullable<NonNullable<AppSpec["network"]>["listen"]>[number];
 
 function port(entry: PortSpec): Port {
   if (typeof entry === "number") return { port: entry, protocol: "tcp" };
-  if (typeof entry === "object") return { port: entry.port, protocol: entry.protocol ?? "tcp" };
-  const [num = "", proto] = entry.split("/");
-  return { port: Number(num), protocol: proto === "udp" ? "udp" : "tcp" };
+  if (typeof entry === "object")
+    return {
+      port: entry.port,
+      protocol: entry.protocol ?? "tcp",
+      ...(entry.to ? { to: entry.to } : {}),
+    };
+  // "[TO:]PORT[/tcp|/udp]", where TO may be a CIDR (with a slash of its own).
+  const proto = /\/(tcp|udp)$/.exec(entry)?.[1];
+  const spec = proto ? entry.slice(0, -proto.length - 1) : entry;
+  const colon = spec.lastIndexOf(":");
+  const num = colon < 0 ? spec : spec.slice(colon + 1);
+  return {
+    port: Number(num),
+    protocol: proto === "udp" ? "udp" : "tcp",
+    ...(colon > 0 ? { to: spec.slice(0, colon) } : {}),
+  };
+}
+
+/** A network.publish entry ("[IP:]HOST[-HOST]:CONTAINER[/udp]", as the schema checked it) with
+ * one host port per instance (the next in the range, or HOST+i), or what is wrong with it. */
+export function parsePublish(entry: string, instances = 1): Publish | string {
+  const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(\d+)(?:-(\d+))?:(\d+)(?:\/(tcp|udp))?$/.exec(entry);
+  if (!m) return `expected [IP:]HOST[-HOST]:CONTAINER[/tcp|/udp]; got ${JSON.stringify(entry)}`;
+  const [, ip = "0.0.0.0", first = "", last, inner = "", proto] = m;
+  if (ip.split(".").some((o) => Number(o) > 255)) return `not an IPv4 address: ${ip}`;
+  const from = Number(first);
+  const to = last === undefined ? from + instances - 1 : Number(last);
+  const port = Number(inner);
+  for (const n of [from, to, port])
+    if (!(n >= 1 && n <= 65535)) return `port must be between 1 and 65535; got ${n}`;
+  if (to < from) return `the range ${from}-${to} ends before it starts`;
+  if (to - from + 1 < instances)
+    return `the range ${from}-${to} has ${to - from + 1} ports for ${instances} instances`;
+  const hostPorts = Array.from({ length: instances }, (_, i) => from + i);
+  return { hostIp: ip, hostPorts, port, protocol: proto === "udp" ? "udp" : "tcp" };
 }
 
 /** An image reference with the path of oci:DIR[:TAG] or docker-archive:FILE made absolute
@@ -128,6 +160,23 @@ export function normalizeApp(
   if (spec.network) {
     app.network = {};
     if (spec.network.mode) app.network.mode = spec.network.mode;
+    if (spec.network.publish) {
+      const instances = spec.instances ?? 1;
+      app.network.publish = spec.network.publish.map((entry, i) => {
+        const p = parsePublish(entry, instances);
+        if (typeof p === "string")
+          problems.push({ path: ["network", "publish", i], at: "value", message: p });
+        return typeof p === "string"
+          ? { hostIp: "0.0.0.0", hostPorts: [], port: 1, protocol: "tcp" }
+          : p;
+      });
+      if (spec.network.mode !== "private")
+        problems.push({
+          path: ["network", "publish"],
+          at: "key",
+          message: `publishing ports needs mode "private"; got ${JSON.stringify(spec.network.mode ?? "none")}`,
+        });
+    }
     for (const field of ["listen", "connect"] as const) {
       const list = spec.network[field];
       if (!list) continue;
@@ -144,7 +193,7 @@ export function normalizeApp(
       });
       const seen = new Set<string>();
       app.network[field].forEach((p, i) => {
-        const key = `${p.port}/${p.protocol}`;
+        const key = `${p.to ? `${p.to}:` : ""}${p.port}/${p.protocol}`;
         if (seen.has(key))
           problems.push({
             path: ["network", field, i],

@@ -1,6 +1,6 @@
 /** The app definition (AppSpec v1) as validated, and as the policy receives it. */
 
-type PortSpec = number | string | { port: number; protocol?: "tcp" | "udp" };
+type PortSpec = number | string | { port: number; protocol?: "tcp" | "udp"; to?: string };
 type RestartPolicy = "no" | "always" | "on-failure";
 
 /** What the user writes, after schema validation. */
@@ -20,7 +20,12 @@ export interface AppSpec {
     | { source: string; target: string; readOnly?: boolean }
     | { tmpfs: string; size?: string | number }
   )[];
-  network?: { mode?: "none" | "host"; listen?: PortSpec[]; connect?: PortSpec[] };
+  network?: {
+    mode?: NetworkMode;
+    listen?: PortSpec[];
+    connect?: PortSpec[];
+    publish?: string[];
+  };
   resources?: {
     memory?: string | number;
     swap?: string | number;
@@ -41,7 +46,19 @@ export interface StopSpec {
   timeout?: number;
 }
 
+export type NetworkMode = "none" | "host" | "private";
+
 export interface Port {
+  port: number;
+  protocol: "tcp" | "udp";
+  /** network.connect: only to this address, CIDR or host name. */
+  to?: string;
+}
+
+/** A network.publish entry: the host ports (one per instance) that reach the app's `port`. */
+export interface Publish {
+  hostIp: string;
+  hostPorts: number[];
   port: number;
   protocol: "tcp" | "udp";
 }
@@ -68,7 +85,7 @@ export interface App {
   };
   /** Bind sources are absolute host paths; tmpfs sizes are bytes. */
   mounts?: AppMount[];
-  network?: { mode?: "none" | "host"; listen?: Port[]; connect?: Port[] };
+  network?: { mode?: NetworkMode; listen?: Port[]; connect?: Port[]; publish?: Publish[] };
   /** memory and swap in bytes, cpu in cores */
   resources?: { memory?: number; swap?: number; cpu?: number; pids?: number };
   capabilities?: string[];

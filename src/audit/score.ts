@@ -4,7 +4,7 @@
  * report with its points, also when it adds none. The rules (SCORE_RULES, also printed in every
  * report as the score's method):
  *
- *   host network                 +2    (a private network namespace: 0)
+ *   host network                 +2    (a private network on a host bridge: +0.5; loopback only: 0)
  *   ports on the host network    +0.5 per listen port (at most 1), +0.25 per connect port (at most
  *                                0.5); in a private network namespace they reach loopback only: 0
  *   capabilities kept            +2 per dangerous one (policies/lib/lib.rego), +0.5 per other
@@ -90,21 +90,34 @@ export function scorePlan(plan: Plan, syscalls: readonly AuditSyscall[]): Score 
     factors.push({ id, label: label(id), points: Math.round(points * 100) / 100, detail });
   };
   const host = plan.network.mode === "host";
+  const bridged = plan.network.mode === "private";
   add(
     "network.host",
-    host ? 2 : 0,
-    host ? "the app uses the host's network" : "a private network namespace, loopback only",
+    host ? 2 : bridged ? 0.5 : 0,
+    host
+      ? "the app uses the host's network"
+      : bridged
+        ? "a private network on a host bridge: egress only to its connect list"
+        : "a private network namespace, loopback only",
   );
   const listen = plan.network.listen.length;
   const connect = plan.network.connect.length;
+  // A private network's ports reach the host's networks only where published on all addresses.
+  const everywhere = (plan.network.publish ?? []).filter((p) => p.hostIp === "0.0.0.0").length;
   add(
     "network.ports",
-    host ? Math.min(1, listen * 0.5) + Math.min(0.5, connect * 0.25) : 0,
+    host
+      ? Math.min(1, listen * 0.5) + Math.min(0.5, connect * 0.25)
+      : bridged
+        ? Math.min(0.5, everywhere * 0.25)
+        : 0,
     host
       ? `${plural(listen, "listen port")}, ${plural(connect, "connect port")} on the host's network`
-      : listen + connect > 0
-        ? `${plural(listen + connect, "port")}, on loopback only`
-        : "no ports",
+      : bridged
+        ? `${plural(plan.network.publish?.length ?? 0, "published port")} (${everywhere} on every address of the host), ${plural(connect, "connect port")}`
+        : listen + connect > 0
+          ? `${plural(listen + connect, "port")}, on loopback only`
+          : "no ports",
   );
   const keep = plan.capabilities.keep.map((k) => k.name);
   const dangerous = keep.filter(isDangerousCapability);

@@ -72,7 +72,9 @@ export function networkSection(plan: Plan): AppAudit["network"] {
     description:
       n.mode === "none"
         ? "a private network namespace with loopback only"
-        : "the host's network: every interface of the host",
+        : n.mode === "private"
+          ? `a private network namespace on a host bridge${(n.publish ?? []).length ? `, publishing ${(n.publish ?? []).map((p) => `${p.hostIp}:${p.hostPorts.join(",")}→${p.port}/${p.protocol}`).join(", ")}` : ""}; egress only to its connect list`
+          : "the host's network: every interface of the host",
     listen: n.listen.map((p) => ({ port: p.port, protocol: p.protocol, reasons: p.reasons })),
     connect: n.connect.map((p) => ({ port: p.port, protocol: p.protocol, reasons: p.reasons })),
     landlock: {

@@ -131,7 +131,7 @@ export interface AppAudit {
     readOnly: string[];
   };
   network: {
-    mode: "none" | "host";
+    mode: "none" | "host" | "private";
     description: string;
     listen: { port: number; protocol: string; reasons: Reason[] }[];
     connect: { port: number; protocol: string; reasons: Reason[] }[];

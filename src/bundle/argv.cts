@@ -74,6 +74,9 @@ export interface LauncherOptions {
    * instance's `<instance dir>/layer`, or a foreground run's own, removed at its end. Without
    * it such a plan's root stays read-only. */
   writableLayer?: string;
+  /** A private network: the supervisor runs `exe net-hook add|del config PID` around each run
+   * (native/launcher/nethook.h; src/network/hook.ts). */
+  netHook?: { exe: string; config: string };
   /** Instance mode: the launcher is the detached supervisor of the instance in `dir` (it
    * excludes reportFd, explain, trace and dieWithParent). */
   instance?: InstanceLaunch;
@@ -254,6 +257,7 @@ export function launcherArgs(target: LaunchTarget, options: LauncherOptions = {}
       : []),
     ...(o.dieWithParent ? ["--die-with-parent"] : []),
     ...(o.writableLayer !== undefined ? ["--writable-layer", o.writableLayer] : []),
+    ...(o.netHook ? ["--net-hook", o.netHook.exe, o.netHook.config] : []),
     ...(o.instance ? instanceArgs(o.instance) : []),
     ...(isPlan
       ? planArgs(target, o.reportFd)

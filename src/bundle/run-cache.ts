@@ -19,6 +19,8 @@ export function needsSupervision(
   if (plan.selinux.enforced) return "SELinux categories of its own for each launch";
   // The CLI makes the run's layer and removes it after the run: it must outlive the launcher.
   if (plan.filesystem.writableLayer) return "a writable root (its layer is removed after the run)";
+  // The CLI writes the network's document for the launch and removes it after.
+  if (plan.network.mode === "private") return "a private network";
   return undefined;
 }
 

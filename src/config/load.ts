@@ -18,7 +18,7 @@ export interface OrgConfig {
     max?: { memory?: number; swap?: number; cpu?: number; pids?: number };
   };
   defaults?: { memory?: number; pids?: number; tmpSize?: number };
-  network?: { allowHost?: boolean };
+  network?: { allowHost?: boolean; bridge?: string; subnet?: string };
   paths?: { forbidden?: string[]; readOnly?: string[] };
   selinux?: { processType?: string; fileType?: string };
   rules?: Record<string, "deny" | "warn" | "info" | "off">;

@@ -64,8 +64,8 @@ export interface PlanDiff {
     column?: number;
   } | null;
   network: {
-    before: "none" | "host";
-    after: "none" | "host";
+    before: "none" | "host" | "private";
+    after: "none" | "host" | "private";
     line?: number;
     column?: number;
   } | null;

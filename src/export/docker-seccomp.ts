@@ -66,7 +66,16 @@ export function runFlags(plan: Plan, options: ExportOptions, profilePath: string
   const cpu = plan.cgroup.cpu;
   if (cpu) common.push("--cpus", String(cpu.quota / cpu.period));
   common.push("--pids-limit", String(plan.cgroup.pids.max));
-  common.push("--network", plan.network.mode === "host" ? "host" : "none");
+  common.push(
+    "--network",
+    plan.network.mode === "host" ? "host" : plan.network.mode === "private" ? "bridge" : "none",
+  );
+  // The first instance's host ports; the others' are in the notes.
+  for (const x of plan.network.publish ?? [])
+    common.push(
+      "-p",
+      `${x.hostIp === "0.0.0.0" ? "" : `${x.hostIp}:`}${x.hostPorts[0] ?? x.port}:${x.port}/${x.protocol}`,
+    );
   for (const s of plan.network.sysctls) common.push("--sysctl", `${s.name}=${s.value}`);
   for (const r of p.rlimits) common.push("--ulimit", `${r.type}=${r.soft}:${r.hard}`);
   if (plan.lifecycle.restart.policy !== "no") {
@@ -186,6 +195,10 @@ export function exportDockerSeccomp(plan: Plan, options: ExportOptions = {}): Ex
   )
     notes.push(
       "network none: the app has loopback only, as under secure-run run; its listen/connect ports are reachable inside only (publish with -p on another network to open them)",
+    );
+  if (plan.network.mode === "private")
+    notes.push(
+      "network private: Docker's bridge publishes the ports, but does not limit egress to the connect list as secure-run's nftables rules do (use a network policy plugin or an egress proxy)",
     );
   if (plan.lifecycle.instances > 1)
     notes.push(

@@ -134,6 +134,14 @@ function podSpec(plan: Plan, options: ExportOptions, notes: string[], deployment
         : HOST_VIEW_IMAGE,
     imagePullPolicy: "IfNotPresent",
     command: p.args,
+    ...(plan.network.mode === "private" && (plan.network.publish ?? []).length > 0
+      ? {
+          ports: (plan.network.publish ?? []).map((x) => ({
+            containerPort: x.port,
+            protocol: x.protocol.toUpperCase(),
+          })),
+        }
+      : {}),
     workingDir: p.cwd,
     env: p.env.map((e) => {
       const i = e.indexOf("=");
@@ -205,7 +213,49 @@ function networkPolicy(plan: Plan): Obj {
       podSelector: { matchLabels: { "app.kubernetes.io/name": plan.name } },
       policyTypes: ["Ingress", "Egress"],
       ingress: plan.network.listen.length > 0 ? [{ ports: plan.network.listen.map(port) }] : [],
-      egress: plan.network.connect.length > 0 ? [{ ports: plan.network.connect.map(port) }] : [],
+      egress: egress(plan, port),
+    },
+  };
+}
+
+/** Egress from the connect list: a destination address or CIDR becomes an ipBlock (a host name
+ * cannot: any address, with a note); a private network also lets DNS out when it connects. */
+function egress(plan: Plan, port: (g: { port: number; protocol: string }) => Obj): Obj[] {
+  const connect = plan.network.connect;
+  if (connect.length === 0) return [];
+  const rules: Obj[] = connect.map((c) => {
+    const cidr =
+      c.to && /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(c.to)
+        ? c.to.includes("/")
+          ? c.to
+          : `${c.to}/32`
+        : undefined;
+    return cidr ? { to: [{ ipBlock: { cidr } }], ports: [port(c)] } : { ports: [port(c)] };
+  });
+  if (plan.network.mode === "private")
+    rules.push({
+      ports: [port({ port: 53, protocol: "udp" }), port({ port: 53, protocol: "tcp" })],
+    });
+  return rules;
+}
+
+/** A private network's published ports: a Service in front of the pods (ClusterIP; the host
+ * port is the Service's port). */
+function service(plan: Plan): Obj | undefined {
+  const publish = plan.network.publish ?? [];
+  if (plan.network.mode !== "private" || publish.length === 0) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: plan.name, labels: labels(plan) },
+    spec: {
+      selector: { "app.kubernetes.io/name": plan.name },
+      ports: publish.map((p) => ({
+        name: `${p.protocol}-${p.port}`,
+        port: p.hostPorts[0] ?? p.port,
+        targetPort: p.port,
+        protocol: p.protocol.toUpperCase(),
+      })),
     },
   };
 }
@@ -213,6 +263,8 @@ function networkPolicy(plan: Plan): Obj {
 export interface K8sManifests {
   workload: Obj;
   networkPolicy: Obj;
+  /** A private network with published ports. */
+  service?: Obj;
   seccompProfile: Obj;
   notes: string[];
 }
@@ -245,7 +297,14 @@ export function k8sManifests(plan: Plan, options: ExportOptions = {}): K8sManife
     metadata: { name: plan.name, labels: labels(plan) },
     spec: spo.spec,
   };
-  return { workload, networkPolicy: networkPolicy(plan), seccompProfile, notes };
+  const svc = service(plan);
+  return {
+    workload,
+    networkPolicy: networkPolicy(plan),
+    ...(svc ? { service: svc } : {}),
+    seccompProfile,
+    notes,
+  };
 }
 
 function k8sNotes(plan: Plan, deployment: boolean): string[] {
@@ -281,7 +340,16 @@ function k8sNotes(plan: Plan, deployment: boolean): string[] {
     );
   if (plan.network.mode === "host")
     notes.push("hostNetwork: NetworkPolicies do not apply to pods on the host's network");
-  else
+  if (plan.network.mode === "private") {
+    if ((plan.network.publish ?? []).some((p) => p.hostIp === "0.0.0.0"))
+      notes.push(
+        "publish on every address: the Service is ClusterIP; make it NodePort or LoadBalancer to reach it from outside the cluster",
+      );
+    if (plan.network.connect.some((c) => c.to && !/^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(c.to)))
+      notes.push(
+        "connect to a host name: a NetworkPolicy matches addresses only; those ports are allowed to any address",
+      );
+  } else
     notes.push(
       "network: under secure-run run the app has loopback only; here the NetworkPolicy allows ingress to the listen ports and egress to the connect ports, nothing else (add your cluster DNS to egress if the app resolves names)",
     );
@@ -305,9 +373,12 @@ function k8sNotes(plan: Plan, deployment: boolean): string[] {
 }
 
 export function k8sYaml(m: K8sManifests, header: string[]): string {
-  const docs = [m.workload, m.networkPolicy, m.seccompProfile].map((d) =>
-    yaml.dump(d, { noRefs: true, lineWidth: -1, sortKeys: false }),
-  );
+  const docs = [
+    m.workload,
+    ...(m.service ? [m.service] : []),
+    m.networkPolicy,
+    m.seccompProfile,
+  ].map((d) => yaml.dump(d, { noRefs: true, lineWidth: -1, sortKeys: false }));
   return `${header.map((h) => `# ${h}`).join("\n")}\n---\n${docs.join("---\n")}`;
 }
 

@@ -210,6 +210,13 @@ export function systemdUnit(plan: Plan, options: ExportOptions = {}, notes: stri
       "ProtectHostname=yes",
     );
   if (plan.network.mode === "none") s.push("PrivateNetwork=yes");
+  if (plan.network.mode === "private") {
+    s.push("PrivateNetwork=yes");
+    for (const x of plan.network.publish ?? [])
+      s.push(
+        `# publish ${x.hostIp}:${x.hostPorts.join(",")} → ${x.port}/${x.protocol}: systemd has no bridge; pair a socket unit (ListenStream=${x.hostIp}:${x.hostPorts[0] ?? x.port}) with systemd-socket-proxyd in a unit that JoinsNamespaceOf= this one`,
+      );
+  }
   for (const g of plan.network.listen) s.push(`SocketBindAllow=${g.protocol}:${g.port}`);
   s.push("SocketBindDeny=any");
   if (plan.network.connect.length > 0)

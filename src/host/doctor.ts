@@ -1,6 +1,6 @@
 /** What this host can enforce, and what secure-run needs, in one report. */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { paths } from "../paths.cjs";
 import { launcherBuilt } from "../native/launcher.js";
 import { loadNative } from "../native/seccomp.js";
@@ -83,6 +83,36 @@ export function rootlessChecks(
 /** The host's checks. `tools: false` leaves out the tools that only some commands use (opa, for
  * `review --policy`): an audit report shows what the host enforces, and asking a tool for its
  * version starts a process. */
+/** What `network.mode: private` needs here (docs/network.md): root, the CNI plugins (portmap
+ * drives iptables); a rootless caller, pasta and a /dev/net/tun it may open; both, nft. */
+export function privateNetworkCheck(root: boolean): { ok: boolean; detail: string } {
+  const missing: string[] = [];
+  const cni = ["bridge", "host-local", "portmap", "firewall", "tuning"];
+  if (root) {
+    const gone = cni.filter(
+      (p) => !["/usr/lib/cni", "/opt/cni/bin"].some((d) => existsSync(`${d}/${p}`)),
+    );
+    if (gone.length) missing.push(`CNI plugins ${gone.join(", ")} (containernetworking-plugins)`);
+    if (!existsSync("/usr/sbin/iptables")) missing.push("iptables (iptables)");
+  } else {
+    if (!existsSync("/usr/bin/pasta")) missing.push("pasta (passt)");
+    try {
+      if ((statSync("/dev/net/tun").mode & 0o006) !== 0o006)
+        missing.push("/dev/net/tun open to users (Debian's udev makes it 0666)");
+    } catch {
+      missing.push("/dev/net/tun");
+    }
+  }
+  if (!existsSync("/usr/sbin/nft")) missing.push("nft (nftables)");
+  if (missing.length) return { ok: false, detail: `not available: missing ${missing.join("; ")}` };
+  return {
+    ok: true,
+    detail: root
+      ? "CNI (bridge, host-local, portmap, firewall, tuning) and nftables egress rules"
+      : "pasta and nftables egress rules",
+  };
+}
+
 export function doctor(options: { tools?: boolean } = {}): DoctorReport {
   const facts = hostFacts();
   const native = loadNative({ optional: true });
@@ -142,6 +172,8 @@ export function doctor(options: { tools?: boolean } = {}): DoctorReport {
       ? `ABI ${facts.landlock.abi}${facts.landlock.abi < 4 ? " (no TCP rules: they need ABI 4)" : ""}`
       : "not available",
   );
+  const net = privateNetworkCheck(facts.userns.callerUid === 0);
+  add("private networks", net.ok, net.detail);
   if (facts.userns.callerUid === 0) add("SELinux", facts.selinux === "enforcing", facts.selinux);
   else checks.push(...rootlessChecks(facts, hier, inheritedLabel()));
   if (options.tools !== false) {

@@ -18,6 +18,9 @@ import {
 import { join } from "node:path";
 import { Socket } from "node:net";
 import { launcherArgs } from "../bundle/argv.cjs";
+import { NETWORK_FILE, writeNetworkDoc, type NetworkSpec } from "../network/doc.js";
+import { networkDel } from "../network/hook.js";
+import { netHook } from "../network/launch.js";
 import { InternalError, LaunchError, SecureRunError } from "../errors.js";
 import { formatPath, validateAgainst } from "../documents/validate.js";
 import { killAndRemoveCgroup } from "../host/cgroups.js";
@@ -82,6 +85,8 @@ export interface NewInstance {
   writable?: boolean;
   ports?: InstanceDoc["ports"];
   limits: InstanceDoc["limits"];
+  /** A private network: its document, written as network.json with the instance's id. */
+  network?: NetworkSpec;
 }
 
 export interface Ready {
@@ -140,6 +145,8 @@ export function instanceLauncherArgs(
       // The app's writable root (root.writable): its layer is the instance's, kept across stop
       // and start, removed with the instance.
       ...(doc.writable ? { writableLayer: join(dir, "layer") } : {}),
+      // A private network: the supervisor adds it before each run and removes it after.
+      ...(doc.network ? { netHook: netHook(join(dir, NETWORK_FILE)) } : {}),
     },
   );
 }
@@ -171,6 +178,7 @@ export async function createInstance(
     remove: Boolean(n.remove),
     writable: Boolean(n.writable),
     ports: n.ports ?? [],
+    ...(n.network ? { network: { publish: n.network.publish } } : {}),
     limits: n.limits,
     uid: process.geteuid?.() ?? 0,
     ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
@@ -194,6 +202,7 @@ export async function createInstance(
     writeExclusive(join(dir, "instance.json"), `${JSON.stringify(doc, null, 2)}\n`);
     writeExclusive(join(dir, "bundle"), n.bundle);
     if (doc.writable) mkdirSync(join(dir, "layer"), { mode: 0o700 });
+    if (n.network) writeNetworkDoc({ ...n.network, id }, dir, NETWORK_FILE);
     const ready = await withInstanceLock(dir, () => startSupervisor(dir, doc, o));
     return { doc, ready };
   } catch (e) {
@@ -482,6 +491,13 @@ export async function clearDead(v: InstanceView): Promise<string[]> {
   for (const d of dirs?.values() ?? []) {
     if (await killAndRemoveCgroup(d)) removed.push(d);
   }
+  // Its private network, once nothing runs in it (the veth, rules, lease or forwarder).
+  if (
+    v.doc.network &&
+    existsSync(join(v.dir, NETWORK_FILE)) &&
+    networkDel(join(v.dir, NETWORK_FILE), 0)
+  )
+    removed.push(`network of instance ${v.id.slice(0, 12)}`);
   const marked: StateDoc = {
     ...st,
     status: "failed",

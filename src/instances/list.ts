@@ -72,7 +72,10 @@ export function psEntry(v: InstanceView): PsEntry {
     restarts: st?.restarts ?? 0,
     pids: sample.pids ?? null,
     memory: sample.memory ?? null,
-    ports: v.doc.ports.map((p) => `${p.port}/${p.protocol}`),
+    // A private network's ports as docker ps shows them: HOST-IP:HOST-PORT->PORT/PROTO.
+    ports: v.doc.network
+      ? v.doc.network.publish.map((p) => `${p.hostIp}:${p.hostPort}->${p.port}/${p.protocol}`)
+      : v.doc.ports.map((p) => `${p.port}/${p.protocol}`),
     supervisorPid: v.alive && st ? st.supervisorPid : null,
     ...(problem ? { problem } : {}),
   };

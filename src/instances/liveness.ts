@@ -2,30 +2,14 @@
  * instance's lock AND its pid's start time and the boot id are the ones it recorded. A pid reused
  * after a reboot or by another program does not pass; a supervisor killed with SIGKILL released
  * its lock. */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { InternalError } from "../errors.js";
 import { execAddon } from "../native/exec.cjs";
+import { bootId, procStartTime } from "../host/proc.js";
 import type { StateDoc } from "./types.js";
 
-/** Field 22 of /proc/PID/stat: the start time in clock ticks since boot; undefined when gone. */
-export function procStartTime(pid: number): number | undefined {
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may hold spaces and parentheses.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const v = Number(rest[22 - 3]);
-    return Number.isFinite(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-let boot: string | undefined;
-export function bootId(): string {
-  boot ??= readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-  return boot;
-}
+// Where a process started and which boot this is: host facts, also used by src/network.
+export { bootId, procStartTime };
 
 /** Whether a supervisor holds `file` (an instance's `lock`): it takes an open-file-description
  * write lock on it for as long as it runs (native/launcher/instance.c), which the kernel drops

@@ -4,10 +4,19 @@
  * without planning again. */
 import type { Plan } from "../plan/types.js";
 import type { NewInstance } from "./lifecycle.js";
+import { networkSpec } from "../network/doc.js";
 
 export type InstanceSpec = Pick<
   NewInstance,
-  "appName" | "command" | "restart" | "stopSignal" | "stopTimeout" | "writable" | "ports" | "limits"
+  | "appName"
+  | "command"
+  | "restart"
+  | "stopSignal"
+  | "stopTimeout"
+  | "writable"
+  | "ports"
+  | "limits"
+  | "network"
 >;
 
 export function instanceSpec(plan: Plan): InstanceSpec {
@@ -20,6 +29,9 @@ export function instanceSpec(plan: Plan): InstanceSpec {
     stopSignal: plan.lifecycle.stop.signal,
     stopTimeout: plan.lifecycle.stop.timeout,
     ports: plan.network.listen.map((p) => ({ port: p.port, protocol: p.protocol })),
+    ...(plan.network.mode === "private"
+      ? { network: networkSpec(plan, 0, Boolean(plan.rootless)) }
+      : {}),
     limits: {
       memory: unlimited ? -1 : plan.cgroup.memory.max,
       pids: unlimited ? -1 : plan.cgroup.pids.max,

@@ -1,4 +1,5 @@
 /** An instance's documents (schemas/instance.schema.json, schemas/instance-state.schema.json). */
+import type { PublishedPort } from "../network/doc.js";
 import type { RefusedSummary } from "../plan/fixes.js";
 
 export type RestartPolicy = "no" | "on-failure" | "always";
@@ -18,6 +19,8 @@ export interface InstanceDoc {
   remove: boolean;
   writable: boolean;
   ports: { port: number; protocol: "tcp" | "udp" }[];
+  /** A private network (its document is network.json): the host ports published to the app. */
+  network?: { publish: PublishedPort[] };
   limits: { memory: number; pids: number; cpu: number };
   uid: number;
   /** --cgroup-parent of run -d: every start of the instance uses it. */

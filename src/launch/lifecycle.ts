@@ -1,6 +1,7 @@
 /** Instances and restarts: each instance is a launcher of its own (own sandbox, own cgroup),
  * restarted as the plan's restart policy says. */
 import type { Plan } from "../plan/types.js";
+import { finishNetwork, prepareNetwork } from "../network/launch.js";
 import { ephemeralLayer, type EphemeralLayer } from "./layer.js";
 import { baseLabels, defaultRegistry, instanceGroup, type SelinuxLaunch } from "./mcs.js";
 import { runPlan, type LaunchReport, type Refusals } from "./run.js";
@@ -83,7 +84,9 @@ export async function runLifecycle(
   const runRestarting = async (instance: number, writableLayer?: string): Promise<LaunchReport> => {
     for (let restarts = 0; ; restarts++) {
       let forward: ((s: NodeJS.Signals) => void) | undefined;
+      const network = prepareNetwork(plan, instance);
       const { report } = await runPlan(plan, bpf, {
+        ...(network ? { network } : {}),
         landlockAbi: options.landlockAbi,
         ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
         ...(options.launcher ? { launcher: options.launcher } : {}),
@@ -97,6 +100,8 @@ export async function runLifecycle(
         },
       });
       if (forward) forwards.delete(forward);
+      const left = finishNetwork(network);
+      if (left) options.onLayerLeft?.(left);
       options.onEvent?.({ kind: "exit", instance, attempt: restarts, report });
       if (!shouldRestart(plan, report, restarts, stopping)) return report;
       const delayMs = restartDelay(restarts);

@@ -4,6 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { launcherArgs, type SelinuxLaunch } from "../bundle/argv.cjs";
 import { InternalError, LaunchError } from "../errors.js";
 import { requireLauncher } from "../native/launcher.js";
+import { netHook } from "../network/launch.js";
 import type { RefusedSummary } from "../plan/fixes.js";
 import type { Plan } from "../plan/types.js";
 
@@ -49,6 +50,9 @@ export interface RunOptions {
   landlockAbi: number;
   /** A plan with a writable root: the directory of its layer (--writable-layer). */
   writableLayer?: string;
+  /** A private network's document (src/network/doc.ts): the supervisor's hook adds and
+   * removes it around the run. */
+  network?: string;
   /** Signals to pass on to the launcher while it runs (the caller wires process signals). */
   onStart?: (forward: (signal: NodeJS.Signals) => void) => void;
   launcher?: string;
@@ -88,6 +92,7 @@ export function runArgs(plan: Plan, options: RunOptions): string[] {
       dieWithParent: true,
       cgroupParent: options.cgroupParent,
       ...(options.writableLayer !== undefined ? { writableLayer: options.writableLayer } : {}),
+      ...(options.network ? { netHook: netHook(options.network) } : {}),
       ...(options.explain ? { explain: { fd: 5, json: options.explain.json } } : {}),
       ...(options.refusals && !options.explain ? { refusals: { fd: 5 } } : {}),
       ...((options.explain || options.refusals) && options.refusals?.fixes ? { fixesFd: 7 } : {}),

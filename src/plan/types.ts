@@ -19,9 +19,19 @@ export interface Mount {
   reasons: Reason[];
 }
 
+export interface PublishGrant {
+  hostIp: string;
+  hostPorts: number[];
+  port: number;
+  protocol: "tcp" | "udp";
+  reasons: Reason[];
+}
+
 export interface PortGrant {
   port: number;
   protocol: "tcp" | "udp";
+  /** network.connect: only to this address, CIDR or host name. */
+  to?: string;
   reasons: Reason[];
 }
 
@@ -91,10 +101,14 @@ export interface Plan {
     removed: { name: string; reasons: Reason[] }[];
   };
   network: {
-    mode: "none" | "host";
+    mode: "none" | "host" | "private";
     listen: PortGrant[];
     connect: PortGrant[];
     sysctls: { name: string; value: string; reasons: Reason[] }[];
+    /** private: host ports (one per instance) published to the app's ports. */
+    publish?: PublishGrant[];
+    /** private, root: the host bridge and its subnet (the organisation's). */
+    bridge?: { name: string; subnet: string };
   };
   landlock: {
     fs: { path: string; access: ("read" | "write" | "execute")[]; reasons: Reason[] }[];

@@ -64,7 +64,7 @@ test("a schema-invalid app file: every problem with its position, exit 2", () =>
   assert.equal(r.status, 2);
   assert.equal(
     r.stderr,
-    `${file}:6:9: network.mode: must be one of "none", "host"; got "bridge"\n` +
+    `${file}:6:9: network.mode: must be one of "none", "host", "private"; got "bridge"\n` +
       `${file}:7:1: resource: unknown field "resource"\n  hint: did you mean "resources"?\n` +
       "2 problems\n",
   );

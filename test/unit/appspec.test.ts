@@ -53,7 +53,7 @@ capabilities: [CAP_SYS_ADMIN]
     'app.yaml:1:13: apiVersion: must be "secure-run/v1"; got "secure-run/v2"',
     'app.yaml:3:7: name: expected a DNS label: lower-case letters, digits and dashes, e.g. "web-1"; got "Web_Server"',
     'app.yaml:4:10: command: expected a list; got a string ("/bin/true")',
-    'app.yaml:6:9: network.mode: must be one of "none", "host"; got "bridge"',
+    'app.yaml:6:9: network.mode: must be one of "none", "host", "private"; got "bridge"',
     'app.yaml:8:11: resources.memory: expected a size such as 268435456, 256Mi or 1Gi; got "lots"',
     'app.yaml:9:16: capabilities[0]: unknown value "CAP_SYS_ADMIN"\n  hint: write it as "SYS_ADMIN"',
   ]);

@@ -24,6 +24,8 @@ const RANKS: readonly (readonly string[])[] = [
   ["src/images"],
   ["src/plan"],
   ["src/bundle"],
+  // private networks: their documents, CNI, pasta, nftables (run by launches and instances)
+  ["src/network"],
   ["src/launch", "src/instances", "src/audit", "src/review", "src/export", "src/trace"],
   // a change's difference: two plans, their audits and reviews
   ["src/diff"],

@@ -1,0 +1,108 @@
+/** The private network's pure parts: publish mappings, the nftables ruleset, pasta's port
+ * options, the CNI configuration list. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parsePublish } from "../../src/appspec/normalize.js";
+import { conflist } from "../../src/network/doc.js";
+import { egressRuleset, nameservers } from "../../src/network/nft.js";
+import { pastaPortArgs } from "../../src/network/pasta.js";
+
+test("publish: [IP:]HOST[-HOST]:CONTAINER[/udp], one host port per instance", () => {
+  assert.deepEqual(parsePublish("8080:80"), {
+    hostIp: "0.0.0.0",
+    hostPorts: [8080],
+    port: 80,
+    protocol: "tcp",
+  });
+  assert.deepEqual(parsePublish("127.0.0.1:5353:53/udp"), {
+    hostIp: "127.0.0.1",
+    hostPorts: [5353],
+    port: 53,
+    protocol: "udp",
+  });
+  assert.deepEqual(parsePublish("8080-8089:80", 3), {
+    hostIp: "0.0.0.0",
+    hostPorts: [8080, 8081, 8082],
+    port: 80,
+    protocol: "tcp",
+  });
+  assert.deepEqual(
+    (parsePublish("9000:80", 3) as { hostPorts: number[] }).hostPorts,
+    [9000, 9001, 9002],
+  );
+  assert.equal(parsePublish("8080-8081:80", 3), "the range 8080-8081 has 2 ports for 3 instances");
+  assert.equal(parsePublish("8081-8080:80"), "the range 8081-8080 ends before it starts");
+  assert.equal(parsePublish("300.0.0.1:80:80"), "not an IPv4 address: 300.0.0.1");
+  assert.equal(parsePublish("70000:80"), "port must be between 1 and 65535; got 70000");
+});
+
+test("the ruleset: in only to published ports, out only to the connect list, DNS when it connects", () => {
+  const rules = egressRuleset(
+    { publish: [{ hostIp: "127.0.0.1", hostPort: 8080, port: 80, protocol: "tcp" }] },
+    [
+      { addresses: ["10.0.0.0/8"], port: 5432, protocol: "tcp" },
+      { port: 443, protocol: "tcp" },
+    ],
+    ["192.0.2.53"],
+  );
+  assert.equal(
+    rules,
+    [
+      "table inet secure_run {",
+      "  chain input {",
+      "    type filter hook input priority 0; policy drop;",
+      '    iif "lo" accept',
+      "    ct state established,related accept",
+      "    tcp dport 80 accept",
+      "  }",
+      "  chain output {",
+      "    type filter hook output priority 0; policy drop;",
+      '    oif "lo" accept',
+      "    ct state established,related accept",
+      "    ip daddr { 10.0.0.0/8 } tcp dport 5432 accept",
+      "    tcp dport 443 accept",
+      "    ip daddr { 192.0.2.53 } udp dport 53 accept",
+      "    ip daddr { 192.0.2.53 } tcp dport 53 accept",
+      "    meta l4proto tcp reject with tcp reset",
+      "    reject",
+      "  }",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  // Connecting nowhere: no DNS either.
+  assert.doesNotMatch(egressRuleset({ publish: [] }, [], ["192.0.2.53"]), /dport 53/);
+});
+
+test("nameservers: a loopback resolver of the host is out of the app's reach", () => {
+  assert.deepEqual(
+    nameservers(
+      "nameserver 127.0.0.53\nnameserver 192.0.2.1\n# nameserver 192.0.2.9\nnameserver ::1\n",
+    ),
+    ["192.0.2.1"],
+  );
+});
+
+test("pasta: the published ports and nothing else", () => {
+  assert.deepEqual(
+    pastaPortArgs([
+      { hostIp: "127.0.0.1", hostPort: 8080, port: 80, protocol: "tcp" },
+      { hostIp: "0.0.0.0", hostPort: 5353, port: 53, protocol: "udp" },
+    ]),
+    ["-t", "127.0.0.1/8080:80", "-u", "5353:53", "-T", "none", "-U", "none"],
+  );
+  assert.deepEqual(pastaPortArgs([]), ["-t", "none", "-u", "none", "-T", "none", "-U", "none"]);
+});
+
+test("the CNI list: bridge with host-local, portmap, firewall, tuning", () => {
+  const list = conflist({ name: "sr-test0", subnet: "10.123.0.0/24" });
+  assert.deepEqual(
+    list.plugins.map((p) => p.type),
+    ["bridge", "portmap", "firewall", "tuning"],
+  );
+  assert.deepEqual(list.plugins[0]?.ipam, {
+    type: "host-local",
+    ranges: [[{ subnet: "10.123.0.0/24" }]],
+    routes: [{ dst: "0.0.0.0/0" }],
+  });
+});
