@@ -12,7 +12,7 @@ import {
   realpathSync,
 } from "node:fs";
 import { join } from "node:path";
-import { arch as nodeArch, release, userInfo } from "node:os";
+import { arch as nodeArch, userInfo } from "node:os";
 import { fromNodeArch } from "../seccomp/arches.js";
 import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies } from "./cgroups.js";
@@ -24,6 +24,7 @@ import {
   ROOT_DIRS,
   V2_DELEGATED_FILES,
 } from "./fingerprint.cjs";
+import { kernelRelease } from "./kernel-release.cjs";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -255,7 +256,7 @@ export function hostFacts(): HostFacts {
   const nf = native?.hostFacts();
   return {
     arch: fromNodeArch(nodeArch()) ?? nodeArch(),
-    kernel: release(),
+    kernel: kernelRelease(),
     root: rootLayout(),
     landlock: { abi: nf ? nf.landlockAbi : null },
     libseccomp: nf ? nf.libseccomp : null,

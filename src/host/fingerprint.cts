@@ -10,8 +10,9 @@ import {
   readlinkSync,
   statfsSync,
 } from "node:fs";
-import { arch, release } from "node:os";
+import { arch } from "node:os";
 import { fnv64 } from "../digest.cjs";
+import { kernelRelease } from "./kernel-release.cjs";
 
 /** The files the host facts are read from. */
 export const HOST_FILES = {
@@ -66,7 +67,7 @@ export const LIMIT_NAMES: Readonly<Record<string, string>> = {
  * equal to the fields, so a new fact cannot be forgotten here. */
 export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
   arch: "process.arch",
-  kernel: "os.release()",
+  kernel: "/proc/sys/kernel/osrelease",
   root: "the root directories' types and link targets",
   landlock: "the kernel, its command line and the active LSMs",
   libseccomp: "the addon and launcher binaries (the filter itself is compiled into the bundle)",
@@ -181,7 +182,7 @@ export function hostFingerprint(): string {
   const facts = [
     process.arch,
     arch(),
-    release(),
+    kernelRelease(),
     String(process.geteuid?.() ?? -1),
     String(process.getegid?.() ?? -1),
     `newuidmap=${idmapHelper("newuidmap") ?? "-"}`,

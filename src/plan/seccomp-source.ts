@@ -1,7 +1,6 @@
 /** Where a seccomp filter comes from: an app definition (its plan), a profile (by name or file),
  * or a Docker/OCI seccomp JSON profile (docker:FILE). */
 import { readFileSync } from "node:fs";
-import { release } from "node:os";
 import { InputError } from "../errors.js";
 import { loadApp } from "../appspec/load.js";
 import { parseYaml } from "../documents/yaml-source.js";
@@ -14,6 +13,7 @@ import { importDockerProfile } from "../seccomp/docker.js";
 import type { SeccompNative } from "../native/seccomp.js";
 import { syscallNameChecker } from "../seccomp/names.js";
 import { byCodeUnits } from "../order.js";
+import { kernelRelease } from "../host/kernel-release.cjs";
 
 /** Docker's default capability set: what a docker:FILE profile is read for, unless told. */
 export const DOCKER_DEFAULT_CAPABILITIES = [
@@ -104,7 +104,7 @@ export function resolveSource(source: string, options: SourceOptions): ResolvedS
         const r = importDockerProfile(json, {
           arch,
           capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
-          kernel: release(),
+          kernel: kernelRelease(),
           source: file,
           native: options.native,
         });

@@ -33,7 +33,7 @@ export interface DockerImportOptions {
   arch: string;
   /** capabilities kept (bounding set), with or without the CAP_ prefix */
   capabilities: string[];
-  /** kernel release (e.g. os.release()); without it, minKernel conditions are taken as met */
+  /** kernel release (e.g. kernelRelease()); without it, minKernel conditions are taken as met */
   kernel?: string;
   /** the profile's file, for messages and reasons */
   source: string;

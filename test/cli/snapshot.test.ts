@@ -3,7 +3,14 @@
  * started from its modules either way. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, statSync, symlinkSync, utimesSync } from "node:fs";
+import {
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+} from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { cliExecutable, cliPath, root, tempDir } from "../helpers.js";
@@ -106,4 +113,30 @@ test("modules rebuilt after the snapshot (tsc alone) are used instead of it", ()
     assert.equal(s.status, 0);
     assert.equal((JSON.parse(s.out) as { name: string }).name, "hello");
   });
+});
+
+test("no module asks Node's os module for what it read once at its load", () => {
+  // os.release(), type(), version() and machine() return what uname said when the os module was
+  // loaded: in the startup snapshot, what it said on the host that built it (a VM lane of the
+  // tests runs this checkout under another kernel). src/host/kernel-release.cts reads it anew.
+  const frozen = new Set(["release", "type", "version", "machine"]);
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.c?ts$/.test(e.name)) {
+        const text = readFileSync(p, "utf8");
+        for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(?:node:)?os"/g))
+          for (const name of (m[1] ?? "").split(",").map((n) => n.trim().split(/\s+as\s+/)[0]))
+            if (name && frozen.has(name) && !p.endsWith("kernel-release.cts"))
+              offenders.push(`${p}: ${name}`);
+        for (const m of text.matchAll(/import\s+(?:\*\s+as\s+)?(\w+)\s+from\s*"(?:node:)?os"/g))
+          if (new RegExp(`\\b${m[1]}\\.(release|type|version|machine)\\(`).test(text))
+            offenders.push(`${p}: ${m[1]}.*()`);
+      }
+    }
+  };
+  for (const d of ["src", "cli"]) walk(join(root, d));
+  assert.deepEqual(offenders, []);
 });
