@@ -23,6 +23,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { noYamlBuiltins } from "./esbuild-opa.mjs";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const dist = join(root, "dist");
@@ -52,24 +53,6 @@ const entry = [
   `import { prepareSnapshot } from ${JSON.stringify(join(dist, "cli/snapshot.js"))};`,
   "prepareSnapshot();",
 ].join("\n");
-
-/** As in the ES module bundle (scripts/bundle-cli.mjs): OPA's yaml.* builtins are left out. */
-const noYamlBuiltins = {
-  name: "no-opa-yaml-builtins",
-  setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, (args) =>
-      args.importer.includes("/@open-policy-agent/opa-wasm/")
-        ? { path: "opa-yaml-stub", namespace: "secure-run-stub" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "secure-run-stub" }, () => ({
-      contents:
-        'const no = () => { throw new Error("the yaml.* Rego builtins are not in secure-run\'s snapshot (scripts/build-snapshot.mjs)"); };\n' +
-        "module.exports = { parse: no, stringify: no };\n",
-      loader: "js",
-    }));
-  },
-};
 
 const script = join(outdir, "cli.cjs");
 await build({

@@ -8,6 +8,7 @@
 import { dirname, join, relative } from "node:path";
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
+import { noYamlBuiltins } from "./esbuild-opa.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const outdir = join(root, "dist/cli/bundle");
@@ -24,27 +25,6 @@ const keepCommonJs = {
       if (!rel.startsWith(".")) rel = `./${rel}`;
       return { path: rel, external: true };
     });
-  },
-};
-
-/** OPA's SDK implements a few builtins in JavaScript; the only one secure-run's policy needs is
- * sprintf (test/unit/policy-builtins.test.ts fails when the policy needs another). Its yaml.*
- * builtins would load a YAML library of their own on every command: in the bundle they are a
- * stub that says so if a policy ever calls them. */
-const noYamlBuiltins = {
-  name: "no-opa-yaml-builtins",
-  setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, (args) =>
-      args.importer.includes("/@open-policy-agent/opa-wasm/")
-        ? { path: "opa-yaml-stub", namespace: "secure-run-stub" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "secure-run-stub" }, () => ({
-      contents:
-        'const no = () => { throw new Error("the yaml.* Rego builtins are not in secure-run\'s bundle (scripts/bundle-cli.mjs)"); };\n' +
-        "module.exports = { parse: no, stringify: no };\n",
-      loader: "js",
-    }));
   },
 };
 
