@@ -66,30 +66,53 @@ static char **strings(napi_env env, napi_value array, const char *what) {
   return out;
 }
 
+/* A program's (path, argv, env) from a call's three arguments, each a NULL-terminated array
+ * the caller frees; false with an exception pending. `name` names the call in errors. */
+static bool program_args(napi_env env, napi_callback_info info, const char *name, char ***path,
+                         char ***argv, char ***envp) {
+  size_t argc = 3;
+  napi_value args[3], one;
+  char what[64];
+  *path = *argv = *envp = NULL;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3) {
+    snprintf(what, sizeof what, "%s(path, argv, env)", name);
+    throw_errno(env, what, EINVAL);
+    return false;
+  }
+  snprintf(what, sizeof what, "%s: path", name);
+  if (napi_create_array_with_length(env, 1, &one) != napi_ok ||
+      napi_set_element(env, one, 0, args[0]) != napi_ok) {
+    throw_errno(env, what, EINVAL);
+    return false;
+  }
+  if ((*path = strings(env, one, what)) == NULL) return false;
+  snprintf(what, sizeof what, "%s: argv", name);
+  if ((*argv = strings(env, args[1], what)) == NULL || (*argv)[0] == NULL) {
+    if (*argv) {
+      snprintf(what, sizeof what, "%s: argv is empty", name);
+      throw_errno(env, what, EINVAL);
+    }
+    free_strings(*path);
+    free_strings(*argv);
+    *path = *argv = NULL;
+    return false;
+  }
+  snprintf(what, sizeof what, "%s: env", name);
+  if ((*envp = strings(env, args[2], what)) == NULL) {
+    free_strings(*path);
+    free_strings(*argv);
+    *path = *argv = NULL;
+    return false;
+  }
+  return true;
+}
+
 /* execve(path, argv, env): returns only by throwing. The program starts as a child of
  * `spawn` would: default signal dispositions, nothing blocked, the standard streams open
  * and blocking; every other descriptor Node holds is close-on-exec. */
 static napi_value exec_program(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value args[3];
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3)
-    return throw_errno(env, "exec(path, argv, env)", EINVAL);
-  char **path = NULL, **argv = NULL, **envp = NULL;
-  napi_value one;
-  if (napi_create_array_with_length(env, 1, &one) != napi_ok ||
-      napi_set_element(env, one, 0, args[0]) != napi_ok)
-    return throw_errno(env, "exec: path", EINVAL);
-  if ((path = strings(env, one, "exec: path")) == NULL) return NULL;
-  if ((argv = strings(env, args[1], "exec: argv")) == NULL || argv[0] == NULL) {
-    free_strings(path);
-    free_strings(argv);
-    return argv ? throw_errno(env, "exec: argv is empty", EINVAL) : NULL;
-  }
-  if ((envp = strings(env, args[2], "exec: env")) == NULL) {
-    free_strings(path);
-    free_strings(argv);
-    return NULL;
-  }
+  char **path, **argv, **envp;
+  if (!program_args(env, info, "exec", &path, &argv, &envp)) return NULL;
   if (access(path[0], X_OK) < 0) {
     int e = errno;
     free_strings(path);
@@ -138,26 +161,9 @@ static bool set_number(napi_env env, napi_value obj, const char *name, double va
  * this process's: reap() collects its status. Throws (code ERR_EXEC_SYSTEM) with the step that
  * failed, an exec failure included. */
 static napi_value spawn_detached(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value args[3];
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 3)
-    return throw_errno(env, "spawnDetached(path, argv, env)", EINVAL);
-  char **path = NULL, **argv = NULL, **envp = NULL;
-  napi_value one, result = NULL;
-  if (napi_create_array_with_length(env, 1, &one) != napi_ok ||
-      napi_set_element(env, one, 0, args[0]) != napi_ok)
-    return throw_errno(env, "spawnDetached: path", EINVAL);
-  if ((path = strings(env, one, "spawnDetached: path")) == NULL) return NULL;
-  if ((argv = strings(env, args[1], "spawnDetached: argv")) == NULL || argv[0] == NULL) {
-    free_strings(path);
-    free_strings(argv);
-    return argv ? throw_errno(env, "spawnDetached: argv is empty", EINVAL) : NULL;
-  }
-  if ((envp = strings(env, args[2], "spawnDetached: env")) == NULL) {
-    free_strings(path);
-    free_strings(argv);
-    return NULL;
-  }
+  char **path, **argv, **envp;
+  napi_value result = NULL;
+  if (!program_args(env, info, "spawnDetached", &path, &argv, &envp)) return NULL;
   int fds[2] = {-1, -1};
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
