@@ -34,6 +34,8 @@ import { shownCommand } from "./common.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const cliPath = join(root, "dist/cli/main.cjs");
+// What users start (package.json's bin): the snapshot when it is valid, else main.cjs.
+const cliExe = join(root, "dist/cli/secure-run");
 const launcherPath = join(root, "build/Release/secure-run-launch");
 
 const { values: flags } = parseArgs({
@@ -612,15 +614,15 @@ exec sleep 100000
     {
       id: "run-warm",
       label: "secure-run run (warm cache)",
-      argv: [process.execPath, cliPath, "run", trueApp],
+      argv: [cliExe, "run", trueApp],
       env: cliEnv,
-      includes: "node, the CLI, its bundle cache (already filled), the launcher",
+      includes: "dist/cli/secure-run (node from the CLI's startup snapshot), its bundle cache (already filled), the launcher",
       unavailable: need(!cacheWhy, cacheWhy),
     },
     {
       id: "run-cold",
       label: cacheWhy ? "secure-run run (no cache)" : "secure-run run (cold cache)",
-      argv: [process.execPath, cliPath, "run", trueApp],
+      argv: [cliExe, "run", trueApp],
       env: cliEnv,
       pre: ["rm", "-rf", join(cache, "secure-run")],
       every: slowEvery,
@@ -850,7 +852,7 @@ exec sleep 100000
   if (!flags["no-memory"]) {
     say("memory: a supervised, sleeping instance…");
     const mem = { program: "a static program sleeping in 100 ms steps" };
-    const cliRun = [process.execPath, cliPath, "run", sleepApp];
+    const cliRun = [cliExe, "run", sleepApp];
     const runnable = isRoot && existsSync(cliPath) && existsSync(launcherPath);
     const notRun = { ok: false, reason: isRoot ? "not built" : "needs root here" };
     // Cold: the cache emptied first; warm: run again, the cache now holds the sleeper's bundle.
