@@ -30,7 +30,7 @@ import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
 import { bootId, lockHeld, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
-import { execAddon } from "../native/exec.cjs";
+import { needExecAddon } from "./exec-addon.js";
 import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
 import {
   instanceDir,
@@ -219,12 +219,7 @@ export async function createInstance(
 /** Starts the supervisor detached and waits for its ready line. On a failure the supervisor has
  * ended (or was ended) when this throws. */
 async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): Promise<Ready> {
-  const addon = execAddon();
-  if (!addon)
-    throw new InternalError(
-      "the exec addon (build/Release/exec.node) is not built: it starts instances",
-      "npm run build:native",
-    );
+  const addon = needExecAddon("starts instances");
   // posix_spawn (the addon): Node's spawn would first fork a copy of this whole process.
   let child: { pid: number; fd: number };
   try {

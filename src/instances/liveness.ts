@@ -3,8 +3,7 @@
  * after a reboot or by another program does not pass; a supervisor killed with SIGKILL released
  * its lock. */
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
-import { InternalError } from "../errors.js";
-import { execAddon } from "../native/exec.cjs";
+import { needExecAddon } from "./exec-addon.js";
 import { bootId, procStartTime } from "../host/proc.js";
 import type { StateDoc } from "./types.js";
 
@@ -18,12 +17,7 @@ export { bootId, procStartTime };
  * running". (Not /proc/locks: its first read in a process waits for an RCU grace period,
  * 8-40 ms here, on every `ps`.) A link, a missing file or anything but a regular file is no lock. */
 export function lockHeld(file: string): boolean {
-  const addon = execAddon();
-  if (!addon)
-    throw new InternalError(
-      "the exec addon (build/Release/exec.node) is not built: it tells which instances run",
-      "npm run build:native",
-    );
+  const addon = needExecAddon("tells which instances run");
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

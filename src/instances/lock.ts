@@ -3,8 +3,8 @@
  * instance never interleave. The supervisor's own lock (`lock`) is another file. */
 import { closeSync, constants, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { InternalError, SecureRunError } from "../errors.js";
-import { execAddon } from "../native/exec.cjs";
+import { SecureRunError } from "../errors.js";
+import { needExecAddon } from "./exec-addon.js";
 import { NoSuchInstance } from "./store.js";
 
 const id = (dir: string): string => (dir.split("/").pop() ?? dir).slice(0, 12);
@@ -25,12 +25,7 @@ export async function withInstanceLock<T>(
   fn: () => Promise<T> | T,
   waitMs = 60_000,
 ): Promise<T> {
-  const addon = execAddon();
-  if (!addon)
-    throw new InternalError(
-      "the exec addon (build/Release/exec.node) is not built: it locks instances",
-      "npm run build:native",
-    );
+  const addon = needExecAddon("locks instances");
   let fd: number;
   try {
     fd = openSync(
