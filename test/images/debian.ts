@@ -7,7 +7,8 @@
  * Built once and cached, keyed by everything it is made from (this file, the suite, the packages,
  * the mirror, debootstrap's version), under $SECURE_RUN_TEST_IMAGE_CACHE or
  * ${XDG_CACHE_HOME:-~/.cache}/secure-run/test-images: a clean machine builds it in about a minute
- * (debootstrap ~30 s), later runs reuse it. An older build is removed when a new one is made.
+ * (debootstrap ~30 s), later runs reuse it. A build of other inputs is removed once unused for a
+ * day (another checkout's run may be using it).
  * Root only (debootstrap chroots and makes files of every owner). */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -19,6 +20,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
@@ -251,17 +253,29 @@ export function debianImage(): { dir: string; built: boolean; seconds: number } 
     try {
       build(tmp);
       writeFileSync(join(tmp, "inputs"), `${inputs().join("\n")}\n`);
-      rmSync(final, { recursive: true, force: true });
-      renameSync(tmp, final);
-      built = true;
+      // Another run (another checkout) may have built the same meanwhile, and may be reading
+      // it: the first one in stays.
+      try {
+        renameSync(tmp, final);
+        built = true;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+      }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  // Older builds (other inputs) are of no use any more.
-  for (const e of readdirSync(cache))
-    if (/^debian-redis-[0-9a-f]{16}$/.test(e) && join(cache, e) !== final)
-      rmSync(join(cache, e), { recursive: true, force: true });
+  const now = new Date();
+  utimesSync(final, now, now);
+  // Builds of other inputs (another version of this file, an older debootstrap) unused for a
+  // day: another checkout's run may still use a recent one.
+  for (const e of readdirSync(cache)) {
+    const other = join(cache, e);
+    if (/^debian-redis-[0-9a-f]{16}$/.test(e) && other !== final)
+      if (Date.now() - statSync(other).mtimeMs > 24 * 3600 * 1000)
+        rmSync(other, { recursive: true, force: true });
+  }
   return { dir: layout, built, seconds: (Date.now() - start) / 1000 };
 }
 
