@@ -4,7 +4,8 @@
 // the launch benchmark and the others, and writes benchmarks/results/README.md: the machine, the
 // tools' versions, the date, the tables and a summary of every target.
 //   node benchmarks/run-all.mjs [--quick] [--no-apps] [--no-install]
-// --quick: the launch benchmark's quick mode and 3 rounds of benchmarks/instances.mjs (not 5);
+// --quick: the launch benchmark's quick mode, 3 rounds of benchmarks/instances.mjs (not 5) and
+// one load and 5 launches of each in benchmarks/images.mjs;
 // --no-apps: skip benchmarks/apps.mjs
 // (about a minute; it is skipped anyway when nginx-light, redis-server, busybox or curl is
 // missing); --no-install: never call apt-get.
@@ -12,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { imagesSection } from "./images-report.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const results = join(root, "benchmarks/results");
@@ -139,6 +141,12 @@ const runs = [
     skip: isRoot ? "" : "needs root",
   },
   {
+    name: "images",
+    file: "images.mjs",
+    args: flags.quick ? ["--rounds", "1", "--runs", "5"] : [],
+    skip: isRoot ? "" : "needs root",
+  },
+  {
     name: "apps",
     file: "apps.mjs",
     args: [],
@@ -179,6 +187,7 @@ const policy = load("policy");
 const seccomp = load("seccomp");
 const apps = load("apps");
 const instances = load("instances");
+const images = load("images");
 const cliSpeed = load("cli");
 const fresh = (name) => ran[name]?.status === 0;
 const f2 = (x, d = 2) => (typeof x === "number" ? x.toFixed(d) : "—");
@@ -382,6 +391,8 @@ if (instances) {
   }
   md.push("");
 } else md.push(`Not measured (${ran.instances?.skipped ?? "no results"}).`, "");
+
+md.push(...imagesSection(images, { fresh: fresh("images"), skipped: ran.images?.skipped }));
 
 md.push("## The command line's own speed (issue 20)", "");
 if (cliSpeed) {

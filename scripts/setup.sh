@@ -31,10 +31,13 @@ packages=(build-essential python3 pkg-config libseccomp-dev)
 # where one is, and says why it is skipped elsewhere.
 # Private networks (test/integration/network.test.ts): the CNI plugins (root), pasta (rootless)
 # and nftables (the egress rules in the app's namespace).
+# Images (test/images): zstd compresses the zstd layers; debootstrap builds the Debian image
+# (test/images/debian.test.ts: a minbase tree with redis-server, cached after its first build).
 test_packages=(nginx-light redis-server busybox curl bsdutils chromium runc crun systemd bubblewrap firejail
   clang libclang-rt-14-dev golang-github-containers-common uidmap
   git sqlite3 jq gawk xz-utils perl ruby
-  containernetworking-plugins passt nftables)
+  containernetworking-plugins passt nftables
+  zstd debootstrap)
 [ "${1:-}" = "--test" ] && packages+=("${test_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,12 @@
 /** `load`, `images`, `rmi`, `image prune`: the image store. */
 import { resolve } from "node:path";
+import { pruneUnusedImages, refuseImagesInUse } from "../../src/instances/image-use.js";
+import { openStore } from "../../src/instances/store.js";
 import {
   imageStore,
   listImages,
   loadImage,
   parseSource,
-  pruneImages,
   removeImages,
   sourceOfPath,
   type ImageRecord,
@@ -84,6 +85,7 @@ export function images(io: CliIO, opts: { json?: boolean }): void {
 
 export async function rmi(io: CliIO, refs: string[]): Promise<void> {
   const before = new Map(listImages(imageStore()).map((r) => [r.id, r]));
+  refuseImagesInUse(imageStore(), openStore(), refs);
   const done = await removeImages(imageStore(), refs);
   const after = new Set(listImages(imageStore()).map((r) => r.id));
   done.forEach((r: ImageRecord, i) =>
@@ -94,13 +96,22 @@ export async function rmi(io: CliIO, refs: string[]): Promise<void> {
 }
 
 export async function prune(io: CliIO, opts: { all?: boolean; json?: boolean }): Promise<void> {
-  const r = await pruneImages(imageStore(), opts);
+  const r = await pruneUnusedImages(imageStore(), openStore(), opts);
   if (opts.json) {
     io.stdout.write(
-      `${JSON.stringify({ images: r.images.map((i) => i.id), layers: r.layers.map((l) => `sha256:${l}`) }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          images: r.images.map((i) => i.id),
+          layers: r.layers.map((l) => `sha256:${l}`),
+          inUse: r.inUse.map((i) => i.id),
+        },
+        null,
+        2,
+      )}\n`,
     );
     return;
   }
   for (const i of r.images) io.stdout.write(`Deleted ${i.id}\n`);
+  for (const i of r.inUse) io.stdout.write(`Kept ${i.id} (an instance uses it)\n`);
   io.stdout.write(`${r.images.length} images and ${r.layers.length} layers removed\n`);
 }

@@ -49,19 +49,31 @@ export function registerImages(program: Command, io: CliIO): void {
     .summary("remove images from the store")
     .description(
       "Removes each image named (by name, id or id prefix); a name of an image that has others " +
-        "is only taken off it. Layers no image uses any more are removed with it.",
+        "is only taken off it. Layers no image uses any more are removed with it. An image an " +
+        "instance uses (running or stopped: `secure-run ps -a`) is not removed: remove the " +
+        "instance first.",
     )
     .argument("<image...>", "names or ids");
-  addOptions(rmi, "rmi").action(async (refs: string[]) => {
-    await (await import("../actions/images.js")).rmi(io, refs);
-  });
+  addOptions(rmi, "rmi")
+    .addHelpText(
+      "after",
+      afterText(
+        io,
+        "\nExit status: 0; 1 when an image is not in the store, or an instance uses it " +
+          "(nothing is removed then).",
+      ),
+    )
+    .action(async (refs: string[]) => {
+      await (await import("../actions/images.js")).rmi(io, refs);
+    });
 
   const image = program.command("image").summary("manage the image store");
   const prune = image
     .command("prune")
     .summary("remove unnamed images and unused layers")
     .description(
-      "Removes images with no name (with --all, every image) and every layer no image uses.",
+      "Removes images with no name (with --all, every image) and every layer no image uses. " +
+        "Images an instance uses (running or stopped) are kept, and said so.",
     );
   addOptions(prune, "image prune").action(async (opts: { all?: boolean; json?: boolean }) => {
     await (await import("../actions/images.js")).prune(io, opts);

@@ -14,7 +14,6 @@ import {
   chmodSync,
   closeSync,
   constants,
-  createWriteStream,
   fchmodSync,
   futimesSync,
   lchownSync,
@@ -32,6 +31,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { ImageError } from "./errors.js";
+import { unzstd } from "./zstd.js";
 
 /** Where the files' owners go: ids inside the app's user namespace are `base + id` outside (root's
  * store); undefined: every file stays the caller's (a rootless store, where the app's id maps to
@@ -82,7 +82,7 @@ function tap(hash: Hash, count: { n: number }): Transform {
   });
 }
 
-/** gzip or plain tar, told by the first bytes; zstd is refused by name. */
+/** gzip, zstd or plain tar, told by the first bytes (the media type is not trusted for it). */
 function decompressor(source: string): (src: AsyncIterable<Buffer>) => AsyncIterable<Buffer> {
   return async function* (src) {
     const it = src[Symbol.asyncIterator]();
@@ -93,12 +93,19 @@ function decompressor(source: string): (src: AsyncIterable<Buffer>) => AsyncIter
       yield head;
       for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
     }
-    if (starts(head, ZSTD))
-      throw new ImageError(
-        source,
-        "a zstd-compressed layer: not supported (gzip and uncompressed layers are)",
-        "convert it: skopeo copy --dest-compress-format gzip oci:IN oci:OUT",
-      );
+    if (starts(head, ZSTD)) {
+      try {
+        yield* unzstd(all());
+      } catch (e) {
+        if (e instanceof ImageError) throw e;
+        throw new ImageError(
+          source,
+          `a zstd-compressed layer that cannot be decompressed: ${(e as Error).message}`,
+          "the layer is damaged or cut short: nothing was loaded",
+        );
+      }
+      return;
+    }
     if (!starts(head, GZIP)) {
       yield* all();
       return;
@@ -218,7 +225,9 @@ export async function unpackLayer(
           );
           try {
             if (small) writeSync(fd, Buffer.concat(chunks));
-            else await pipeline(entry, createWriteStream("", { fd, autoClose: false }));
+            // Chunk by chunk into the fd this code owns (a write stream given the fd closes it
+            // when the layer's stream fails, and the close below would then close another's).
+            else for await (const c of entry) writeSync(fd, c as Buffer);
             fchmodSync(fd, mode);
             if (h.mtime) futimesSync(fd, h.mtime, h.mtime);
           } finally {
@@ -277,7 +286,12 @@ export async function unpackLayer(
   } catch (e) {
     extract.destroy();
     stream.destroy();
-    await piped.catch(() => undefined);
+    // The stream's own error (a damaged compression) before what it caused downstream.
+    const cause = await piped.then(
+      () => undefined,
+      (p: unknown) => p,
+    );
+    if (cause instanceof ImageError) throw cause;
     if (e instanceof ImageError) throw e;
     throw new ImageError(source, `not a readable tar layer: ${(e as Error).message}`);
   }

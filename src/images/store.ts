@@ -413,14 +413,17 @@ function pruneLayers(s: ImageStore): string[] {
   return gone;
 }
 
-/** `image prune`: unnamed images (with --all, every image), and layers no image uses. */
+/** `image prune`: unnamed images (with --all, every image), and layers no image uses. `keep`
+ * is given those images, under the lock, and returns the ids of the ones to leave (in use). */
 export async function pruneImages(
   s: ImageStore,
-  o: { all?: boolean } = {},
+  o: { all?: boolean; keep?: (candidates: ImageRecord[]) => Set<string> } = {},
 ): Promise<{ images: ImageRecord[]; layers: string[] }> {
   if (!existsSync(s.root)) return { images: [], layers: [] };
   return withLock(s, () => {
-    const images = listImages(s).filter((r) => o.all || r.names.length === 0);
+    const candidates = listImages(s).filter((r) => o.all || r.names.length === 0);
+    const kept = o.keep?.(candidates) ?? new Set<string>();
+    const images = candidates.filter((r) => !kept.has(r.id));
     for (const r of images) {
       removeTree(rootOf(s, r.id));
       rmSync(recordPath(s, r.id), { force: true });

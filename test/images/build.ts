@@ -49,8 +49,27 @@ export function busyboxEntries(): Entry[] {
 export interface Layer {
   entries: Entry[];
   gzip?: boolean;
+  /** Compressed with Debian's zstd (media type tar+zstd); `frames` splits the tar into that many
+   * zstd frames, one after the other (as a stream that was compressed in parts). */
+  zstd?: boolean | { frames: number };
   /** The blob as given, instead of a tar of the entries. */
   raw?: Buffer;
+  /** Damages the compressed blob (after compression; the diff_id stays the tar's). */
+  damage?: (blob: Buffer) => Buffer;
+}
+
+/** `t` compressed by the zstd command, in `frames` independent frames. */
+function zstdOf(t: Buffer, frames = 1): Buffer {
+  const step = Math.ceil(t.length / frames);
+  const parts: Buffer[] = [];
+  for (let at = 0; at < t.length; at += step)
+    parts.push(
+      execFileSync("zstd", ["-q", "-c", "-3"], {
+        input: t.subarray(at, at + step),
+        maxBuffer: 1 << 30,
+      }),
+    );
+  return Buffer.concat(parts);
 }
 
 export interface BuiltLayer {
@@ -61,7 +80,12 @@ export interface BuiltLayer {
 
 export async function buildLayer(l: Layer): Promise<BuiltLayer> {
   const t = l.raw ?? (await tarOf(l.entries));
-  const blob = l.gzip ? gzipSync(t) : t;
+  const packed = l.zstd
+    ? zstdOf(t, typeof l.zstd === "object" ? l.zstd.frames : 1)
+    : l.gzip
+      ? gzipSync(t)
+      : t;
+  const blob = l.damage ? l.damage(packed) : packed;
   return { blob, digest: `sha256:${sha(blob)}`, diffId: `sha256:${sha(t)}` };
 }
 
@@ -106,9 +130,11 @@ export async function writeOci(dir: string, def: ImageDef, tag = "latest"): Prom
         size: config.length,
       },
       layers: layers.map((l, i) => ({
-        mediaType: def.layers[i]?.gzip
-          ? "application/vnd.oci.image.layer.v1.tar+gzip"
-          : "application/vnd.oci.image.layer.v1.tar",
+        mediaType: def.layers[i]?.zstd
+          ? "application/vnd.oci.image.layer.v1.tar+zstd"
+          : def.layers[i]?.gzip
+            ? "application/vnd.oci.image.layer.v1.tar+gzip"
+            : "application/vnd.oci.image.layer.v1.tar",
         digest: l.digest,
         size: l.blob.length,
       })),
