@@ -156,7 +156,7 @@ export function doctor(options: { tools?: boolean } = {}): DoctorReport {
   add(
     "image roots",
     true,
-    "a read-only bind of the image's unpacked tree (its layers applied in order, files hard-linked to the shared layers; gzip and uncompressed layers); an overlay of the layers themselves is not used yet",
+    `${facts.imageRoot?.mode === "overlay" ? "an overlay of the image's layers (read-only, or under the app's writable layer)" : "a read-only bind of the image's layers applied into one directory (hard links to the shared layers, made on first use)"}: ${facts.imageRoot?.why ?? "no facts"} (gzip and uncompressed layers)`,
   );
   add(
     "swap",

@@ -18,6 +18,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -109,6 +110,13 @@ export const imageReady = (s: ImageStore, r: ImageRecord): boolean =>
  * `.wh.` files) is never read as this one. */
 export function imageLayers(s: ImageStore, r: ImageRecord): string[] {
   for (const l of r.layers) {
+    const st = lstatSync(layerDir(s, l), { throwIfNoEntry: false });
+    if (st && !st.isDirectory())
+      throw new ImageError(
+        layerDir(s, l),
+        `layer ${l} of image ${r.id} is a ${st.isSymbolicLink() ? "symbolic link" : "file"}, not the layer's directory (the store was changed by something else)`,
+        `remove it and load the image again: secure-run load ${r.source}`,
+      );
     const have = storedFormat(s, l);
     if (have === layerFormat() && existsSync(layerDir(s, l))) continue;
     throw new ImageError(
@@ -441,9 +449,7 @@ export function lookupImage(s: ImageStore, ref: string): ImageRecord | undefined
     return r && imageReady(s, r) ? r : undefined;
   }
   const origin = originOf(src);
-  return listImages(s).find(
-    (r) => origin && r.origins?.includes(origin) && imageReady(s, r),
-  );
+  return listImages(s).find((r) => origin && r.origins?.includes(origin) && imageReady(s, r));
 }
 
 /** The image a reference names: loaded first when it is oci:… or docker-archive:… not in the

@@ -42,7 +42,7 @@ export function pathInImage(layers: readonly string[], rel: string): string | un
   const todo = rel.split("/").filter((p) => p !== "" && p !== ".");
   const done: string[] = [];
   let last: string | undefined;
-  for (let hops = 0; todo.length > 0; ) {
+  for (let hops = 0; todo.length > 0;) {
     const part = todo.shift() ?? "";
     if (part === "..") {
       done.pop();

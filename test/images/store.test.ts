@@ -3,6 +3,7 @@
  * and the symbolic links as overlayfs would show them; names, removal and prune. */
 import assert from "node:assert/strict";
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -16,6 +17,7 @@ import { pathInRoot, readAccounts } from "../../src/host/identity.js";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
+  ensureRoot,
   findImage,
   imageStore,
   listImages,
@@ -66,7 +68,9 @@ describe("image store", () => {
     assert.equal(r.image.id, ociId);
     assert.deepEqual(r.image.names, ["v1"]);
     assert.equal(r.unpacked, 2);
-    const root = rootOf(s, r.image.id);
+    // The root as the fallback shows it: the layers applied into one directory, on first use.
+    assert.ok(!existsSync(rootOf(s, r.image.id)), "no flattened root is made by a load");
+    const root = ensureRoot(s, r.image);
     assert.equal(readFileSync(join(root, "etc/motd"), "utf8"), "hello from the image\n");
     assert.equal(
       statSync(join(root, "etc/motd-link")).ino,
@@ -115,7 +119,7 @@ describe("image store", () => {
     assert.deepEqual(r.image.names, ["test/busybox:latest"]);
     assert.equal(findImage(s, "test/busybox:latest").id, archiveId);
     assert.equal(
-      readFileSync(join(rootOf(s, archiveId), "srv/opaque/new.txt"), "utf8"),
+      readFileSync(join(ensureRoot(s, r.image), "srv/opaque/new.txt"), "utf8"),
       "only this one\n",
     );
     assert.deepEqual(readdirSync(join(s.root, "tmp")), [], "nothing left in staging");
