@@ -134,8 +134,9 @@ export function imageLayers(s: ImageStore, r: ImageRecord): string[] {
  * root cannot be an overlay of the layers. Two at once: one rename wins, the other's goes. */
 export function ensureRoot(s: ImageStore, r: ImageRecord): string {
   const root = rootOf(s, r.id);
-  if (existsSync(root)) return root;
+  // Checked first: a root is never used when its layers are not the store's current ones.
   const layers = imageLayers(s, r).reverse();
+  if (existsSync(root)) return root;
   mkdirSync(join(s.root, "roots"), { recursive: true, mode: 0o700 });
   mkdirSync(join(s.root, "tmp"), { recursive: true, mode: 0o700 });
   const tmp = join(s.root, "tmp", `root-${randomBytes(8).toString("hex")}`);

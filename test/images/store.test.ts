@@ -16,9 +16,13 @@ import {
 import { pathInRoot, readAccounts } from "../../src/host/identity.js";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ImageError } from "../../src/images/errors.js";
+import { layerFormat } from "../../src/images/format.js";
+import { execAddon } from "../../src/native/exec.cjs";
 import {
   ensureRoot,
   findImage,
+  imageLayers,
   imageStore,
   listImages,
   loadImage,
@@ -139,6 +143,49 @@ describe("image store", () => {
     assert.deepEqual(r.image.config.Cmd, ["blobs"]);
     assert.equal(r.unpacked, 0, "the layers were in the store already");
     await removeImages(imageStore(), ["blobs:1"]);
+  });
+
+  test("layers are stored as overlayfs reads them: whiteouts, the opaque attribute, the format", () => {
+    const s = imageStore();
+    const r = findImage(s, "v1");
+    const [top, bottom] = imageLayers(s, r);
+    assert.ok(top && bottom);
+    const gone = lstatSync(join(top, "etc/gone.txt"));
+    assert.ok(gone.isCharacterDevice() && gone.rdev === 0, "a whiteout is a character device 0:0");
+    assert.ok(lstatSync(join(top, "srv/removed")).isCharacterDevice());
+    assert.ok(!readdirSync(join(top, "srv/opaque")).includes(".wh..wh..opq"));
+    const xattr = process.geteuid?.() === 0 ? "trusted.overlay.opaque" : "user.overlay.opaque";
+    const fs = execAddon();
+    assert.ok(fs);
+    assert.equal(fs.getXattr(join(top, "srv/opaque"), xattr), "y");
+    assert.equal(fs.getXattr(join(top, "srv"), xattr), null);
+    assert.equal(fs.getXattr(join(bottom, "srv/opaque"), xattr), null);
+    for (const l of r.layers) {
+      const meta = JSON.parse(readFileSync(`${join(s.root, "layers", l.slice(7))}.json`, "utf8"));
+      assert.equal(meta.format, layerFormat());
+    }
+  });
+
+  test("a layer of an older store is never read as this format: refused with the fix, loaded anew", async () => {
+    const s = imageStore({ create: true });
+    const r = findImage(s, "v1");
+    const top = r.layers[1] ?? "";
+    const meta = `${join(s.root, "layers", top.slice(7))}.json`;
+    const old = JSON.parse(readFileSync(meta, "utf8")) as Record<string, unknown>;
+    delete old.format;
+    writeFileSync(meta, JSON.stringify(old));
+    assert.throws(
+      () => imageLayers(s, r),
+      (e: unknown) =>
+        e instanceof ImageError &&
+        /stored in format \(none\), not overlay-(trusted|user)\/1/.test(e.message) &&
+        /load the image again, which unpacks its layers anew: secure-run load /.test(e.hint ?? ""),
+    );
+    assert.throws(() => ensureRoot(s, r), /stored in format \(none\)/, "nor flattened");
+    const again = await loadImage(s, { kind: "oci", dir: oci, tag: "v1" });
+    assert.equal(again.existed, false, "not taken as loaded");
+    assert.equal(again.unpacked, 1, "the old layer is unpacked anew, the other kept");
+    assert.equal(imageLayers(s, r).length, 2);
   });
 
   test("loading again changes nothing; rmi keeps shared layers; prune removes the unused", async () => {
