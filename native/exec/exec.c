@@ -395,6 +395,25 @@ static napi_value layer_get_xattr(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* overlayProbe(): null when this caller can mount an image root's overlay; else {step, code}. */
+static napi_value layer_overlay_probe(napi_env env, napi_callback_info info) {
+  (void)info;
+  char step[256] = "";
+  napi_value out, v;
+  if (sr_layer_overlay_probe(step, sizeof step) == 0) {
+    if (napi_get_null(env, &out) != napi_ok) return NULL;
+    return out;
+  }
+  const char *name = strerrorname_np(errno);
+  if (napi_create_object(env, &out) != napi_ok ||
+      napi_create_string_utf8(env, step, NAPI_AUTO_LENGTH, &v) != napi_ok ||
+      napi_set_named_property(env, out, "step", v) != napi_ok ||
+      napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &v) != napi_ok ||
+      napi_set_named_property(env, out, "code", v) != napi_ok)
+    return NULL;
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   if (napi_create_function(env, "exec", NAPI_AUTO_LENGTH, exec_program, NULL, &fn) != napi_ok ||
@@ -421,6 +440,10 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_create_function(env, "getXattr", NAPI_AUTO_LENGTH, layer_get_xattr, NULL, &fn) !=
           napi_ok ||
       napi_set_named_property(env, exports, "getXattr", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "overlayProbe", NAPI_AUTO_LENGTH, layer_overlay_probe, NULL,
+                           &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "overlayProbe", fn) != napi_ok)
     return NULL;
   if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, reap, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "reap", fn) != napi_ok)

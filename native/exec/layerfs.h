@@ -19,4 +19,11 @@ int sr_layer_set_xattr(const char *dir, const char *attr, const char *value, cha
 long sr_layer_get_xattr(const char *dir, const char *attr, char *out, size_t size, char *err,
                         size_t len);
 
+/* Whether this caller can mount what an image app's root is: an overlay of two lower directories
+ * with an upper and a work directory (all on a detached tmpfs), made with the new mount API by
+ * descriptor; for a caller other than root, in a user namespace of its own (userxattr), as the
+ * launcher's init makes it. Mounts nothing anywhere (detached mounts only, closed). 0 when the
+ * kernel takes it; -1, errno and `err` naming the step it refused otherwise. */
+int sr_layer_overlay_probe(char *err, size_t len);
+
 #endif

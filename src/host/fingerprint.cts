@@ -80,7 +80,8 @@ export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
     "/sys/fs/cgroup's type, the cgroup mounts, /proc/self/cgroup and whether the own v2 cgroup is writable (delegated)",
   swap: "/proc/swaps (devices and sizes) and the kernel command line",
   etcLinks: "the symbolic links directly in /etc and their targets",
-  imageRoot: "overlay in /proc/filesystems, SECURE_RUN_IMAGE_ROOT, and the kernel and user namespace facts above",
+  imageRoot:
+    "overlay in /proc/filesystems, SECURE_RUN_IMAGE_ROOT, and the kernel and user namespace facts above",
 };
 
 /** A file's text, or `absent` when it cannot be read. */

@@ -5,6 +5,7 @@
  * (tests of the fallback; a host where the overlay is refused for a reason not seen here).
  * CommonJS: the fingerprint (warm path) reads it. */
 import { readFileSync } from "node:fs";
+import { execAddon } from "../native/exec.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
 
 export interface ImageRootFacts {
@@ -48,6 +49,24 @@ export function imageRootFacts(usernsAvailable: boolean): ImageRootFacts {
   return {
     mode: "overlay",
     why: "overlayfs is mounted in the user's own user namespace (Linux 5.11+, userxattr)",
+  };
+}
+
+let probed: { step: string; code: string } | null | undefined;
+
+/** `facts` confirmed by trying: an overlay such as an image root's is made (detached, on a
+ * tmpfs; in a user namespace of the caller's own unless root) and dropped. Where the kernel
+ * refuses it, the bind, and why. Run once per process, only when an image app is planned (or
+ * `doctor` asks): it costs a clone and a few mounts. Without the exec addon nothing is tried
+ * (an image cannot be loaded without it either). */
+export function probeImageRoot(facts: ImageRootFacts | undefined): ImageRootFacts {
+  if (!facts) return { mode: "bind", why: "no facts of this host's overlayfs" };
+  if (facts.mode !== "overlay") return facts;
+  if (probed === undefined) probed = execAddon()?.overlayProbe() ?? null;
+  if (!probed) return facts;
+  return {
+    mode: "bind",
+    why: `the kernel refuses this caller an overlay like an image root's (${probed.step}: ${probed.code})`,
   };
 }
 

@@ -23,6 +23,10 @@ export interface ExecAddon {
   setXattr(dir: string, attr: string, value: string): void;
   /** The extended attribute `attr` of the directory `dir`, null when it has none. */
   getXattr(dir: string, attr: string): string | null;
+  /** null when this caller can mount an overlay such as an image root's (tried on a detached
+   * tmpfs; in a user namespace of its own unless root); else the step the kernel refused and the
+   * errno's name. */
+  overlayProbe(): { step: string; code: string } | null;
   /** null while the child `pid` runs; else its end, its status collected. */
   reap(pid: number): { code: number | null; signal: string | null } | null;
 }

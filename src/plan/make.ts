@@ -14,6 +14,7 @@ import { formatPath } from "../documents/validate.js";
 import type { PathSegment } from "../documents/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
+import { probeImageRoot } from "../host/image-root.cjs";
 import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js";
 import { PolicyEngine } from "../policy/engine.js";
 import { dirname, resolve } from "node:path";
@@ -159,7 +160,8 @@ function appImage(
         "load it first: secure-run load FILE|DIR (secure-run images lists the store)",
       ),
     ]);
-  if (host.imageRoot?.mode !== "overlay") return { record, root: ensureRoot(imageStore(), record) };
+  if (probeImageRoot(host.imageRoot).mode !== "overlay")
+    return { record, root: ensureRoot(imageStore(), record) };
   const store = imageStore();
   return { record, layers: imageLayers({ root: realpathSync(store.root) }, record) };
 }

@@ -161,7 +161,8 @@ describe("image store", () => {
     assert.equal(fs.getXattr(join(top, "srv"), xattr), null);
     assert.equal(fs.getXattr(join(bottom, "srv/opaque"), xattr), null);
     for (const l of r.layers) {
-      const meta = JSON.parse(readFileSync(`${join(s.root, "layers", l.slice(7))}.json`, "utf8"));
+      const path = `${join(s.root, "layers", l.slice(7))}.json`;
+      const meta = JSON.parse(readFileSync(path, "utf8")) as { format?: string };
       assert.equal(meta.format, layerFormat());
     }
   });

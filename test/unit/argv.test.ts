@@ -341,6 +341,7 @@ test("the warm path: the launcher, given the bundle file and its sha256", () => 
     whiteout: () => undefined,
     setXattr: () => undefined,
     getXattr: () => null,
+    overlayProbe: () => null,
     reap: () => null,
   };
   const bundle = { file: "/cache/k.bundle", sha256: "ab".repeat(32) };
