@@ -20,7 +20,14 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { canLaunch, cli, isRoot, rootlessBestEffort, tempDir } from "../helpers.js";
+import {
+  canLaunch,
+  cli,
+  isRoot,
+  root as packageRoot,
+  rootlessBestEffort,
+  tempDir,
+} from "../helpers.js";
 import { launch } from "../hostile/common.js";
 import { testImage, writeOci } from "./build.js";
 
@@ -150,6 +157,28 @@ describe("an image app's root: an overlay of its layers", { skip }, () => {
     assert.equal(readdirSync(roots).length, 1, "the flattened root, made now");
     const line = rootLine(output(mounts, force));
     assert.doesNotMatch(line, / - overlay /, line);
+  });
+
+  test("where the kernel refuses the caller an overlay, the probe says at which step (doctor and the plan then bind)", () => {
+    // Inside a sandbox, whose seccomp filter refuses clone into a namespace and the mount API.
+    const addon = join(packageRoot, "build/Release");
+    const probe = tmp.write(
+      "ov-probe.yaml",
+      `apiVersion: secure-run/v1\nkind: App\nname: ov-probe\n${rootlessBestEffort}` +
+        `command: [${process.execPath}, -e, 'console.log(JSON.stringify(require("${addon}/exec.node").overlayProbe()))']\n` +
+        `mounts: [{ source: ${addon}, target: ${addon}, readOnly: true }]\nsyscalls: { profiles: [node] }\n`,
+    );
+    const refused = JSON.parse(output(probe)) as { step: string; code: string } | null;
+    assert.ok(refused, "refused in the sandbox");
+    assert.match(refused.step, /^(clone into a user namespace|fsopen tmpfs)$/);
+    assert.match(refused.code, /^E[A-Z]+$/);
+    // And here, outside, the same probe passes (doctor said overlay above).
+    const here = execFileSync(
+      process.execPath,
+      ["-e", `console.log(JSON.stringify(require("${addon}/exec.node").overlayProbe()))`],
+      { encoding: "utf8" },
+    );
+    assert.equal(here.trim(), "null");
   });
 
   // The launcher's own checks: a bundle compiled before the store was tampered with is launched
