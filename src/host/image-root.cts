@@ -14,6 +14,12 @@ export interface ImageRootFacts {
   why: string;
 }
 
+/** What an export plans an image app's root as: one directory, which other engines take. */
+export const EXPORT_IMAGE_ROOT: ImageRootFacts = {
+  mode: "bind",
+  why: "an export gives other engines the image's root as one directory",
+};
+
 export const IMAGE_ROOT_ENV = "SECURE_RUN_IMAGE_ROOT";
 const FILESYSTEMS = "/proc/filesystems";
 

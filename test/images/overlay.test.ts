@@ -159,6 +159,14 @@ describe("an image app's root: an overlay of its layers", { skip }, () => {
     assert.doesNotMatch(line, / - overlay /, line);
   });
 
+  test("export --format oci gives the runtime the image's root as one directory (made for it)", () => {
+    const out = join(tmp.dir, "oci-bundle");
+    const r = run(["export", "--format", "oci", "-o", out, show]);
+    assert.equal(r.status, 0, r.stderr);
+    const config = readFileSync(join(out, "config.json"), "utf8");
+    assert.match(config, new RegExp(`"source": "${state}/images/roots/[0-9a-f]{64}/bin"`));
+  });
+
   test("where the kernel refuses the caller an overlay, the probe says at which step (doctor and the plan then bind)", () => {
     // Inside a sandbox, whose seccomp filter refuses clone into a namespace and the mount API.
     const addon = join(packageRoot, "build/Release");
