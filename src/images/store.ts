@@ -137,9 +137,10 @@ export function ensureRoot(s: ImageStore, r: ImageRecord): string {
   // Checked first: a root is never used when its layers are not the store's current ones.
   const layers = imageLayers(s, r).reverse();
   if (existsSync(root)) return root;
+  // Staged beside the roots, not in tmp/ (a load clears tmp/ without waiting for this, which
+  // takes no lock): `.tmp-PID-…`, removed by a later load once PID is gone.
   mkdirSync(join(s.root, "roots"), { recursive: true, mode: 0o700 });
-  mkdirSync(join(s.root, "tmp"), { recursive: true, mode: 0o700 });
-  const tmp = join(s.root, "tmp", `root-${randomBytes(8).toString("hex")}`);
+  const tmp = join(s.root, "roots", `.tmp-${process.pid}-${randomBytes(8).toString("hex")}`);
   mkdirSync(tmp, { mode: 0o700 });
   try {
     flatten(layers, tmp);
@@ -199,6 +200,11 @@ export async function withLock<T>(
   try {
     // What an interrupted load left in staging is nobody's now.
     for (const e of readdirSync(join(s.root, "tmp"))) removeTree(join(s.root, "tmp", e));
+    // A flattened root a process gone left half made (ensureRoot).
+    for (const e of existsSync(join(s.root, "roots")) ? readdirSync(join(s.root, "roots")) : []) {
+      const pid = /^\.tmp-(\d+)-/.exec(e)?.[1];
+      if (pid && !alive(Number(pid))) removeTree(join(s.root, "roots", e));
+    }
     return await fn();
   } finally {
     rmSync(lock, { force: true });

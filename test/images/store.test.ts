@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -213,6 +214,19 @@ describe("image store", () => {
     assert.equal(pruned.layers.length, 2);
     assert.deepEqual(readdirSync(join(s.root, "layers")), []);
     assert.deepEqual(readdirSync(join(s.root, "roots")), []);
+  });
+
+  test("a flattened root half made by a process gone is cleared by the next load; a live one's is kept", async () => {
+    const s = imageStore({ create: true });
+    const dead = join(s.root, "roots/.tmp-999999999-0123");
+    const live = join(s.root, `roots/.tmp-${process.pid}-4567`);
+    mkdirSync(join(dead, "usr"), { recursive: true });
+    mkdirSync(live, { recursive: true });
+    await loadImage(s, { kind: "oci", dir: oci, tag: "v1" });
+    assert.ok(!existsSync(dead), "the dead process's is removed");
+    assert.ok(existsSync(live), "a running process's is left to it");
+    rmSync(live, { recursive: true });
+    await pruneImages(s, { all: true });
   });
 
   test("two loads at once: one unpacks, the other waits for the lock and finds the image", async () => {
