@@ -142,8 +142,6 @@ static bool is_root_bind(const struct sr_mount *m) {
 
 /* What the overlay being made is, in its errors. */
 static const char *overlay_label = "writable layer";
-static int overlay_fail_of(const char *label, int fs, int code, const char *what,
-                           struct sr_error *err);
 
 /* Sets an overlay layer option to a directory: by descriptor (lowerdir+, upperdir and workdir
  * as FSCONFIG_SET_FD), else, on a kernel that does not take them so, by the directory's
@@ -159,11 +157,6 @@ static int layer_option(int fs, const char *key, const char *old_key, int fd, co
 
 /* The kernel's own words on a failed overlay (the filesystem context's log), after ours. */
 static int overlay_fail(int fs, int code, const char *what, struct sr_error *err) {
-  return overlay_fail_of(overlay_label, fs, code, what, err);
-}
-
-static int overlay_fail_of(const char *label, int fs, int code, const char *what,
-                           struct sr_error *err) {
   char log[256] = "", line[256];
   ssize_t n;
   while (fs >= 0 && (n = read(fs, line, sizeof line - 1)) > 0) {
@@ -179,7 +172,7 @@ static int overlay_fail_of(const char *label, int fs, int code, const char *what
             "xfs, btrfs: d_type and extended attributes; not NFS, FUSE or overlayfs itself), and "
             "the kernel must take the layers given (a detached lower for root: a recent kernel)"
           : NULL;
-  return sr_fail(err, code, "%s: %s%s%s%s%s%s", label, what, log[0] ? " (kernel: " : "", log,
+  return sr_fail(err, code, "%s: %s%s%s%s%s%s", overlay_label, what, log[0] ? " (kernel: " : "", log,
                  log[0] ? ")" : "", hint ? ": " : "", hint ? hint : "");
 }
 
@@ -197,9 +190,10 @@ static int new_overlay_of(const int *lowers, size_t n, int upper, int work, bool
     /* A kernel without lowerdir+ (before 6.8): all of them at once, by /proc/self/fd path. */
     char list[SR_MAX_IMAGE_LAYERS * 40] = "";
     size_t used = 0;
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n && used < sizeof list; k++)
       used += (size_t)snprintf(list + used, sizeof list - used, "%s%s/self/fd/%d", k ? ":" : "",
                                proc, lowers[k]);
+    if (used >= sizeof list) return overlay_fail(fs, ENAMETOOLONG, "the lower directories", err);
     if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", list, 0) < 0)
       return overlay_fail(fs, errno, "the lower directories", err);
     break;
@@ -658,7 +652,8 @@ static int do_dev(const char *target, struct sr_error *err) {
 
 /* A path of the image's read-only overlay, resolved in it as in a root (its links stay in it). */
 static int image_tree(const struct sr_mount *m, struct sr_error *err) {
-  if (image_ro_dir < 0) return sr_fail(err, EBADF, "bind `%s` of the image: no image overlay", m->source);
+  if (image_ro_dir < 0)
+    return sr_fail(err, EBADF, "bind `%s` of the image: no image overlay", m->source);
   const char *rel = m->source + strspn(m->source, "/");
   sr_autoclose int at = sys_openat2(image_ro_dir, rel[0] ? rel : ".", O_PATH | O_CLOEXEC,
                                     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
@@ -682,6 +677,11 @@ static int do_bind(const struct sr_mount *m, struct sr_error *err) {
     }
     copy.is_dir = S_ISDIR(st.st_mode);
     copy.from_image = false;
+    if ((m->expect == SR_SOURCE_DIR && !copy.is_dir) || (m->expect == SR_SOURCE_FILE && copy.is_dir)) {
+      close(copy.tree_fd);
+      return sr_fail(err, 0, "the image's `%s` is a %s, the plan expects a %s", m->source,
+                     type_name(st.st_mode), m->expect == SR_SOURCE_DIR ? "directory" : "file");
+    }
     int rc = do_bind(&copy, err);
     close(copy.tree_fd);
     return rc;

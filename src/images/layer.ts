@@ -178,6 +178,20 @@ export async function unpackLayer(
     return false;
   };
 
+  /** A whiteout or opaque attribute made as overlayfs reads it; the store's filesystem may not
+   * take it (no extended attributes: NFS, an old tmpfs). */
+  const stored = (raw: string, make: () => void): void => {
+    try {
+      make();
+    } catch (e) {
+      refuse(
+        raw,
+        `cannot be stored as overlayfs reads it: ${(e as Error).message}`,
+        `the image store's filesystem must take overlayfs whiteouts and ${opaque} attributes (ext4, xfs, btrfs; tmpfs from Linux 6.6)`,
+      );
+    }
+  };
+
   const owner = (path: string, h: tar.Header, raw: string): void => {
     if (!shift) return;
     const uid = h.uid ?? 0;
@@ -209,13 +223,19 @@ export async function unpackLayer(
         const parent = slash < 0 ? "" : name.slice(0, slash);
         parentOf(h.name, name);
         if (base === OPAQUE) {
-          fs.setXattr(join(dir, parent), opaque, "y");
+          stored(h.name, () => {
+            fs.setXattr(join(dir, parent), opaque, "y");
+          });
         } else if (!base.startsWith(`${WH}${WH}`)) {
           const hidden = base.slice(WH.length);
           const target = parent ? `${parent}/${hidden}` : hidden;
-          if (hidden === "." || hidden === ".." || kinds.has(target))
+          if (hidden === "" || hidden === "." || hidden === "..")
+            refuse(h.name, "a whiteout of no name of its directory");
+          if (kinds.has(target))
             refuse(h.name, `a whiteout of ${JSON.stringify(target)}, an entry of its own layer`);
-          fs.whiteout(join(dir, parent), hidden);
+          stored(h.name, () => {
+            fs.whiteout(join(dir, parent), hidden);
+          });
           kinds.set(target, "whiteout");
         }
         entry.resume();

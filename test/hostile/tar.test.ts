@@ -176,6 +176,10 @@ describe("hostile image archives", () => {
       /entry "\.wh\.x": a whiteout that is not a plain file/,
     );
     await refused(
+      { layers: [base, { entries: [file("etc/.wh..", "")] }] },
+      /entry "etc\/\.wh\.\.": a whiteout of no name of its directory/,
+    );
+    await refused(
       {
         layers: [
           base,
