@@ -172,8 +172,13 @@ static int overlay_fail(int fs, int code, const char *what, struct sr_error *err
             "xfs, btrfs: d_type and extended attributes; not NFS, FUSE or overlayfs itself), and "
             "the kernel must take the layers given (a detached lower for root: a recent kernel)"
           : NULL;
-  return sr_fail(err, code, "%s: %s%s%s%s%s%s", overlay_label, what, log[0] ? " (kernel: " : "", log,
-                 log[0] ? ")" : "", hint ? ": " : "", hint ? hint : "");
+  /* An image's root has a fallback the plan can take instead. */
+  const char *image = strncmp(overlay_label, "the image", 9) == 0
+                          ? "; plan the app with SECURE_RUN_IMAGE_ROOT=bind for a read-only bind of "
+                            "the image's root instead"
+                          : "";
+  return sr_fail(err, code, "%s: %s%s%s%s%s%s%s", overlay_label, what, log[0] ? " (kernel: " : "",
+                 log, log[0] ? ")" : "", hint ? ": " : "", hint ? hint : "", image);
 }
 
 /* An overlay of `lowers` (top first) and, when given (upper >= 0), an upper and a work directory,

@@ -154,6 +154,10 @@ rc=$?
 case "$msg" in *"belongs to uid 65534"*) named=named ;; *) named="not named: $msg" ;; esac
 check "image: refused, another user's layer" "125 named" "$rc $named"
 chown 0 "$t/img/top"
+msg=$("$L" "${iview[@]}" --image-layer /proc/sys -- /bin/true 2>&1)
+rc=$?
+case "$msg" in *"an overlay of its layers): create the overlay"*"SECURE_RUN_IMAGE_ROOT=bind"*) named=named ;; *) named="not named: $msg" ;; esac
+check "image: a layer the kernel refuses (procfs): the step, and the fallback to plan with" "125 named" "$rc $named"
 
 # Rootless: the user's own layers (user.overlay.*), mounted by init in its user namespace.
 mkdir -m 755 "$t/rimg" && image "$t/rimg" user.overlay.opaque && chown -R 65534:65534 "$t/rimg"
