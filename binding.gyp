@@ -12,7 +12,7 @@
     },
     {
       "target_name": "exec",
-      "sources": ["native/exec/exec.c"],
+      "sources": ["native/exec/exec.c", "native/exec/layerfs.c"],
       "cflags": ["<@(sr_cflags)"]
     },
     {

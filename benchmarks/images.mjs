@@ -275,6 +275,12 @@ const app = (name, rootLine) => {
   );
   return file;
 };
+// The rootfs app's tree: the image's layers applied into one directory, which secure-run makes
+// only for its fallback root (an image app's root is an overlay of the layers): a plan made with
+// the fallback forced makes it.
+sh(cli, ["plan", app("bench-flatten", "root: { image: bench }")], {
+  env: { ...env, SECURE_RUN_IMAGE_ROOT: "bind" },
+});
 const targets = {
   image: [cli, ["run", app("bench-image", "root: { image: bench }")]],
   rootfs: [cli, ["run", app("bench-rootfs", `root: { rootfs: ${rootfs} }`)]],

@@ -127,6 +127,7 @@ const ROOTLESS_FILES = [
   "test/hostile/process.test",
   "test/hostile/bundle.test",
   "test/apps/apps.test",
+  "test/images/overlay.test",
 ];
 const rootlessFiles = files.filter((f) =>
   ROOTLESS_FILES.some((p) =>

@@ -14,6 +14,8 @@ import {
 import { regoFiles } from "../../src/review/user-policy.js";
 import type { ExportFormat } from "../../src/export/formats.js";
 import { makePlan } from "../../src/plan/make.js";
+import { hostFacts } from "../../src/host/facts.js";
+import { EXPORT_IMAGE_ROOT } from "../../src/host/image-root.cjs";
 import type { CliIO } from "../io.js";
 import { readConfig } from "./config.js";
 
@@ -89,7 +91,10 @@ export async function exportApp(
     throw new InputError([
       { file: "--policy", path: "", message: "only the gatekeeper format takes --policy" },
     ]);
-  const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config) });
+  // Other engines (runc, systemd, docker import) take a root as one directory: an image app's
+  // is exported as its layers applied into one (the bind fallback's root), not as an overlay.
+  const host = { ...hostFacts(), imageRoot: EXPORT_IMAGE_ROOT };
+  const { plan } = makePlan(loadApp(file), { config: readConfig(opts.config), host });
   const output = opts.output ?? defaultOutput(plan, opts.format);
   const options: Parameters<typeof exportPlan>[2] = { outputPath: output };
   if (opts.arch.length > 0) options.architectures = opts.arch;

@@ -119,14 +119,15 @@ export function renderPlan(plan: Plan, source: string, s: Style): string {
     "lifecycle",
     `restart ${lc.restart.policy}${lc.restart.policy !== "no" ? ` (${lc.restart.maxRetries < 0 ? "no limit" : `at most ${lc.restart.maxRetries}`})` : ""}, ${lc.instances} instance${lc.instances === 1 ? "" : "s"}`,
   );
+  const imageLayers = plan.filesystem.imageLayers?.layers.length;
   out.push(
-    `  ${s.bold("filesystem")}    ${plan.filesystem.readOnlyRoot ? "a new, read-only root:" : plan.filesystem.writableLayer ? `a new root, writable through a layer of its own (overlay, noexec) over ${plan.filesystem.writableLayer.lower ?? "an empty directory"}:` : "a new root:"}`,
+    `  ${s.bold("filesystem")}    ${plan.filesystem.readOnlyRoot ? (imageLayers ? `a new, read-only root: an overlay of the image's ${imageLayers} layers;` : "a new, read-only root:") : plan.filesystem.writableLayer ? `a new root, writable through a layer of its own (overlay, noexec) over ${imageLayers ? `the image's ${imageLayers} layers` : (plan.filesystem.writableLayer.lower ?? "an empty directory")}:` : "a new root:"}`,
   );
   for (const m of plan.filesystem.mounts) {
     let what: string;
     switch (m.type) {
       case "bind":
-        what = `${m.source === m.target ? "host" : `host ${m.source ?? ""} →`} ${m.readOnly ? "read-only" : "writable"}${m.optional ? ", if present" : ""}`;
+        what = `${m.fromImage ? "image" : m.source === m.target ? "host" : `host ${m.source ?? ""} →`} ${m.readOnly ? "read-only" : "writable"}${m.optional ? ", if present" : ""}`;
         break;
       case "tmpfs":
         what = `tmpfs ${formatSize(m.size ?? 0)}, writable`;

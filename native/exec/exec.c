@@ -1,7 +1,8 @@
 /* exec.node: replaces the Node process with another program (execve), so `secure-run run`
  * leaves no Node process behind once the launcher takes over. Node 20 has no process.execve.
  * Also flock(2), which Node lacks: the CLI's per-instance lock (src/instances/lock.ts); and
- * posix_spawn of a detached instance's supervisor, which Node's spawn does by forking. */
+ * posix_spawn of a detached instance's supervisor, which Node's spawn does by forking; and what
+ * an image layer needs for overlayfs (whiteouts, extended attributes: layerfs.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "layerfs.h"
 
 #define MAX_STRINGS 4096
 #define MAX_STRING 65536
@@ -327,6 +330,90 @@ static napi_value ofd_locked(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* The string arguments of a layer call (at most 3), each below PATH_MAX; false with a TypeError
+ * pending. */
+static bool path_args(napi_env env, napi_callback_info info, size_t want, char out[][4096],
+                      const char *usage) {
+  size_t argc = 3;
+  napi_value args[3];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != want) goto bad;
+  for (size_t i = 0; i < want; i++) {
+    size_t n = 0;
+    if (napi_get_value_string_utf8(env, args[i], out[i], 4096, &n) != napi_ok || n >= 4095 ||
+        strlen(out[i]) != n)
+      goto bad;
+  }
+  return true;
+bad:
+  napi_throw_type_error(env, "ERR_INVALID_ARG", usage);
+  return false;
+}
+
+static napi_value throw_layer(napi_env env, const char *what) {
+  char msg[4600];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  napi_value error, code, text;
+  const char *name = strerrorname_np(errno);
+  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text) != napi_ok ||
+      napi_create_error(env, NULL, text, &error) != napi_ok ||
+      napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_set_named_property(env, error, "code", code) != napi_ok)
+    return NULL;
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* whiteout(dir, name): NAME in DIR becomes an overlay whiteout. */
+static napi_value layer_whiteout(napi_env env, napi_callback_info info) {
+  char a[2][4096], err[4400];
+  if (!path_args(env, info, 2, a, "whiteout(dir: string, name: string)")) return NULL;
+  if (sr_layer_whiteout(a[0], a[1], err, sizeof err) < 0) return throw_layer(env, err);
+  return NULL;
+}
+
+/* setXattr(dir, attr, value) */
+static napi_value layer_set_xattr(napi_env env, napi_callback_info info) {
+  char a[3][4096], err[4400];
+  if (!path_args(env, info, 3, a, "setXattr(dir: string, attr: string, value: string)"))
+    return NULL;
+  if (sr_layer_set_xattr(a[0], a[1], a[2], err, sizeof err) < 0) return throw_layer(env, err);
+  return NULL;
+}
+
+/* getXattr(dir, attr): its value, or null when DIR has none. */
+static napi_value layer_get_xattr(napi_env env, napi_callback_info info) {
+  char a[2][4096], err[4400], value[256];
+  if (!path_args(env, info, 2, a, "getXattr(dir: string, attr: string)")) return NULL;
+  long n = sr_layer_get_xattr(a[0], a[1], value, sizeof value, err, sizeof err);
+  if (n < 0) return throw_layer(env, err);
+  napi_value out;
+  if (n == 0) {
+    if (napi_get_null(env, &out) != napi_ok) return NULL;
+  } else if (napi_create_string_utf8(env, value, (size_t)n, &out) != napi_ok) {
+    return NULL;
+  }
+  return out;
+}
+
+/* overlayProbe(): null when this caller can mount an image root's overlay; else {step, code}. */
+static napi_value layer_overlay_probe(napi_env env, napi_callback_info info) {
+  (void)info;
+  char step[256] = "";
+  napi_value out, v;
+  if (sr_layer_overlay_probe(step, sizeof step) == 0) {
+    if (napi_get_null(env, &out) != napi_ok) return NULL;
+    return out;
+  }
+  const char *name = strerrorname_np(errno);
+  if (napi_create_object(env, &out) != napi_ok ||
+      napi_create_string_utf8(env, step, NAPI_AUTO_LENGTH, &v) != napi_ok ||
+      napi_set_named_property(env, out, "step", v) != napi_ok ||
+      napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &v) != napi_ok ||
+      napi_set_named_property(env, out, "code", v) != napi_ok)
+    return NULL;
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   if (napi_create_function(env, "exec", NAPI_AUTO_LENGTH, exec_program, NULL, &fn) != napi_ok ||
@@ -341,6 +428,22 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_create_function(env, "spawnDetached", NAPI_AUTO_LENGTH, spawn_detached, NULL, &fn) !=
           napi_ok ||
       napi_set_named_property(env, exports, "spawnDetached", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "whiteout", NAPI_AUTO_LENGTH, layer_whiteout, NULL, &fn) !=
+          napi_ok ||
+      napi_set_named_property(env, exports, "whiteout", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "setXattr", NAPI_AUTO_LENGTH, layer_set_xattr, NULL, &fn) !=
+          napi_ok ||
+      napi_set_named_property(env, exports, "setXattr", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "getXattr", NAPI_AUTO_LENGTH, layer_get_xattr, NULL, &fn) !=
+          napi_ok ||
+      napi_set_named_property(env, exports, "getXattr", fn) != napi_ok)
+    return NULL;
+  if (napi_create_function(env, "overlayProbe", NAPI_AUTO_LENGTH, layer_overlay_probe, NULL,
+                           &fn) != napi_ok ||
+      napi_set_named_property(env, exports, "overlayProbe", fn) != napi_ok)
     return NULL;
   if (napi_create_function(env, "reap", NAPI_AUTO_LENGTH, reap, NULL, &fn) != napi_ok ||
       napi_set_named_property(env, exports, "reap", fn) != napi_ok)

@@ -71,6 +71,10 @@ const char sr_usage[] =
     "  --writable-layer DIR         the new root is writable, its changes kept in DIR/upper\n"
     "                               (overlayfs; DIR is the caller's, not writable by others;\n"
     "                               a bind at / is the layer's lower, else an empty root)\n"
+    "  --image-layer DIR            the new root is an overlay of these layers (repeated, top\n"
+    "                               layer first; each the caller's, not writable by others)\n"
+    "  --from-image                 the bind just before binds a path of the image's overlay\n"
+    "                               (read-only, its layers only), not of the host\n"
     "  --mask PATH                  hide PATH (a file or directory inside the new root)\n"
     "  --read-only PATH             make PATH inside the new root read-only\n"
     "  --sysctl NAME=VALUE          set a net.* sysctl of the new network namespace\n"
@@ -330,6 +334,13 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       cfg->explain_json = true;
       continue;
     }
+    if (strcmp(opt, "--from-image") == 0) {
+      struct sr_mount *last = cfg->nmounts ? &cfg->mounts[cfg->nmounts - 1] : NULL;
+      if (last == NULL || last->kind != SR_MOUNT_BIND || !last->read_only || last->optional)
+        return sr_fail(err, 0, "--from-image: must follow a read-only bind (--ro-bind)");
+      last->from_image = true;
+      continue;
+    }
     if (strcmp(opt, "--read-only-root") == 0) {
       cfg->read_only_root = true;
       continue;
@@ -472,6 +483,11 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
         cfg->masked[cfg->nmasked++] = v[0];
       else
         cfg->read_only[cfg->nread_only++] = v[0];
+    } else if (strcmp(opt, "--image-layer") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      if (cfg->nimage_layers >= SR_MAX_IMAGE_LAYERS)
+        return sr_fail(err, 0, "%s: more than %d layers", opt, SR_MAX_IMAGE_LAYERS);
+      cfg->image_layers[cfg->nimage_layers++] = v[0];
     } else if (strcmp(opt, "--writable-layer") == 0) {
       if (parse_path(opt, v[0], err) < 0) return -1;
       if (cfg->writable_layer) return sr_fail(err, 0, "%s: given twice", opt);
@@ -595,7 +611,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
   }
   if (i >= argc) return sr_fail(err, 0, "no program given (put it after --)");
   cfg->argv = &argv[i];
-  cfg->new_root = cfg->nmounts > 0;
+  cfg->new_root = cfg->nmounts > 0 || cfg->nimage_layers > 0;
+  for (size_t k = 0; k < cfg->nmounts; k++)
+    if (cfg->mounts[k].from_image && !cfg->nimage_layers)
+      return sr_fail(err, 0, "--from-image needs --image-layer");
   if (cfg->new_root && !(cfg->clone_flags & CLONE_NEWNS))
     return sr_fail(err, 0, "mount options need \"mount\" in --unshare");
   if (cfg->hostname && !(cfg->clone_flags & CLONE_NEWUTS))

@@ -35,7 +35,12 @@ struct sr_mount {
    * -2: optional and missing. */
   int tree_fd;
   bool is_dir;
+  /* bind (--from-image): the source is a path of the image's read-only overlay (resolved in it
+   * as in a root), not of the host. */
+  bool from_image;
 };
+
+#define SR_MAX_IMAGE_LAYERS 128
 
 /* Landlock filesystem access, by kind. */
 #define SR_ACCESS_READ 1u
@@ -107,6 +112,10 @@ struct sr_config {
   /* --writable-layer: a directory of the caller's holding upper/ and work/; the new root becomes
    * an overlay of what it is made of (lower) and upper/ (see rootfs.h). NULL: none. */
   const char *writable_layer;
+  /* --image-layer: the new root is an overlay of these directories (top layer first), an
+   * image's layers in the store; each the caller's own, writable by no one else (see rootfs.h). */
+  const char *image_layers[SR_MAX_IMAGE_LAYERS];
+  size_t nimage_layers;
   const char **masked; /* paths hidden from the app */
   size_t nmasked;
   const char **read_only; /* paths made read-only */

@@ -49,7 +49,7 @@ static const char *type_name(mode_t mode) {
 static int open_sources(struct sr_mount *mounts, size_t n, struct sr_error *err) {
   for (size_t i = 0; i < n; i++) {
     struct sr_mount *m = &mounts[i];
-    if (m->kind != SR_MOUNT_BIND || m->tree_fd != -1) continue;
+    if (m->kind != SR_MOUNT_BIND || m->tree_fd != -1 || m->from_image) continue;
     /* No symbolic link anywhere in the path, magic ones (/proc/PID/root) included: a link that a
      * host process swaps in between the plan and now would bind whatever it points to. */
     sr_autoclose int src = sys_openat2(AT_FDCWD, m->source, O_PATH | O_CLOEXEC,
@@ -140,6 +140,9 @@ static bool is_root_bind(const struct sr_mount *m) {
   return m->kind == SR_MOUNT_BIND && m->target[strspn(m->target, "/")] == '\0';
 }
 
+/* What the overlay being made is, in its errors. */
+static const char *overlay_label = "writable layer";
+
 /* Sets an overlay layer option to a directory: by descriptor (lowerdir+, upperdir and workdir
  * as FSCONFIG_SET_FD), else, on a kernel that does not take them so, by the directory's
  * /proc/self/fd path (`proc` is where the caller's /proc is), which the kernel resolves to the
@@ -169,21 +172,43 @@ static int overlay_fail(int fs, int code, const char *what, struct sr_error *err
             "xfs, btrfs: d_type and extended attributes; not NFS, FUSE or overlayfs itself), and "
             "the kernel must take the layers given (a detached lower for root: a recent kernel)"
           : NULL;
-  return sr_fail(err, code, "writable layer: %s%s%s%s%s%s", what, log[0] ? " (kernel: " : "", log,
-                 log[0] ? ")" : "", hint ? ": " : "", hint ? hint : "");
+  /* An image's root has a fallback the plan can take instead. */
+  const char *image = strncmp(overlay_label, "the image", 9) == 0
+                          ? "; plan the app with SECURE_RUN_IMAGE_ROOT=bind for a read-only bind of "
+                            "the image's root instead"
+                          : "";
+  return sr_fail(err, code, "%s: %s%s%s%s%s%s%s", overlay_label, what, log[0] ? " (kernel: " : "",
+                 log, log[0] ? ")" : "", hint ? ": " : "", hint ? hint : "", image);
 }
 
-/* The overlay: lower, upper, work; mounted nosuid, nodev and noexec (what the app writes is
- * never run: programs run from the read-only binds above it). */
-static int new_overlay(int lower, bool userns, const char *proc, struct sr_error *err) {
+/* An overlay of `lowers` (top first) and, when given (upper >= 0), an upper and a work directory,
+ * mounted with `attrs`. With a writable layer it is mounted nosuid, nodev and noexec (what the
+ * app writes is never run: programs run from the read-only binds above it). */
+static int new_overlay_of(const int *lowers, size_t n, int upper, int work, bool userns,
+                          const char *proc, uint64_t attrs, struct sr_error *err) {
   sr_autoclose int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
   if (fs < 0) return overlay_fail(-1, errno, "fsopen overlay", err);
-  if (layer_option(fs, "lowerdir+", "lowerdir", lower, proc) < 0)
-    return overlay_fail(fs, errno, "the lower directory", err);
-  if (layer_option(fs, "upperdir", "upperdir", layer_upper, proc) < 0)
-    return overlay_fail(fs, errno, "the upper directory", err);
-  if (layer_option(fs, "workdir", "workdir", layer_work, proc) < 0)
-    return overlay_fail(fs, errno, "the work directory", err);
+  for (size_t i = 0; i < n; i++) {
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lowers[i]) == 0) continue;
+    if (i > 0 || (errno != EINVAL && errno != EOPNOTSUPP))
+      return overlay_fail(fs, errno, "a lower directory", err);
+    /* A kernel without lowerdir+ (before 6.8): all of them at once, by /proc/self/fd path. */
+    char list[SR_MAX_IMAGE_LAYERS * 40] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < n && used < sizeof list; k++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s/self/fd/%d", k ? ":" : "",
+                               proc, lowers[k]);
+    if (used >= sizeof list) return overlay_fail(fs, ENAMETOOLONG, "the lower directories", err);
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", list, 0) < 0)
+      return overlay_fail(fs, errno, "the lower directories", err);
+    break;
+  }
+  if (upper >= 0) {
+    if (layer_option(fs, "upperdir", "upperdir", upper, proc) < 0)
+      return overlay_fail(fs, errno, "the upper directory", err);
+    if (layer_option(fs, "workdir", "workdir", work, proc) < 0)
+      return overlay_fail(fs, errno, "the work directory", err);
+  }
   /* In a user namespace overlayfs keeps its metadata in user.overlay.* (trusted.* is the
    * host root's). */
   if (userns && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
@@ -192,10 +217,15 @@ static int new_overlay(int lower, bool userns, const char *proc, struct sr_error
     return overlay_fail(fs, errno, "option context", err);
   if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return overlay_fail(fs, errno, "create the overlay", err);
-  int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
   if (mnt < 0) return overlay_fail(fs, errno, "fsmount the overlay", err);
   return mnt;
+}
+
+/* The writable layer's overlay of one lower. */
+static int new_overlay(int lower, bool userns, const char *proc, struct sr_error *err) {
+  return new_overlay_of(&lower, 1, layer_upper, layer_work, userns, proc,
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
 }
 
 /* Root's overlay, made by the supervisor. The lower: the rootfs directory (the bind at "/"),
@@ -252,7 +282,8 @@ static int open_layer(const struct sr_config *cfg, struct sr_error *err) {
   if (layer_upper < 0) return -1;
   layer_work = open_layer_part(cfg, layer_dir, "work", 0700, err);
   if (layer_work < 0) return -1;
-  return geteuid() == 0 ? root_overlay(cfg, err) : 0;
+  /* An image's root: its overlay takes the layer (root_image). */
+  return geteuid() == 0 && !cfg->nimage_layers ? root_overlay(cfg, err) : 0;
 }
 
 /* An unprivileged caller's layer, in init before the build tmpfs hides the caller's view: DIR,
@@ -281,8 +312,181 @@ static int reopen_layer(const struct sr_config *cfg, struct sr_error *err) {
   }
   return 0;
 }
+
+/* The image's layers (--image-layer, top first): the new root is an overlay of them. The
+ * supervisor opens each before any namespace, without following a link anywhere in its path
+ * (nor a magic link), and checks it as the writable layer's directory: a directory, the
+ * caller's own, writable by no one else (a layer that another user could write to, or swap for
+ * a directory of its choosing, would be the app's root). Then, as for the writable layer:
+ *  - root: the supervisor makes the overlay (trusted.* metadata, the store's format for root);
+ *  - an unprivileged caller: init makes it in its user namespace (userxattr), from the same
+ *    directories looked up again in its own mount namespace and checked to be the same.
+ * Read-only, the overlay's upper is a small tmpfs that only ever holds the mount points made
+ * while the root is built (an image need not have /proc, nor the app's mount targets); the
+ * root is made read-only before the app runs. With a writable layer, the layer's upper. A
+ * second overlay of the layers alone (image_ro_mnt, no upper: read-only by construction) is
+ * where --from-image binds come from: the program directories of a writable image root. */
+static int image_fds[SR_MAX_IMAGE_LAYERS];
+static size_t nimage_fds;
+static int image_mnt = -1, image_ro_mnt = -1, image_ro_dir = -1;
+
+static void close_image(void) {
+  for (size_t i = 0; i < nimage_fds; i++) sr_close(image_fds[i]);
+  nimage_fds = 0;
+  sr_close(image_mnt);
+  sr_close(image_ro_mnt);
+  sr_close(image_ro_dir);
+}
+
+static bool wants_image_binds(const struct sr_config *cfg) {
+  for (size_t i = 0; i < cfg->nmounts; i++)
+    if (cfg->mounts[i].from_image) return true;
+  return false;
+}
+
+static int open_image_layer(const char *path, struct sr_error *err) {
+  struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0)
+    return sr_fail(err, errno,
+                   errno == ELOOP || errno == ENOTDIR
+                       ? "image layer `%s` is not a directory reached without symbolic links (a "
+                         "layer of the store replaced by a link, or a link on its path): load the "
+                         "image again"
+                       : "image layer `%s`",
+                   path);
+  return fd;
+}
+
+static int open_image(const struct sr_config *cfg, struct sr_error *err) {
+  for (size_t i = 0; i < cfg->nimage_layers; i++) {
+    const char *path = cfg->image_layers[i];
+    int fd = open_image_layer(path, err);
+    if (fd < 0) return -1;
+    image_fds[nimage_fds++] = fd;
+    struct stat st;
+    if (fstat(fd, &st) < 0) return sr_fail(err, errno, "stat image layer `%s`", path);
+    if (st.st_uid != geteuid())
+      return sr_fail(err, EPERM,
+                     "image layer `%s` belongs to uid %u, not to the caller (uid %u): the image "
+                     "store must be the caller's own (remove the layer and load the image again)",
+                     path, (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+      return sr_fail(err, EPERM,
+                     "image layer `%s` is writable by its group or others (mode %04o): a layer "
+                     "must be the caller's alone (chmod go-w, or remove it and load the image "
+                     "again)",
+                     path, (unsigned)(st.st_mode & 07777));
+  }
+  return 0;
+}
+
+/* init, for an unprivileged caller: the layers looked up again in its mount namespace. */
+static int reopen_image(const struct sr_config *cfg, struct sr_error *err) {
+  for (size_t i = 0; i < nimage_fds; i++) {
+    int fd = open_image_layer(cfg->image_layers[i], err);
+    if (fd < 0) return -1;
+    if (!same_file(fd, image_fds[i])) {
+      close(fd);
+      return sr_fail(err, EXDEV,
+                     "image layer `%s` is not the directory checked before the launch (moved or "
+                     "replaced meanwhile)",
+                     cfg->image_layers[i]);
+    }
+    close(image_fds[i]);
+    image_fds[i] = fd;
+  }
+  return 0;
+}
+
+/* The image's overlay: over the writable layer's upper, or a tmpfs's for the mount points. */
+static int image_overlay(const struct sr_config *cfg, bool userns, const char *proc,
+                         struct sr_error *err) {
+  overlay_label = "the image's root (an overlay of its layers)";
+  bool outside = (cfg->clone_flags & CLONE_NEWUSER) && !userns;
+  if (cfg->writable_layer) {
+    if (outside && fchown(layer_upper, outside_root(cfg->uid_map, cfg->nuid_map),
+                          outside_root(cfg->gid_map, cfg->ngid_map)) < 0)
+      return sr_fail(err, errno, "--writable-layer: give `%s/upper` to the user namespace's root",
+                     cfg->writable_layer);
+    return new_overlay_of(image_fds, nimage_fds, layer_upper, layer_work, userns, proc,
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err);
+  }
+  const char *const opts[] = {"size", "1048576", "mode", "0755",
+                              mount_label ? "context" : NULL, mount_label, NULL};
+  sr_autoclose int tmp = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+  if (tmp < 0) return -1;
+  if (mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0700) < 0)
+    return sr_fail(err, errno, "mkdir the image root's upper and work directories");
+  sr_autoclose int upper = openat(tmp, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  sr_autoclose int work = openat(tmp, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (upper < 0 || work < 0)
+    return sr_fail(err, errno, "open the image root's upper and work directories");
+  /* The root's "/" is the upper's: the user namespace's root's, as the tmpfs root is. */
+  if (outside && fchown(upper, outside_root(cfg->uid_map, cfg->nuid_map),
+                        outside_root(cfg->gid_map, cfg->ngid_map)) < 0)
+    return sr_fail(err, errno, "give the image root's upper to the user namespace's root");
+  return new_overlay_of(image_fds, nimage_fds, upper, work, userns, proc,
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+}
+
+/* The layers alone: read-only (no upper), for --from-image binds. */
+static int image_ro_overlay(bool userns, const char *proc, struct sr_error *err) {
+  overlay_label = "the image's read-only overlay";
+  return new_overlay_of(image_fds, nimage_fds, -1, -1, userns, proc,
+                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+}
+
+/* Root's: both made by the supervisor, before any namespace. */
+static int root_image(const struct sr_config *cfg, struct sr_error *err) {
+  mount_label = cfg->selinux_mount_label;
+  image_mnt = image_overlay(cfg, false, "/proc", err);
+  if (image_mnt < 0) return -1;
+  if (wants_image_binds(cfg) && (image_ro_mnt = image_ro_overlay(false, "/proc", err)) < 0)
+    return -1;
+  return 0;
+}
+
+/* In init, in the build tmpfs: the image's overlay becomes NEW, and the read-only one is
+ * attached at /image for --from-image binds. */
+static int make_image_root(const struct sr_config *cfg, struct sr_error *err) {
+  bool userns = (cfg->clone_flags & CLONE_NEWUSER) != 0;
+  sr_autoclose int mnt = -1;
+  if (image_mnt >= 0) {
+    mnt = image_mnt;
+    image_mnt = -1;
+  } else if ((mnt = image_overlay(cfg, userns, OLD "/proc", err)) < 0) {
+    return -1;
+  }
+  sr_autoclose int at = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (at < 0) return sr_fail(err, errno, "open " NEW);
+  if (sys_move_mount(mnt, at) < 0) return sr_fail(err, errno, "mount the image's overlay on " NEW);
+  if (!wants_image_binds(cfg)) return 0;
+  sr_autoclose int ro = -1;
+  if (image_ro_mnt >= 0) {
+    ro = image_ro_mnt;
+    image_ro_mnt = -1;
+  } else if ((ro = image_ro_overlay(userns, OLD "/proc", err)) < 0) {
+    return -1;
+  }
+  if (mkdir("/image", 0755) < 0) return sr_fail(err, errno, "mkdir the image's overlay");
+  sr_autoclose int dir = open("/image", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return sr_fail(err, errno, "open the image's overlay");
+  if (sys_move_mount(ro, dir) < 0) return sr_fail(err, errno, "mount the image's overlay");
+  image_ro_dir = open("/image", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (image_ro_dir < 0) return sr_fail(err, errno, "open the image's overlay");
+  return 0;
+}
+
 int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
   if (cfg->writable_layer && open_layer(cfg, err) < 0) {
+    close_layer();
+    return -1;
+  }
+  if (cfg->nimage_layers &&
+      (open_image(cfg, err) < 0 || (geteuid() == 0 && root_image(cfg, err) < 0))) {
+    close_image();
     close_layer();
     return -1;
   }
@@ -295,6 +499,7 @@ int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
 
 void sr_rootfs_close_sources(struct sr_config *cfg) {
   close_layer();
+  close_image();
   for (size_t i = 0; i < cfg->nmounts; i++) {
     if (cfg->mounts[i].tree_fd >= 0) close(cfg->mounts[i].tree_fd);
     cfg->mounts[i].tree_fd = -1;
@@ -450,7 +655,42 @@ static int do_dev(const char *target, struct sr_error *err) {
   return 0;
 }
 
+/* A path of the image's read-only overlay, resolved in it as in a root (its links stay in it). */
+static int image_tree(const struct sr_mount *m, struct sr_error *err) {
+  if (image_ro_dir < 0)
+    return sr_fail(err, EBADF, "bind `%s` of the image: no image overlay", m->source);
+  const char *rel = m->source + strspn(m->source, "/");
+  sr_autoclose int at = sys_openat2(image_ro_dir, rel[0] ? rel : ".", O_PATH | O_CLOEXEC,
+                                    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (at < 0) return sr_fail(err, errno, "the image's `%s`", m->source);
+  int fd = (int)syscall(SYS_open_tree, at, "",
+                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (fd < 0) return sr_fail(err, errno, "clone the image's `%s`", m->source);
+  return fd;
+}
+
 static int do_bind(const struct sr_mount *m, struct sr_error *err) {
+  if (m->from_image) {
+    struct sr_mount copy = *m;
+    copy.tree_fd = image_tree(m, err);
+    if (copy.tree_fd < 0) return -1;
+    struct stat st;
+    if (fstat(copy.tree_fd, &st) < 0) {
+      int e = errno;
+      close(copy.tree_fd);
+      return sr_fail(err, e, "stat the image's `%s`", m->source);
+    }
+    copy.is_dir = S_ISDIR(st.st_mode);
+    copy.from_image = false;
+    if ((m->expect == SR_SOURCE_DIR && !copy.is_dir) || (m->expect == SR_SOURCE_FILE && copy.is_dir)) {
+      close(copy.tree_fd);
+      return sr_fail(err, 0, "the image's `%s` is a %s, the plan expects a %s", m->source,
+                     type_name(st.st_mode), m->expect == SR_SOURCE_DIR ? "directory" : "file");
+    }
+    int rc = do_bind(&copy, err);
+    close(copy.tree_fd);
+    return rc;
+  }
   if (m->tree_fd == -2) return 0; /* optional, and not there */
   if (m->tree_fd < 0) return sr_fail(err, EBADF, "bind source `%s` was not opened", m->source);
   if (attach(m->tree_fd, m->target, m->is_dir ? WANT_DIR : WANT_FILE, m->source, err) < 0)
@@ -583,7 +823,9 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
    * this namespace's user (MNT_LOCKED, and their flags): they are cloned whole (AT_RECURSIVE) and
    * their flags only ever added to, which the kernel allows. */
   if (open_sources(cfg->mounts, cfg->nmounts, err) < 0) return -1;
-  if (cfg->writable_layer && layer_mnt < 0 && reopen_layer(cfg, err) < 0) return -1;
+  if (cfg->writable_layer && layer_mnt < 0 && image_mnt < 0 && reopen_layer(cfg, err) < 0)
+    return -1;
+  if (cfg->nimage_layers && image_mnt < 0 && reopen_image(cfg, err) < 0) return -1;
   if (mount("tmpfs", BASE, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
     return sr_fail(err, errno, "mount tmpfs on " BASE);
   if (mkdir(BASE OLD, 0755) < 0 || mkdir(BASE NEW, 0755) < 0)
@@ -592,7 +834,13 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
     return sr_fail(err, errno, "pivot_root to the build tmpfs");
   if (chdir("/") < 0) return sr_fail(err, errno, "chdir /");
   bool lower_is_first = false;
-  if (cfg->writable_layer) {
+  if (cfg->nimage_layers) {
+    int rc = make_image_root(cfg, err);
+    close_layer(); /* the overlays hold their layers now; the app never gets these */
+    for (size_t i = 0; i < nimage_fds; i++) sr_close(image_fds[i]);
+    nimage_fds = 0;
+    if (rc < 0) return -1;
+  } else if (cfg->writable_layer) {
     int rc = make_layer(cfg, &lower_is_first, err);
     close_layer(); /* the overlay holds its layers now; the app never gets these */
     if (rc < 0) return -1;
@@ -602,6 +850,7 @@ int sr_rootfs_setup(const struct sr_config *cfg, struct sr_error *err) {
   root_fd = open(NEW, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return sr_fail(err, errno, "open " NEW);
   int rc = build(cfg, lower_is_first ? 1 : 0, err);
+  sr_close(image_ro_dir);
   close(root_fd);
   root_fd = -1;
   /* The detached trees are attached now: their descriptors go. */

@@ -3,7 +3,10 @@
 # the app writes to its root persists in DIR/upper across launches, for root and for an
 # unprivileged caller (uid 65534); a DIR that is a link, another user's or group-writable is
 # refused; links planted in the layer lead nowhere outside the sandbox; volumes and tmpfs are not
-# in the layer; nothing written there can be executed. Needs root.
+# in the layer; nothing written there can be executed. An image's layers (--image-layer): the
+# root is an overlay of them (whiteouts, an opaque directory), read-only or under a writable
+# layer, --from-image binds, and a layer that is a link, group-writable or another user's is
+# refused. Needs root.
 set -u
 L=$1
 fail=0
@@ -107,4 +110,68 @@ msg=$(nobody "$t/L" "${rview[@]}" --writable-layer "$t/layer" -- /bin/true 2>&1)
 rc=$?
 case "$msg" in *"--writable-layer"*"Permission denied"*) named=named ;; *) named="not named: $msg" ;; esac
 check "rootless: root's layer is refused" "125 named" "$rc $named"
+# An image's layers as the root: a whiteout and an opaque directory (as the store keeps them:
+# trusted.overlay.* for root, user.overlay.* for a user), read-only; under a writable layer the
+# writes go to its upper, never to the layers; --from-image binds a path of the layers alone.
+image() { # DIR OPAQUE-XATTR: two layers, bottom and top
+  mkdir -p "$1/bottom/data" "$1/bottom/opq" "$1/bottom/tools" "$1/top/data" "$1/top/opq"
+  echo k >"$1/bottom/data/keep"; echo g >"$1/bottom/data/gone"; echo o >"$1/bottom/opq/old"
+  echo n >"$1/top/opq/new"; echo h >"$1/bottom/tools/hello"
+  mknod "$1/top/data/gone" c 0 0
+  /usr/bin/python3 -c "import os,sys; os.setxattr(sys.argv[1], sys.argv[2], b'y')" "$1/top/opq" "$2"
+  chmod 755 "$1/bottom" "$1/top"
+}
+mkdir -m 755 "$t/img" && image "$t/img" trusted.overlay.opaque
+# Root's store shifts the image's ids into the sandbox's range; the layer directories stay root's.
+chown -R 100000:100000 "$t/img/bottom/"* "$t/img/top/"*
+layers=(--image-layer "$t/img/top" --image-layer "$t/img/bottom")
+iview=()
+for a in "${view[@]}"; do [ "$a" = --read-only-root ] || iview+=("$a"); done
+
+out=$("$L" "${iview[@]}" --read-only-root "${layers[@]}" -- /bin/sh -c '
+  cat /data/keep; [ -e /data/gone ] || echo gone; ls /opq; (echo x >/data/x) 2>/dev/null || echo ro
+  grep " / / " /proc/self/mountinfo | sed "s/.* - \([^ ]*\) .*/\1/"')
+check "image: / is an overlay of the layers, read-only, whiteout and opaque applied" "k gone new ro overlay" "$(echo $out)"
+mkdir -m 700 "$t/ilayer"
+out=$("$L" "${iview[@]}" "${layers[@]}" --ro-bind /tools /tools --from-image --writable-layer "$t/ilayer" -- /bin/sh -c '
+  echo w >/data/w && cat /data/w /tools/hello; (echo x >/tools/x) 2>/dev/null || echo tools-ro')
+check "image: under a writable layer, writes in its upper; --from-image read-only" "w h tools-ro" "$(echo $out)"
+check "image: the layers untouched" "w absent" "$(cat "$t/ilayer/upper/data/w") $([ -e "$t/img/top/data/w" ] || [ -e "$t/img/bottom/data/w" ] && echo present || echo absent)"
+mv "$t/img/top" "$t/img/top.real" && ln -s "$t/img/top.real" "$t/img/top"
+msg=$("$L" "${iview[@]}" "${layers[@]}" -- /bin/true 2>&1)
+rc=$?
+case "$msg" in *"not a directory reached without symbolic links"*) named=named ;; *) named="not named: $msg" ;; esac
+check "image: refused, a layer that is a symbolic link" "125 named" "$rc $named"
+rm "$t/img/top" && mv "$t/img/top.real" "$t/img/top"
+chmod 775 "$t/img/bottom"
+msg=$("$L" "${iview[@]}" "${layers[@]}" -- /bin/true 2>&1)
+rc=$?
+case "$msg" in *"writable by its group or others"*) named=named ;; *) named="not named: $msg" ;; esac
+check "image: refused, a group-writable layer" "125 named" "$rc $named"
+chmod 755 "$t/img/bottom" && chown 65534 "$t/img/top"
+msg=$("$L" "${iview[@]}" "${layers[@]}" -- /bin/true 2>&1)
+rc=$?
+case "$msg" in *"belongs to uid 65534"*) named=named ;; *) named="not named: $msg" ;; esac
+check "image: refused, another user's layer" "125 named" "$rc $named"
+chown 0 "$t/img/top"
+msg=$("$L" "${iview[@]}" --image-layer /proc/sys -- /bin/true 2>&1)
+rc=$?
+case "$msg" in *"an overlay of its layers): create the overlay"*"SECURE_RUN_IMAGE_ROOT=bind"*) named=named ;; *) named="not named: $msg" ;; esac
+check "image: a layer the kernel refuses (procfs): the step, and the fallback to plan with" "125 named" "$rc $named"
+
+# Rootless: the user's own layers (user.overlay.*), mounted by init in its user namespace.
+mkdir -m 755 "$t/rimg" && image "$t/rimg" user.overlay.opaque && chown -R 65534:65534 "$t/rimg"
+rlayers=(--image-layer "$t/rimg/top" --image-layer "$t/rimg/bottom")
+rwview=()
+for a in "${rview[@]}"; do [ "$a" = --read-only-root ] || rwview+=("$a"); done
+out=$(nobody "$t/L" "${rview[@]}" "${rlayers[@]}" -- /bin/sh -c '
+  cat /data/keep; [ -e /data/gone ] || echo gone; ls /opq; (echo x >/data/x) 2>/dev/null || echo ro
+  grep " / / " /proc/self/mountinfo | sed "s/.* - \([^ ]*\) .*/\1/"')
+check "rootless image: / is an overlay of the user's layers, read-only" "k gone new ro overlay" "$(echo $out)"
+out=$(nobody "$t/L" "${rwview[@]}" "${rlayers[@]}" --writable-layer "$t/rl" -- /bin/sh -c 'echo w >/data/w; cat /data/w')
+check "rootless image: under its writable layer" "w absent" "$out $([ -e "$t/rimg/top/data/w" ] && echo present || echo absent)"
+msg=$(nobody "$t/L" "${rview[@]}" "${layers[@]}" -- /bin/true 2>&1)
+rc=$?
+case "$msg" in *"image layer"*) named=named ;; *) named="not named: $msg" ;; esac
+check "rootless image: root's layers are refused" "125 named" "$rc $named"
 exit $fail

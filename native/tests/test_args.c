@@ -216,8 +216,57 @@ static void instance_options(void) {
   REFUSES("above 2", "--instance", "/d", "--ready-fd", "2", "--", "/bin/true");
 }
 
+/* --image-layer: the new root is an overlay of the layers, top first; --from-image marks the
+ * read-only bind just before it as a path of the image. */
+static void image_layers(void) {
+  struct sr_config cfg;
+  struct sr_error err = {0};
+  int rc = PARSE(&cfg, &err, "--unshare", "mount", "--image-layer", "/s/layers/top",
+                 "--image-layer", "/s/layers/bottom", "--ro-bind", "/usr", "/usr", "--from-image",
+                 "--proc", "/proc", "--", "/bin/true");
+  CHECK(rc == 0);
+  if (rc != 0) fprintf(stderr, "  %s\n", err.msg);
+  CHECK(cfg.new_root);
+  CHECK(cfg.nimage_layers == 2);
+  CHECK_STR(cfg.image_layers[0], "/s/layers/top");
+  CHECK_STR(cfg.image_layers[1], "/s/layers/bottom");
+  CHECK(cfg.mounts[0].from_image && !cfg.mounts[1].from_image);
+  sr_args_free(&cfg);
+  /* Layers alone make a new root. */
+  rc = PARSE(&cfg, &err, "--unshare", "mount", "--image-layer", "/l", "--", "/bin/true");
+  CHECK(rc == 0 && cfg.new_root && cfg.nmounts == 0);
+  sr_args_free(&cfg);
+  REFUSES("--image-layer: expected an absolute path", "--unshare", "mount", "--image-layer", "l",
+          "--", "/bin/true");
+  REFUSES("\"..\" is not allowed", "--unshare", "mount", "--image-layer", "/s/../l", "--",
+          "/bin/true");
+  REFUSES("--from-image: must follow a read-only bind", "--unshare", "mount", "--image-layer",
+          "/l", "--bind", "/usr", "/usr", "--from-image", "--", "/bin/true");
+  REFUSES("--from-image: must follow a read-only bind", "--unshare", "mount", "--image-layer",
+          "/l", "--from-image", "--", "/bin/true");
+  REFUSES("--from-image needs --image-layer", "--unshare", "mount", "--ro-bind", "/usr", "/usr",
+          "--from-image", "--", "/bin/true");
+  REFUSES("mount options need \"mount\"", "--image-layer", "/l", "--", "/bin/true");
+  char *argv[2 * SR_MAX_IMAGE_LAYERS + 8];
+  int argc = 0;
+  argv[argc++] = "secure-run-launch";
+  argv[argc++] = "--unshare";
+  argv[argc++] = "mount";
+  for (int i = 0; i <= SR_MAX_IMAGE_LAYERS; i++) {
+    argv[argc++] = "--image-layer";
+    argv[argc++] = "/l";
+  }
+  argv[argc++] = "--";
+  argv[argc++] = "/bin/true";
+  argv[argc] = NULL;
+  rc = sr_args_parse(argc, argv, &cfg, &err);
+  CHECK(rc < 0 && strstr(err.msg, "more than 128 layers") != NULL);
+  sr_args_free(&cfg);
+}
+
 int main(void) {
   full_command_line();
+  image_layers();
   instance_options();
   empty_port_list_restricts_everything();
   user_namespace();

@@ -27,6 +27,9 @@
 #     - id: filesystem.read-only-proc
 #       decides: "makes kernel settings under /proc (/proc/sys, …) read-only"
 #       reads: "nothing: every plan has it"
+#     - id: filesystem.image-overlay
+#       decides: "makes an image app's root an overlay of the image's layers (read-only; below the writable layer when there is one), where this host lets the caller mount overlayfs; else the image's root is bound as a rootfs"
+#       reads: "app: root.image; host: imageRoot"
 #     - id: filesystem.writable-layer
 #       decides: "makes the root writable through an overlay layer of the instance's own (kept until rm; a foreground run's until its end), mounted noexec; /usr, /bin, /sbin, /lib* stay read-only binds and /proc read-only, so nothing written can be executed"
 #       reads: "app: root.writable, root.rootfs"
@@ -64,6 +67,12 @@ resolv_conf := [] if {
 
 rootfs := input.rootfs
 
+# An image app's root as an overlay of its layers (the caller sets input.image.layers where this
+# host lets it mount overlayfs; else the image's root is a rootfs, input.rootfs).
+image_layers := input.image.layers
+
+image_reason := lib.rule("filesystem.image-overlay")
+
 # Entries of a rootfs that secure-run provides itself.
 own_entries := {"proc", "dev", "tmp", "sys"}
 
@@ -88,7 +97,28 @@ root_mounts := array.concat(
 		some f in array.concat(etc_files, resolv_conf)
 		m := {"type": "bind", "source": etc_source(f), "target": f, "readOnly": true, "optional": true, "reasons": [lib.rule("filesystem.host-etc")]}
 	],
-) if not rootfs
+) if {
+	not rootfs
+	not image_layers
+}
+
+# The image's overlay is the whole root: nothing of it is bound.
+root_mounts := [] if {
+	image_layers
+	not writable
+}
+
+# With a writable layer over the image's layers, its program directories are bound on top from
+# the image's read-only overlay (the layers alone), as a writable rootfs's are.
+root_mounts := [m |
+	some name in sort([n | some n, _ in input.image.entries])
+	sprintf("/%s", [name]) in host_dirs
+	input.image.entries[name].type == "dir"
+	m := {"type": "bind", "source": sprintf("/%s", [name]), "target": sprintf("/%s", [name]), "readOnly": true, "sourceType": "dir", "fromImage": true, "reasons": [image_reason, layer_reason]}
+] if {
+	image_layers
+	writable
+}
 
 root_mounts := [m |
 	some name in sort([n | some n, _ in rootfs.entries])
@@ -208,7 +238,24 @@ layer := {"writableLayer": {"lower": layer_lower, "reasons": [layer_reason]}} if
 
 default layer := {}
 
-filesystem := object.union(layer, {
+# Where programs may run from in a read-only image root, as from a rootfs's read-only binds:
+# the image's own top-level entries (not what secure-run mounts itself).
+image_exec := [{"path": sprintf("/%s", [name]), "reasons": [lib.field("root.image"), image_reason]} |
+	some name in sort([n | some n, _ in input.image.entries])
+	not name in own_entries
+	input.image.entries[name].type in {"dir", "file"}
+] if {
+	image_layers
+	not writable
+}
+
+default image_exec := []
+
+image_part := {"imageLayers": {"layers": image_layers, "reasons": [lib.field("root.image"), image_reason]}} if image_layers
+
+default image_part := {}
+
+filesystem := object.union(object.union(layer, image_part), {
 	"readOnlyRoot": read_only_root,
 	"mounts": all_mounts,
 	"maskedPaths": [{"path": p, "reasons": [lib.rule_why("filesystem.masked", "kernel and hardware details the app has no use for")]} | some p in masked],

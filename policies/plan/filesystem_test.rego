@@ -124,3 +124,42 @@ test_read_only_rootfs_binds_every_entry if {
 	"/opt" in targets(f)
 	not "/" in targets(f)
 }
+
+image_input := {"ref": "v1", "id": "sha256:1", "config": {}, "layers": ["/s/layers/b", "/s/layers/a"], "entries": {
+	"usr": {"type": "dir"}, "bin": {"type": "symlink", "target": "usr/bin"},
+	"etc": {"type": "dir"}, "proc": {"type": "dir"}, "lib": {"type": "dir"},
+}}
+
+image_reason := {"kind": "rule", "ref": "filesystem.image-overlay"}
+
+image_fs(app) := f if f := filesystem.filesystem with input as {"app": app, "host": host, "image": image_input}
+
+test_image_root_is_an_overlay_of_its_layers_and_nothing_of_it_is_bound if {
+	f := image_fs({"name": "a", "root": {"type": "image", "ref": "v1"}})
+	f.readOnlyRoot
+	f.imageLayers == {"layers": ["/s/layers/b", "/s/layers/a"], "reasons": [{"kind": "field", "ref": "root.image"}, image_reason]}
+	targets(f) == ["/proc", "/dev", "/tmp"]
+	not f.writableLayer
+}
+
+test_image_root_programs_run_from_its_own_entries if {
+	paths := [e.path | some e in filesystem.image_exec] with input as {"app": {"name": "a", "root": {"type": "image", "ref": "v1"}}, "host": host, "image": image_input}
+	paths == ["/etc", "/lib", "/usr"]
+}
+
+test_writable_image_root_binds_its_program_dirs_from_the_image if {
+	f := image_fs({"name": "a", "root": {"type": "image", "ref": "v1", "writable": true}})
+	f.writableLayer == {"lower": null, "reasons": [layer_reason]}
+	f.imageLayers.layers == ["/s/layers/b", "/s/layers/a"]
+	f.mounts[0] == {"type": "bind", "source": "/lib", "target": "/lib", "readOnly": true, "sourceType": "dir", "fromImage": true, "reasons": [image_reason, layer_reason]}
+	f.mounts[1] == {"type": "bind", "source": "/usr", "target": "/usr", "readOnly": true, "sourceType": "dir", "fromImage": true, "reasons": [image_reason, layer_reason]}
+	not "/etc" in targets(f)
+	not "/bin" in targets(f)
+	count({i | some i in filesystem.image_exec}) == 0 with input as {"app": {"name": "a", "root": {"type": "image", "ref": "v1", "writable": true}}, "host": host, "image": image_input}
+}
+
+test_image_root_without_layers_is_the_rootfs_it_was_given if {
+	f := filesystem.filesystem with input as {"app": {"name": "a", "root": {"type": "image", "ref": "v1"}}, "host": host, "rootfs": rootfs_input, "image": object.remove(image_input, ["layers", "entries"])}
+	not f.imageLayers
+	"/etc" in targets(f)
+}

@@ -53,12 +53,17 @@ view := {"path": "/", "access": ["read", "write"], "reasons": [
 	lib.rule_why("landlock.writable-root", "the root is writable: its layer keeps what the app writes"),
 ]} if filesystem.writable
 
-fs := array.concat([view], [r |
+mount_rules := [r |
 	some m in filesystem.filesystem.mounts
 	m.type != "symlink"
 	m.target != "/"
 	r := {"path": m.target, "access": access(m), "reasons": m.reasons}
-])
+]
+
+# A read-only image root (an overlay, no mount per entry): its entries, as read-only binds are.
+image_rules := [{"path": e.path, "access": ["execute", "read"], "reasons": e.reasons} | some e in filesystem.image_exec]
+
+fs := array.concat(array.concat([view], image_rules), mount_rules)
 
 tcp(list) := [r |
 	some p in list

@@ -51,3 +51,11 @@ test_writable_rootfs_lower_has_no_rule_of_its_own if {
 	rule_for(l, "/usr") == [["execute", "read"]]
 	rule_for(l, "/etc") == []
 }
+
+test_read_only_image_root_lets_programs_run_from_its_entries if {
+	image := {"ref": "v1", "id": "sha256:1", "config": {}, "layers": ["/s/l"], "entries": {"usr": {"type": "dir"}, "tmp": {"type": "dir"}, "bin": {"type": "symlink", "target": "usr/bin"}}}
+	fs := landlock.landlock.fs with input as {"app": {"name": "a", "root": {"type": "image", "ref": "v1"}}, "host": {"root": {}}, "image": image}
+	{"path": "/usr", "access": ["execute", "read"], "reasons": [{"kind": "field", "ref": "root.image"}, {"kind": "rule", "ref": "filesystem.image-overlay"}]} in fs
+	not "/tmp" in {r.path | some r in fs; "execute" in r.access}
+	not "/bin" in {r.path | some r in fs}
+}

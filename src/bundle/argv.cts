@@ -125,6 +125,7 @@ function mountArgs(m: Mount): string[] {
       const args = [opt, m.source ?? "", m.target];
       // The launcher refuses a source of another type (swapped in since the plan was made).
       if (m.sourceType) args.push("--source-type", m.sourceType);
+      if (m.fromImage) args.push("--from-image");
       return args;
     }
     case "tmpfs":
@@ -214,6 +215,7 @@ function planArgs(t: PlanTarget, reportFd: number | undefined): string[] {
   for (const r of p.rlimits) args.push("--rlimit", `${r.type}=${r.soft}:${r.hard}`);
   if (p.newSession) args.push("--new-session");
   args.push(...cgroupArgs(plan));
+  for (const l of plan.filesystem.imageLayers?.layers ?? []) args.push("--image-layer", l);
   for (const m of plan.filesystem.mounts) args.push(...mountArgs(m));
   for (const m of plan.filesystem.maskedPaths) args.push("--mask", m.path);
   for (const r of plan.filesystem.readOnlyPaths) args.push("--read-only", r.path);

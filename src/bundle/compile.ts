@@ -15,6 +15,7 @@ import { appVolumes, baseLabels, launcherArgs, type SelinuxLaunch } from "./argv
 import { encodeBundle, type Bundle } from "./format.js";
 import { dirInput, fileInput, inputsDigest, statInput, type Input } from "./inputs.cjs";
 import { imageStore, parseSource, recordPath, rootOf } from "../images/store.js";
+import { pathInImage } from "../images/view.js";
 
 /** What a bundle is made from: the plan, the host facts it was made for, and the app file it
  * was made from (launch/prepare.ts's Prepared is one). */
@@ -38,9 +39,14 @@ export function bundleInputs(prepared: Planned, configFile?: string): Input[] {
     inputs.push(fileInput(join(paths.schemas, `${s}.schema.json`)));
   if (configFile) inputs.push(fileInput(resolve(configFile)));
   const rootfs = loaded.app.root?.type === "rootfs" ? loaded.app.root.path : undefined;
-  const image = plan.image ? imageInputs(plan.image) : undefined;
+  const image = plan.image ? imageInputs(plan) : undefined;
   const accounts = rootfs ?? image?.root ?? "/";
-  inputs.push(fileInput(join(accounts, "etc/passwd")), fileInput(join(accounts, "etc/group")));
+  const layers = plan.filesystem.imageLayers?.layers;
+  // The image's accounts: the layer files its /etc/passwd and /etc/group are (or, absent, where
+  // its top layer would have them).
+  const account = (f: string): string =>
+    layers ? (pathInImage(layers, f) ?? join(layers[0] ?? "/", f)) : join(accounts, f);
+  inputs.push(fileInput(account("etc/passwd")), fileInput(account("etc/group")));
   if (rootfs) inputs.push(dirInput(rootfs));
   if (image) inputs.push(...image.inputs);
   for (const source of appVolumes(plan)) inputs.push(statInput(source));
@@ -49,12 +55,19 @@ export function bundleInputs(prepared: Planned, configFile?: string): Input[] {
 }
 
 /** An image app's: its record in the store (it changes when a name it was found by moves to
- * another image, and is gone after rmi), its root, and where an oci: or docker-archive:
- * reference reads it from. */
-function imageInputs(image: NonNullable<Plan["image"]>): { root: string; inputs: Input[] } {
+ * another image, and is gone after rmi), its layers (each directory: what it is and holds at
+ * its top, and its record with the store's format) or its flattened root, and where an oci: or
+ * docker-archive: reference reads it from. */
+function imageInputs(plan: Plan): { root: string; inputs: Input[] } {
+  const image = plan.image;
+  if (!image) throw new InternalError("imageInputs: not an image app");
   const store = imageStore();
   const root = rootOf(store, image.id);
-  const inputs: Input[] = [fileInput(recordPath(store, image.id)), dirInput(root)];
+  const inputs: Input[] = [fileInput(recordPath(store, image.id))];
+  const layers = plan.filesystem.imageLayers?.layers;
+  if (layers)
+    for (const l of layers) inputs.push(statInput(l), dirInput(l), fileInput(`${l}.json`));
+  else inputs.push(dirInput(root));
   const src = parseSource(image.ref);
   if (src?.kind === "oci") inputs.push(fileInput(join(src.dir, "index.json")));
   if (src?.kind === "docker-archive") inputs.push(statInput(src.file));

@@ -6,6 +6,7 @@ import { launcherBuilt } from "../native/launcher.js";
 import { loadNative } from "../native/seccomp.js";
 import { cgroupHierarchies, type CgroupHierarchy } from "./cgroups.js";
 import { hostFacts, type HostFacts } from "./facts.js";
+import { probeImageRoot } from "./image-root.cjs";
 
 export interface Check {
   name: string;
@@ -153,10 +154,11 @@ export function doctor(options: { tools?: boolean } = {}): DoctorReport {
     facts.cgroup.version > 0 && facts.cgroup.writable,
     `${facts.cgroup.version > 0 ? `v${facts.cgroup.version}` : "none usable"}: ${facts.cgroup.available.join(", ") || "no controllers"}${facts.cgroup.writable ? "" : " (not writable by this user)"}; hierarchies: ${hier.map((h) => `v${h.version} ${h.controllers.join(",") || "-"} at ${h.ownDir}`).join("; ")}`,
   );
+  const imageRoot = probeImageRoot(facts.imageRoot);
   add(
     "image roots",
     true,
-    "a read-only bind of the image's unpacked tree (its layers applied in order, files hard-linked to the shared layers; gzip and uncompressed layers); an overlay of the layers themselves is not used yet",
+    `${imageRoot.mode === "overlay" ? "an overlay of the image's layers (read-only, or under the app's writable layer)" : "a read-only bind of the image's layers applied into one directory (hard links to the shared layers, made on first use)"}: ${imageRoot.why} (gzip and uncompressed layers)`,
   );
   add(
     "swap",

@@ -25,6 +25,7 @@ import {
   V2_DELEGATED_FILES,
 } from "./fingerprint.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
+import { imageRootFacts, type ImageRootFacts } from "./image-root.cjs";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -70,6 +71,9 @@ export interface HostFacts {
    * out): the plan binds the real file, because the launcher opens bind sources without following
    * links (a link swapped in by a host process must not choose what is bound). */
   etcLinks?: Record<string, string>;
+  /** What an image app's root is here: an overlay of its layers, or a read-only bind of them
+   * applied into one directory, and why (image-root.cts). */
+  imageRoot?: ImageRootFacts;
 }
 
 function entry(path: string): RootEntry | undefined {
@@ -254,6 +258,7 @@ export function swapFacts(): HostFacts["swap"] {
 export function hostFacts(): HostFacts {
   const native = loadNative({ optional: true });
   const nf = native?.hostFacts();
+  const userns = usernsFacts();
   return {
     arch: fromNodeArch(nodeArch()) ?? nodeArch(),
     kernel: kernelRelease(),
@@ -262,9 +267,10 @@ export function hostFacts(): HostFacts {
     libseccomp: nf ? nf.libseccomp : null,
     rlimits: parseLimits(readFileSync(HOST_FILES.limits, "utf8")),
     selinux: selinuxState(),
-    userns: usernsFacts(),
+    userns,
     cgroup: cgroupFacts(),
     swap: swapFacts(),
     etcLinks: etcLinks(),
+    imageRoot: imageRootFacts(userns.available),
   };
 }

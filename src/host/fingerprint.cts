@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { arch } from "node:os";
 import { fnv64 } from "../digest.cjs";
+import { imageRootFingerprint } from "./image-root.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
 
 /** The files the host facts are read from. */
@@ -79,6 +80,8 @@ export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
     "/sys/fs/cgroup's type, the cgroup mounts, /proc/self/cgroup and whether the own v2 cgroup is writable (delegated)",
   swap: "/proc/swaps (devices and sizes) and the kernel command line",
   etcLinks: "the symbolic links directly in /etc and their targets",
+  imageRoot:
+    "overlay in /proc/filesystems, SECURE_RUN_IMAGE_ROOT, and the kernel and user namespace facts above",
 };
 
 /** A file's text, or `absent` when it cannot be read. */
@@ -203,6 +206,7 @@ export function hostFingerprint(): string {
     ...swaps,
     ...ROOT_DIRS.map((d) => `${d}=${entryType(d)}`),
     ...etcLinkTargets(),
+    imageRootFingerprint(),
   ];
   return fnv64(facts.join("\n\0"));
 }

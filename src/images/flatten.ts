@@ -1,7 +1,8 @@
-/** An image's root assembled from its unpacked layers, lowest first, as overlayfs would show them:
- * a whiteout `.wh.NAME` removes NAME of the layers below, an opaque marker `.wh..wh..opq` empties
- * its directory of them; files are hard links to the layer's own (no data is copied, the layers
- * stay shared). `root` is a fresh private directory; no link is ever followed (every step is an
+/** An image's root assembled from its stored layers, lowest first, as overlayfs shows them (the
+ * fallback where the root cannot be an overlay of the layers): a whiteout (a character device
+ * 0:0, format.ts) removes its name of the layers below, a directory with the opaque attribute
+ * hides theirs; files are hard links to the layer's own (no data is copied, the layers stay
+ * shared). `root` is a fresh private directory; no link is ever followed (every step is an
  * lstat, and only real directories made or checked by this walk are entered). */
 import {
   chmodSync,
@@ -17,9 +18,9 @@ import {
   type Stats,
 } from "node:fs";
 import { join } from "node:path";
+import { layerFs, opaqueXattr } from "./format.js";
 
-const WH = ".wh.";
-const OPAQUE = ".wh..wh..opq";
+const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
 
 function lstatOr(path: string): Stats | undefined {
   try {
@@ -37,17 +38,16 @@ function apply(layer: string, root: string, rel: string, dirs: DirMeta[]): void 
   const from = join(layer, rel);
   const to = join(root, rel);
   const names = readdirSync(from);
-  if (names.includes(OPAQUE))
+  if (rel !== "" && layerFs(from).getXattr(from, opaqueXattr()) === "y")
     for (const n of readdirSync(to)) rmSync(join(to, n), { recursive: true });
   for (const n of names) {
-    if (n === OPAQUE || !n.startsWith(WH)) continue;
-    rmSync(join(to, n.slice(WH.length)), { recursive: true, force: true });
-  }
-  for (const n of names) {
-    if (n.startsWith(WH)) continue;
     const src = join(from, n);
     const dst = join(to, n);
     const st = lstatSync(src);
+    if (isWhiteout(st)) {
+      rmSync(dst, { recursive: true, force: true });
+      continue;
+    }
     const have = lstatOr(dst);
     if (st.isDirectory()) {
       if (have && !have.isDirectory()) rmSync(dst, { recursive: true });

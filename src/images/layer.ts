@@ -7,8 +7,9 @@
  * a private staging directory of the caller's (0700), written by nothing else meanwhile, which
  * is what makes path-based creation below checked parents safe.
  *
- * Whiteouts (`.wh.NAME`, `.wh..wh..opq`) are kept as the empty files they are in the tar; they
- * are applied when the image's root is assembled (flatten.ts). */
+ * Whiteouts become what overlayfs reads (format.ts): `.wh.NAME` a whiteout NAME (a character
+ * device 0:0), `.wh..wh..opq` the opaque attribute of its directory; other `.wh..wh.` entries
+ * (aufs's metadata) are skipped. A whiteout may not name an entry of its own layer. */
 import { createHash, type Hash } from "node:crypto";
 import {
   chmodSync,
@@ -31,6 +32,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import * as tar from "tar-stream";
 import { ImageError } from "./errors.js";
+import { layerFs, opaqueXattr, type LayerFormat } from "./format.js";
 import { unzstd } from "./zstd.js";
 
 /** Where the files' owners go: ids inside the app's user namespace are `base + id` outside (root's
@@ -53,7 +55,10 @@ export interface LayerResult {
   unpacked: number;
 }
 
-type Kind = "dir" | "file" | "symlink";
+type Kind = "dir" | "file" | "symlink" | "whiteout";
+
+const WH = ".wh.";
+const OPAQUE = ".wh..wh..opq";
 
 /** A tar entry's name made relative and normal ("./a//b/" → "a/b"), or why it is refused. */
 export function entryName(name: string): { ok: true; name: string } | { ok: false; why: string } {
@@ -126,7 +131,10 @@ export async function unpackLayer(
   dir: string,
   source: string,
   shift?: IdShift,
+  format?: LayerFormat,
 ): Promise<LayerResult> {
+  const fs = layerFs(source);
+  const opaque = opaqueXattr(format);
   const blobHash = createHash("sha256");
   const tarHash = createHash("sha256");
   const blobBytes = { n: 0 };
@@ -158,7 +166,8 @@ export async function unpackLayer(
           raw,
           `its parent ${JSON.stringify(p)} is a symbolic link of the layer: it is never followed while unpacking`,
         );
-      if (k === "file") refuse(raw, `its parent ${JSON.stringify(p)} is not a directory`);
+      if (k === "file" || k === "whiteout")
+        refuse(raw, `its parent ${JSON.stringify(p)} is not a directory`);
       mkdirSync(join(dir, p), { mode: 0o755 });
       kinds.set(p, "dir");
     }
@@ -169,10 +178,25 @@ export async function unpackLayer(
     const had = kinds.get(name);
     if (!had) return false;
     if (had === "dir" && kind === "dir") return true;
+    if (had === "whiteout") refuse(raw, "an entry that a whiteout of its own layer hides");
     if (had === "dir") refuse(raw, "replaces a directory of the same layer");
     unlinkSync(join(dir, name));
     kinds.delete(name);
     return false;
+  };
+
+  /** A whiteout or opaque attribute made as overlayfs reads it; the store's filesystem may not
+   * take it (no extended attributes: NFS, an old tmpfs). */
+  const stored = (raw: string, make: () => void): void => {
+    try {
+      make();
+    } catch (e) {
+      refuse(
+        raw,
+        `cannot be stored as overlayfs reads it: ${(e as Error).message}`,
+        `the image store's filesystem must take overlayfs whiteouts and ${opaque} attributes (ext4, xfs, btrfs; tmpfs from Linux 6.6)`,
+      );
+    }
   };
 
   const owner = (path: string, h: tar.Header, raw: string): void => {
@@ -195,6 +219,32 @@ export async function unpackLayer(
       const mode = (h.mode ?? 0o644) & 0o1777;
       if (name === "") {
         if (h.type !== "directory") refuse(h.name, "the layer's root must be a directory");
+        entry.resume();
+        continue;
+      }
+      const base = name.slice(name.lastIndexOf("/") + 1);
+      if (base.startsWith(WH)) {
+        if (h.type !== "file" && h.type !== "contiguous-file" && h.type !== "link")
+          refuse(h.name, "a whiteout that is not a plain file");
+        const slash = name.lastIndexOf("/");
+        const parent = slash < 0 ? "" : name.slice(0, slash);
+        parentOf(h.name, name);
+        if (base === OPAQUE) {
+          stored(h.name, () => {
+            fs.setXattr(join(dir, parent), opaque, "y");
+          });
+        } else if (!base.startsWith(`${WH}${WH}`)) {
+          const hidden = base.slice(WH.length);
+          const target = parent ? `${parent}/${hidden}` : hidden;
+          if (hidden === "" || hidden === "." || hidden === "..")
+            refuse(h.name, "a whiteout of no name of its directory");
+          if (kinds.has(target))
+            refuse(h.name, `a whiteout of ${JSON.stringify(target)}, an entry of its own layer`);
+          stored(h.name, () => {
+            fs.whiteout(join(dir, parent), hidden);
+          });
+          kinds.set(target, "whiteout");
+        }
         entry.resume();
         continue;
       }

@@ -1,9 +1,11 @@
 /** The image store: per user, content-addressed, under the state directory (root:
  * /var/lib/secure-run/images; another user: ~/.local/share/secure-run/images):
  *
- *   layers/<diff_id hex>/       a layer unpacked once, shared by every image that has it
- *   layers/<diff_id hex>.json   {diffId, digest, size, unpacked}
- *   roots/<id hex>/             the image's root: its layers applied in order (hard links)
+ *   layers/<diff_id hex>/       a layer unpacked once, shared by every image that has it, in the
+ *                               form overlayfs takes as a lower layer (format.ts)
+ *   layers/<diff_id hex>.json   {diffId, digest, size, unpacked, format}
+ *   roots/<id hex>/             the image's root: its layers applied in order (hard links),
+ *                               made only where the root cannot be an overlay of the layers
  *   images/<id hex>.json        the image: id (its config's digest), names, config, layers
  *   tmp/                        staging: what a load makes is renamed into place only once
  *                               it is complete and verified; a failed load removes its own
@@ -12,9 +14,11 @@
  * Everything is the caller's, 0700 at the top. */
 import { randomBytes } from "node:crypto";
 import {
+  chmodSync,
   closeSync,
   constants,
   existsSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -33,6 +37,7 @@ import { hostFacts } from "../host/facts.js";
 import { ImageError, NoSuchImage } from "./errors.js";
 import { unpackLayer, type IdShift } from "./layer.js";
 import { flatten } from "./flatten.js";
+import { layerFormat } from "./format.js";
 import { dockerArchive, ociLayout, type ImageConfig, type ImageSpec } from "./sources.js";
 
 export interface ImageRecord {
@@ -76,7 +81,80 @@ export function imageStore(o: { create?: boolean } = {}): ImageStore {
 }
 
 export const rootOf = (s: ImageStore, id: string): string => join(s.root, "roots", hex(id));
-const layerDir = (s: ImageStore, diffId: string): string => join(s.root, "layers", hex(diffId));
+export const layerDir = (s: ImageStore, diffId: string): string =>
+  join(s.root, "layers", hex(diffId));
+
+/** The format a layer of the store is in (its `.json`), undefined when it has none. */
+function storedFormat(s: ImageStore, diffId: string): string | undefined {
+  try {
+    const meta = JSON.parse(readFileSync(`${layerDir(s, diffId)}.json`, "utf8")) as {
+      format?: unknown;
+    };
+    return typeof meta.format === "string" ? meta.format : "(none)";
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/** Whether a layer is in the store, in the format this caller's launches read. */
+const layerCurrent = (s: ImageStore, diffId: string): boolean =>
+  storedFormat(s, diffId) === layerFormat() && existsSync(layerDir(s, diffId));
+
+/** Whether every layer of an image is in the store, in the current format. */
+export const imageReady = (s: ImageStore, r: ImageRecord): boolean =>
+  r.layers.every((l) => layerCurrent(s, l));
+
+/** The directories of an image's layers, top layer first (overlayfs's order), each checked to
+ * be there in the current format: a layer left by an older secure-run (its whiteouts kept as
+ * `.wh.` files) is never read as this one. */
+export function imageLayers(s: ImageStore, r: ImageRecord): string[] {
+  for (const l of r.layers) {
+    const st = lstatSync(layerDir(s, l), { throwIfNoEntry: false });
+    if (st && !st.isDirectory())
+      throw new ImageError(
+        layerDir(s, l),
+        `layer ${l} of image ${r.id} is a ${st.isSymbolicLink() ? "symbolic link" : "file"}, not the layer's directory (the store was changed by something else)`,
+        `remove it and load the image again: secure-run load ${r.source}`,
+      );
+    const have = storedFormat(s, l);
+    if (have === layerFormat() && existsSync(layerDir(s, l))) continue;
+    throw new ImageError(
+      layerDir(s, l),
+      have === undefined
+        ? `layer ${l} of image ${r.id} is not in the store`
+        : `layer ${l} of image ${r.id} is stored in format ${have}, not ${layerFormat()} (an older secure-run's, or another user's)`,
+      `load the image again, which unpacks its layers anew: secure-run load ${r.source}`,
+    );
+  }
+  return r.layers.map((l) => layerDir(s, l)).reverse();
+}
+
+/** The image's root as one directory of hard links (flatten.ts), made on first use: where the
+ * root cannot be an overlay of the layers. Two at once: one rename wins, the other's goes. */
+export function ensureRoot(s: ImageStore, r: ImageRecord): string {
+  const root = rootOf(s, r.id);
+  // Checked first: a root is never used when its layers are not the store's current ones.
+  const layers = imageLayers(s, r).reverse();
+  if (existsSync(root)) return root;
+  // Staged beside the roots, not in tmp/ (a load clears tmp/ without waiting for this, which
+  // takes no lock): `.tmp-PID-…`, removed by a later load once PID is gone.
+  mkdirSync(join(s.root, "roots"), { recursive: true, mode: 0o700 });
+  const tmp = join(s.root, "roots", `.tmp-${process.pid}-${randomBytes(8).toString("hex")}`);
+  mkdirSync(tmp, { mode: 0o700 });
+  try {
+    flatten(layers, tmp);
+    try {
+      renameSync(tmp, root);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+    }
+  } finally {
+    removeTree(tmp);
+  }
+  return root;
+}
 export const recordPath = (s: ImageStore, id: string): string =>
   join(s.root, "images", `${hex(id)}.json`);
 
@@ -122,6 +200,11 @@ export async function withLock<T>(
   try {
     // What an interrupted load left in staging is nobody's now.
     for (const e of readdirSync(join(s.root, "tmp"))) removeTree(join(s.root, "tmp", e));
+    // A flattened root a process gone left half made (ensureRoot).
+    for (const e of existsSync(join(s.root, "roots")) ? readdirSync(join(s.root, "roots")) : []) {
+      const pid = /^\.tmp-(\d+)-/.exec(e)?.[1];
+      if (pid && !alive(Number(pid))) removeTree(join(s.root, "roots", e));
+    }
     return await fn();
   } finally {
     rmSync(lock, { force: true });
@@ -196,7 +279,7 @@ export async function loadImage(
     const names = [...new Set([...spec.names, ...(o.names ?? [])])];
     const origin = originOf(src);
     const existing = readRecord(s, spec.id);
-    if (existing && existsSync(rootOf(s, spec.id))) {
+    if (existing && imageReady(s, existing)) {
       const merged = [...new Set([...existing.names, ...names])];
       const origins = [...new Set([...(existing.origins ?? []), ...(origin ? [origin] : [])])];
       const image = { ...existing, names: merged, origins };
@@ -215,7 +298,7 @@ export async function loadImage(
           if (!l) return;
           const dir = join(tmp, `layer-${i}`);
           mkdirSync(dir, { mode: 0o700 });
-          const r = await unpackLayer(stream, dir, name, shift);
+          const r = await unpackLayer(stream, dir, name, shift, layerFormat());
           if (l.digest && r.digest !== l.digest)
             throw new ImageError(
               name,
@@ -228,6 +311,9 @@ export async function loadImage(
               `the uncompressed layer's digest is ${r.diffId}, the config's diff_id is ${l.diffId}`,
               "the layer was altered or damaged: nothing was loaded",
             );
+          // The layer's own root: what a read-only overlay of the layers alone shows as "/"
+          // (the binds of a writable image root come from there); the store's top stays 0700.
+          chmodSync(dir, 0o755);
           sizes.set(l.diffId, r.unpacked);
           writeFileSync(
             `${dir}.json`,
@@ -236,25 +322,29 @@ export async function loadImage(
               digest: r.digest,
               size: r.size,
               unpacked: r.unpacked,
+              format: layerFormat(),
             }),
           );
           unpacked++;
         },
-        (i) => existsSync(layerDir(s, spec.layers[i]?.diffId ?? "")),
+        (i) => layerCurrent(s, spec.layers[i]?.diffId ?? ""),
       );
-      // Every layer verified: into place (a layer two images share is there once).
+      // Every layer verified: into place (a layer two images share is there once). A layer of
+      // an older format is replaced, and the flattened roots made of it with it.
+      let replaced = false;
       for (const [i, l] of spec.layers.entries()) {
         const dir = join(tmp, `layer-${i}`);
-        if (!existsSync(dir) || existsSync(layerDir(s, l.diffId))) continue;
-        renameSync(`${dir}.json`, `${layerDir(s, l.diffId)}.json`);
+        if (!existsSync(dir) || layerCurrent(s, l.diffId)) continue;
+        if (existsSync(layerDir(s, l.diffId)) || existsSync(`${layerDir(s, l.diffId)}.json`)) {
+          rmSync(`${layerDir(s, l.diffId)}.json`, { force: true });
+          removeTree(layerDir(s, l.diffId));
+          replaced = true;
+        }
         renameSync(dir, layerDir(s, l.diffId));
+        renameSync(`${dir}.json`, `${layerDir(s, l.diffId)}.json`);
       }
-      const root = join(tmp, "root");
-      mkdirSync(root, { mode: 0o700 });
-      flatten(
-        spec.layers.map((l) => layerDir(s, l.diffId)),
-        root,
-      );
+      if (replaced)
+        for (const e of readdirSync(join(s.root, "roots"))) removeTree(join(s.root, "roots", e));
       const size = spec.layers.reduce(
         (n, l) => n + (sizes.get(l.diffId) ?? layerSize(s, l.diffId)),
         0,
@@ -272,7 +362,6 @@ export async function loadImage(
         loaded: new Date().toISOString(),
       };
       removeTree(rootOf(s, spec.id));
-      renameSync(root, rootOf(s, spec.id));
       writeRecord(s, claimNames(s, record));
       return { image: record, unpacked, existed: false };
     } finally {
@@ -364,12 +453,10 @@ export function lookupImage(s: ImageStore, ref: string): ImageRecord | undefined
   if (!src) return findImage(s, ref);
   if (src.kind === "oci") {
     const r = readRecord(s, ociLayout(src.dir, src.tag).id);
-    return r && existsSync(rootOf(s, r.id)) ? r : undefined;
+    return r && imageReady(s, r) ? r : undefined;
   }
   const origin = originOf(src);
-  return listImages(s).find(
-    (r) => origin && r.origins?.includes(origin) && existsSync(rootOf(s, r.id)),
-  );
+  return listImages(s).find((r) => origin && r.origins?.includes(origin) && imageReady(s, r));
 }
 
 /** The image a reference names: loaded first when it is oci:… or docker-archive:… not in the

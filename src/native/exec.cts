@@ -16,6 +16,17 @@ export interface ExecAddon {
    * end of a new pipe as its descriptor 3, default signals, nothing blocked; `fd` is the pipe's
    * read end. Throws (code ERR_EXEC_SYSTEM) naming the step that failed. */
   spawnDetached(path: string, argv: string[], env: string[]): { pid: number; fd: number };
+  /** Makes `name` in the directory `dir` an overlay whiteout (a character device 0:0). `dir` is
+   * reached without following any link. Throws an Error whose code is the errno's name. */
+  whiteout(dir: string, name: string): void;
+  /** Sets the extended attribute `attr` of the directory `dir` (no link followed). */
+  setXattr(dir: string, attr: string, value: string): void;
+  /** The extended attribute `attr` of the directory `dir`, null when it has none. */
+  getXattr(dir: string, attr: string): string | null;
+  /** null when this caller can mount an overlay such as an image root's (tried on a detached
+   * tmpfs; in a user namespace of its own unless root); else the step the kernel refused and the
+   * errno's name. */
+  overlayProbe(): { step: string; code: string } | null;
   /** null while the child `pid` runs; else its end, its status collected. */
   reap(pid: number): { code: number | null; signal: string | null } | null;
 }

@@ -1,12 +1,20 @@
 /** AppSpec + host facts + profiles + organisation config → Plan, through the policy. */
 import { InputError, SecureRunError, type Issue } from "../errors.js";
-import { imageStore, lookupImage, rootOf, type ImageRecord } from "../images/store.js";
+import {
+  ensureRoot,
+  imageLayers,
+  imageStore,
+  lookupImage,
+  type ImageRecord,
+} from "../images/store.js";
+import { imageAccounts, imageEntries } from "../images/view.js";
 import type { LoadedApp } from "../appspec/load.js";
 import { closest } from "../documents/suggest.js";
 import { formatPath } from "../documents/validate.js";
 import type { PathSegment } from "../documents/yaml-source.js";
 import type { OrgConfig } from "../config/load.js";
 import { hostFacts, rootfsEntries, type HostFacts } from "../host/facts.js";
+import { probeImageRoot } from "../host/image-root.cjs";
 import { DEFAULT_USER, readAccounts, resolveIdentity } from "../host/identity.js";
 import { PolicyEngine } from "../policy/engine.js";
 import { dirname, resolve } from "node:path";
@@ -127,8 +135,14 @@ function realRootfs(path: string): string {
 }
 
 /** The image of an app whose root is one, from the store (the CLI loads an archive or layout
- * first: ensureAppImage); not there, the error names the field. */
-function appImage(loaded: LoadedApp, ref: string): { record: ImageRecord; root: string } {
+ * first: ensureAppImage); not there, the error names the field. Its root: the directories of its
+ * layers (their real paths: the launcher opens them without following links) where this host
+ * mounts it as an overlay of them, else its layers applied into one directory (host.imageRoot). */
+function appImage(
+  loaded: LoadedApp,
+  ref: string,
+  host: HostFacts,
+): { record: ImageRecord; root?: string; layers?: string[] } {
   let record: ImageRecord | undefined;
   let why = "it is not in the image store";
   try {
@@ -146,7 +160,10 @@ function appImage(loaded: LoadedApp, ref: string): { record: ImageRecord; root: 
         "load it first: secure-run load FILE|DIR (secure-run images lists the store)",
       ),
     ]);
-  return { record, root: rootOf(imageStore(), record.id) };
+  if (probeImageRoot(host.imageRoot).mode !== "overlay")
+    return { record, root: ensureRoot(imageStore(), record) };
+  const store = imageStore();
+  return { record, layers: imageLayers({ root: realpathSync(store.root) }, record) };
 }
 
 /** What the policy reads as `input`. */
@@ -156,9 +173,10 @@ export function planInput(
   accounts?: { passwd: string; group: string },
 ): object {
   const { app } = loaded;
-  const image = app.root?.type === "image" ? appImage(loaded, app.root.ref) : undefined;
+  const image = app.root?.type === "image" ? appImage(loaded, app.root.ref, host) : undefined;
   const rootfs = app.root?.type === "rootfs" ? app.root.path : image?.root;
-  const acc = accounts ?? readAccounts(rootfs ?? "/");
+  const acc =
+    accounts ?? (image?.layers ? imageAccounts(image.layers) : readAccounts(rootfs ?? "/"));
   // The image's User, where the app names none (the policy gives it the image as its reason).
   const user = app.user ?? (image?.record.config.User || undefined);
   const id = resolveIdentity(user ?? DEFAULT_USER, acc.passwd, acc.group, app.group);
@@ -180,6 +198,7 @@ export function planInput(
       ref: app.root?.type === "image" ? app.root.ref : "",
       id: image.record.id,
       config: image.record.config,
+      ...(image.layers ? { layers: image.layers, entries: imageEntries(image.layers) } : {}),
     };
   return input;
 }

@@ -14,6 +14,8 @@ export interface Mount {
   optional?: boolean;
   /** bind: the source must be a directory / a file when the launcher opens it. */
   sourceType?: "dir" | "file";
+  /** bind: the source is a path of the image's read-only overlay, not of the host. */
+  fromImage?: boolean;
   size?: number;
   mode?: number;
   reasons: Reason[];
@@ -81,6 +83,8 @@ export interface Plan {
     /** The root is writable: an overlay of `lower` (null: an empty directory below the host's
      * read-only binds) and the instance's layer directory. */
     writableLayer?: { lower: string | null; reasons: Reason[] };
+    /** The root is an overlay of an image's layers (store directories, top layer first). */
+    imageLayers?: { layers: string[]; reasons: Reason[] };
     /** Where what the app writes goes, and how long it stays. */
     persistence: Persistence[];
   };

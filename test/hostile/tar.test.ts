@@ -160,6 +160,42 @@ describe("hostile image archives", () => {
     );
   });
 
+  test("whiteouts: only plain files, never of the layer's own entries, never through a link", async () => {
+    await refused(
+      { layers: [base, { entries: [file("x"), file(".wh.x", "")] }] },
+      /entry "\.wh\.x": a whiteout of "x", an entry of its own layer/,
+    );
+    await refused(
+      { layers: [base, { entries: [file(".wh.etc", ""), file("etc/evil")] }] },
+      /entry "etc\/evil": its parent "etc" is not a directory/,
+    );
+    await refused(
+      {
+        layers: [base, { entries: [{ name: ".wh.x", type: "symlink", linkname: "/etc/passwd" }] }],
+      },
+      /entry "\.wh\.x": a whiteout that is not a plain file/,
+    );
+    await refused(
+      { layers: [base, { entries: [file("etc/.wh..", "")] }] },
+      /entry "etc\/\.wh\.\.": a whiteout of no name of its directory/,
+    );
+    await refused(
+      {
+        layers: [
+          base,
+          {
+            entries: [
+              { name: "escape", type: "symlink", linkname: tmp.dir },
+              file("escape/.wh.pwned", ""),
+              file("escape/.wh..wh..opq", ""),
+            ],
+          },
+        ],
+      },
+      /entry "escape\/\.wh\.pwned": its parent "escape" is a symbolic link/,
+    );
+  });
+
   test("a layer whose digest does not match is refused", async () => {
     const at = join(tmp.dir, "src-digest");
     await writeOci(at, { layers: [base], tamperedWith: { entries: [file("evil")] } });

@@ -3,11 +3,13 @@
  * and the symbolic links as overlayfs would show them; names, removal and prune. */
 import assert from "node:assert/strict";
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -15,8 +17,13 @@ import {
 import { pathInRoot, readAccounts } from "../../src/host/identity.js";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ImageError } from "../../src/images/errors.js";
+import { layerFormat } from "../../src/images/format.js";
+import { execAddon } from "../../src/native/exec.cjs";
 import {
+  ensureRoot,
   findImage,
+  imageLayers,
   imageStore,
   listImages,
   loadImage,
@@ -66,7 +73,9 @@ describe("image store", () => {
     assert.equal(r.image.id, ociId);
     assert.deepEqual(r.image.names, ["v1"]);
     assert.equal(r.unpacked, 2);
-    const root = rootOf(s, r.image.id);
+    // The root as the fallback shows it: the layers applied into one directory, on first use.
+    assert.ok(!existsSync(rootOf(s, r.image.id)), "no flattened root is made by a load");
+    const root = ensureRoot(s, r.image);
     assert.equal(readFileSync(join(root, "etc/motd"), "utf8"), "hello from the image\n");
     assert.equal(
       statSync(join(root, "etc/motd-link")).ino,
@@ -115,7 +124,7 @@ describe("image store", () => {
     assert.deepEqual(r.image.names, ["test/busybox:latest"]);
     assert.equal(findImage(s, "test/busybox:latest").id, archiveId);
     assert.equal(
-      readFileSync(join(rootOf(s, archiveId), "srv/opaque/new.txt"), "utf8"),
+      readFileSync(join(ensureRoot(s, r.image), "srv/opaque/new.txt"), "utf8"),
       "only this one\n",
     );
     assert.deepEqual(readdirSync(join(s.root, "tmp")), [], "nothing left in staging");
@@ -135,6 +144,50 @@ describe("image store", () => {
     assert.deepEqual(r.image.config.Cmd, ["blobs"]);
     assert.equal(r.unpacked, 0, "the layers were in the store already");
     await removeImages(imageStore(), ["blobs:1"]);
+  });
+
+  test("layers are stored as overlayfs reads them: whiteouts, the opaque attribute, the format", () => {
+    const s = imageStore();
+    const r = findImage(s, "v1");
+    const [top, bottom] = imageLayers(s, r);
+    assert.ok(top && bottom);
+    const gone = lstatSync(join(top, "etc/gone.txt"));
+    assert.ok(gone.isCharacterDevice() && gone.rdev === 0, "a whiteout is a character device 0:0");
+    assert.ok(lstatSync(join(top, "srv/removed")).isCharacterDevice());
+    assert.ok(!readdirSync(join(top, "srv/opaque")).includes(".wh..wh..opq"));
+    const xattr = process.geteuid?.() === 0 ? "trusted.overlay.opaque" : "user.overlay.opaque";
+    const fs = execAddon();
+    assert.ok(fs);
+    assert.equal(fs.getXattr(join(top, "srv/opaque"), xattr), "y");
+    assert.equal(fs.getXattr(join(top, "srv"), xattr), null);
+    assert.equal(fs.getXattr(join(bottom, "srv/opaque"), xattr), null);
+    for (const l of r.layers) {
+      const path = `${join(s.root, "layers", l.slice(7))}.json`;
+      const meta = JSON.parse(readFileSync(path, "utf8")) as { format?: string };
+      assert.equal(meta.format, layerFormat());
+    }
+  });
+
+  test("a layer of an older store is never read as this format: refused with the fix, loaded anew", async () => {
+    const s = imageStore({ create: true });
+    const r = findImage(s, "v1");
+    const top = r.layers[1] ?? "";
+    const meta = `${join(s.root, "layers", top.slice(7))}.json`;
+    const old = JSON.parse(readFileSync(meta, "utf8")) as Record<string, unknown>;
+    delete old.format;
+    writeFileSync(meta, JSON.stringify(old));
+    assert.throws(
+      () => imageLayers(s, r),
+      (e: unknown) =>
+        e instanceof ImageError &&
+        /stored in format \(none\), not overlay-(trusted|user)\/1/.test(e.message) &&
+        /load the image again, which unpacks its layers anew: secure-run load /.test(e.hint ?? ""),
+    );
+    assert.throws(() => ensureRoot(s, r), /stored in format \(none\)/, "nor flattened");
+    const again = await loadImage(s, { kind: "oci", dir: oci, tag: "v1" });
+    assert.equal(again.existed, false, "not taken as loaded");
+    assert.equal(again.unpacked, 1, "the old layer is unpacked anew, the other kept");
+    assert.equal(imageLayers(s, r).length, 2);
   });
 
   test("loading again changes nothing; rmi keeps shared layers; prune removes the unused", async () => {
@@ -161,6 +214,19 @@ describe("image store", () => {
     assert.equal(pruned.layers.length, 2);
     assert.deepEqual(readdirSync(join(s.root, "layers")), []);
     assert.deepEqual(readdirSync(join(s.root, "roots")), []);
+  });
+
+  test("a flattened root half made by a process gone is cleared by the next load; a live one's is kept", async () => {
+    const s = imageStore({ create: true });
+    const dead = join(s.root, "roots/.tmp-999999999-0123");
+    const live = join(s.root, `roots/.tmp-${process.pid}-4567`);
+    mkdirSync(join(dead, "usr"), { recursive: true });
+    mkdirSync(live, { recursive: true });
+    await loadImage(s, { kind: "oci", dir: oci, tag: "v1" });
+    assert.ok(!existsSync(dead), "the dead process's is removed");
+    assert.ok(existsSync(live), "a running process's is left to it");
+    rmSync(live, { recursive: true });
+    await pruneImages(s, { all: true });
   });
 
   test("two loads at once: one unpacks, the other waits for the lock and finds the image", async () => {

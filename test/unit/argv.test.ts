@@ -338,6 +338,10 @@ test("the warm path: the launcher, given the bundle file and its sha256", () => 
     spawnDetached: () => {
       throw new Error("not spawned on the warm path");
     },
+    whiteout: () => undefined,
+    setXattr: () => undefined,
+    getXattr: () => null,
+    overlayProbe: () => null,
     reap: () => null,
   };
   const bundle = { file: "/cache/k.bundle", sha256: "ab".repeat(32) };
