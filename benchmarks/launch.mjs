@@ -616,7 +616,8 @@ exec sleep 100000
       label: "secure-run run (warm cache)",
       argv: [cliExe, "run", trueApp],
       env: cliEnv,
-      includes: "dist/cli/secure-run (node from the CLI's startup snapshot), its bundle cache (already filled), the launcher",
+      includes:
+        "dist/cli/secure-run (node from the CLI's startup snapshot), its bundle cache (already filled), the launcher",
       unavailable: need(!cacheWhy, cacheWhy),
     },
     {

@@ -2,9 +2,10 @@
  * and `image prune` leaves it, as Docker does for containers. Every instance of the store counts,
  * running or not: a stopped one is started again from the same bundle, on the same root.
  *
- * What an instance uses is read from its bundle, the launcher's arguments it starts from: every
- * path into the image store they name. An image is in use when its root is named, or exactly its
- * set of layers (the store may mount the layers themselves). The bundle is read as hostile (a
+ * What an instance uses is the image id its instance.json names (written from its plan). For an
+ * instance without one (made before, or whose instance.json cannot be read) it is read from its
+ * bundle, the launcher's arguments it starts from: every path into the image store they name. An
+ * image is then in use when its root is named, or exactly its set of layers. The bundle is read as hostile (a
  * file of the caller's, bounded, decoded by the bundle format's own reader); an instance whose
  * bundle cannot be read cannot be started either, and holds no image.
  *
@@ -98,13 +99,11 @@ export function imageUsers(
 ): Map<string, ImageUser[]> {
   const out = new Map<string, ImageUser[]>();
   for (const id of listIds(instances)) {
-    const paths = storePaths(images, instanceDir(instances, id));
-    if (!paths || (paths.roots.size === 0 && paths.layers.size === 0)) continue;
-    const used = records.filter((r) => uses(paths, r));
-    if (used.length === 0) continue;
     let user: ImageUser;
+    let image: string | undefined;
     try {
       const v = viewInstance(instances, id);
+      image = v.doc.image;
       user = {
         id,
         name: v.doc.name,
@@ -121,6 +120,15 @@ export function imageUsers(
         active: false,
         removedWhenDone: false,
       };
+    }
+    let used: ImageRecord[];
+    if (image) {
+      used = records.filter((r) => r.id === image);
+    } else {
+      // Made before instances named their image, or its instance.json cannot be read.
+      const paths = storePaths(images, instanceDir(instances, id));
+      if (!paths || (paths.roots.size === 0 && paths.layers.size === 0)) continue;
+      used = records.filter((r) => uses(paths, r));
     }
     for (const r of used) out.set(r.id, [...(out.get(r.id) ?? []), user]);
   }

@@ -83,6 +83,8 @@ export interface NewInstance {
   logMaxBytes?: number;
   remove?: boolean;
   writable?: boolean;
+  /** The image id its root is made of. */
+  image?: string;
   ports?: InstanceDoc["ports"];
   limits: InstanceDoc["limits"];
   /** A private network: its document, written as network.json with the instance's id. */
@@ -177,6 +179,7 @@ export async function createInstance(
     log: { maxBytes: n.logMaxBytes ?? 10 * 1024 * 1024 },
     remove: Boolean(n.remove),
     writable: Boolean(n.writable),
+    ...(n.image ? { image: n.image } : {}),
     ports: n.ports ?? [],
     ...(n.network ? { network: { publish: n.network.publish } } : {}),
     limits: n.limits,

@@ -14,6 +14,7 @@ export type InstanceSpec = Pick<
   | "stopSignal"
   | "stopTimeout"
   | "writable"
+  | "image"
   | "ports"
   | "limits"
   | "network"
@@ -26,6 +27,7 @@ export function instanceSpec(plan: Plan): InstanceSpec {
     command: plan.process.args,
     restart: plan.lifecycle.restart,
     writable: Boolean(plan.filesystem.writableLayer),
+    ...(plan.image ? { image: plan.image.id } : {}),
     stopSignal: plan.lifecycle.stop.signal,
     stopTimeout: plan.lifecycle.stop.timeout,
     ports: plan.network.listen.map((p) => ({ port: p.port, protocol: p.protocol })),

@@ -18,6 +18,8 @@ export interface InstanceDoc {
   log: { maxBytes: number };
   remove: boolean;
   writable: boolean;
+  /** The image its root is made of (its id): rmi refuses the image while the instance exists. */
+  image?: string;
   ports: { port: number; protocol: "tcp" | "udp" }[];
   /** A private network (its document is network.json): the host ports published to the app. */
   network?: { publish: PublishedPort[] };

@@ -102,7 +102,8 @@ describe(
         inUse: string[];
       };
       assert.deepEqual(json.inUse, [used]);
-      assert.ok(existsSync(join(state, "images/roots", used.slice(7))), "its root is there");
+      assert.ok(existsSync(join(state, "images/images", `${used.slice(7)}.json`)), "it is there");
+      assert.ok(readdirSync(join(state, "images/layers")).length > 0, "its layers are there");
 
       // Stopped, it could start again: still refused, and the hint is rm.
       assert.equal(sr(["stop", "-t", "1", "sleeper"]).status, 0);

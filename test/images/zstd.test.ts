@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { imageStore, loadImage, rootOf } from "../../src/images/store.js";
+import { ensureRoot, imageStore, loadImage } from "../../src/images/store.js";
 import { canLaunch, cli, tempDir } from "../helpers.js";
 import { testImage, writeDockerArchive, writeOci, type ImageDef } from "./build.js";
 
@@ -61,7 +61,7 @@ describe("zstd layers", { skip: zstd }, () => {
       const r = await loadImage(s, { kind: "oci", dir: at, tag: "z" });
       assert.equal(r.image.id, id);
       assert.equal(r.unpacked, 2);
-      const root = rootOf(s, id);
+      const root = ensureRoot(s, r.image);
       assert.equal(readFileSync(join(root, "etc/motd"), "utf8"), "hello from the image\n");
       assert.equal(statSync(join(root, "etc/motd-link")).ino, statSync(join(root, "etc/motd")).ino);
       assert.deepEqual(readdirSync(join(root, "srv/opaque")), ["new.txt"]);
