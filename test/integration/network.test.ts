@@ -118,6 +118,40 @@ function sh(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
+/** A host address that a rootless app's pasta does not take for the app (it copies the address
+ * of the default route's interface): a connection to it from the app leaves through pasta and
+ * reaches the host. Undefined when the host has no other (the root pass made the bridge's). */
+function otherHostAddress(): string | undefined {
+  const dev = /\bdev (\S+)/.exec(sh("ip", ["-4", "route", "show", "default"]))?.[1];
+  return sh("ip", ["-4", "-o", "addr", "show"])
+    .split("\n")
+    .map((l) => /^\d+: (\S+)\s+inet ([\d.]+)\//.exec(l))
+    .find((m) => m && m[1] !== "lo" && m[1] !== dev)?.[2];
+}
+
+/** The state letter and parent of a process (undefined: gone). */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state = "", ppid = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caller's ended pasta processes that wait for `parent` to reap them. */
+function pastaZombiesOf(parent: number): string[] {
+  return sh("ps", ["-u", String(process.getuid?.()), "-o", "pid=,ppid=,stat=,comm="])
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter(
+      ([, ppid, stat = "", comm = ""]) =>
+        Number(ppid) === parent && stat.startsWith("Z") && /^pas/.test(comm),
+    )
+    .map(([pid]) => pid ?? "");
+}
+
 /** What a network leaves on the host, compared before and after: the links (the veths), the
  * ruleset (without counters), the IPAM leases, the netns files, pasta processes of ours. */
 function hostNetwork(): Record<string, string> {
@@ -262,6 +296,98 @@ describe("a private network", { skip }, () => {
     },
   );
 
+  test(
+    "rootless (pasta): egress only to the connect list, not to the host's loopback nor to a namespace of the test's",
+    {
+      skip: !rootless
+        ? "the rootless pass's: as root, the test above"
+        : !otherHostAddress()
+          ? "this host has one address only, which pasta gives the app (the root pass's bridge adds one)"
+          : false,
+    },
+    async () => {
+      // The test's own namespaces (user, network, pid: its processes end with it), with three
+      // listeners, reachable from the host through a pasta of the test's on a host address the
+      // app's pasta leads to; and a listener on the host's loopback.
+      const addr = otherHostAddress() ?? "";
+      const [p1, p2, p3] = [BASE + 5, BASE + 6, BASE + 7];
+      const www = join(tmp.dir, "www");
+      const procs: ChildProcess[] = [];
+      try {
+        const ns = spawn(
+          "unshare",
+          [
+            "--user",
+            "--map-root-user",
+            "--net",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "busybox",
+            "sh",
+            "-c",
+            `for p in ${p1} ${p2}; do busybox httpd -f -p $p -h ${www} & done; exec busybox httpd -f -p ${p3} -h ${www}`,
+          ],
+          { stdio: "ignore" },
+        );
+        procs.push(ns);
+        await new Promise((r) => setTimeout(r, 200));
+        const fwd = spawn(
+          "pasta",
+          [
+            "--config-net",
+            "--quiet",
+            "--foreground",
+            "--ipv4-only",
+            ...[p1, p2, p3].flatMap((p) => ["-t", `${addr}/${p}`]),
+            "-T",
+            "none",
+            "-u",
+            "none",
+            "-U",
+            "none",
+            String(ns.pid),
+          ],
+          { stdio: "ignore" },
+        );
+        procs.push(fwd);
+        procs.push(
+          spawn("busybox", ["httpd", "-f", "-p", `127.0.0.1:${p2}`, "-h", www], {
+            stdio: "ignore",
+          }),
+        );
+        for (const u of [`${addr}:${p1}`, `${addr}:${p2}`, `${addr}:${p3}`, `127.0.0.1:${p2}`])
+          await fetchSoon(`http://${u}/`, 5000);
+        // Landlock lets the app connect to p1 and p2 at any address: the network's rules refuse
+        // ADDR:p2 (declared only at 127.0.0.1), which without them would answer.
+        const file = client(
+          "rclient",
+          [`${addr}:${p1}`, `127.0.0.1:${p2}`],
+          [`${addr}:${p1}`, `${addr}:${p2}`, `127.0.0.1:${p2}`, `${addr}:${p3}`],
+        );
+        const r = cli(["run", file], { env, timeout: 30_000 });
+        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        assert.deepEqual(r.stdout.trim().split("\n"), [
+          `${addr}:${p1} ok`,
+          `${addr}:${p2} refused`,
+          `127.0.0.1:${p2} refused`,
+          `${addr}:${p3} refused`,
+        ]);
+      } finally {
+        await Promise.all(
+          procs.reverse().map(
+            (c) =>
+              new Promise((res) => {
+                if (c.exitCode !== null || c.signalCode !== null) res(undefined);
+                else c.once("exit", res).kill("SIGKILL");
+              }),
+          ),
+        );
+      }
+      assert.deepEqual(hostNetwork(), baseline);
+    },
+  );
+
   test("after SIGKILL of an instance's supervisor, gc leaves the host's network as before", async () => {
     const port = BASE + 8;
     const r = cli(["run", "-d", "--name", "netkill", httpd("webd", `127.0.0.1:${port}:80`)], {
@@ -310,6 +436,35 @@ describe("a private network", { skip }, () => {
       restarts = ps.find((p) => p.name === "netrestart")?.restarts ?? 0;
     }
     assert.ok(restarts >= 2, `restarts: ${restarts}`);
+    if (rootless) {
+      // Each run's pasta is the supervisor's child, which reaps it after each run's del: no
+      // zombie waits for the host's init.
+      const id = r.stdout.trim();
+      const supervisor = (
+        JSON.parse(readFileSync(join(state, "instances", id, "state.json"), "utf8")) as {
+          supervisorPid: number;
+        }
+      ).supervisorPid;
+      let live: { state: string; ppid: number } | undefined;
+      for (const end = Date.now() + 5000; !live && Date.now() < end;) {
+        const doc = JSON.parse(
+          readFileSync(join(state, "instances", id, "network.json"), "utf8"),
+        ) as { pasta?: { pid: number } };
+        live = doc.pasta ? procStat(doc.pasta.pid) : undefined;
+        if (!live || live.state === "Z") {
+          live = undefined;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+      }
+      assert.equal(live?.ppid, supervisor, "pasta is the supervisor's child");
+      // (One ended a moment ago waits for its del to exit: only one still there later counts.)
+      const first = pastaZombiesOf(supervisor);
+      await new Promise((res) => setTimeout(res, 500));
+      assert.deepEqual(
+        pastaZombiesOf(supervisor).filter((z) => first.includes(z)),
+        [],
+      );
+    }
     assert.doesNotMatch(cli(["logs", "netrestart"], { env }).stdout, /network (add|del|cleanup)/);
     assert.equal(cli(["rm", "-f", "netrestart"], { env }).status, 0);
     assert.deepEqual(hostNetwork(), baseline);
