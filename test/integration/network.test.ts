@@ -268,6 +268,9 @@ describe("a private network", { skip }, () => {
         sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
         sh("ip", ["-n", ns, "route", "add", "default", "via", "10.199.0.1"]);
         await serve(["ip", "netns", "exec", ns], `10.199.0.2:${BASE + 5}`);
+        // The declared port at an undeclared address: Landlock lets the app connect to the port,
+        // only the network's rules refuse it.
+        await serve(["env"], `${GATEWAY}:${BASE + 5}`);
         await serve(["env"], `${GATEWAY}:${BASE + 6}`);
         await serve(["env"], `${GATEWAY}:${BASE + 7}`);
         const allowed = `10.199.0.2:${BASE + 5}`;
