@@ -25,6 +25,7 @@ import {
   V2_DELEGATED_FILES,
 } from "./fingerprint.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
+import { privateResolvConf } from "../paths.cjs";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -70,6 +71,9 @@ export interface HostFacts {
    * out): the plan binds the real file, because the launcher opens bind sources without following
    * links (a link swapped in by a host process must not choose what is bound). */
   etcLinks?: Record<string, string>;
+  /** The resolv.conf file a private network's app is given (written by each launch: see
+   * src/network/resolv.ts); undefined where the state directory cannot be used. */
+  privateResolvConf?: string;
 }
 
 function entry(path: string): RootEntry | undefined {
@@ -250,6 +254,14 @@ export function swapFacts(): HostFacts["swap"] {
   return { total, accounting };
 }
 
+function optionalPrivateResolvConf(): { privateResolvConf?: string } {
+  try {
+    return { privateResolvConf: privateResolvConf() };
+  } catch {
+    return {}; // an unsafe state directory: a launch says so
+  }
+}
+
 /** Gathers the facts; the native layer adds Landlock and libseccomp when it is built. */
 export function hostFacts(): HostFacts {
   const native = loadNative({ optional: true });
@@ -266,5 +278,6 @@ export function hostFacts(): HostFacts {
     cgroup: cgroupFacts(),
     swap: swapFacts(),
     etcLinks: etcLinks(),
+    ...optionalPrivateResolvConf(),
   };
 }

@@ -13,6 +13,7 @@ import {
 import { arch } from "node:os";
 import { fnv64 } from "../digest.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
+import { privateResolvConf } from "../paths.cjs";
 
 /** The files the host facts are read from. */
 export const HOST_FILES = {
@@ -79,6 +80,8 @@ export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
     "/sys/fs/cgroup's type, the cgroup mounts, /proc/self/cgroup and whether the own v2 cgroup is writable (delegated)",
   swap: "/proc/swaps (devices and sizes) and the kernel command line",
   etcLinks: "the symbolic links directly in /etc and their targets",
+  privateResolvConf:
+    "the path itself (the state directory's: SECURE_RUN_STATE_DIR, XDG_DATA_HOME, HOME, uid)",
 };
 
 /** A file's text, or `absent` when it cannot be read. */
@@ -152,6 +155,14 @@ function ownV2Delegated(procCgroup: string, mounts: readonly string[]): string {
   }
 }
 
+function optionalPrivateResolvConf(): string {
+  try {
+    return privateResolvConf();
+  } catch {
+    return "-"; // an unsafe state directory (facts.ts leaves the fact out)
+  }
+}
+
 /** A digest of the host facts a plan depends on, read without the native layer. */
 export function hostFingerprint(): string {
   const text = (p: string): string => readText(p, "\0absent");
@@ -203,6 +214,7 @@ export function hostFingerprint(): string {
     ...swaps,
     ...ROOT_DIRS.map((d) => `${d}=${entryType(d)}`),
     ...etcLinkTargets(),
+    `privateResolvConf=${optionalPrivateResolvConf()}`,
   ];
   return fnv64(facts.join("\n\0"));
 }

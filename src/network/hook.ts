@@ -132,7 +132,12 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
   };
   rewrite(file, doc);
   try {
-    const ruleset = egressRuleset(doc, await destinations(doc), hostNameservers());
+    // The servers its resolv.conf names (a document of an older secure-run: the host's).
+    const ruleset = egressRuleset(
+      doc,
+      await destinations(doc),
+      doc.dns?.nameservers ?? hostNameservers(),
+    );
     if (doc.backend === "cni") {
       if (!doc.cni) throw new NetworkError(`${file}: no CNI configuration`);
       doc.netns = bindNetns(namespaces(pid).net, doc.id);

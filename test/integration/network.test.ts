@@ -17,6 +17,7 @@ import {
   cli,
   isRoot,
   rootless,
+  root,
   rootlessBestEffort,
   spawnCli,
   tempDir,
@@ -71,6 +72,48 @@ function client(name: string, connect: string[], targets: string[]): string {
       `network: { mode: private, connect: ${JSON.stringify(connect)} }\n` +
       `syscalls: { profiles: [process], allow: [setuid, setgid, alarm] }\n${rootlessBestEffort}`,
   );
+}
+
+/** An app that prints its resolv.conf's nameservers, what its resolver answers for test.srn,
+ * and whether each of `servers` answers when asked directly. */
+function dnsClient(name: string, connect: string[], servers: string[]): string {
+  const ask = (server = ""): string =>
+    `busybox nslookup -timeout=2 test.srn ${server} 2>/dev/null | busybox grep -o '10\\.1\\.2\\.[0-9]*' | busybox tail -1`;
+  const script = [
+    "busybox grep ^nameserver /etc/resolv.conf",
+    `a=$(${ask()}); echo "test.srn is \${a:-unresolved}"`,
+    ...servers.map(
+      (s) =>
+        `a=$(${ask(s)}); if [ -n "$a" ]; then echo "${s} answered"; else echo "${s} refused"; fi`,
+    ),
+  ].join("; ");
+  return tmp.write(
+    `${name}.yaml`,
+    `apiVersion: secure-run/v1\nkind: App\nname: ${name}\n` +
+      `command: [/bin/busybox, sh, -c, ${JSON.stringify(script)}]\n` +
+      `network: { mode: private, connect: ${JSON.stringify(connect)} }\n` +
+      `syscalls: { profiles: [process], allow: [setuid, setgid, alarm] }\n${rootlessBestEffort}`,
+  );
+}
+
+/** The environment that makes secure-run read the host's resolv.conf and systemd-resolved's
+ * from files of the test's, with these texts. */
+function resolvFiles(host: string, resolved: string): Record<string, string> {
+  return {
+    SECURE_RUN_HOST_RESOLV_CONF: tmp.write("host-resolv.conf", host),
+    SECURE_RUN_RESOLVED_RESOLV_CONF: tmp.write("resolved-resolv.conf", resolved),
+  };
+}
+
+/** test/fixtures/dnsd.mjs on ADDRESS:53 (behind `prefix`), answering `answer`; once ready. */
+async function dnsd(prefix: string[], address: string, answer: string): Promise<ChildProcess> {
+  const argv = [...prefix, process.execPath, join(root, "test/fixtures/dnsd.mjs"), address, answer];
+  const c = spawn(argv[0] ?? "", argv.slice(1), { stdio: ["ignore", "pipe", "ignore"] });
+  await new Promise<void>((resolve, reject) => {
+    c.stdout?.once("data", () => resolve());
+    c.once("exit", (code) => reject(new Error(`dnsd on ${address} exited ${code}`)));
+  });
+  return c;
 }
 
 function fetchText(url: string): Promise<string> {
@@ -158,7 +201,11 @@ function hostNetwork(): Record<string, string> {
   const list = (d: string): string => (existsSync(d) ? readdirSync(d).sort().join(" ") : "");
   const out: Record<string, string> = {
     netnsFiles: list(NETNS_FILES),
-    networkDocs: list(join(state, "networks")),
+    // The documents (the resolv.conf the launches share stays, as the state directory does).
+    networkDocs: list(join(state, "networks"))
+      .split(" ")
+      .filter((f) => f !== "resolv.conf")
+      .join(" "),
   };
   if (isRoot) {
     out.links = sh("ip", ["-o", "link", "show"])
@@ -172,7 +219,7 @@ function hostNetwork(): Record<string, string> {
     );
     out.leases = list(IPAM);
   } else {
-    // Running forwarders (an ended one may stay a zombie until the host's init reaps it).
+    // Running forwarders (one killed with its supervisor stays a zombie until init reaps it).
     out.pasta = sh("ps", ["-u", String(process.getuid?.()), "-o", "stat=,comm="])
       .split("\n")
       .map((l) => l.trim().split(/\s+/))
@@ -239,7 +286,7 @@ describe("a private network", { skip }, () => {
   });
 
   test(
-    "egress goes only to the connect list: not to an undeclared port or address",
+    "egress goes only to the connect list: not to an undeclared port or address; DNS only to the resolver its resolv.conf names",
     { skip: rootless ? "root only: the bridge's host address and the test's namespace" : false },
     async () => {
       // Listeners the app must not reach (undeclared) and one it may: on the bridge's host address
@@ -289,6 +336,21 @@ describe("a private network", { skip }, () => {
           `${wrongAddress} refused`,
           `${wrongPort} refused`,
           `${declaredHost} ok`,
+        ]);
+        // DNS: the host's resolv.conf names systemd-resolved's stub only (out of the network's
+        // reach): the app gets resolved's upstream server, a resolver in the test's namespace,
+        // and may query that one only (another one, on the bridge's address, is refused).
+        servers.push(await dnsd(["ip", "netns", "exec", ns], "10.199.0.2", "10.1.2.3"));
+        servers.push(await dnsd([], GATEWAY, "10.1.2.4"));
+        const d = cli(["run", dnsClient("dns", [allowed], [GATEWAY])], {
+          env: { ...env, ...resolvFiles("nameserver 127.0.0.53\n", "nameserver 10.199.0.2\n") },
+          timeout: 30_000,
+        });
+        assert.equal(d.status, 0, `${d.stdout}\n${d.stderr}`);
+        assert.deepEqual(d.stdout.trim().split("\n"), [
+          "nameserver 10.199.0.2",
+          "test.srn is 10.1.2.3",
+          `${GATEWAY} refused`,
         ]);
       } finally {
         for (const c of servers) c.kill("SIGKILL");
@@ -376,6 +438,15 @@ describe("a private network", { skip }, () => {
           `127.0.0.1:${p2} refused`,
           `${addr}:${p3} refused`,
         ]);
+        // DNS: the host names resolved's stub only; the app's resolv.conf names resolved's
+        // upstream server, queried through pasta (the VM lane, whose test may bind port 53,
+        // asks one; here nothing answers there).
+        const d = cli(["run", dnsClient("rdns", [`${addr}:${p1}`], [])], {
+          env: { ...env, ...resolvFiles("nameserver 127.0.0.53\n", `nameserver ${addr}\n`) },
+          timeout: 30_000,
+        });
+        assert.equal(d.status, 0, `${d.stdout}\n${d.stderr}`);
+        assert.equal(d.stdout.split("\n")[0], `nameserver ${addr}`);
       } finally {
         await Promise.all(
           procs.reverse().map(

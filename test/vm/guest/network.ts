@@ -14,6 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { cliPath, commandAs, createTestUser, root, type TestUser } from "../../helpers.js";
 
 const HOST = "10.198.0.1";
+const OTHER = "10.198.0.2";
 const PORT = 18080;
 let user: TestUser;
 let dir: string;
@@ -81,6 +82,7 @@ describe("cgroup v2 rootless: a private network with pasta", () => {
     ip("route", "add", "default", "via", "10.0.2.2", "dev", "srn-vm0");
     ip("link", "add", "srn-vm1", "type", "dummy");
     ip("addr", "add", `${HOST}/24`, "dev", "srn-vm1");
+    ip("addr", "add", `${OTHER}/24`, "dev", "srn-vm1");
     ip("link", "set", "srn-vm1", "up");
     chmodSync("/dev/net/tun", 0o666);
     user = createTestUser();
@@ -124,17 +126,43 @@ describe("cgroup v2 rootless: a private network with pasta", () => {
     await assert.rejects(fetchText(`http://127.0.0.1:${PORT}/`));
   });
 
-  test("egress only to the connect list: a declared port at another address is refused", async () => {
+  test("egress only to the connect list: a declared port at another address is refused; DNS only to the resolver its resolv.conf names", async () => {
     // Listeners on a host address the app reaches through pasta, and on the host's loopback.
     await serve(`${HOST}:${PORT + 1}`);
     await serve(`${HOST}:${PORT + 2}`);
     await serve(`127.0.0.1:${PORT + 2}`);
+    // DNS: the host's resolv.conf names resolved's stub only, resolved's a resolver of the
+    // test's: the app asks that one through pasta; another one, not written, it may not ask.
+    for (const [address, answer] of [
+      [HOST, "10.1.2.3"],
+      [OTHER, "10.1.2.4"],
+    ] as const) {
+      const dnsd = spawn(
+        process.execPath,
+        [join(root, "test/fixtures/dnsd.mjs"), address, answer],
+        {
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      );
+      servers.push(dnsd);
+      await new Promise((r) => dnsd.stdout?.once("data", r));
+    }
+    writeFileSync(join(dir, "host-resolv.conf"), "nameserver 127.0.0.53\n");
+    writeFileSync(join(dir, "resolved-resolv.conf"), `nameserver ${HOST}\n`);
     const targets = [`${HOST}:${PORT + 1}`, `${HOST}:${PORT + 2}`, `127.0.0.1:${PORT + 2}`];
+    const ask = (server = ""): string =>
+      `a=$(busybox nslookup -timeout=5 test.srn ${server} 2>/dev/null | busybox grep -o '10\\.1\\.2\\.[0-9]*' | busybox tail -1)`;
+    const dns = [
+      "busybox grep ^nameserver /etc/resolv.conf",
+      `${ask()}; echo "test.srn is \${a:-unresolved}"`,
+      `${ask(OTHER)}; if [ -n "$a" ]; then echo "${OTHER} answered"; else echo "${OTHER} refused"; fi`,
+    ];
     const script = targets
       .map((t) => {
         const [h, p] = t.split(":");
         return `if busybox nc -w 5 ${h} ${p} </dev/null 2>/dev/null; then echo "${t} ok"; else echo "${t} refused"; fi`;
       })
+      .concat(dns)
       .join("; ");
     const file = app(
       "client",
@@ -143,12 +171,23 @@ describe("cgroup v2 rootless: a private network with pasta", () => {
         "syscalls: { profiles: [process], allow: [setuid, setgid, alarm] }\n",
     );
     const [exe, args] = userCli(["run", file]);
-    const r = spawnSync(exe, args, { env: user.env, encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync(exe, args, {
+      env: {
+        ...user.env,
+        SECURE_RUN_HOST_RESOLV_CONF: join(dir, "host-resolv.conf"),
+        SECURE_RUN_RESOLVED_RESOLV_CONF: join(dir, "resolved-resolv.conf"),
+      },
+      encoding: "utf8",
+      timeout: 240_000,
+    });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.deepEqual(r.stdout.trim().split("\n"), [
       `${HOST}:${PORT + 1} ok`,
       `${HOST}:${PORT + 2} refused`,
       `127.0.0.1:${PORT + 2} refused`,
+      `nameserver ${HOST}`,
+      "test.srn is 10.1.2.3",
+      `${OTHER} refused`,
     ]);
   });
 });
