@@ -110,8 +110,8 @@ export function stateDir(
 /** The resolv.conf a private network's app is given (src/network/resolv.ts writes it before
  * each launch; the plan binds it): in the state directory's networks/, by its real path (the
  * launcher follows no link in a bind's source). */
-export function privateResolvConf(): string {
-  const dir = join(stateDir(), "networks");
+export function privateResolvConf(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = join(stateDir({ env }), "networks");
   try {
     return join(realpathSync(dir), "resolv.conf");
   } catch {

@@ -103,6 +103,6 @@ export function withHostDns<T extends NetworkSpec>(
 ): T {
   if (doc.connect.length === 0) return doc;
   const dns = hostNetworkDns(env);
-  writeNetworkResolvConf(dns);
+  writeNetworkResolvConf(dns, privateResolvConf(env));
   return { ...doc, dns: { nameservers: dns.nameservers } };
 }

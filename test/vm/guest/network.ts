@@ -113,8 +113,8 @@ describe("cgroup v2 rootless: a private network with pasta", () => {
     const exited = new Promise((r) => run.once("exit", r));
     try {
       assert.equal(
-        await fetchSoon(`http://127.0.0.1:${PORT}/`, 180_000).catch((e: Error) => {
-          throw new Error(`${e.message}; its stderr: ${err}`);
+        await fetchSoon(`http://127.0.0.1:${PORT}/`, 180_000).catch((e: unknown) => {
+          throw new Error(`${(e as Error).message}; its stderr: ${err}`);
         }),
         "hello from a private network\n",
       );
