@@ -169,6 +169,12 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
 export function networkDel(file: string, _pid: number, o: { remove?: boolean } = {}): boolean {
   const doc = readNetworkDoc(file);
   const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
+  // Nothing was added, or a del already undid it all (the supervisor's, before the CLI's
+  // finishNetwork): no plugin to call. add sets the owner before it does anything.
+  if (idle) {
+    if (o.remove) removeNetworkDoc(file);
+    return false;
+  }
   if (doc.backend === "cni" && doc.cni) {
     const netns = doc.netns && isNetns(doc.netns) ? doc.netns : "";
     cniDel(
@@ -182,14 +188,14 @@ export function networkDel(file: string, _pid: number, o: { remove?: boolean } =
   if (doc.pasta) pastaStop(doc.pasta);
   if (o.remove) {
     removeNetworkDoc(file);
-    return !idle;
+    return true;
   }
   delete doc.owner;
   delete doc.netns;
   delete doc.result;
   delete doc.pasta;
   rewrite(file, doc);
-  return !idle;
+  return true;
 }
 
 /** Whether the supervisor that ran the document's add still runs (a document add never

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePublish } from "../../src/appspec/normalize.js";
-import { conflist, type NetworkSpec } from "../../src/network/doc.js";
+import { conflist, writeNetworkDoc, type NetworkSpec } from "../../src/network/doc.js";
+import { networkDel } from "../../src/network/hook.js";
 import { egressRuleset, nameservers } from "../../src/network/nft.js";
 import { pastaPortArgs } from "../../src/network/pasta.js";
 import {
@@ -12,7 +13,7 @@ import {
   upstreamResolvers,
   withHostDns,
 } from "../../src/network/resolv.js";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -192,6 +193,31 @@ test("resolv.conf: written from the host files the environment names, into the s
     );
     // Connecting nowhere: no DNS at all.
     assert.equal(withHostDns({ ...spec, connect: [] }, env).dns, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("del of a network with nothing added calls no plugin (the CLI's after the supervisor's)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sr-net-unit-"));
+  try {
+    // A plugin that does not exist: calling it would throw.
+    const doc = {
+      version: 1 as const,
+      id: "a".repeat(64),
+      backend: "cni" as const,
+      publish: [],
+      connect: [],
+      cni: {
+        conflist: { cniVersion: "1.0.0", name: "x", plugins: [{ type: "no-such-plugin" }] },
+        ifname: "eth0",
+      },
+    };
+    const file = writeNetworkDoc(doc, dir, "net.json");
+    assert.equal(networkDel(file, 0, { remove: true }), false);
+    assert.equal(existsSync(file), false);
+    writeNetworkDoc({ ...doc, netns: "/nonexistent" }, dir, "net.json");
+    assert.throws(() => networkDel(file, 0, { remove: true }), /no-such-plugin/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
