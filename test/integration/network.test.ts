@@ -1,10 +1,14 @@
 /** Private networks, for real (issue 18): busybox httpd in a network namespace of its own answers
  * on its published port on the host's loopback; three instances on three host ports; egress
  * only to the connect list (nftables in the app's namespace), checked against listeners on the
- * bridge's host address and in a namespace the test makes; after SIGKILL of an instance's
- * supervisor and `gc`, the links, the ruleset, the IPAM leases and the netns files are as before.
- * As root the plumbing is the CNI plugins; in the rootless pass, pasta. Traffic stays on the
- * host: loopback, the bridge, and the test's own namespace. */
+ * bridge's host address and in a namespace the test makes (root), and rootless against the
+ * host's loopback and a namespace of the test's reached through a pasta of its own; DNS only to
+ * the resolvers the app's own resolv.conf names (resolvers of the test's, the host's files
+ * named by SECURE_RUN_HOST_RESOLV_CONF and SECURE_RUN_RESOLVED_RESOLV_CONF); after SIGKILL of an
+ * instance's supervisor and `gc`, the links, the ruleset, the IPAM leases and the netns files are
+ * as before; pasta is its supervisor's child, never a zombie left to init. As root the plumbing
+ * is the CNI plugins; in the rootless pass, pasta. Traffic stays on the host: loopback, the
+ * bridge, and the test's own namespaces. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
