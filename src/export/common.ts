@@ -88,7 +88,9 @@ export function resolveBinds(
     // A private network's resolv.conf is secure-run's own, written by each launch for its
     // network (src/network/resolv.ts): the engine gives the app its own.
     if (plan.network.mode === "private" && m.target === "/etc/resolv.conf") {
-      notes.push("/etc/resolv.conf: left to the engine (secure-run writes its own for each launch)");
+      notes.push(
+        "/etc/resolv.conf: left to the engine (secure-run writes its own for each launch)",
+      );
       continue;
     }
     const kind = stat(m.source);
