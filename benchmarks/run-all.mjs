@@ -38,9 +38,14 @@ const TOOLS = {
   crun: "crun",
   podman: "podman",
   catatonit: "catatonit",
+  // benchmarks/network.mjs's loopback load (ab knows -V, not --version)
+  "apache2-utils": "ab",
 };
+const VERSION_FLAG = { ab: "-V" };
 const missing = Object.keys(TOOLS).filter(
-  (pkg) => spawnSync(TOOLS[pkg], ["--version"], { stdio: "ignore" }).status !== 0,
+  (pkg) =>
+    spawnSync(TOOLS[pkg], [VERSION_FLAG[TOOLS[pkg]] ?? "--version"], { stdio: "ignore" }).status !==
+    0,
 );
 if (missing.length > 0 && flags["no-install"]) {
   say(`not installing ${missing.join(" ")} (--no-install): their rows will say not available`);
@@ -144,6 +149,12 @@ const runs = [
     name: "images",
     file: "images.mjs",
     args: flags.quick ? ["--rounds", "1", "--runs", "5"] : [],
+    skip: isRoot ? "" : "needs root",
+  },
+  {
+    name: "network",
+    file: "network.mjs",
+    args: flags.quick ? ["--runs", "3"] : [],
     skip: isRoot ? "" : "needs root",
   },
   {
@@ -393,6 +404,31 @@ if (instances) {
 } else md.push(`Not measured (${ran.instances?.skipped ?? "no results"}).`, "");
 
 md.push(...imagesSection(images, { fresh: fresh("images"), skipped: ran.images?.skipped }));
+md.push("## Private networks: secure-run and podman (issue 18)", "");
+const network = load("network");
+if (network) {
+  const n = network;
+  const la = n.machine;
+  md.push(
+    `${fresh("network") ? "" : `From an earlier run (${n.date ?? "?"}). `}benchmarks/network.mjs: \`exec -- /bin/true\` with \`--net private\` (${n.backend}) against \`--net none\`, and podman's \`run --rm --network bridge -p\` against its \`--network none\` (${esc(n.podman)}), medians of ${n.flags.runs} runs taking turns; busybox httpd's request rate through the published port against the host's network, ${esc(n.loadTool)} with ${n.flags.requests} requests, ${n.flags.concurrency} at a time, each a new connection (the median of the rounds, the two servers running at once and the loads taking turns). Load average ${la.loadAverageAtStart.join(", ")} at the start, ${la.loadAverageAtEnd.join(", ")} at the end.`,
+    "",
+    "| | ms |",
+    "| --- | ---: |",
+    ...Object.entries(n.launchMs).map(([k, v]) => `| launch, ${k} | ${f2(v, 1)} |`),
+    ...Object.entries(n.networkCostMs).map(
+      ([k, v]) => `| the network's cost, ${k.replace(/Ms$/, "")} | ${f2(v, 0)} |`,
+    ),
+    "",
+    `Requests per second: host ${f2(n.requestsPerSecond.host, 0)}, private ${f2(n.requestsPerSecond.private, 0)} (${f2(n.privateOfHost * 100, 0)}% of the host's).`,
+    "",
+  );
+  summary.push([
+    "network",
+    "request rate through a published port ≥ 90% of the host network's (root)",
+    `${f2(n.privateOfHost * 100, 0)}%`,
+    n.backend !== "cni" ? "—" : n.privateOfHost >= 0.9 ? "PASS" : "MISS",
+  ]);
+} else md.push(`Not measured (${ran.network?.skipped ?? "no results"}).`, "");
 
 md.push("## The command line's own speed (issue 20)", "");
 if (cliSpeed) {

@@ -1,5 +1,5 @@
 /** Where secure-run's own files are, relative to the installed package. */
-import { lstatSync, mkdirSync, readFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -105,6 +105,18 @@ export function stateDir(
       `unsafe state directory: ${unsafe}; fix or remove it, or set SECURE_RUN_STATE_DIR`,
     );
   return dir;
+}
+
+/** The resolv.conf a private network's app is given (src/network/resolv.ts writes it before
+ * each launch; the plan binds it): in the state directory's networks/, by its real path (the
+ * launcher follows no link in a bind's source). */
+export function privateResolvConf(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = join(stateDir({ env }), "networks");
+  try {
+    return join(realpathSync(dir), "resolv.conf");
+  } catch {
+    return join(dir, "resolv.conf");
+  }
 }
 
 let version: string | undefined;

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,11 @@ static int place(int fd, int to) {
 
 int sr_net_hook(const char *exe, const char *config, const char *action, pid_t pid,
                 const struct sr_net_ns *ns, struct sr_error *err) {
+  /* The forwarder the add leaves running (pasta) outlives the hook: this process adopts it, and
+   * reaps it after the del that ends it, rather than the host's init (which may never). */
+  bool add = strcmp(action, "add") == 0;
+  if (add && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return sr_fail(err, errno, "prctl(PR_SET_CHILD_SUBREAPER) for the network's forwarder");
   char num[16];
   snprintf(num, sizeof num, "%d", (int)pid);
   char *argv[] = {(char *)exe, "net-hook", (char *)action, (char *)config, num, NULL};
@@ -64,6 +70,10 @@ int sr_net_hook(const char *exe, const char *config, const char *action, pid_t p
   int status;
   while (waitpid(child, &status, 0) < 0)
     if (errno != EINTR) return sr_fail(err, errno, "wait for the network hook");
+  /* What the del ended (it waits until the forwarder has), adopted after its hook exited. */
+  if (!add)
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return sr_fail(err, 0, "`%s net-hook %s %s %s` failed (%s %d): see its message above", exe,
                    action, config, num, WIFEXITED(status) ? "exit" : "signal",

@@ -22,7 +22,10 @@ void sr_net_ns_close(struct sr_net_ns *ns);
 
 /* Runs `exe net-hook ACTION config PID` ("add" or "del") with the namespaces on descriptors 3
  * (network) and 4 (user), stdin from /dev/null and its output on stderr, and waits for it: -1
- * with err unless it exits 0. */
+ * with err unless it exits 0. add makes the caller a child subreaper: the forwarder the hook
+ * starts (pasta) becomes the caller's child when the hook exits; del then reaps every child
+ * that has ended, so the caller must have reaped the app's init before it (its status would
+ * be lost otherwise). */
 int sr_net_hook(const char *exe, const char *config, const char *action, pid_t pid,
                 const struct sr_net_ns *ns, struct sr_error *err);
 

@@ -48,6 +48,26 @@ if [ -x /usr/sbin/nft ]; then
   touch "$hd/net.fail"
   "$L" "${view[@]}" --net-hook "$hd/hook" "$hd/net" -- /bin/true 2>/dev/null
   check "net-hook: a failed add stops the launch, del still runs" "125 add net user del net user" "$? $(tr '\n' ' ' <"$hd/net.log" | sed 's/ $//')"
+  # The forwarder an add leaves running (pasta) is adopted by the supervisor when the hook exits
+  # (not by the host's init, which may never reap it), and reaped after the del that ends it.
+  cat >"$hd/fwd-hook" <<'HOOK'
+#!/bin/sh
+if [ "$2" = add ]; then
+  sleep 60 </dev/null >/dev/null 2>&1 &
+  echo $! >"$3.pid"
+  printf 'table inet fwdtest {\n}\n' >"$3.nft"
+  exit 0
+fi
+f=$(cat "$3.pid")
+parent=$(awk '{print $4}' /proc/"$f"/stat)
+[ "$parent" = "$PPID" ] && echo "adopted" >>"$3.log" || echo "parent $parent, not $PPID" >>"$3.log"
+kill -9 "$f"
+while [ "$(awk '{print $3}' /proc/"$f"/stat 2>/dev/null)" = S ]; do sleep 0.01; done
+exit 0
+HOOK
+  chmod 755 "$hd/fwd-hook"
+  "$L" "${view[@]}" --net-hook "$hd/fwd-hook" "$hd/fwd" -- /bin/true
+  check "net-hook: the forwarder the add left is the supervisor's child at del" "0 adopted" "$? $(cat "$hd/fwd.log")"
 else
   echo "launch_test: SKIPPED net-hook: /usr/sbin/nft is missing (Debian package nftables)"
 fi

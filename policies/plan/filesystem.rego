@@ -10,8 +10,8 @@
 #       decides: "binds the host's system directories (/usr, /bin, /sbin, /lib…) read-only, or recreates them as links, when the app brings no rootfs"
 #       reads: "host: root (the type of each directory); app: root.rootfs"
 #     - id: filesystem.host-etc
-#       decides: "binds a fixed list of the host's /etc files read-only and optional (and /etc/resolv.conf on the host's network), a link from where it leads"
-#       reads: "host: etcLinks; app: network.mode, root.rootfs"
+#       decides: "binds a fixed list of the host's /etc files read-only and optional (and /etc/resolv.conf on the host's network, or the private network's own when the app connects), a link from where it leads"
+#       reads: "host: etcLinks, privateResolvConf; app: network.mode, network.connect, root.rootfs"
 #     - id: filesystem.proc
 #       decides: "mounts a fresh /proc"
 #       reads: "nothing: every plan has it"
@@ -158,7 +158,19 @@ layer_reason := lib.rule("filesystem.writable-layer")
 
 # A host /etc file that is a symbolic link is bound from where it leads: the launcher opens
 # sources without following links.
-etc_source(f) := object.get(input.host, ["etcLinks", f], f)
+# A private network's resolv.conf is its own (written by each launch, with the resolvers the
+# network reaches: src/network/resolv.ts), not the host's.
+etc_source(f) := input.host.privateResolvConf if private_resolv_conf(f)
+
+etc_source(f) := object.get(input.host, ["etcLinks", f], f) if {
+	not private_resolv_conf(f)
+}
+
+private_resolv_conf(f) if {
+	f == "/etc/resolv.conf"
+	mode == "private"
+	input.host.privateResolvConf
+}
 
 default tmp_size := 67108864
 

@@ -33,6 +33,17 @@ test_resolv_conf_only_with_host_network if {
 	"/etc/resolv.conf" in targets(fs({"name": "a", "network": {"mode": "host"}}))
 }
 
+test_private_network_binds_its_own_resolv_conf_when_it_connects if {
+	h := object.union(host, {"privateResolvConf": "/var/lib/secure-run/networks/resolv.conf", "etcLinks": {"/etc/resolv.conf": "/run/systemd/resolve/stub-resolv.conf"}})
+	app := {"name": "a", "network": {"mode": "private", "connect": [{"port": 443}]}}
+	f := filesystem.filesystem with input as {"app": app, "host": h}
+	{"type": "bind", "source": "/var/lib/secure-run/networks/resolv.conf", "target": "/etc/resolv.conf", "readOnly": true, "optional": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-etc"}]} in f.mounts
+	quiet := filesystem.filesystem with input as {"app": {"name": "a", "network": {"mode": "private"}}, "host": h}
+	not "/etc/resolv.conf" in targets(quiet)
+	hf := filesystem.filesystem with input as {"app": {"name": "a", "network": {"mode": "host"}}, "host": h}
+	{"type": "bind", "source": "/run/systemd/resolve/stub-resolv.conf", "target": "/etc/resolv.conf", "readOnly": true, "optional": true, "reasons": [{"kind": "rule", "ref": "filesystem.host-etc"}]} in hf.mounts
+}
+
 test_no_writable_host_binds_by_default if {
 	count([m | some m in fs({"name": "a"}).mounts; m.type == "bind"; not m.readOnly]) == 0
 }

@@ -85,6 +85,14 @@ export function resolveBinds(
   const problems: string[] = [];
   for (const m of plan.filesystem.mounts) {
     if (m.type !== "bind" || m.source === undefined) continue;
+    // A private network's resolv.conf is secure-run's own, written by each launch for its
+    // network (src/network/resolv.ts): the engine gives the app its own.
+    if (plan.network.mode === "private" && m.target === "/etc/resolv.conf") {
+      notes.push(
+        "/etc/resolv.conf: left to the engine (secure-run writes its own for each launch)",
+      );
+      continue;
+    }
     const kind = stat(m.source);
     if (kind) out.set(m, { mount: { ...m, source: m.source }, kind });
     else if (m.optional) missing.push(m.source);

@@ -26,6 +26,7 @@ import {
 } from "./fingerprint.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
 import { imageRootFacts, type ImageRootFacts } from "./image-root.cjs";
+import { privateResolvConf } from "../paths.cjs";
 
 export interface RootEntry {
   type: "dir" | "file" | "symlink";
@@ -74,6 +75,9 @@ export interface HostFacts {
   /** What an image app's root is here: an overlay of its layers, or a read-only bind of them
    * applied into one directory, and why (image-root.cts). */
   imageRoot?: ImageRootFacts;
+  /** The resolv.conf file a private network's app is given (written by each launch: see
+   * src/network/resolv.ts); undefined where the state directory cannot be used. */
+  privateResolvConf?: string;
 }
 
 function entry(path: string): RootEntry | undefined {
@@ -254,6 +258,14 @@ export function swapFacts(): HostFacts["swap"] {
   return { total, accounting };
 }
 
+function optionalPrivateResolvConf(): { privateResolvConf?: string } {
+  try {
+    return { privateResolvConf: privateResolvConf() };
+  } catch {
+    return {}; // an unsafe state directory: a launch says so
+  }
+}
+
 /** Gathers the facts; the native layer adds Landlock and libseccomp when it is built. */
 export function hostFacts(): HostFacts {
   const native = loadNative({ optional: true });
@@ -272,5 +284,6 @@ export function hostFacts(): HostFacts {
     swap: swapFacts(),
     etcLinks: etcLinks(),
     imageRoot: imageRootFacts(userns.available),
+    ...optionalPrivateResolvConf(),
   };
 }

@@ -14,6 +14,7 @@ import { arch } from "node:os";
 import { fnv64 } from "../digest.cjs";
 import { imageRootFingerprint } from "./image-root.cjs";
 import { kernelRelease } from "./kernel-release.cjs";
+import { privateResolvConf } from "../paths.cjs";
 
 /** The files the host facts are read from. */
 export const HOST_FILES = {
@@ -82,6 +83,8 @@ export const FINGERPRINT_COVERS: Readonly<Record<string, string>> = {
   etcLinks: "the symbolic links directly in /etc and their targets",
   imageRoot:
     "overlay in /proc/filesystems, SECURE_RUN_IMAGE_ROOT, and the kernel and user namespace facts above",
+  privateResolvConf:
+    "the path itself (the state directory's: SECURE_RUN_STATE_DIR, XDG_DATA_HOME, HOME, uid)",
 };
 
 /** A file's text, or `absent` when it cannot be read. */
@@ -155,6 +158,14 @@ function ownV2Delegated(procCgroup: string, mounts: readonly string[]): string {
   }
 }
 
+function optionalPrivateResolvConf(): string {
+  try {
+    return privateResolvConf();
+  } catch {
+    return "-"; // an unsafe state directory (facts.ts leaves the fact out)
+  }
+}
+
 /** A digest of the host facts a plan depends on, read without the native layer. */
 export function hostFingerprint(): string {
   const text = (p: string): string => readText(p, "\0absent");
@@ -207,6 +218,7 @@ export function hostFingerprint(): string {
     ...ROOT_DIRS.map((d) => `${d}=${entryType(d)}`),
     ...etcLinkTargets(),
     imageRootFingerprint(),
+    `privateResolvConf=${optionalPrivateResolvConf()}`,
   ];
   return fnv64(facts.join("\n\0"));
 }

@@ -21,6 +21,7 @@ import { launcherArgs } from "../bundle/argv.cjs";
 import { NETWORK_FILE, writeNetworkDoc, type NetworkSpec } from "../network/doc.js";
 import { networkDel } from "../network/hook.js";
 import { netHook } from "../network/launch.js";
+import { withHostDns } from "../network/resolv.js";
 import { InternalError, LaunchError, SecureRunError } from "../errors.js";
 import { formatPath, validateAgainst } from "../documents/validate.js";
 import { killAndRemoveCgroup } from "../host/cgroups.js";
@@ -205,7 +206,7 @@ export async function createInstance(
     writeExclusive(join(dir, "instance.json"), `${JSON.stringify(doc, null, 2)}\n`);
     writeExclusive(join(dir, "bundle"), n.bundle);
     if (doc.writable) mkdirSync(join(dir, "layer"), { mode: 0o700 });
-    if (n.network) writeNetworkDoc({ ...n.network, id }, dir, NETWORK_FILE);
+    if (n.network) writeNetworkDoc(withHostDns({ ...n.network, id }), dir, NETWORK_FILE);
     const ready = await withInstanceLock(dir, () => startSupervisor(dir, doc, o));
     return { doc, ready };
   } catch (e) {

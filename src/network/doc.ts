@@ -33,6 +33,9 @@ export interface NetworkDoc {
   /** Set by add: the CNI result (the address), or the pasta forwarder's pid. */
   result?: CniResult;
   pasta?: { pid: number; start: number };
+  /** The DNS servers the app's resolv.conf names, which its rules let it query (written with
+   * that file, before the launch: src/network/resolv.ts). */
+  dns?: { nameservers: string[] };
 }
 
 export interface CniPlugin {

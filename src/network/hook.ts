@@ -132,7 +132,12 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
   };
   rewrite(file, doc);
   try {
-    const ruleset = egressRuleset(doc, await destinations(doc), hostNameservers());
+    // The servers its resolv.conf names (a document of an older secure-run: the host's).
+    const ruleset = egressRuleset(
+      doc,
+      await destinations(doc),
+      doc.dns?.nameservers ?? hostNameservers(),
+    );
     if (doc.backend === "cni") {
       if (!doc.cni) throw new NetworkError(`${file}: no CNI configuration`);
       doc.netns = bindNetns(namespaces(pid).net, doc.id);
@@ -164,6 +169,12 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
 export function networkDel(file: string, _pid: number, o: { remove?: boolean } = {}): boolean {
   const doc = readNetworkDoc(file);
   const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
+  // Nothing was added, or a del already undid it all (the supervisor's, before the CLI's
+  // finishNetwork): no plugin to call. add sets the owner before it does anything.
+  if (idle) {
+    if (o.remove) removeNetworkDoc(file);
+    return false;
+  }
   if (doc.backend === "cni" && doc.cni) {
     const netns = doc.netns && isNetns(doc.netns) ? doc.netns : "";
     cniDel(
@@ -177,14 +188,14 @@ export function networkDel(file: string, _pid: number, o: { remove?: boolean } =
   if (doc.pasta) pastaStop(doc.pasta);
   if (o.remove) {
     removeNetworkDoc(file);
-    return !idle;
+    return true;
   }
   delete doc.owner;
   delete doc.netns;
   delete doc.result;
   delete doc.pasta;
   rewrite(file, doc);
-  return !idle;
+  return true;
 }
 
 /** Whether the supervisor that ran the document's add still runs (a document add never

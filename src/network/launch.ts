@@ -6,6 +6,7 @@ import { packageRoot } from "../paths.cjs";
 import type { Plan } from "../plan/types.js";
 import { networkDoc, writeNetworkDoc } from "./doc.js";
 import { networkDel } from "./hook.js";
+import { withHostDns } from "./resolv.js";
 
 /** The command the supervisor runs as its network hook: this package's secure-run. */
 export function netHook(config: string): { exe: string; config: string } {
@@ -15,7 +16,7 @@ export function netHook(config: string): { exe: string; config: string } {
 /** The document of instance `index` of `plan` (undefined: not a private network). */
 export function prepareNetwork(plan: Plan, index: number): string | undefined {
   if (plan.network.mode !== "private") return undefined;
-  return writeNetworkDoc(networkDoc(plan, index, Boolean(plan.rootless)));
+  return writeNetworkDoc(withHostDns(networkDoc(plan, index, Boolean(plan.rootless))));
 }
 
 /** After the run: the document goes, with what the supervisor left (it was killed before its

@@ -14,6 +14,7 @@ test("native tests and real launches of the launcher pass under ASan and UBSan (
   assert.match(r.stdout, /test_bpf_eval: \d+ checks, 0 failed/);
   // The sanitized launcher's real launches (native/tests/launch_test.sh).
   assert.match(r.stdout, /launch_test: no cgroup left: ok/);
+  assert.match(r.stdout, /launch_test: net-hook: the forwarder the add left is .*: ok/);
   assert.doesNotMatch(r.stdout, /launch_test: .*expected/);
   // The writable layer's real launches (native/tests/layer_test.sh).
   assert.match(r.stdout, /layer_test: planted link to a host file: .*: ok/);

@@ -15,12 +15,15 @@ depmod -b "$work/kernel" "$kv"
 cp "$work/kernel/boot/vmlinuz-$kv" "$out/vmlinuz"
 cp "$work/kernel/boot/config-$kv" "$out/kernel-config"
 
-# The initramfs: static busybox, the modules (dependencies first), init.
+# The initramfs: static busybox, the modules (dependencies first), init. Besides the 9p
+# shares': tun (pasta), dummy (the guest's network) and nftables with what the private
+# network's ruleset uses (ct state, reject), loaded at boot: a rootless caller's network
+# namespace cannot have the kernel load a module for it.
 r=$work/initramfs
 mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,etc,lib/modules}
 cp "$work/busybox/bin/busybox" "$r/bin/busybox"
 : > "$r/etc/modules"
-for m in virtio_pci 9pnet_virtio 9p; do
+for m in virtio_pci 9pnet_virtio 9p tun dummy nf_tables nft_ct nft_reject_inet; do
   for p in $(modprobe -d "$work/kernel" -S "$kv" --show-depends "$m" | awk '/^insmod/{print $2}'); do
     b=$(basename "$p")
     grep -qx "$b" "$r/etc/modules" && continue

@@ -8,3 +8,5 @@ selinuxSuite({ ...vmBackend, enforcing: false });
 kernelChecks();
 // Issue 16: the same limits for an unprivileged user in a delegated subtree.
 import "./rootless.js";
+// Issue 18: a private network with pasta, rootless.
+import "./network.js";
