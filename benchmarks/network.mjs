@@ -24,7 +24,7 @@ import { Agent, get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { machine, median, root } from "./common.mjs";
+import { machine, median, root, shownPath } from "./common.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -297,7 +297,7 @@ writeFileSync(
         loadAverageAtStart: loadStart,
         loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
       },
-      flags,
+      flags: { ...flags, out: shownPath(flags.out) },
       backend: isRoot ? "cni" : "pasta",
       launchMs: launch,
       launchSamplesMs: samples,
