@@ -14,13 +14,13 @@ export function imagesSection(i, o = {}) {
       `benchmarks/images.mjs: an image of ${i.image.layers} uncompressed layers, ${i.image.mib} MiB, made from the host's own files; ` +
       `medians of ${i.rounds ?? "?"} loads into an empty store and of ${i.runs ?? "?"} launches (the three taking turns). ` +
       (la?.loadAverageAtStart
-        ? `Load average ${la.loadAverageAtStart.join(", ")} at the start, ${la.loadAverageAtEnd.join(", ")} at the end: other work shared the machine, the figures are indicative.`
+        ? `Load average ${la.loadAverageAtStart.join(", ")} at the start, ${la.loadAverageAtEnd.join(", ")} at the end${Math.max(...la.loadAverageAtStart, ...la.loadAverageAtEnd) >= 2 ? ": other work shared the machine, the figures are indicative" : ""}.`
         : ""),
     "",
   );
   out.push("| | median | throughput (of the tar) |", "| --- | ---: | ---: |");
   out.push(
-    `| secure-run load (digests, ownership, the root's hard links) | ${ms(i.load)} | ${rate(i.load)} |`,
+    `| secure-run load (digests, ownership, whiteouts; no flattened root) | ${ms(i.load)} | ${rate(i.load)} |`,
   );
   if (i.loadZstd)
     out.push(

@@ -387,7 +387,7 @@ else {
         "secure-run's app gets. runc, not crun (crun 1.8 refuses this hybrid cgroup host). " +
         "Not matched: podman runs root without a user namespace, on an overlay root, with its " +
         "default seccomp profile and capabilities; secure-run's app has its user namespace, " +
-        "read-only bind root and the plan's allowlist",
+        "read-only overlay root and the plan's allowlist",
     };
   } else podman.reason = `podman load failed: ${copied.stderr.trim().split("\n").pop()}`;
 }
@@ -438,7 +438,7 @@ const result = {
   untar,
   launch,
   podman,
-  note: "Other work shared the machine (2 cores) while this ran: the figures are indicative, the load average says how busy it was.",
+  note: "2 cores: the load average says how busy the machine was while this ran.",
 };
 writeFileSync(flags.out, `${JSON.stringify(result, null, 2)}\n`);
 say(`wrote ${flags.out}`);

@@ -304,7 +304,7 @@ writeFileSync(
       networkCostMs: overhead,
       podman,
       loadTool: ab
-        ? (spawnSync("ab", ["-V"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "ab")
+        ? `ab (ApacheBench ${/Version (\S+)/.exec(spawnSync("ab", ["-V"], { encoding: "utf8" }).stdout)?.[1] ?? "?"})`
         : "Node http client",
       requestsPerSecond: rate,
       requestsPerSecondRounds: rates,
