@@ -57,3 +57,16 @@ export const machine = () => ({
   kernel: release(),
   node: process.version,
 });
+
+/** This process's limits, as /proc/self/limits gives them ("unlimited": Infinity). */
+export function ownLimit(name) {
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(name));
+  const [soft, hard] = (line ?? "")
+    .slice(name.length)
+    .trim()
+    .split(/\s+/)
+    .map((v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v)));
+  return { soft, hard };
+}

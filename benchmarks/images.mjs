@@ -37,7 +37,7 @@ import {
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { machine, median, root } from "./common.mjs";
+import { machine, median, root, ownLimit } from "./common.mjs";
 const { cgroupHierarchies } = await import(join(root, "dist/src/host/cgroups.js"));
 
 const { values: flags } = parseArgs({
@@ -286,18 +286,6 @@ const targets = {
   rootfs: [cli, ["run", app("bench-rootfs", `root: { rootfs: ${rootfs} }`)]],
 };
 
-/** This process's limits, as /proc/self/limits gives them ("unlimited": Infinity). */
-function ownLimit(name) {
-  const line = readFileSync("/proc/self/limits", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(name));
-  const [soft, hard] = (line ?? "")
-    .slice(name.length)
-    .trim()
-    .split(/\s+/)
-    .map((v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v)));
-  return { soft, hard };
-}
 const pmDir = join(work, "podman");
 const cgroupParent = `secure-run-bench-images-${process.pid}`;
 const podmanGlobal = [

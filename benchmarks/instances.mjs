@@ -28,7 +28,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as tick } from "node:timers/promises";
 
-import { machine, median, root } from "./common.mjs";
+import { machine, median, root, ownLimit } from "./common.mjs";
 const { cgroupHierarchies } = await import(join(root, "dist/src/host/cgroups.js"));
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -113,18 +113,6 @@ const podmanGlobal = [
 ];
 const pod = (...args) => ["podman", ...podmanGlobal, ...args];
 
-/** This process's limits, as /proc/self/limits gives them ("unlimited": Infinity). */
-function ownLimit(name) {
-  const line = readFileSync("/proc/self/limits", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(name));
-  const [soft, hard] = (line ?? "")
-    .slice(name.length)
-    .trim()
-    .split(/\s+/)
-    .map((v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v)));
-  return { soft, hard };
-}
 // podman's defaults (RLIMIT_NOFILE and RLIMIT_NPROC 1048576) cannot be set without
 // CAP_SYS_RESOURCE (a container host may withhold it): the app gets what this process has, as
 // secure-run's app does — except RLIMIT_NPROC, which podman lowers to 32768 for itself (setrlimit

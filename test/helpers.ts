@@ -7,6 +7,7 @@ import {
   type SpawnSyncReturns,
 } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/paths.cjs";
@@ -295,4 +296,18 @@ export function createTestUser(name = testUserName): TestUser {
     );
   }
   return user;
+}
+
+/** The body of an HTTP GET of `url` (rejected after `timeoutMs` without an answer). */
+export function fetchText(url: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
 }

@@ -20,6 +20,7 @@ import {
   tempDir,
   type TestUser,
 } from "../helpers.js";
+import { pingSetGet } from "./redis-client.js";
 import { DEBIAN_REDIS_PORT as PORT, DEBIAN_TAG, debianImage, debianUnavailable } from "./debian.js";
 
 const skip = debianUnavailable();
@@ -46,26 +47,6 @@ s.write("*1\\r\\n$4\\r\\nPING\\r\\n*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nk\\r\\n$" + 
 `;
 const client = tmp.write("client.cjs", CLIENT);
 chmodSync(client, 0o644);
-
-function pingSetGet(): Promise<string> {
-  return new Promise((done, fail) => {
-    const s = connect({ host: "127.0.0.1", port: PORT });
-    let text = "";
-    s.setTimeout(3000, () => s.destroy(new Error(`no full answer: ${JSON.stringify(text)}`)));
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => {
-      text += d;
-      if (text.endsWith("$6\r\ndebian\r\n")) {
-        s.end();
-        done(text);
-      }
-    });
-    s.on("error", fail);
-    s.write(
-      "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\ndebian\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
-    );
-  });
-}
 
 interface Served {
   reply: string;
@@ -112,7 +93,7 @@ async function serve(
   let reply = "";
   try {
     if (await listening(child)) {
-      reply = await pingSetGet().catch((e: unknown) => {
+      reply = await pingSetGet(PORT, "debian").catch((e: unknown) => {
         output += `\n(the client: ${(e as Error).message})`;
         return "";
       });

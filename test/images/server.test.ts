@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { canLaunch, root, spawnCli, tempDir } from "../helpers.js";
+import { pingSetGet } from "./redis-client.js";
 import { writeDockerArchive, type Entry } from "./build.js";
 
 const PORT = 6393;
@@ -49,26 +49,6 @@ function redisEntries(): Entry[] {
     },
     { name: "etc/group", mode: 0o644, body: "root:x:0:\nredis:x:101:\n" },
   ];
-}
-
-async function pingSetGet(): Promise<string> {
-  return new Promise((done, fail) => {
-    const s = connect({ host: "127.0.0.1", port: PORT });
-    let text = "";
-    s.setTimeout(3000, () => s.destroy(new Error(`no full answer: ${JSON.stringify(text)}`)));
-    s.setEncoding("utf8");
-    s.on("data", (d: string) => {
-      text += d;
-      if (text.endsWith("$5\r\nimage\r\n")) {
-        s.end();
-        done(text);
-      }
-    });
-    s.on("error", fail);
-    s.write(
-      "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nimage\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
-    );
-  });
 }
 
 describe("a real server from an image", { skip }, () => {
@@ -112,7 +92,7 @@ describe("a real server from an image", { skip }, () => {
     try {
       let reply = "";
       for (let i = 0; i < 100 && !reply; i++) {
-        reply = await pingSetGet().catch(() => "");
+        reply = await pingSetGet(PORT, "image").catch(() => "");
         if (!reply) await new Promise((r) => setTimeout(r, 100));
         if (child.exitCode !== null) break;
       }

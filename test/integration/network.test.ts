@@ -12,13 +12,13 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import {
   canLaunch,
   cli,
+  fetchText,
   isRoot,
   rootless,
   root,
@@ -60,6 +60,17 @@ function httpd(name: string, publish: string, extra = ""): string {
   );
 }
 
+/** A busybox shell script as an app in a private network that may connect to `connect`. */
+function shellApp(name: string, script: string, connect: string[]): string {
+  return tmp.write(
+    `${name}.yaml`,
+    `apiVersion: secure-run/v1\nkind: App\nname: ${name}\n` +
+      `command: [/bin/busybox, sh, -c, ${JSON.stringify(script)}]\n` +
+      `network: { mode: private, connect: ${JSON.stringify(connect)} }\n` +
+      `syscalls: { profiles: [process], allow: [setuid, setgid, alarm] }\n${rootlessBestEffort}`,
+  );
+}
+
 /** An app that connects to each HOST:PORT with busybox nc (Debian 12's busybox wget crashes) and
  * prints "HOST:PORT ok" or "HOST:PORT refused". */
 function client(name: string, connect: string[], targets: string[]): string {
@@ -69,13 +80,7 @@ function client(name: string, connect: string[], targets: string[]): string {
       return `if busybox nc -w 3 ${host} ${port} </dev/null 2>/dev/null; then echo "${t} ok"; else echo "${t} refused"; fi`;
     })
     .join("; ");
-  return tmp.write(
-    `${name}.yaml`,
-    `apiVersion: secure-run/v1\nkind: App\nname: ${name}\n` +
-      `command: [/bin/busybox, sh, -c, ${JSON.stringify(script)}]\n` +
-      `network: { mode: private, connect: ${JSON.stringify(connect)} }\n` +
-      `syscalls: { profiles: [process], allow: [setuid, setgid, alarm] }\n${rootlessBestEffort}`,
-  );
+  return shellApp(name, script, connect);
 }
 
 /** An app that prints its resolv.conf's nameservers, what its resolver answers for test.srn,
@@ -91,13 +96,7 @@ function dnsClient(name: string, connect: string[], servers: string[]): string {
         `a=$(${ask(s)}); if [ -n "$a" ]; then echo "${s} answered"; else echo "${s} refused"; fi`,
     ),
   ].join("; ");
-  return tmp.write(
-    `${name}.yaml`,
-    `apiVersion: secure-run/v1\nkind: App\nname: ${name}\n` +
-      `command: [/bin/busybox, sh, -c, ${JSON.stringify(script)}]\n` +
-      `network: { mode: private, connect: ${JSON.stringify(connect)} }\n` +
-      `syscalls: { profiles: [process], allow: [setuid, setgid, alarm] }\n${rootlessBestEffort}`,
-  );
+  return shellApp(name, script, connect);
 }
 
 /** The environment that makes secure-run read the host's resolv.conf and systemd-resolved's
@@ -118,19 +117,6 @@ async function dnsd(prefix: string[], address: string, answer: string): Promise<
     c.once("exit", (code) => reject(new Error(`dnsd on ${address} exited ${code}`)));
   });
   return c;
-}
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 2000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve(body));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
 }
 
 async function fetchSoon(url: string, ms = 15_000): Promise<string> {

@@ -8,10 +8,16 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { get } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cliPath, commandAs, createTestUser, root, type TestUser } from "../../helpers.js";
+import {
+  cliPath,
+  commandAs,
+  createTestUser,
+  fetchText,
+  root,
+  type TestUser,
+} from "../../helpers.js";
 
 const HOST = "10.198.0.1";
 const OTHER = "10.198.0.2";
@@ -25,23 +31,10 @@ function ip(...args: string[]): void {
   assert.equal(r.status, 0, `ip ${args.join(" ")}: ${r.stderr}`);
 }
 
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve(body));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
 async function fetchSoon(url: string, ms: number): Promise<string> {
   for (const end = Date.now() + ms; ;) {
     try {
-      return await fetchText(url);
+      return await fetchText(url, 5000);
     } catch (e) {
       if (Date.now() > end) throw e;
       await new Promise((r) => setTimeout(r, 250));
@@ -123,7 +116,7 @@ describe("cgroup v2 rootless: a private network with pasta", () => {
       await exited;
     }
     assert.doesNotMatch(err, /network (add|cleanup|del)/, err);
-    await assert.rejects(fetchText(`http://127.0.0.1:${PORT}/`));
+    await assert.rejects(fetchText(`http://127.0.0.1:${PORT}/`, 5000));
   });
 
   test("egress only to the connect list: a declared port at another address is refused; DNS only to the resolver its resolv.conf names", async () => {
