@@ -70,3 +70,26 @@ export function ownLimit(name) {
     .map((v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v)));
   return { soft, hard };
 }
+
+/** podman's global options for a benchmark: its own store under `dir` (the host's is left
+ * alone), cgroupfs, events in a file, runc (crun 1.8 refuses this hybrid cgroup host). */
+export function podmanGlobal(dir) {
+  return [
+    ...["--root", join(dir, "storage"), "--runroot", join(dir, "run")],
+    ...["--tmpdir", join(dir, "libpod"), "--cgroup-manager", "cgroupfs"],
+    ...["--events-backend", "file", "--runtime", "runc"],
+  ];
+}
+
+/** podman's --ulimit options that give its app what secure-run's gets: nofile 1024 soft and this
+ * process's hard limit, nproc this process's (at most 32768, which podman lowers itself to).
+ * podman's own defaults for root (1048576) need CAP_SYS_RESOURCE, which a container host may
+ * withhold: the runtime's setrlimit then fails. */
+export function podmanUlimits() {
+  const nofile = ownLimit("Max open files").hard;
+  const nproc = Math.min(ownLimit("Max processes").hard, 32768);
+  return [
+    ...(Number.isFinite(nofile) ? ["--ulimit", `nofile=${Math.min(1024, nofile)}:${nofile}`] : []),
+    ...(Number.isFinite(nproc) ? ["--ulimit", `nproc=${nproc}:${nproc}`] : []),
+  ];
+}

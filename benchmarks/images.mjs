@@ -37,7 +37,7 @@ import {
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { machine, median, root, ownLimit } from "./common.mjs";
+import { machine, median, ownLimit, podmanGlobal, podmanUlimits, root } from "./common.mjs";
 const { cgroupHierarchies } = await import(join(root, "dist/src/host/cgroups.js"));
 
 const { values: flags } = parseArgs({
@@ -288,22 +288,8 @@ const targets = {
 
 const pmDir = join(work, "podman");
 const cgroupParent = `secure-run-bench-images-${process.pid}`;
-const podmanGlobal = [
-  "--root",
-  join(pmDir, "storage"),
-  "--runroot",
-  join(pmDir, "run"),
-  "--tmpdir",
-  join(pmDir, "libpod"),
-  "--cgroup-manager",
-  "cgroupfs",
-  "--events-backend",
-  "file",
-  "--runtime",
-  "runc",
-];
+const podmanGlobalArgs = podmanGlobal(pmDir);
 const nofile = ownLimit("Max open files").hard;
-const nproc = Math.min(ownLimit("Max processes").hard, 32768);
 const podmanRun = [
   "--rm",
   "--network",
@@ -312,8 +298,7 @@ const podmanRun = [
   "no-conmon",
   "--cgroup-parent",
   cgroupParent,
-  ...(Number.isFinite(nofile) ? ["--ulimit", `nofile=${Math.min(1024, nofile)}:${nofile}`] : []),
-  ...(Number.isFinite(nproc) ? ["--ulimit", `nproc=${nproc}:${nproc}`] : []),
+  ...podmanUlimits(),
 ];
 let podman = { compared: false, reason: "" };
 if (process.getuid?.() !== 0) podman.reason = "needs root";
@@ -333,8 +318,8 @@ else {
     }
   });
   cleanups.push(() => {
-    spawnSync("podman", [...podmanGlobal, "rm", "-af", "-t", "0"], { stdio: "ignore" });
-    spawnSync("podman", [...podmanGlobal, "rmi", "-af"], { stdio: "ignore" });
+    spawnSync("podman", [...podmanGlobalArgs, "rm", "-af", "-t", "0"], { stdio: "ignore" });
+    spawnSync("podman", [...podmanGlobalArgs, "rmi", "-af"], { stdio: "ignore" });
     // The parent cgroup runc made in each hierarchy, under this process's own (empty by now).
     for (const h of cgroupHierarchies())
       try {
@@ -354,17 +339,17 @@ else {
   // podman loads an OCI layout as a tar of it (oci-archive); it prints the name it gave.
   const archive = join(work, "bench-oci.tar");
   sh("tar", ["-C", oci, "-cf", archive, "."]);
-  const copied = spawnSync("podman", [...podmanGlobal, "load", "-q", "-i", archive], {
+  const copied = spawnSync("podman", [...podmanGlobalArgs, "load", "-q", "-i", archive], {
     encoding: "utf8",
   });
   const name = copied.stdout?.trim().split(/\s+/).pop();
   if (copied.status === 0 && name) {
-    targets.podman = ["podman", [...podmanGlobal, "run", ...podmanRun, name]];
+    targets.podman = ["podman", [...podmanGlobalArgs, "run", ...podmanRun, name]];
     podman = {
       compared: true,
       version: sh("podman", ["--version"]).trim(),
       runtime: sh("runc", ["--version"]).split("\n")[0],
-      command: `podman ${[...podmanGlobal, "run", ...podmanRun, name].join(" ")}`
+      command: `podman ${[...podmanGlobalArgs, "run", ...podmanRun, name].join(" ")}`
         .replaceAll(work, "$TMP")
         .replace(cgroupParent, "secure-run-bench-images-$PID"),
       note:

@@ -28,7 +28,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as tick } from "node:timers/promises";
 
-import { machine, median, root, ownLimit } from "./common.mjs";
+import { machine, median, podmanGlobal, podmanUlimits, root } from "./common.mjs";
 const { cgroupHierarchies } = await import(join(root, "dist/src/host/cgroups.js"));
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -97,28 +97,13 @@ const pm = {
   // --root says; removed at the end when this run made it.
   hostCacheExisted: existsSync("/var/lib/containers"),
 };
-const podmanGlobal = [
-  "--root",
-  join(pm.dir, "storage"),
-  "--runroot",
-  join(pm.dir, "run"),
-  "--tmpdir",
-  join(pm.dir, "libpod"),
-  "--cgroup-manager",
-  "cgroupfs",
-  "--events-backend",
-  "file",
-  "--runtime",
-  "runc",
-];
-const pod = (...args) => ["podman", ...podmanGlobal, ...args];
+const podmanGlobalArgs = podmanGlobal(pm.dir);
+const pod = (...args) => ["podman", ...podmanGlobalArgs, ...args];
 
-// podman's defaults (RLIMIT_NOFILE and RLIMIT_NPROC 1048576) cannot be set without
+// podmanUlimits (common.mjs): podman's defaults (RLIMIT_NOFILE and RLIMIT_NPROC 1048576) cannot be set without
 // CAP_SYS_RESOURCE (a container host may withhold it): the app gets what this process has, as
 // secure-run's app does — except RLIMIT_NPROC, which podman lowers to 32768 for itself (setrlimit
 // at its start), so its runtime can give no more.
-const nofile = ownLimit("Max open files").hard;
-const nproc = Math.min(ownLimit("Max processes").hard, 32768);
 // What secure-run's plan for the app gives it (`secure-run plan`): no network but loopback, its
 // own cgroup with memory 1Gi, no swap and pids 1024, nofile 1024 soft. Not matched: secure-run's
 // user namespace, read-only root and seccomp allowlist (podman keeps its default profile and
@@ -137,8 +122,7 @@ const podmanRun = [
   "1g",
   "--pids-limit",
   "1024",
-  ...(Number.isFinite(nofile) ? ["--ulimit", `nofile=${Math.min(1024, nofile)}:${nofile}`] : []),
-  ...(Number.isFinite(nproc) ? ["--ulimit", `nproc=${nproc}:${nproc}`] : []),
+  ...podmanUlimits(),
 ];
 const podman = {
   name: "podman",

@@ -24,7 +24,7 @@ import { Agent, get } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { machine, median, root, shownPath } from "./common.mjs";
+import { machine, median, podmanGlobal, podmanUlimits, root, shownPath } from "./common.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -94,13 +94,9 @@ if (!podman) {
   }
   const bridgeBefore = spawnSync("ip", ["link", "show", "cni-podman0"]).status === 0;
   const cgroupParent = `secure-run-bench-net-${process.pid}`;
-  const global = [
-    ...["--root", join(work, "podman/storage"), "--runroot", join(work, "podman/run")],
-    ...["--tmpdir", join(work, "podman/libpod"), "--cgroup-manager", "cgroupfs"],
-    ...["--events-backend", "file", "--runtime", "runc"],
-  ];
+  const global = podmanGlobal(join(work, "podman"));
   const run = [
-    ...["run", "--rm", "--ulimit", "nofile=1024:20000", "--ulimit", "nproc=32768:32768"],
+    ...["run", "--rm", ...podmanUlimits()],
     ...["--cgroups", "no-conmon", "--cgroup-parent", cgroupParent],
   ];
   const port = 22000 + (process.pid % 1000);
