@@ -16,6 +16,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   rmSync,
   rmdirSync,
   writeFileSync,
@@ -25,6 +26,8 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { machine, median, podmanGlobal, podmanUlimits, root, shownPath } from "./common.mjs";
+
+const { cgroupHierarchies } = await import(join(root, "dist/src/host/cgroups.js"));
 
 const { values: flags } = parseArgs({
   options: {
@@ -122,35 +125,22 @@ if (!podman) {
     ]);
   cleanups.push(() => {
     if (!bridgeBefore) spawnSync("ip", ["link", "del", "cni-podman0"]);
-    for (const h of [
-      "",
-      ...[
-        "blkio",
-        "cpu",
-        "cpuacct",
-        "cpuset",
-        "devices",
-        "freezer",
-        "hugetlb",
-        "memory",
-        "net_cls",
-        "net_prio",
-        "perf_event",
-        "pids",
-        "rdma",
-        "misc",
-        "systemd",
-        "unified",
-      ],
-    ]) {
-      const dir = join("/sys/fs/cgroup", h, cgroupParent);
+    // The parent cgroup runc made in each hierarchy, under this process's own (a sub-cgroup of
+    // runc's may be left in it: removed first, when empty).
+    for (const h of cgroupHierarchies()) {
+      const dir = join(h.ownDir, cgroupParent);
       if (!existsSync(dir)) continue;
-      for (const sub of spawnSync("ls", [dir], { encoding: "utf8" }).stdout.split("\n"))
-        if (sub && existsSync(join(dir, sub, "cgroup.procs"))) spawnSync("rmdir", [join(dir, sub)]);
+      for (const sub of readdirSync(dir, { withFileTypes: true }))
+        if (sub.isDirectory())
+          try {
+            rmdirSync(join(dir, sub.name));
+          } catch {
+            // busy: left, and said below
+          }
       try {
         rmdirSync(dir);
-      } catch {
-        // busy: left, as podman left it
+      } catch (e) {
+        say(`could not remove ${dir}: ${e.message}`);
       }
     }
   });
