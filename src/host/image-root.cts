@@ -35,13 +35,7 @@ export function imageRootFacts(usernsAvailable: boolean): ImageRootFacts {
   const forced = process.env[IMAGE_ROOT_ENV];
   if (forced === "bind")
     return { mode: "bind", why: `${IMAGE_ROOT_ENV}=bind asks for the read-only bind` };
-  let filesystems = "";
-  try {
-    filesystems = readFileSync(FILESYSTEMS, "utf8");
-  } catch {
-    // unreadable: as if overlay were missing
-  }
-  if (!/\toverlay$/m.test(filesystems))
+  if (!overlayListed())
     return {
       mode: "bind",
       why: "the kernel has no overlayfs (not in /proc/filesystems; modprobe overlay)",
@@ -78,13 +72,14 @@ export function probeImageRoot(facts: ImageRootFacts | undefined): ImageRootFact
 
 /** What the fingerprint reads of it (the user namespace part is covered by its own files). */
 export function imageRootFingerprint(): string {
-  return `imageRoot=${process.env[IMAGE_ROOT_ENV] ?? ""}:${/\toverlay$/m.test(readFileSyncOr(FILESYSTEMS)) ? "o" : "-"}`;
+  return `imageRoot=${process.env[IMAGE_ROOT_ENV] ?? ""}:${overlayListed() ? "o" : "-"}`;
 }
 
-function readFileSyncOr(path: string): string {
+/** Whether /proc/filesystems lists overlay (unreadable: as if it did not). */
+function overlayListed(): boolean {
   try {
-    return readFileSync(path, "utf8");
+    return /\toverlay$/m.test(readFileSync(FILESYSTEMS, "utf8"));
   } catch {
-    return "";
+    return false;
   }
 }

@@ -18,9 +18,7 @@ import {
   type Stats,
 } from "node:fs";
 import { join } from "node:path";
-import { layerFs, opaqueXattr } from "./format.js";
-
-const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
+import { isOpaque, isWhiteout } from "./format.js";
 
 function lstatOr(path: string): Stats | undefined {
   try {
@@ -38,7 +36,7 @@ function apply(layer: string, root: string, rel: string, dirs: DirMeta[]): void 
   const from = join(layer, rel);
   const to = join(root, rel);
   const names = readdirSync(from);
-  if (rel !== "" && layerFs(from).getXattr(from, opaqueXattr()) === "y")
+  if (rel !== "" && isOpaque(from))
     for (const n of readdirSync(to)) rmSync(join(to, n), { recursive: true });
   for (const n of names) {
     const src = join(from, n);

@@ -5,6 +5,7 @@
  * overlayfs reads user.overlay.* (its `userxattr` option). The format is recorded in each layer's
  * `.json`: a layer of another format (an older secure-run's, with the `.wh.` files kept) is
  * never read as this one: `load` unpacks it again, a launch refuses it and says so. */
+import type { Stats } from "node:fs";
 import { execAddon, type ExecAddon } from "../native/exec.cjs";
 import { paths } from "../paths.cjs";
 import { ImageError } from "./errors.js";
@@ -33,3 +34,9 @@ export function layerFs(source: string): Pick<ExecAddon, "whiteout" | "setXattr"
     );
   return addon;
 }
+
+/** overlayfs's whiteout in a stored layer: a character device 0:0. */
+export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
+
+/** Whether a stored layer's directory has the opaque attribute (in the caller's format). */
+export const isOpaque = (dir: string): boolean => layerFs(dir).getXattr(dir, opaqueXattr()) === "y";

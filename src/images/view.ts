@@ -6,11 +6,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { RootEntry } from "../host/facts.js";
-import { layerFs, opaqueXattr } from "./format.js";
-
-const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
-
-const opaque = (dir: string): boolean => layerFs(dir).getXattr(dir, opaqueXattr()) === "y";
+import { isOpaque, isWhiteout } from "./format.js";
 
 /** The file of the topmost layer that `parts` names (no link resolved), or undefined. */
 export function lookupInLayers(
@@ -28,7 +24,7 @@ export function lookupInLayers(
       if (d === parts.length - 1) return { path, st };
       if (!st.isDirectory()) break;
       next.push(layer);
-      if (opaque(path)) break;
+      if (isOpaque(path)) break;
     }
     if (next.length === 0) return undefined;
     candidates = next;

@@ -163,14 +163,18 @@ export async function networkAdd(file: string, pid: number): Promise<NetworkDoc>
   return doc;
 }
 
+/** Nothing added, or all of it undone: no owner, forwarder, CNI result or bound namespace (add
+ * sets the owner before it does anything). */
+const isIdle = (doc: NetworkDoc): boolean => !doc.owner && !doc.pasta && !doc.result && !doc.netns;
+
 /** Undoes the network of `file`; pid: the app's init (0 when gone: gc). The document stays,
  * without its owner (a restart adds it again); `remove` removes it too. Whether there was
  * anything to undo. */
 export function networkDel(file: string, _pid: number, o: { remove?: boolean } = {}): boolean {
   const doc = readNetworkDoc(file);
-  const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
+  const idle = isIdle(doc);
   // Nothing was added, or a del already undid it all (the supervisor's, before the CLI's
-  // finishNetwork): no plugin to call. add sets the owner before it does anything.
+  // finishNetwork): no plugin to call.
   if (idle) {
     if (o.remove) removeNetworkDoc(file);
     return false;
@@ -228,7 +232,7 @@ export function collectNetworks(
       result.failed.push({ path: file, error: (e as Error).message });
       continue;
     }
-    const idle = !doc.owner && !doc.pasta && !doc.result && !doc.netns;
+    const idle = isIdle(doc);
     if (ownerAlive(doc) || (idle && (!foreground || launchedRecently(file)))) {
       if (!idle) result.live.push(file);
       continue;

@@ -4,6 +4,7 @@
  * restricts the app's TCP ports on top of it. */
 import { isIP } from "node:net";
 import type { NetworkDoc } from "./doc.js";
+import { upstreamResolvers } from "./resolv.js";
 
 export const NFT_TABLE = "secure_run";
 
@@ -61,11 +62,7 @@ export function egressRuleset(
 }
 
 /** The nameservers of a resolv.conf: those the app may query (a loopback resolver of the host is
- * out of its reach, and left out). */
+ * out of its reach, and left out), as resolv.ts reads them. */
 export function nameservers(resolvConf: string): string[] {
-  return resolvConf
-    .split("\n")
-    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-    .filter((a): a is string => a !== undefined && isIP(a) !== 0)
-    .filter((a) => !a.startsWith("127.") && a !== "::1");
+  return upstreamResolvers(resolvConf).nameservers;
 }

@@ -160,9 +160,9 @@ function appImage(
         "load it first: secure-run load FILE|DIR (secure-run images lists the store)",
       ),
     ]);
-  if (probeImageRoot(host.imageRoot).mode !== "overlay")
-    return { record, root: ensureRoot(imageStore(), record) };
   const store = imageStore();
+  if (probeImageRoot(host.imageRoot).mode !== "overlay")
+    return { record, root: ensureRoot(store, record) };
   return { record, layers: imageLayers({ root: realpathSync(store.root) }, record) };
 }
 
