@@ -92,6 +92,13 @@ static void drain_messages(struct sr_loop *l) {
   }
 }
 
+void sr_loop_said(int msg_fd, struct sr_report *rep) {
+  if (msg_fd < 0) return;
+  struct sr_loop l = {.init = -1, .sfd = -1, .msg_fd = msg_fd, .oom_fd = -1,
+                      .explain_release = -1, .rep = rep, .app_status = -1, .exec_fd = -1};
+  drain_messages(&l);
+}
+
 int sr_loop_run(struct sr_loop *l) {
   int terminations = 0;
   for (;;) {

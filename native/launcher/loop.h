@@ -45,4 +45,9 @@ struct sr_loop {
 /* Waits for init (and reaps it), recording in l->rep; returns init's wait status. */
 int sr_loop_run(struct sr_loop *l);
 
+/* A launch step of the supervisor's failed while init was being built: what init already said
+ * (its own failure is the cause when it gave up first, and the supervisor's write to it then
+ * only saw a closed pipe) goes into rep before the supervisor's own error. */
+void sr_loop_said(int msg_fd, struct sr_report *rep);
+
 #endif

@@ -45,6 +45,7 @@ static void launch(struct sr_config *cfg, const struct sr_bpf_prog *bpf,
     return;
   }
   if (sr_spawn_init(cfg, bpf, cg, sfd, ex || tr, &sp, &rep->cgroup_placement, &step, &err) < 0) {
+    sr_loop_said(sp.msg, rep);
     sr_report_fail(rep, step, &err, 125);
     return;
   }

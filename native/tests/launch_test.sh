@@ -101,6 +101,18 @@ check "rootless: runs, its ids inside, /dev/null bound" "asan 1000 1000 dev" "$(
 # Only its own processes: init (1) and the shell (2); the glob starts no process.
 out=$(nobody "$rl/L" "${rview[@]}" -- /bin/sh -c 'echo /proc/[0-9]*')
 check "rootless: sees only its own processes" "/proc/1 /proc/2" "$out"
+# init fails (its bind source is missing: rootless, init opens it) while the supervisor is still
+# in the network hook's add: init's own error is the cause reported, not the closed pipe the
+# supervisor's release then writes to.
+hd=$(mktemp -d)
+chmod 755 "$hd"
+chown 65534:65534 "$hd"
+printf '#!/bin/sh\n[ "$2" = add ] && sleep 0.3 && : >"$3.nft"\nexit 0\n' >"$hd/slow-hook"
+chmod 755 "$hd/slow-hook"
+err=$(nobody "$rl/L" "${rview[@]}" --ro-bind /no/such/dir /x --net-hook "$hd/slow-hook" "$hd/slow" -- /bin/true 2>&1)
+check "rootless: init failed during the hook's add: its step is reported" "125 rootfs" \
+  "$? $(echo "$err" | sed -n 's/.*at step "\([a-z ]*\)".*/\1/p')"
+rm -rf "$hd"
 # Writes: only the writable places. A host directory the caller may write to is bound read-only
 # at /ro and writable at /rw; /usr and the root are read-only; /tmp is the sandbox's tmpfs.
 hd=$(mktemp -d)
