@@ -29,7 +29,7 @@ import { sha256 } from "../digest.cjs";
 import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
-import { bootId, lockHeld, sameSupervisor } from "./liveness.js";
+import { bootId, lockHeldOn, openLock, sameSupervisor } from "./liveness.js";
 import { withInstanceLock } from "./lock.js";
 import { needExecAddon } from "./exec-addon.js";
 import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
@@ -326,16 +326,35 @@ async function startSupervisor(dir: string, doc: InstanceDoc, o: StartOptions): 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the instance's supervisor has released its lock (it ended); false after `ms`. */
-export async function waitReleased(dir: string, ms: number): Promise<boolean> {
+/** Waits until the instance's supervisor has released its lock (it ended); false after `ms`.
+ * `lock` is its `lock` file opened (openLock) before the supervisor was told to end: a --rm
+ * supervisor unlinks the file as it removes its directory, and lets go of the lock only once all
+ * of it is gone. null: there was no lock file, so nothing to wait for. */
+export async function waitReleased(lock: number | null, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   let delay = 2;
   for (;;) {
-    if (!lockHeld(join(dir, "lock"))) return true;
+    if (lock === null || !lockHeldOn(lock)) return true;
     if (Date.now() >= deadline) return false;
     await sleep(delay);
     delay = Math.min(delay * 2, 50);
   }
+}
+
+/** Runs `body` with the instance's `lock` file open (see waitReleased), closed after. */
+async function withLockOpen<T>(dir: string, body: (lock: number | null) => Promise<T>): Promise<T> {
+  const lock = openLock(join(dir, "lock"));
+  try {
+    return await body(lock);
+  } finally {
+    if (lock !== null) closeSync(lock);
+  }
+}
+
+/** The instance as its supervisor left it; null when that supervisor removed it (--rm). */
+function viewAfterEnd(s: Store, id: string): InstanceView | null {
+  if (!existsSync(join(instanceDir(s, id), "instance.json"))) return null;
+  return viewInstance(s, id);
 }
 
 /** Sends `signal` to the supervisor of `v`, checking first that its pid is still that
@@ -353,20 +372,28 @@ export function signalSupervisor(v: InstanceView, signal: NodeJS.Signals | numbe
 }
 
 /** Stops the instance: SIGTERM to the supervisor (which sends the app its stop signal and does
- * not restart it), then SR_SIG_KILL after `timeoutS`; returns once the supervisor has ended. */
-export async function stopInstance(s: Store, id: string, timeoutS?: number): Promise<InstanceView> {
+ * not restart it), then SR_SIG_KILL after `timeoutS`; returns once the supervisor has ended, with
+ * the instance's view (null: it was started with --rm and its supervisor removed it). */
+export async function stopInstance(
+  s: Store,
+  id: string,
+  timeoutS?: number,
+): Promise<InstanceView | null> {
   const dir = instanceDir(s, id);
   return withInstanceLock(dir, async () => {
     const v = viewInstance(s, id);
     if (!v.alive) return v;
     const t = timeoutS ?? v.doc.stopTimeout;
-    if (v.state && signalSupervisor(v, "SIGTERM")) {
-      if (await waitReleased(dir, t * 1000)) return viewInstance(s, id);
-      signalSupervisor(viewInstance(s, id), SR_SIG_KILL);
-    }
-    if (!(await waitReleased(dir, 15_000)))
-      throw new LaunchError(`instance ${id.slice(0, 12)} did not stop within ${t + 15} s`);
-    return viewInstance(s, id);
+    return withLockOpen(dir, async (lock) => {
+      if (v.state && signalSupervisor(v, "SIGTERM")) {
+        if (await waitReleased(lock, t * 1000)) return viewAfterEnd(s, id);
+        const now = viewAfterEnd(s, id);
+        if (now) signalSupervisor(now, SR_SIG_KILL);
+      }
+      if (!(await waitReleased(lock, 15_000)))
+        throw new LaunchError(`instance ${id.slice(0, 12)} did not stop within ${t + 15} s`);
+      return viewAfterEnd(s, id);
+    });
   });
 }
 
@@ -433,12 +460,16 @@ export async function removeInstance(s: Store, id: string, force: boolean): Prom
           `cannot remove the running instance ${id.slice(0, 12)} (${v.doc.name})`,
           "stop it first, or use rm -f",
         );
-      signalSupervisor(v, SR_SIG_KILL);
-      if (!(await waitReleased(dir, 15_000)))
-        throw new LaunchError(`instance ${id.slice(0, 12)} did not end within 15 s`);
+      const alive = v;
+      const after = await withLockOpen(dir, async (lock) => {
+        signalSupervisor(alive, SR_SIG_KILL);
+        if (!(await waitReleased(lock, 15_000)))
+          throw new LaunchError(`instance ${id.slice(0, 12)} did not end within 15 s`);
+        return viewAfterEnd(s, id);
+      });
       // An instance started with --rm was removed by its supervisor as it ended.
-      if (!existsSync(join(dir, "instance.json"))) return;
-      v = viewInstance(s, id);
+      if (!after) return;
+      v = after;
     }
     if (v.status === "dead") await clearDead(v);
     // The writable layer first: what the app wrote may not be removable (files of ids the user

@@ -17,18 +17,37 @@ export { bootId, procStartTime };
  * running". (Not /proc/locks: its first read in a process waits for an RCU grace period,
  * 8-40 ms here, on every `ps`.) A link, a missing file or anything but a regular file is no lock. */
 export function lockHeld(file: string): boolean {
-  const addon = needExecAddon("tells which instances run");
+  const fd = openLock(file);
+  if (fd === null) return false;
+  try {
+    return lockHeldOn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `file` opened (not followed) to ask about its lock later, also once it is unlinked: a --rm
+ * supervisor removes its directory, `lock` included, before it lets go of the lock. null when
+ * there is no such regular file. */
+export function openLock(file: string): number | null {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return false;
+    return null;
   }
   try {
-    return fstatSync(fd).isFile() && addon.ofdLocked(fd);
-  } finally {
-    closeSync(fd);
+    if (fstatSync(fd).isFile()) return fd;
+  } catch {
+    // not asked about: closed below
   }
+  closeSync(fd);
+  return null;
+}
+
+/** Whether another open file description holds a write lock on the file open at `fd` (lockHeld). */
+export function lockHeldOn(fd: number): boolean {
+  return needExecAddon("tells which instances run").ofdLocked(fd);
 }
 
 /** The pid `state` names is still its supervisor: the same boot, the same start time (a reused

@@ -1,7 +1,15 @@
 /** The pure parts of detached instances: CRI log records, --since, --format templates, id prefix
  * resolution, the supervisor's lock, and the refusal of cgroup paths that are not an instance's. */
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -12,6 +20,8 @@ import {
   CriDecoder,
   followLogs,
   lockHeld,
+  openLock,
+  waitReleased,
   idOfName,
   NoSuchInstance,
   parseCriLine,
@@ -231,6 +241,36 @@ test("a supervisor's lock: a held write lock counts (asked, not taken); flock, l
     await once(flocker, "exit");
   }
   assert.equal(lockHeld(join(tmp.dir, "absent")), false);
+});
+
+test("waiting for a supervisor's end watches the lock it opened, also once the file is unlinked", async () => {
+  // A --rm supervisor removes its directory, `lock` included, and lets go of the lock only once
+  // all of it is gone: rm -f must not take the missing file for the end and remove along with it.
+  const file = join(tmp.dir, "lock-unlinked");
+  writeFileSync(file, "");
+  const holder = spawn(
+    "python3",
+    [
+      "-c",
+      "import fcntl,sys,time; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+      file,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const lock = openLock(file);
+  assert.notEqual(lock, null);
+  try {
+    await once(holder.stdout, "data");
+    unlinkSync(file);
+    assert.equal(await waitReleased(lock, 150), false, "still held, though its name is gone");
+  } finally {
+    holder.kill("SIGKILL");
+    await once(holder, "exit");
+  }
+  assert.equal(await waitReleased(lock, 5000), true, "released with its holder");
+  if (lock !== null) closeSync(lock);
+  assert.equal(openLock(file), null, "no file: nothing to open");
+  assert.equal(await waitReleased(null, 0), true, "nothing to wait for");
 });
 
 test("a cgroup path from state.json is used only when it is an instance's", () => {
