@@ -121,26 +121,18 @@ describe("the summary of refusals", { skip }, () => {
     assert.equal(report.refused?.total, 2);
   });
 
-  test("a flood of refusals: counted whole, and no slower than --explain (within 2×)", () => {
+  // What counting costs against --explain is measured in benchmarks/refusals.mjs, not here.
+  test("a flood of refusals: counted whole, with --explain and without; the summary stays short", () => {
     const n = "100000";
-    const timed = (flags: string[]): { r: CliResult; ms: number } => {
-      const t0 = process.hrtime.bigint();
-      const r = exec([...volume, ...flags], ["/t/flood", n, "1"]);
-      return { r, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-    };
-    const explained = timed(["--explain"]);
-    const counted = timed([]);
-    for (const { r } of [explained, counted]) {
+    const explained = exec([...volume, "--explain"], ["/t/flood", n, "1"]);
+    const counted = exec(volume, ["/t/flood", n, "1"]);
+    for (const r of [explained, counted]) {
       assert.equal(r.status, 1, r.stderr.slice(-2000));
       assert.equal(r.stdout, `refused ${n}\n`);
       assert.match(r.stderr, new RegExp(`the sandbox refused ${n} calls of flood`));
     }
     // --explain prints at most 20 lines a second; the summary is all the counting path says.
-    assert.ok(summaryOf(counted.r.stderr).split("\n").length <= 4, counted.r.stderr);
-    assert.ok(
-      counted.ms <= 2 * explained.ms + 500,
-      `counting ${counted.ms.toFixed(0)} ms, --explain ${explained.ms.toFixed(0)} ms`,
-    );
+    assert.ok(summaryOf(counted.stderr).split("\n").length <= 4, counted.stderr);
   });
 
   test("a detached instance: the summary is in its log and its refusals in inspect", () => {
