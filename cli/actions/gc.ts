@@ -13,7 +13,7 @@ export async function gc(io: CliIO, opts: { dryRun?: boolean; json?: boolean }):
   r.removed.push(...nets.removed);
   r.live.push(...nets.live);
   r.failed.push(...nets.failed);
-  r.removed.unshift(...inst.cgroups);
+  r.removed.unshift(...inst.cgroups, ...inst.removals);
   r.failed.unshift(...inst.failed.map((f) => ({ path: f.id, error: f.error })));
   if (opts.json) {
     io.stdout.write(`${JSON.stringify({ ...r, deadInstances: inst.dead }, null, 2)}\n`);

@@ -13,7 +13,8 @@ export function registerGc(program: Command, io: CliIO): void {
         "process's own cgroup whose launcher <pid> is gone, ends what still runs in them and " +
         "removes them. Cgroups of running launches are left alone. Detached instances whose " +
         "supervisor died (killed, or a reboot) are marked failed and their cgroups cleared the " +
-        "same way; gc never removes an instance (rm does).",
+        "same way; gc never removes an instance (rm does), only finishes the removal of an --rm " +
+        "instance whose supervisor died while removing it.",
     );
   addOptions(cmd, "gc")
     .addHelpText("after", afterText(io, "\nExamples:\n  secure-run gc\n  secure-run gc --dry-run"))

@@ -431,23 +431,9 @@ static bool backoff(struct sr_instance *in, int64_t ms) {
 }
 
 /* --remove-when-done: DIR and all below it, then the name file if it still names this id. */
-static int remove_instance(struct sr_instance *in, struct sr_error *err) {
-  struct stat self, there;
-  if (fstat(in->dirfd, &self) < 0) return sr_fail(err, errno, "removing the instance: fstat");
-  /* A link is unlinked, never followed; a mount is not entered; files of the caller's subordinate
-   * ids (its app's, in the layer) are removed in a user namespace with its ranges (rmtree.h). */
-  if (sr_rmtree(in->dirfd, in->cfg->instance_dir, stderr, err) < 0) return -1;
-  sr_autoclose int parent = openat(in->dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (parent < 0) return sr_fail(err, errno, "removing the instance: open its parent");
-  /* The name in the parent must still be this directory. */
-  if (fstatat(parent, in->id, &there, AT_SYMLINK_NOFOLLOW) < 0 || there.st_dev != self.st_dev ||
-      there.st_ino != self.st_ino)
-    return sr_fail(err, ESTALE, "removing the instance: `%s` is no longer this directory", in->id);
-  if (unlinkat(parent, in->id, AT_REMOVEDIR) < 0)
-    return sr_fail(err, errno, "removing the instance: rmdir `%s`", in->id);
-  const char *name = in->cfg->instance_name;
-  if (name == NULL) return 0;
-  sr_autoclose int state = openat(parent, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+/* The instance's name, when it still names this id (names/ beside instances/). */
+static int release_name(int instances, const char *name, const char *id, struct sr_error *err) {
+  sr_autoclose int state = openat(instances, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sr_autoclose int names =
       state < 0 ? -1 : openat(state, "names", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (names < 0) return sr_fail(err, errno, "removing the name `%s`: open ../../names", name);
@@ -462,10 +448,46 @@ static int remove_instance(struct sr_instance *in, struct sr_error *err) {
   if (n < 0) return sr_fail(err, EINVAL, "removing the name `%s`: not a readable regular file", name);
   buf[n] = '\0';
   buf[strcspn(buf, "\n")] = '\0';
-  if (strcmp(buf, in->id) != 0) return 0; /* another instance's name now */
+  if (strcmp(buf, id) != 0) return 0; /* another instance's name now */
   if (unlinkat(names, name, 0) < 0 && errno != ENOENT)
     return sr_fail(err, errno, "removing the name `%s`", name);
   return 0;
+}
+
+/* --remove-when-done: the directory first leaves its name, for `.rm-ID-PID` (atomic: the CLI
+ * sees the instance whole or not at all, never half removed; `gc` finishes one whose PID is
+ * gone), then its tree goes, then its name. Where that name is taken, it is removed in place. */
+static int remove_instance(struct sr_instance *in, struct sr_error *err) {
+  struct stat self, there;
+  if (fstat(in->dirfd, &self) < 0) return sr_fail(err, errno, "removing the instance: fstat");
+  sr_autoclose int parent = openat(in->dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (parent < 0) return sr_fail(err, errno, "removing the instance: open its parent");
+  /* The name in the parent must still be this directory. */
+  if (fstatat(parent, in->id, &there, AT_SYMLINK_NOFOLLOW) < 0 || there.st_dev != self.st_dev ||
+      there.st_ino != self.st_ino)
+    return sr_fail(err, ESTALE, "removing the instance: `%s` is no longer this directory", in->id);
+  char gone[sizeof in->id + 32];
+  snprintf(gone, sizeof gone, ".rm-%s-%ld", in->id, (long)getpid());
+  const char *now = in->id;
+  if (renameat2(parent, in->id, parent, gone, RENAME_NOREPLACE) == 0)
+    now = gone;
+  else if (errno != EEXIST && errno != EINVAL && errno != ENOSYS)
+    return sr_fail(err, errno, "removing the instance: rename `%s` to `%s`", in->id, gone);
+  /* A link is unlinked, never followed; a mount is not entered; files of the caller's subordinate
+   * ids (its app's, in the layer) are removed in a user namespace with its ranges (rmtree.h). */
+  int rc = sr_rmtree(in->dirfd, in->cfg->instance_dir, stderr, err);
+  if (rc == 0 && unlinkat(parent, now, AT_REMOVEDIR) < 0)
+    rc = sr_fail(err, errno, "removing the instance: rmdir `%s`", now);
+  /* Still under its own name, the instance stays whole enough for `rm`, name included; once out
+   * of the CLI's view, the name goes even if a file of it stayed. */
+  if (rc < 0 && now == in->id) return -1;
+  const char *name = in->cfg->instance_name;
+  struct sr_error name_err = {0};
+  if (name && release_name(parent, name, in->id, &name_err) < 0 && rc == 0) {
+    *err = name_err;
+    return -1;
+  }
+  return rc;
 }
 
 /* Descriptors 0, 1 and 2 are open (to /dev/null when the caller closed them): the pipes and

@@ -1,6 +1,10 @@
 /** `gc`'s part for instances: a dead supervisor (killed with SIGKILL, or a reboot) left state that
  * says the instance runs and, maybe, cgroups with processes in them. gc ends those processes,
- * removes the cgroups and marks the state failed. It never removes an instance: `rm` does. */
+ * removes the cgroups and marks the state failed. It never removes an instance: `rm` does. It
+ * only finishes a --rm supervisor's removal that stopped half-way (`.rm-ID-PID`, PID gone). */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { removeOwnTree } from "../host/remove-tree.js";
 import { UnsafeFileError } from "./files.js";
 import { clearDead } from "./lifecycle.js";
 import { withInstanceLock } from "./lock.js";
@@ -12,6 +16,8 @@ export interface InstanceGc {
   dead: string[];
   /** Their cgroups removed. */
   cgroups: string[];
+  /** What --rm supervisors that are gone left of the instances they were removing. */
+  removals: string[];
   failed: { id: string; error: string }[];
 }
 
@@ -19,7 +25,7 @@ export async function collectDeadInstances(
   s: Store,
   o: { dryRun?: boolean } = {},
 ): Promise<InstanceGc> {
-  const out: InstanceGc = { dead: [], cgroups: [], failed: [] };
+  const out: InstanceGc = { dead: [], cgroups: [], removals: [], failed: [] };
   for (const id of listIds(s)) {
     try {
       const v = viewInstance(s, id);
@@ -35,5 +41,39 @@ export async function collectDeadInstances(
       out.failed.push({ id, error: (e as Error).message });
     }
   }
+  for (const dir of abandonedRemovals(s)) {
+    try {
+      if (!o.dryRun) removeOwnTree(dir);
+      out.removals.push(dir);
+    } catch (e) {
+      out.failed.push({ id: dir, error: (e as Error).message });
+    }
+  }
   return out;
+}
+
+/** A --rm supervisor renames its instance `.rm-ID-PID` before it removes it (native/launcher
+ * instance.c): such directories whose PID no longer runs. */
+function abandonedRemovals(s: Store): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(s.instances);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const m = /^\.rm-[0-9a-f]{64}-(\d+)$/.exec(e);
+    if (m && !running(Number(m[1]))) out.push(join(s.instances, e));
+  }
+  return out;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -6,6 +6,7 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmdirSync,
@@ -13,6 +14,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { cgroupHierarchies } from "../../src/host/cgroups.js";
@@ -279,6 +281,50 @@ describe("detached instances", { skip }, () => {
     assert.equal(existsSync(join(state, "names", "brief")), false);
     assert.equal(one(id), undefined);
   });
+
+  test(
+    "--rm: a removal stopped half-way leaves no half instance (the directory leaves its name first); gc finishes it",
+    { skip: rootless ? "root only: a mount in the instance's directory stops its removal" : false },
+    async () => {
+      const file = app("pinned", "echo up; sleep 1");
+      const id = runD(file, "--rm", "--name", "pinned");
+      const instances = join(state, "instances");
+      const dir = join(instances, id);
+      // Removal never enters a mount: one in the directory stops it there.
+      mkdirSync(join(dir, "pin"));
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "pinned", join(dir, "pin")]);
+      let pinned = join(dir, "pin");
+      let left = "";
+      try {
+        await until("the instance is gone", () => !existsSync(dir));
+        const rest = readdirSync(instances).filter((e) => e.startsWith(`.rm-${id}-`));
+        assert.equal(rest.length, 1, readdirSync(instances).join(" "));
+        left = join(instances, rest[0] ?? "");
+        pinned = join(left, "pin");
+        assert.equal(existsSync(pinned), true, "the mount stopped the removal");
+        assert.equal(existsSync(join(state, "names", "pinned")), false, "its name is released");
+        const p = sr(["ps", "-a"]);
+        assert.equal(p.status, 0, p.stderr);
+        assert.equal(p.stderr, "", "no warning of a half instance");
+        assert.equal(one(id), undefined);
+      } finally {
+        execFileSync("umount", [pinned]);
+      }
+      const pid = Number(/-(\d+)$/.exec(left)?.[1]);
+      await until("its supervisor ended", () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      const gc = sr(["gc"]);
+      assert.equal(gc.status, 0, gc.stderr);
+      assert.match(gc.stdout, new RegExp(`removed ${left.replace(/[.]/g, "\\.")}`));
+      assert.equal(existsSync(left), false);
+    },
+  );
 
   test("rm -f of a --rm instance: it is gone, and rm says so without an error", () => {
     const file = app("brief-forced", "echo up; sleep 600");
