@@ -16,6 +16,16 @@ export function procStartTime(pid: number): number | undefined {
   }
 }
 
+/** Whether a process PID runs (one this caller may not signal counts: EPERM). */
+export function pidRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 let boot: string | undefined;
 export function bootId(): string {
   boot ??= readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();

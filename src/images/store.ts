@@ -32,6 +32,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { stateDir } from "../paths.cjs";
+import { pidRuns } from "../host/proc.js";
 import { removeTree } from "../host/remove-tree.js";
 import { hostFacts } from "../host/facts.js";
 import { ImageError, NoSuchImage } from "./errors.js";
@@ -158,14 +159,6 @@ export function ensureRoot(s: ImageStore, r: ImageRecord): string {
 export const recordPath = (s: ImageStore, id: string): string =>
   join(s.root, "images", `${hex(id)}.json`);
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /** Runs `fn` holding the store's lock; a lock left by a process that is gone is taken over. */
 export async function withLock<T>(
@@ -184,7 +177,7 @@ export async function withLock<T>(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number(readFileSync(lock, "utf8").trim() || "0");
-      if (pid > 0 && !alive(pid)) {
+      if (pid > 0 && !pidRuns(pid)) {
         unlinkSync(lock);
         continue;
       }
@@ -203,7 +196,7 @@ export async function withLock<T>(
     // A flattened root a process gone left half made (ensureRoot).
     for (const e of existsSync(join(s.root, "roots")) ? readdirSync(join(s.root, "roots")) : []) {
       const pid = /^\.tmp-(\d+)-/.exec(e)?.[1];
-      if (pid && !alive(Number(pid))) removeTree(join(s.root, "roots", e));
+      if (pid && !pidRuns(Number(pid))) removeTree(join(s.root, "roots", e));
     }
     return await fn();
   } finally {

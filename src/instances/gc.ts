@@ -4,6 +4,7 @@
  * only finishes a --rm supervisor's removal that stopped half-way (`.rm-ID-PID`, PID gone). */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { pidRuns } from "../host/proc.js";
 import { removeOwnTree } from "../host/remove-tree.js";
 import { UnsafeFileError } from "./files.js";
 import { clearDead } from "./lifecycle.js";
@@ -64,16 +65,8 @@ function abandonedRemovals(s: Store): string[] {
   const out: string[] = [];
   for (const e of entries) {
     const m = /^\.rm-[0-9a-f]{64}-(\d+)$/.exec(e);
-    if (m && !running(Number(m[1]))) out.push(join(s.instances, e));
+    if (m && !pidRuns(Number(m[1]))) out.push(join(s.instances, e));
   }
   return out;
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

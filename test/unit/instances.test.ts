@@ -11,7 +11,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { once } from "node:events";
 import { after, test } from "node:test";
 import { compileTemplate, humanSize, psFields } from "../../cli/render/instances.js";
@@ -206,12 +207,10 @@ test("an instance by id, unique prefix (3+ hex) or name; an ambiguous prefix say
   assert.throws(() => resolveRef(s, "alias", ids), NoSuchInstance);
 });
 
-test("a supervisor's lock: a held write lock counts (asked, not taken); flock, links and a missing file do not", async () => {
-  const file = join(tmp.dir, "lock");
-  writeFileSync(file, "");
-  assert.equal(lockHeld(file), false, "nobody holds it");
-  // A process-associated POSIX write lock conflicts as the supervisor's OFD lock does.
-  const holder = spawn(
+/** A process holding a POSIX write lock on `file` (it conflicts as the supervisor's OFD lock
+ * does); it prints a line once it holds it. */
+const holdLock = (file: string): ChildProcessByStdio<null, Readable, null> =>
+  spawn(
     "python3",
     [
       "-c",
@@ -220,6 +219,13 @@ test("a supervisor's lock: a held write lock counts (asked, not taken); flock, l
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
+
+test("a supervisor's lock: a held write lock counts (asked, not taken); flock, links and a missing file do not", async () => {
+  const file = join(tmp.dir, "lock");
+  writeFileSync(file, "");
+  assert.equal(lockHeld(file), false, "nobody holds it");
+  // A process-associated POSIX write lock conflicts as the supervisor's OFD lock does.
+  const holder = holdLock(file);
   try {
     await once(holder.stdout, "data");
     assert.equal(lockHeld(file), true, "a held write lock counts");
@@ -248,15 +254,7 @@ test("waiting for a supervisor's end watches the lock it opened, also once the f
   // all of it is gone: rm -f must not take the missing file for the end and remove along with it.
   const file = join(tmp.dir, "lock-unlinked");
   writeFileSync(file, "");
-  const holder = spawn(
-    "python3",
-    [
-      "-c",
-      "import fcntl,sys,time; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
-      file,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const holder = holdLock(file);
   const lock = openLock(file);
   assert.notEqual(lock, null);
   try {
