@@ -456,7 +456,9 @@ static int release_name(int instances, const char *name, const char *id, struct 
 
 /* --remove-when-done: the directory first leaves its name, for `.rm-ID-PID` (atomic: the CLI
  * sees the instance whole or not at all, never half removed; `gc` finishes one whose PID is
- * gone), then its tree goes, then its name. Where that name is taken, it is removed in place. */
+ * gone); then the instance's name is released and its tree goes. Where that name is taken, the
+ * tree is removed in place, and the name only once it is all gone (until then the instance stays
+ * whole enough for `rm`). */
 static int remove_instance(struct sr_instance *in, struct sr_error *err) {
   struct stat self, there;
   if (fstat(in->dirfd, &self) < 0) return sr_fail(err, errno, "removing the instance: fstat");
@@ -473,21 +475,18 @@ static int remove_instance(struct sr_instance *in, struct sr_error *err) {
     now = gone;
   else if (errno != EEXIST && errno != EINVAL && errno != ENOSYS)
     return sr_fail(err, errno, "removing the instance: rename `%s` to `%s`", in->id, gone);
-  /* A link is unlinked, never followed; a mount is not entered; files of the caller's subordinate
-   * ids (its app's, in the layer) are removed in a user namespace with its ranges (rmtree.h). */
-  int rc = sr_rmtree(in->dirfd, in->cfg->instance_dir, stderr, err);
-  if (rc == 0 && unlinkat(parent, now, AT_REMOVEDIR) < 0)
-    rc = sr_fail(err, errno, "removing the instance: rmdir `%s`", now);
-  /* Still under its own name, the instance stays whole enough for `rm`, name included; once out
-   * of the CLI's view, the name goes even if a file of it stayed. */
-  if (rc < 0 && now == in->id) return -1;
   const char *name = in->cfg->instance_name;
   struct sr_error name_err = {0};
-  if (name && release_name(parent, name, in->id, &name_err) < 0 && rc == 0) {
-    *err = name_err;
-    return -1;
-  }
-  return rc;
+  int named = 0;
+  if (name && now == gone) named = release_name(parent, name, in->id, &name_err);
+  /* A link is unlinked, never followed; a mount is not entered; files of the caller's subordinate
+   * ids (its app's, in the layer) are removed in a user namespace with its ranges (rmtree.h). */
+  if (sr_rmtree(in->dirfd, in->cfg->instance_dir, stderr, err) < 0) return -1;
+  if (unlinkat(parent, now, AT_REMOVEDIR) < 0)
+    return sr_fail(err, errno, "removing the instance: rmdir `%s`", now);
+  if (name && now != gone) named = release_name(parent, name, in->id, &name_err);
+  if (named < 0) *err = name_err;
+  return named;
 }
 
 /* Descriptors 0, 1 and 2 are open (to /dev/null when the caller closed them): the pipes and

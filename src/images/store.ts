@@ -159,7 +159,6 @@ export function ensureRoot(s: ImageStore, r: ImageRecord): string {
 export const recordPath = (s: ImageStore, id: string): string =>
   join(s.root, "images", `${hex(id)}.json`);
 
-
 /** Runs `fn` holding the store's lock; a lock left by a process that is gone is taken over. */
 export async function withLock<T>(
   s: ImageStore,

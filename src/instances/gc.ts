@@ -69,4 +69,3 @@ function abandonedRemovals(s: Store): string[] {
   }
   return out;
 }
-

@@ -277,8 +277,10 @@ describe("detached instances", { skip }, () => {
   test("--rm: the supervisor removes the instance and its name when the app ends", async () => {
     const file = app("brief", "echo bye; sleep 0.3");
     const id = runD(file, "--rm", "--name", "brief");
-    await until("the instance is gone", () => !existsSync(join(state, "instances", id)));
-    assert.equal(existsSync(join(state, "names", "brief")), false);
+    await until(
+      "the instance and its name are gone",
+      () => !existsSync(join(state, "instances", id)) && !existsSync(join(state, "names", "brief")),
+    );
     assert.equal(one(id), undefined);
   });
 
@@ -296,13 +298,16 @@ describe("detached instances", { skip }, () => {
       let pinned = join(dir, "pin");
       let left = "";
       try {
-        await until("the instance is gone", () => !existsSync(dir));
+        // The directory leaves its name first, then the instance's name goes.
+        await until(
+          "the instance and its name are gone",
+          () => !existsSync(dir) && !existsSync(join(state, "names", "pinned")),
+        );
         const rest = readdirSync(instances).filter((e) => e.startsWith(`.rm-${id}-`));
         assert.equal(rest.length, 1, readdirSync(instances).join(" "));
         left = join(instances, rest[0] ?? "");
         pinned = join(left, "pin");
         assert.equal(existsSync(pinned), true, "the mount stopped the removal");
-        assert.equal(existsSync(join(state, "names", "pinned")), false, "its name is released");
         const p = sr(["ps", "-a"]);
         assert.equal(p.status, 0, p.stderr);
         assert.equal(p.stderr, "", "no warning of a half instance");
