@@ -8,7 +8,9 @@ import {
   cannotFreeze,
   cgroupDirs,
   followLogs,
+  exitIds,
   InstanceRefused,
+  NoSuchInstance,
   killInstance,
   listInstances,
   listViews,
@@ -38,11 +40,12 @@ async function forEach(
   io: CliIO,
   refs: string[],
   each: (s: Store, id: string, ref: string) => Promise<void> | void,
+  resolve: (s: Store, ref: string) => string = (s, ref) => resolveRef(s, ref),
 ): Promise<void> {
   const store = openStore();
   for (const ref of refs) {
     try {
-      await each(store, resolveRef(store, ref), ref);
+      await each(store, resolve(store, ref), ref);
     } catch (e) {
       const { text, exitCode } = renderError(e, io.err, io.debug);
       io.stderr.write(`${text}\n`);
@@ -151,17 +154,35 @@ export async function remove(io: CliIO, refs: string[], opts: { force?: boolean 
 }
 
 export async function wait(io: CliIO, refs: string[]): Promise<void> {
-  return forEach(io, refs, async (s, id) => {
-    const { view, exitCode } = await waitInstance(s, id);
-    if (exitCode === undefined) {
-      io.stdout.write("-1\n");
-      throw new InstanceRefused(
-        `instance ${id.slice(0, 12)} ended without an exit code (${view.status})`,
-      );
+  // An --rm instance already removed is still found by its id while its exit is kept.
+  const resolve = (s: Store, ref: string): string => {
+    try {
+      return resolveRef(s, ref);
+    } catch (e) {
+      if (!(e instanceof NoSuchInstance)) throw e;
+      try {
+        return resolveRef(s, ref, exitIds(s));
+      } catch {
+        throw e;
+      }
     }
-    io.stdout.write(`${exitCode}\n`);
-    io.exitCode = exitCode;
-  });
+  };
+  return forEach(
+    io,
+    refs,
+    async (s, id) => {
+      const { status, exitCode } = await waitInstance(s, id);
+      if (exitCode === undefined) {
+        io.stdout.write("-1\n");
+        throw new InstanceRefused(
+          `instance ${id.slice(0, 12)} ended without an exit code (${status})`,
+        );
+      }
+      io.stdout.write(`${exitCode}\n`);
+      io.exitCode = exitCode;
+    },
+    resolve,
+  );
 }
 
 export async function inspect(io: CliIO, refs: string[]): Promise<void> {

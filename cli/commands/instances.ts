@@ -134,7 +134,8 @@ export function registerInstances(program: Command, io: CliIO): void {
     "wait",
     "wait for instances to end",
     "Waits until each instance has ended and prints its exit code (128+N after signal N); exits " +
-      "with the last one. A supervisor that died without a word gives 125.",
+      "with the last one. A supervisor that died without a word gives 125. An instance started " +
+      "with --rm is removed as it ends; its exit code is kept 5 minutes for wait (by its id).",
     "  secure-run wait job",
   )
     .argument("<instance...>", refsArg)

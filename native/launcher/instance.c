@@ -468,6 +468,13 @@ static int remove_instance(struct sr_instance *in, struct sr_error *err) {
   if (fstatat(parent, in->id, &there, AT_SYMLINK_NOFOLLOW) < 0 || there.st_dev != self.st_dev ||
       there.st_ino != self.st_ino)
     return sr_fail(err, ESTALE, "removing the instance: `%s` is no longer this directory", in->id);
+  /* Its last state stays, as `.exit-ID` beside it, for `secure-run wait` (which otherwise finds
+   * nothing to read its exit code from); removed after a few minutes by the CLI (exits.ts). */
+  char exit_name[sizeof in->id + 8];
+  snprintf(exit_name, sizeof exit_name, ".exit-%s", in->id);
+  if (renameat(in->dirfd, "state.json", parent, exit_name) < 0 && errno != ENOENT)
+    complain("--remove-when-done: keeping the exit for `wait`",
+             &(struct sr_error){errno, "rename state.json to ../.exit-ID"});
   char gone[sizeof in->id + 32];
   snprintf(gone, sizeof gone, ".rm-%s-%ld", in->id, (long)getpid());
   const char *now = in->id;

@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pidRuns } from "../host/proc.js";
 import { removeOwnTree } from "../host/remove-tree.js";
+import { pruneExits } from "./exits.js";
 import { UnsafeFileError } from "./files.js";
 import { clearDead } from "./lifecycle.js";
 import { withInstanceLock } from "./lock.js";
@@ -42,6 +43,8 @@ export async function collectDeadInstances(
       out.failed.push({ id, error: (e as Error).message });
     }
   }
+  // The exits kept for `wait` of removed --rm instances, once old (exits.ts).
+  if (!o.dryRun) out.removals.push(...pruneExits(s));
   for (const dir of abandonedRemovals(s)) {
     try {
       if (!o.dryRun) removeOwnTree(dir);

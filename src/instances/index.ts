@@ -1,6 +1,7 @@
 /** Detached instances: the store, their documents read as hostile, liveness, lifecycle, logs,
  * cgroup figures and the freezer. */
 export * from "./cgroup.js";
+export * from "./exits.js";
 export * from "./files.js";
 export * from "./lifecycle.js";
 export * from "./list.js";

@@ -30,6 +30,7 @@ import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
 import { bootId, lockHeldOn, openLock, sameSupervisor } from "./liveness.js";
+import { readExit, pruneExits } from "./exits.js";
 import { withInstanceLock } from "./lock.js";
 import { needExecAddon } from "./exec-addon.js";
 import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
@@ -199,6 +200,7 @@ export async function createInstance(
     );
   const dir = instanceDir(s, id);
   mkdirSync(dir, { mode: 0o700 });
+  pruneExits(s);
   let named = false;
   try {
     if (!reserveName(s, name, id)) throw new NameInUse(name);
@@ -565,15 +567,24 @@ export async function clearDead(v: InstanceView): Promise<string[]> {
 export async function waitInstance(
   s: Store,
   id: string,
-): Promise<{ view: InstanceView; exitCode: number | undefined }> {
+): Promise<{ status: string; exitCode: number | undefined }> {
   const dir = instanceDir(s, id);
   let delay = 5;
   for (;;) {
-    const v = viewInstance(s, id);
+    let v: InstanceView;
+    try {
+      v = viewInstance(s, id);
+    } catch (e) {
+      // Removed by its --rm supervisor, which kept its exit (exits.ts).
+      const code = (e as NodeJS.ErrnoException).code;
+      const st = code === "ENOENT" ? readExit(s, id) : null;
+      if (!st) throw e;
+      return { status: st.status, exitCode: exitCodeOf(st) };
+    }
     if (!v.alive) {
-      if (v.status === "dead") return { view: v, exitCode: undefined };
+      if (v.status === "dead") return { status: v.status, exitCode: undefined };
       const st = readState(dir);
-      return { view: v, exitCode: exitCodeOf(st) };
+      return { status: v.status, exitCode: exitCodeOf(st) };
     }
     await sleep(delay);
     delay = Math.min(delay * 2, 100);

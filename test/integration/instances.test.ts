@@ -12,6 +12,7 @@ import {
   rmdirSync,
   symlinkSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -282,6 +283,36 @@ describe("detached instances", { skip }, () => {
       () => !existsSync(join(state, "instances", id)) && !existsSync(join(state, "names", "brief")),
     );
     assert.equal(one(id), undefined);
+  });
+
+  test("wait of an --rm instance gives its exit code, also once it is removed; gc drops it when old", async () => {
+    const file = app("brief-exit", "sleep 0.5; exit 3");
+    const id = runD(file, "--rm");
+    // Waiting while it runs: the supervisor removes it as it ends.
+    const waiter = spawnCli(["wait", id], { env });
+    let out = "";
+    waiter.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise((r) => waiter.on("exit", r));
+    assert.equal(code, 3);
+    assert.equal(out, "3\n");
+    await until("the instance is gone", () => !existsSync(join(state, "instances", id)));
+    // Called after: found by its id (or a prefix), not listed by ps.
+    for (const ref of [id, id.slice(0, 12)]) {
+      const w = sr(["wait", ref]);
+      assert.equal(w.status, 3, w.stderr);
+      assert.equal(w.stdout, "3\n");
+    }
+    assert.equal(one(id), undefined);
+    // Kept a few minutes: gc removes one older than that, and wait then knows nothing of it.
+    const kept = join(state, "instances", `.exit-${id}`);
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(kept, old, old);
+    const gc = sr(["gc"]);
+    assert.equal(gc.status, 0, gc.stderr);
+    assert.equal(existsSync(kept), false);
+    const w = sr(["wait", id]);
+    assert.notEqual(w.status, 0);
+    assert.match(w.stderr, /no such instance/i);
   });
 
   test(
