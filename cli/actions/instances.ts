@@ -10,8 +10,8 @@ import {
   followLogs,
   exitIds,
   InstanceRefused,
-  NoSuchInstance,
   killInstance,
+  listIds,
   listInstances,
   listViews,
   openStore,
@@ -154,19 +154,10 @@ export async function remove(io: CliIO, refs: string[], opts: { force?: boolean 
 }
 
 export async function wait(io: CliIO, refs: string[]): Promise<void> {
-  // An --rm instance already removed is still found by its id while its exit is kept.
-  const resolve = (s: Store, ref: string): string => {
-    try {
-      return resolveRef(s, ref);
-    } catch (e) {
-      if (!(e instanceof NoSuchInstance)) throw e;
-      try {
-        return resolveRef(s, ref, exitIds(s));
-      } catch {
-        throw e;
-      }
-    }
-  };
+  // An --rm instance already removed is still found by its id while its exit is kept (its exit
+  // and its directory are both there for an instant).
+  const resolve = (s: Store, ref: string): string =>
+    resolveRef(s, ref, [...new Set([...listIds(s), ...exitIds(s)])]);
   return forEach(
     io,
     refs,

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "instance.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -454,6 +455,33 @@ static int release_name(int instances, const char *name, const char *id, struct 
   return 0;
 }
 
+/* How long an --rm instance's exit is kept for `wait` (EXIT_KEEP_MS in src/instances/exits.ts). */
+#define EXIT_KEEP_S (5 * 60)
+
+/* The exits kept beside the instances (`.exit-ID`) that are older than EXIT_KEEP_S: the
+ * supervisor that adds one removes the old ones (`gc` does too). */
+static void prune_exits(int parent) {
+  int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    complain("--remove-when-done: pruning old exits", &(struct sr_error){errno, "open instances/"});
+    if (fd >= 0) close(fd);
+    return;
+  }
+  time_t now = time(NULL);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    struct stat st;
+    if (strncmp(e->d_name, ".exit-", 6) != 0 || strlen(e->d_name) != 6 + 64 ||
+        fstatat(parent, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+        now - st.st_mtime < EXIT_KEEP_S)
+      continue;
+    if (unlinkat(parent, e->d_name, 0) < 0 && errno != ENOENT)
+      complain("--remove-when-done: pruning old exits", &(struct sr_error){errno, "unlink"});
+  }
+  closedir(d);
+}
+
 /* --remove-when-done: the directory first leaves its name, for `.rm-ID-PID` (atomic: the CLI
  * sees the instance whole or not at all, never half removed; `gc` finishes one whose PID is
  * gone); then the instance's name is released and its tree goes. Where that name is taken, the
@@ -469,12 +497,13 @@ static int remove_instance(struct sr_instance *in, struct sr_error *err) {
       there.st_ino != self.st_ino)
     return sr_fail(err, ESTALE, "removing the instance: `%s` is no longer this directory", in->id);
   /* Its last state stays, as `.exit-ID` beside it, for `secure-run wait` (which otherwise finds
-   * nothing to read its exit code from); removed after a few minutes by the CLI (exits.ts). */
+   * nothing to read its exit code from); kept EXIT_KEEP_S (exits.ts). */
   char exit_name[sizeof in->id + 8];
   snprintf(exit_name, sizeof exit_name, ".exit-%s", in->id);
   if (renameat(in->dirfd, "state.json", parent, exit_name) < 0 && errno != ENOENT)
     complain("--remove-when-done: keeping the exit for `wait`",
              &(struct sr_error){errno, "rename state.json to ../.exit-ID"});
+  prune_exits(parent);
   char gone[sizeof in->id + 32];
   snprintf(gone, sizeof gone, ".rm-%s-%ld", in->id, (long)getpid());
   const char *now = in->id;

@@ -1,13 +1,14 @@
 /** The exits of --rm instances: as its supervisor removes such an instance it moves its last
  * state.json beside it, `instances/.exit-ID` (native/launcher/instance.c), so that `wait` still
  * tells its exit code, also when the instance ended before `wait` was called (as Podman keeps
- * exit codes). Kept EXIT_KEEP_MS, then removed by the next `run -d` or `gc`. */
+ * exit codes). Kept EXIT_KEEP_MS, then removed by the next supervisor that keeps one, or `gc`. */
 import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { readJson } from "./files.js";
 import { ID, type Store } from "./store.js";
 import type { StateDoc } from "./types.js";
 
+/** As EXIT_KEEP_S in native/launcher/instance.c. */
 export const EXIT_KEEP_MS = 5 * 60_000;
 const EXIT = /^\.exit-([0-9a-f]{64})$/;
 

@@ -30,7 +30,7 @@ import { paths } from "../paths.cjs";
 import { cgroupDirs, UnsafeCgroupError } from "./cgroup.js";
 import { openOwned } from "./files.js";
 import { bootId, lockHeldOn, openLock, sameSupervisor } from "./liveness.js";
-import { readExit, pruneExits } from "./exits.js";
+import { readExit } from "./exits.js";
 import { withInstanceLock } from "./lock.js";
 import { needExecAddon } from "./exec-addon.js";
 import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
@@ -200,7 +200,6 @@ export async function createInstance(
     );
   const dir = instanceDir(s, id);
   mkdirSync(dir, { mode: 0o700 });
-  pruneExits(s);
   let named = false;
   try {
     if (!reserveName(s, name, id)) throw new NameInUse(name);
