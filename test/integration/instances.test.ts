@@ -469,11 +469,13 @@ describe("detached instances", { skip }, () => {
     });
     const ids = await Promise.all(runs);
     assert.equal(new Set(ids).size, 20);
-    const names = new Set(
-      ps()
-        .filter((e) => ids.includes(e.id))
-        .map((e) => e.name),
-    );
+    const listed = sr(["ps", "--json", "-a"]);
+    assert.equal(listed.status, 0, listed.stderr);
+    const entries = (JSON.parse(listed.stdout) as PsJson[]).filter((e) => ids.includes(e.id));
+    const missing = ids.filter((id) => !entries.some((e) => e.id === id));
+    assert.deepEqual(missing, [], `ps lists every instance; it said: ${listed.stderr}`);
+    assert.equal(listed.stderr, "", "ps warns of nothing");
+    const names = new Set(entries.map((e) => e.name));
     assert.equal(names.size, 20, "20 names");
     const cgroups = new Set<string>();
     for (const id of ids) {
