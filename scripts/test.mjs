@@ -128,6 +128,7 @@ const ROOTLESS_FILES = [
   "test/hostile/bundle.test",
   "test/apps/apps.test",
   "test/images/overlay.test",
+  "test/images/in-use.test",
 ];
 const rootlessFiles = files.filter((f) =>
   ROOTLESS_FILES.some((p) =>

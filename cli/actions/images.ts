@@ -103,7 +103,7 @@ export async function prune(io: CliIO, opts: { all?: boolean; json?: boolean }):
         {
           images: r.images.map((i) => i.id),
           layers: r.layers.map((l) => `sha256:${l}`),
-          inUse: r.inUse.map((i) => i.id),
+          inUse: [...r.inUse, ...r.held].map((i) => i.id),
         },
         null,
         2,
@@ -113,5 +113,6 @@ export async function prune(io: CliIO, opts: { all?: boolean; json?: boolean }):
   }
   for (const i of r.images) io.stdout.write(`Deleted ${i.id}\n`);
   for (const i of r.inUse) io.stdout.write(`Kept ${i.id} (an instance uses it)\n`);
+  for (const i of r.held) io.stdout.write(`Kept ${i.id} (a running launch uses it)\n`);
   io.stdout.write(`${r.images.length} images and ${r.layers.length} layers removed\n`);
 }

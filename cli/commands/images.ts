@@ -51,7 +51,7 @@ export function registerImages(program: Command, io: CliIO): void {
       "Removes each image named (by name, id or id prefix); a name of an image that has others " +
         "is only taken off it. Layers no image uses any more are removed with it. An image an " +
         "instance uses (running or stopped: `secure-run ps -a`) is not removed: remove the " +
-        "instance first.",
+        "instance first; nor is one a running launch holds (a foreground `run` of it).",
     )
     .argument("<image...>", "names or ids");
   addOptions(rmi, "rmi")
@@ -59,8 +59,8 @@ export function registerImages(program: Command, io: CliIO): void {
       "after",
       afterText(
         io,
-        "\nExit status: 0; 1 when an image is not in the store, or an instance uses it " +
-          "(nothing is removed then).",
+        "\nExit status: 0; 1 when an image is not in the store, or an instance or a running " +
+          "launch uses it (nothing is removed then).",
       ),
     )
     .action(async (refs: string[]) => {
@@ -73,7 +73,8 @@ export function registerImages(program: Command, io: CliIO): void {
     .summary("remove unnamed images and unused layers")
     .description(
       "Removes images with no name (with --all, every image) and every layer no image uses. " +
-        "Images an instance uses (running or stopped) are kept, and said so.",
+        "Images an instance uses (running or stopped) or a running launch holds are kept, and " +
+        "said so.",
     );
   addOptions(prune, "image prune").action(async (opts: { all?: boolean; json?: boolean }) => {
     await (await import("../actions/images.js")).prune(io, opts);

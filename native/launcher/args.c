@@ -73,6 +73,8 @@ const char sr_usage[] =
     "                               a bind at / is the layer's lower, else an empty root)\n"
     "  --image-layer DIR            the new root is an overlay of these layers (repeated, top\n"
     "                               layer first; each the caller's, not writable by others)\n"
+    "  --image-root DIR             the binds come from this image root of the store: held\n"
+    "                               (a shared lock) for the launch, as each --image-layer is\n"
     "  --from-image                 the bind just before binds a path of the image's overlay\n"
     "                               (read-only, its layers only), not of the host\n"
     "  --mask PATH                  hide PATH (a file or directory inside the new root)\n"
@@ -488,6 +490,10 @@ int sr_args_parse(int argc, char **argv, struct sr_config *cfg, struct sr_error 
       if (cfg->nimage_layers >= SR_MAX_IMAGE_LAYERS)
         return sr_fail(err, 0, "%s: more than %d layers", opt, SR_MAX_IMAGE_LAYERS);
       cfg->image_layers[cfg->nimage_layers++] = v[0];
+    } else if (strcmp(opt, "--image-root") == 0) {
+      if (parse_path(opt, v[0], err) < 0) return -1;
+      if (cfg->image_root) return sr_fail(err, 0, "%s: given twice", opt);
+      cfg->image_root = v[0];
     } else if (strcmp(opt, "--writable-layer") == 0) {
       if (parse_path(opt, v[0], err) < 0) return -1;
       if (cfg->writable_layer) return sr_fail(err, 0, "%s: given twice", opt);

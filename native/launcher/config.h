@@ -116,6 +116,9 @@ struct sr_config {
    * image's layers in the store; each the caller's own, writable by no one else (see rootfs.h). */
   const char *image_layers[SR_MAX_IMAGE_LAYERS];
   size_t nimage_layers;
+  /* --image-root: an image's flattened root in the store, which the binds come from (where the
+   * root cannot be an overlay of the layers): held for the launch as the layers are. */
+  const char *image_root;
   const char **masked; /* paths hidden from the app */
   size_t nmasked;
   const char **read_only; /* paths made read-only */

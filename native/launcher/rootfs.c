@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -328,11 +329,12 @@ static int reopen_layer(const struct sr_config *cfg, struct sr_error *err) {
  * where --from-image binds come from: the program directories of a writable image root. */
 static int image_fds[SR_MAX_IMAGE_LAYERS];
 static size_t nimage_fds;
-static int image_mnt = -1, image_ro_mnt = -1, image_ro_dir = -1;
+static int image_mnt = -1, image_ro_mnt = -1, image_ro_dir = -1, image_root_fd = -1;
 
 static void close_image(void) {
   for (size_t i = 0; i < nimage_fds; i++) sr_close(image_fds[i]);
   nimage_fds = 0;
+  sr_close(image_root_fd);
   sr_close(image_mnt);
   sr_close(image_ro_mnt);
   sr_close(image_ro_dir);
@@ -359,12 +361,52 @@ static int open_image_layer(const char *path, struct sr_error *err) {
   return fd;
 }
 
+/* Holds `fd`, a layer or a flattened root of the image store, for the launch: a shared flock,
+ * kept by the supervisor until the run ends (sr_rootfs_close_sources; init's copies close at
+ * exec). `rmi` and `image prune` take it exclusively before they remove the directory, and
+ * refuse the image while a launch holds it (src/images/store.ts): an app's root never loses its
+ * files. Checked after the lock: a directory removed as it was opened (no links left) is not
+ * launched from. */
+static int hold_image_dir(int fd, const char *what, const char *path, struct sr_error *err) {
+  int r;
+  do r = flock(fd, LOCK_SH | LOCK_NB);
+  while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EWOULDBLOCK)
+    return sr_fail(err, 0,
+                   "%s `%s` is being removed (secure-run rmi or image prune): load the image "
+                   "again once that is done",
+                   what, path);
+  if (r < 0) return sr_fail(err, errno, "%s `%s`: flock", what, path);
+  struct stat st;
+  if (fstat(fd, &st) < 0) return sr_fail(err, errno, "stat %s `%s`", what, path);
+  if (st.st_nlink == 0)
+    return sr_fail(err, 0,
+                   "%s `%s` was removed (secure-run rmi or image prune) as the launch opened it: "
+                   "load the image again",
+                   what, path);
+  return 0;
+}
+
+/* --image-root: held, as the layers are (its binds are opened from it by path, later). */
+static int hold_image_root(const struct sr_config *cfg, struct sr_error *err) {
+  struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  image_root_fd = (int)syscall(SYS_openat2, AT_FDCWD, cfg->image_root, &how, sizeof how);
+  if (image_root_fd < 0)
+    return sr_fail(err, errno,
+                   errno == ENOENT ? "the image root `%s` (removed: load the image again)"
+                                   : "the image root `%s`",
+                   cfg->image_root);
+  return hold_image_dir(image_root_fd, "the image root", cfg->image_root, err);
+}
+
 static int open_image(const struct sr_config *cfg, struct sr_error *err) {
   for (size_t i = 0; i < cfg->nimage_layers; i++) {
     const char *path = cfg->image_layers[i];
     int fd = open_image_layer(path, err);
     if (fd < 0) return -1;
     image_fds[nimage_fds++] = fd;
+    if (hold_image_dir(fd, "image layer", path, err) < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) < 0) return sr_fail(err, errno, "stat image layer `%s`", path);
     if (st.st_uid != geteuid())
@@ -484,8 +526,9 @@ int sr_rootfs_open_sources(struct sr_config *cfg, struct sr_error *err) {
     close_layer();
     return -1;
   }
-  if (cfg->nimage_layers &&
-      (open_image(cfg, err) < 0 || (geteuid() == 0 && root_image(cfg, err) < 0))) {
+  if ((cfg->image_root && hold_image_root(cfg, err) < 0) ||
+      (cfg->nimage_layers &&
+       (open_image(cfg, err) < 0 || (geteuid() == 0 && root_image(cfg, err) < 0)))) {
     close_image();
     close_layer();
     return -1;

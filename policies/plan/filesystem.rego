@@ -265,6 +265,15 @@ default image_exec := []
 
 image_part := {"imageLayers": {"layers": image_layers, "reasons": [lib.field("root.image"), image_reason]}} if image_layers
 
+# Without an overlay, the image's root is its layers applied into one directory of the store,
+# bound as a rootfs: named apart, for the launcher to hold for the launch as it holds each
+# layer (the store does not remove what a launch holds).
+image_part := {"imageRoot": {"path": rootfs.path, "reasons": [lib.field("root.image"), image_reason]}} if {
+	input.image
+	not image_layers
+	rootfs.path
+}
+
 default image_part := {}
 
 filesystem := object.union(object.union(layer, image_part), {

@@ -172,5 +172,6 @@ test_writable_image_root_binds_its_program_dirs_from_the_image if {
 test_image_root_without_layers_is_the_rootfs_it_was_given if {
 	f := filesystem.filesystem with input as {"app": {"name": "a", "root": {"type": "image", "ref": "v1"}}, "host": host, "rootfs": rootfs_input, "image": object.remove(image_input, ["layers", "entries"])}
 	not f.imageLayers
+	f.imageRoot == {"path": rootfs_input.path, "reasons": [{"kind": "field", "ref": "root.image"}, image_reason]}
 	"/etc" in targets(f)
 }

@@ -216,6 +216,7 @@ function planArgs(t: PlanTarget, reportFd: number | undefined): string[] {
   if (p.newSession) args.push("--new-session");
   args.push(...cgroupArgs(plan));
   for (const l of plan.filesystem.imageLayers?.layers ?? []) args.push("--image-layer", l);
+  if (plan.filesystem.imageRoot) args.push("--image-root", plan.filesystem.imageRoot.path);
   for (const m of plan.filesystem.mounts) args.push(...mountArgs(m));
   for (const m of plan.filesystem.maskedPaths) args.push("--mask", m.path);
   for (const r of plan.filesystem.readOnlyPaths) args.push("--read-only", r.path);

@@ -36,6 +36,7 @@ import { pidRuns } from "../host/proc.js";
 import { removeTree } from "../host/remove-tree.js";
 import { hostFacts } from "../host/facts.js";
 import { ImageError, NoSuchImage } from "./errors.js";
+import { holders, ImageHeld, lockForRemoval } from "./hold.js";
 import { unpackLayer, type IdShift } from "./layer.js";
 import { flatten } from "./flatten.js";
 import { layerFormat } from "./format.js";
@@ -461,33 +462,144 @@ export async function resolveImage(ref: string): Promise<ImageRecord> {
   return (await loadImage(imageStore({ create: true }), src, { label: ref })).image;
 }
 
+/** What `rmi REF…` does, in order: a name of an image that has others is only taken off it (as
+ * `docker rmi` of a tag); any other reference removes its image. `records` are the references'
+ * images (findImage). */
+export function removalPlan(
+  records: ImageRecord[],
+  refs: string[],
+): { names: Map<string, string[]>; removed: { ref: string; record: ImageRecord }[] } {
+  const names = new Map(records.map((r) => [r.id, [...r.names]]));
+  const removed: { ref: string; record: ImageRecord }[] = [];
+  records.forEach((r, i) => {
+    const ref = refs[i] ?? "";
+    const left = names.get(r.id) ?? [];
+    if (left.includes(ref) && left.length > 1)
+      names.set(
+        r.id,
+        left.filter((n) => n !== ref),
+      );
+    else if (!removed.some((x) => x.record.id === r.id)) removed.push({ ref, record: r });
+  });
+  return { names, removed };
+}
+
+/** The store's directories that go with `image` when the images of `staying` stay: its
+ * flattened root and the layers none of them has. */
+function dirsOf(s: ImageStore, image: ImageRecord, staying: ImageRecord[]): string[] {
+  const used = new Set(staying.flatMap((r) => r.layers.map(hex)));
+  return [
+    rootOf(s, image.id),
+    ...image.layers.filter((l) => !used.has(hex(l))).map((l) => layerDir(s, l)),
+  ];
+}
+
+/** Locks, for their removal, the directories of each image of `images` (removed in that order,
+ * the others of the store staying): the images a running launch holds are returned apart, and
+ * none of their directories is locked. */
+function lockImages(
+  s: ImageStore,
+  images: ImageRecord[],
+  held: Map<string, number>,
+): { locked: ImageRecord[]; busy: { record: ImageRecord; dir: string }[] } {
+  const all = listImages(s);
+  const locked: ImageRecord[] = [];
+  const busy: { record: ImageRecord; dir: string }[] = [];
+  for (const image of images) {
+    // Those taken before it go; the others (still to be decided, or held) stay for now.
+    const staying = all.filter((r) => r.id !== image.id && !locked.includes(r));
+    const mine: string[] = [];
+    let busyDir: string | undefined;
+    for (const d of dirsOf(s, image, staying)) {
+      if (held.has(d)) continue;
+      const fd = lockForRemoval(d);
+      if (fd === "held") {
+        busyDir = d;
+        break;
+      }
+      if (fd !== "absent") {
+        held.set(d, fd);
+        mine.push(d);
+      }
+    }
+    if (busyDir === undefined) {
+      locked.push(image);
+      continue;
+    }
+    for (const d of mine) {
+      closeSync(held.get(d) as number);
+      held.delete(d);
+    }
+    busy.push({ record: image, dir: busyDir });
+  }
+  return { locked, busy };
+}
+
+/** Closes the descriptors of `held` (their locks go with them). */
+function release(held: Map<string, number>): void {
+  for (const fd of held.values()) closeSync(fd);
+  held.clear();
+}
+
 /** Removes images (by reference); their layers go when no image has them any more. A name of an
- * image that has others is only taken off it (as `docker rmi` of a tag). */
+ * image that has others is only taken off it (as `docker rmi` of a tag). Nothing is removed when
+ * a running launch holds an image that would go (ImageHeld). */
 export async function removeImages(s: ImageStore, refs: string[]): Promise<ImageRecord[]> {
   const records = refs.map((r) => findImage(s, r));
   return withLock(s, () => {
-    for (const [i, r] of records.entries()) {
-      const ref = refs[i] ?? "";
-      if (r.names.includes(ref) && r.names.length > 1) {
-        writeRecord(s, { ...r, names: r.names.filter((n) => n !== ref) });
-        continue;
+    const { names, removed } = removalPlan(records, refs);
+    const held = new Map<string, number>();
+    try {
+      const { busy } = lockImages(
+        s,
+        removed.map((x) => x.record),
+        held,
+      );
+      const first = busy[0];
+      if (first) {
+        const ref = removed.find((x) => x.record.id === first.record.id)?.ref ?? first.record.id;
+        throw new ImageHeld(ref, first.record.id, holders(first.dir));
       }
-      removeTree(rootOf(s, r.id));
-      rmSync(recordPath(s, r.id), { force: true });
+      for (const r of records)
+        if (!removed.some((x) => x.record.id === r.id))
+          writeRecord(s, { ...r, names: names.get(r.id) ?? r.names });
+      for (const { record } of removed) removeImage(s, record);
+      pruneLayers(s, held);
+      return records;
+    } finally {
+      release(held);
     }
-    pruneLayers(s);
-    return records;
   });
 }
 
-function pruneLayers(s: ImageStore): string[] {
+/** An image's record, then its flattened root (locked for it, or absent: lockImages). */
+function removeImage(s: ImageStore, r: ImageRecord): void {
+  rmSync(recordPath(s, r.id), { force: true });
+  removeTree(rootOf(s, r.id));
+}
+
+/** Removes the layers no image has; one a running launch holds stays (a later prune takes it).
+ * `held`: directories this removal locked already. Returns the hex digests removed. */
+function pruneLayers(s: ImageStore, held: Map<string, number>): string[] {
   const used = new Set(listImages(s).flatMap((r) => r.layers.map(hex)));
+  const unused = new Set(
+    readdirSync(join(s.root, "layers"))
+      .map((e) => e.replace(/\.json$/, ""))
+      .filter((h) => HEX.test(h) && !used.has(h)),
+  );
   const gone: string[] = [];
-  for (const e of readdirSync(join(s.root, "layers"))) {
-    const h = e.replace(/\.json$/, "");
-    if (!HEX.test(h) || used.has(h)) continue;
-    removeTree(join(s.root, "layers", e));
-    if (!e.endsWith(".json")) gone.push(h);
+  for (const h of [...unused].sort()) {
+    const dir = join(s.root, "layers", h);
+    let fd = held.get(dir);
+    if (fd === undefined) {
+      const got = lockForRemoval(dir);
+      if (got === "held") continue;
+      if (got !== "absent") held.set(dir, (fd = got));
+    }
+    // The record first: a layer without one is not in the store for a launch (imageLayers).
+    rmSync(`${dir}.json`, { force: true });
+    removeTree(dir);
+    if (fd !== undefined) gone.push(h);
   }
   return gone;
 }
@@ -497,16 +609,22 @@ function pruneLayers(s: ImageStore): string[] {
 export async function pruneImages(
   s: ImageStore,
   o: { all?: boolean; keep?: (candidates: ImageRecord[]) => Set<string> } = {},
-): Promise<{ images: ImageRecord[]; layers: string[] }> {
-  if (!existsSync(s.root)) return { images: [], layers: [] };
+): Promise<{ images: ImageRecord[]; layers: string[]; held: ImageRecord[] }> {
+  if (!existsSync(s.root)) return { images: [], layers: [], held: [] };
   return withLock(s, () => {
     const candidates = listImages(s).filter((r) => o.all || r.names.length === 0);
     const kept = o.keep?.(candidates) ?? new Set<string>();
-    const images = candidates.filter((r) => !kept.has(r.id));
-    for (const r of images) {
-      removeTree(rootOf(s, r.id));
-      rmSync(recordPath(s, r.id), { force: true });
+    const held = new Map<string, number>();
+    try {
+      const { locked: images, busy } = lockImages(
+        s,
+        candidates.filter((r) => !kept.has(r.id)),
+        held,
+      );
+      for (const r of images) removeImage(s, r);
+      return { images, layers: pruneLayers(s, held), held: busy.map((b) => b.record) };
+    } finally {
+      release(held);
     }
-    return { images, layers: pruneLayers(s) };
   });
 }

@@ -10,10 +10,18 @@
  * bundle cannot be read cannot be started either, and holds no image.
  *
  * The check is made before the store's lock is taken: an instance created from the image in
- * between is not seen (as with `docker rmi` racing `docker run`). */
+ * between is not seen (as with `docker rmi` racing `docker run`). What a launch runs on is held
+ * apart, by the launch itself (images/hold.ts): the removal then refuses the image, or the
+ * launch fails, saying so. */
 import { decodeBundle } from "../bundle/format.js";
 import { SecureRunError } from "../errors.js";
-import { findImage, pruneImages, type ImageRecord, type ImageStore } from "../images/store.js";
+import {
+  findImage,
+  pruneImages,
+  removalPlan,
+  type ImageRecord,
+  type ImageStore,
+} from "../images/store.js";
 import { readOwned, UnsafeFileError } from "./files.js";
 import { instanceDir, listIds, type Store } from "./store.js";
 import { viewInstance, statusText } from "./view.js";
@@ -138,20 +146,10 @@ export function imageUsers(
 /** Throws ImageInUse for the first reference whose image `rmi` would remove (not only untag)
  * while an instance uses it. */
 export function refuseImagesInUse(images: ImageStore, instances: Store, refs: string[]): void {
-  const records = refs.map((r) => findImage(images, r));
-  // What removeImages will do, in order: a name of an image that has others is only taken off.
-  const names = new Map(records.map((r) => [r.id, [...r.names]]));
-  const removed: { ref: string; record: ImageRecord }[] = [];
-  records.forEach((r, i) => {
-    const ref = refs[i] ?? "";
-    const left = names.get(r.id) ?? [];
-    if (left.includes(ref) && left.length > 1)
-      names.set(
-        r.id,
-        left.filter((n) => n !== ref),
-      );
-    else removed.push({ ref, record: r });
-  });
+  const { removed } = removalPlan(
+    refs.map((r) => findImage(images, r)),
+    refs,
+  );
   if (removed.length === 0) return;
   const users = imageUsers(
     images,
@@ -164,12 +162,13 @@ export function refuseImagesInUse(images: ImageStore, instances: Store, refs: st
   }
 }
 
-/** `image prune`, leaving the images an instance uses; says which were left. */
+/** `image prune`, leaving the images an instance uses (inUse) and those a running launch holds
+ * (held: a foreground run, an instance starting); says which were left. */
 export async function pruneUnusedImages(
   images: ImageStore,
   instances: Store,
   o: { all?: boolean } = {},
-): Promise<{ images: ImageRecord[]; layers: string[]; inUse: ImageRecord[] }> {
+): Promise<{ images: ImageRecord[]; layers: string[]; inUse: ImageRecord[]; held: ImageRecord[] }> {
   const inUse: ImageRecord[] = [];
   const r = await pruneImages(images, {
     ...o,

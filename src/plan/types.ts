@@ -85,6 +85,8 @@ export interface Plan {
     writableLayer?: { lower: string | null; reasons: Reason[] };
     /** The root is an overlay of an image's layers (store directories, top layer first). */
     imageLayers?: { layers: string[]; reasons: Reason[] };
+    /** The root's binds come from an image's flattened root in the store (no overlay here). */
+    imageRoot?: { path: string; reasons: Reason[] };
     /** Where what the app writes goes, and how long it stays. */
     persistence: Persistence[];
   };

@@ -1,12 +1,24 @@
 /** An image an instance uses is not removed (src/instances/image-use.ts): `rmi` refuses it with
  * exit 1 while a detached instance (`run -d`) runs from it, and still once it is stopped (it
  * could be started again); only removing the instance frees it. `image prune --all` keeps it and
- * says so. A name of it can still be taken off, and an image no instance uses is removed. */
+ * says so. A name of it can still be taken off, and an image no instance uses is removed.
+ * What a running launch holds (a foreground run's layers or flattened root: src/images/hold.ts)
+ * is not removed either, and a launch during a removal fails, saying so. */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, readdirSync, readlinkSync } from "node:fs";
+import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { canLaunch, cli, rootlessBestEffort, tempDir, type CliResult } from "../helpers.js";
+import { execAddon } from "../../src/native/exec.cjs";
+import { packageRoot } from "../../src/paths.cjs";
+import {
+  canLaunch,
+  cli,
+  rootlessBestEffort,
+  spawnCli,
+  tempDir,
+  type CliResult,
+} from "../helpers.js";
 import { testImage, writeOci } from "./build.js";
 
 const tmp = tempDir("image-in-use");
@@ -124,5 +136,117 @@ describe(
       for (const d of ["roots", "images", "layers"])
         assert.deepEqual(readdirSync(join(state, "images", d)), [], d);
     });
+  },
+);
+
+describe(
+  "an image a running launch holds",
+  { skip: canLaunch ? false : "real launches run as root (or as the test user)" },
+  () => {
+    let id = "";
+    before(async () => {
+      await writeOci(join(tmp.dir, "held"), testImage(), "held");
+      const r = sr(["load", `oci:${join(tmp.dir, "held")}:held`]);
+      assert.equal(r.status, 0, r.stderr);
+      id = images().find((i) => i.names.includes("held"))?.id ?? "";
+      assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    });
+    const file = (script: string): string =>
+      tmp.write(
+        "holder.yaml",
+        `apiVersion: secure-run/v1\nkind: App\nname: holder\nroot: { image: held }\n` +
+          `command: [/bin/busybox, sh, -c, ${JSON.stringify(script)}]\n` +
+          `syscalls: { profiles: [process] }\n${rootlessBestEffort}`,
+      );
+    /** The store's directories the image's launch runs on, as its plan names them. */
+    const storeDirs = (extra: Record<string, string>): string[] => {
+      const r = cli(["plan", "--json", file("true")], { env: { ...env, ...extra } });
+      assert.equal(r.status, 0, r.stderr);
+      const fs = (
+        JSON.parse(r.stdout) as {
+          filesystem: { imageLayers?: { layers: string[] }; imageRoot?: { path: string } };
+        }
+      ).filesystem;
+      const dirs = fs.imageLayers?.layers ?? (fs.imageRoot ? [fs.imageRoot.path] : []);
+      assert.ok(dirs.length > 0, "the plan names the store's directories");
+      return dirs;
+    };
+
+    for (const mode of ["overlay", "bind"] as const) {
+      const extra = { SECURE_RUN_IMAGE_ROOT: mode === "bind" ? "bind" : "" };
+
+      test(`${mode}: rmi refuses it while a foreground run runs from it, prune keeps it; once the run ends it goes`, async () => {
+        const dirs = storeDirs(extra);
+        const run = spawnCli(["run", file("echo up; exec /bin/busybox sleep 300")], {
+          env: { ...process.env, ...env, ...extra },
+        });
+        let out = "";
+        run.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+        const ended = once(run, "exit");
+        try {
+          const deadline = Date.now() + 30_000;
+          while (!out.includes("up") && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 20));
+          assert.equal(out, "up\n");
+
+          const rmi = sr(["rmi", "held"]);
+          assert.equal(rmi.status, 1, rmi.stderr);
+          const m = new RegExp(
+            `(^|\\n)secure-run: image held \\(${id.slice(7, 19)}\\) is being used by a running launch \\(process (\\d+)\\); it was left as it is\\n`,
+          ).exec(rmi.stderr);
+          assert.ok(m, rmi.stderr);
+          // The holder named is the launcher that runs the app.
+          assert.equal(
+            readlinkSync(`/proc/${m[2]}/exe`),
+            join(packageRoot, "build/Release/secure-run-launch"),
+          );
+          assert.ok(
+            images().some((i) => i.id === id),
+            "the image is still there",
+          );
+          for (const d of dirs) assert.ok(existsSync(d), `${d} is still there`);
+
+          const prune = sr(["image", "prune", "--all"]);
+          assert.equal(prune.status, 0, prune.stderr);
+          assert.match(
+            prune.stdout,
+            new RegExp(`^Kept ${id} \\(a running launch uses it\\)$`, "m"),
+          );
+          for (const d of dirs) assert.ok(existsSync(d), `${d} is still there after prune`);
+        } finally {
+          run.kill("SIGTERM");
+          await ended;
+        }
+        // Ended, it holds nothing: the image goes (and its flattened root with it).
+        const gone = sr(["rmi", "held"]);
+        assert.equal(gone.status, 0, gone.stderr);
+        for (const d of dirs) assert.equal(existsSync(d), false, `${d} removed`);
+        const again = sr(["load", `oci:${join(tmp.dir, "held")}:held`]);
+        assert.equal(again.status, 0, again.stderr);
+      });
+
+      test(`${mode}: a launch while the image is being removed fails, saying so, and runs nothing`, () => {
+        const dirs = storeDirs(extra);
+        const addon = execAddon();
+        assert.ok(addon, "the exec addon is built");
+        // What rmi holds while it removes a directory: its exclusive lock (src/images/hold.ts).
+        const fd = openSync(dirs[0] ?? "", constants.O_RDONLY | constants.O_DIRECTORY);
+        try {
+          assert.equal(addon.flock(fd, true, false), true);
+          const r = cli(["run", file("echo ran")], { env: { ...env, ...extra } });
+          assert.equal(r.status, 125, r.stderr);
+          assert.equal(r.stdout, "", "the app did not run");
+          assert.match(
+            r.stderr,
+            /is being removed \(secure-run rmi or image prune\): load the image again once that is done/,
+          );
+        } finally {
+          closeSync(fd);
+        }
+        const r = cli(["run", file("echo ran")], { env: { ...env, ...extra } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "ran\n", "released, it launches");
+      });
+    }
   },
 );
