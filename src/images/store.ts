@@ -507,7 +507,7 @@ function lockImages(
   const busy: { record: ImageRecord; dir: string }[] = [];
   for (const image of images) {
     // Those taken before it go; the others (still to be decided, or held) stay for now.
-    const staying = all.filter((r) => r.id !== image.id && !locked.includes(r));
+    const staying = all.filter((r) => r.id !== image.id && !locked.some((l) => l.id === r.id));
     const mine: string[] = [];
     let busyDir: string | undefined;
     for (const d of dirsOf(s, image, staying)) {

@@ -3,9 +3,12 @@
  * and the symbolic links as overlayfs would show them; names, removal and prune. */
 import assert from "node:assert/strict";
 import {
+  closeSync,
+  constants,
   existsSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -214,6 +217,54 @@ describe("image store", () => {
     assert.equal(pruned.layers.length, 2);
     assert.deepEqual(readdirSync(join(s.root, "layers")), []);
     assert.deepEqual(readdirSync(join(s.root, "roots")), []);
+  });
+
+  test("what a launch holds is not removed: rmi of images sharing it refuses all; prune keeps it", async () => {
+    const s = imageStore({ create: true });
+    await loadImage(s, { kind: "oci", dir: oci, tag: "v1" });
+    await loadImage(s, { kind: "docker-archive", file: archive });
+    const [top] = imageLayers(s, findImage(s, "v1"));
+    const addon = execAddon();
+    assert.ok(addon && top);
+    // The launcher's hold (native/launcher/rootfs.c): a shared flock on a layer it opened.
+    const fd = openSync(top, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      assert.equal(addon.flock(fd, false, false), true);
+      // Both images have the layer: the second to go is the one that would take it with it.
+      await assert.rejects(removeImages(s, [ociId, archiveId]), (e: Error) => {
+        assert.equal(e.name, "ImageHeld");
+        assert.match(
+          e.message,
+          new RegExp(
+            `^image ${archiveId} \\(${archiveId.slice(7, 19)}\\) is being used by a running launch \\(process ${process.pid}\\); it was left as it is$`,
+          ),
+        );
+        return true;
+      });
+      assert.equal(listImages(s).length, 2, "nothing was removed");
+      // One of them may go: the other keeps the layer.
+      await removeImages(s, [ociId]);
+      assert.deepEqual(
+        listImages(s).map((r) => r.id),
+        [archiveId],
+      );
+      const pruned = await pruneImages(s, { all: true });
+      assert.deepEqual(pruned.images, []);
+      assert.deepEqual(
+        pruned.held.map((r) => r.id),
+        [archiveId],
+      );
+      assert.ok(existsSync(top), "the held layer is there");
+    } finally {
+      closeSync(fd);
+    }
+    const pruned = await pruneImages(s, { all: true });
+    assert.deepEqual(
+      pruned.images.map((r) => r.id),
+      [archiveId],
+    );
+    assert.equal(pruned.layers.length, 2);
+    assert.deepEqual(readdirSync(join(s.root, "layers")), []);
   });
 
   test("a flattened root half made by a process gone is cleared by the next load; a live one's is kept", async () => {
