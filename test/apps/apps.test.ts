@@ -145,7 +145,7 @@ function start(appFile: string, extra: string[] = []): Running {
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on("exit", (code, signal) => done({ code, signal })),
+    child.on("close", (code, signal) => done({ code, signal })),
   );
   return { child, output: () => out, exited };
 }

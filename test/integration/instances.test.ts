@@ -292,7 +292,7 @@ describe("detached instances", { skip }, () => {
     const waiter = spawnCli(["wait", id], { env });
     let out = "";
     waiter.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-    const code = await new Promise((r) => waiter.on("exit", r));
+    const code = await new Promise((r) => waiter.on("close", r));
     assert.equal(code, 3);
     assert.equal(out, "3\n");
     await until("the instance is gone", () => !existsSync(join(state, "instances", id)));
@@ -461,13 +461,15 @@ describe("detached instances", { skip }, () => {
       let err = "";
       c.stdout?.on("data", (d: Buffer) => (out += d.toString()));
       c.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+      // "close", not "exit": a child's exit can be seen before its last output is read.
       return new Promise<string>((resolve, reject) =>
-        c.on("exit", (code) =>
+        c.on("close", (code) =>
           code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}: ${err}`)),
         ),
       );
     });
     const ids = await Promise.all(runs);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{64}$/, "each run -d printed its id");
     assert.equal(new Set(ids).size, 20);
     const listed = sr(["ps", "--json", "-a"]);
     assert.equal(listed.status, 0, listed.stderr);
@@ -530,7 +532,7 @@ describe("detached instances", { skip }, () => {
         const c = spawnCli(args, { env });
         let err = "";
         c.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-        return new Promise((r) => c.on("exit", (code) => r({ code, err })));
+        return new Promise((r) => c.on("close", (code) => r({ code, err })));
       };
       const [stop, rm] = await Promise.all([run(["stop", id]), run(["rm", "-f", id])]);
       assert.equal(rm.code, 0, rm.err);

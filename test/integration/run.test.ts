@@ -556,7 +556,7 @@ describe("secure-run run", { skip }, () => {
               let err = "";
               c.stdout?.on("data", (d: Buffer) => (out += d.toString()));
               c.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-              c.on("exit", (code) => resolve({ code, out: out + err }));
+              c.on("close", (code) => resolve({ code, out: out + err }));
             }),
         ),
       );
