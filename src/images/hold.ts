@@ -88,6 +88,8 @@ export class ImageHeld extends SecureRunError {
         `launch${pids.length ? ` (process ${pids.join(", ")})` : ""}; it was left as it is`,
     );
     this.name = "ImageHeld";
-    this.hint = "remove it once that app has ended (secure-run ps lists the instances)";
+    this.hint =
+      "remove it once that launch has ended (a foreground secure-run run of it, or an instance " +
+      "starting: secure-run ps)";
   }
 }
