@@ -15,6 +15,7 @@ import {
   chmodSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -86,17 +87,32 @@ utimesSync(partial, node.atime, node.mtime);
 renameSync(partial, blob);
 
 const q = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
+// V8 loads a snapshot only under the CPU features it was made with (its cache tag hashes them):
+// the kernel's summary of this CPU (vendor, family, model, features) is kept, for the executable
+// to compare. A checkout shared with a VM, or an image built on another host, runs elsewhere.
+const cpuFile = "/sys/devices/system/cpu/modalias";
+let cpu = "";
+try {
+  cpu = readFileSync(cpuFile, "utf8").split("\n")[0] ?? "";
+} catch {
+  // none to compare: the executable then finds none either, or another
+}
 const executable = join(dist, "cli/secure-run");
 writeFileSync(
   executable,
   `#!/bin/sh
 # secure-run: made by scripts/build-snapshot.mjs (npm run build:ts) for this checkout and this
 # Node. Starts Node from the command line's startup snapshot while that is still valid (this
-# script was not copied elsewhere, and the Node is the one the snapshot was built by: same
-# modification time); else the command line from its modules, dist/cli/main.cjs.
+# script was not copied elsewhere, the Node is the one the snapshot was built by: same
+# modification time, on the same kind of CPU, with no V8 flags of NODE_OPTIONS: V8 refuses a
+# snapshot made under other flags or CPU features, and Node then exits 14); else the command
+# line from its modules, dist/cli/main.cjs.
 node=${q(process.execPath)}
 dist=${q(dist)}
 blob="$dist/snapshot/cli.blob"
+cpu_built=${q(cpu)}
+cpu=
+{ IFS= read -r cpu; } 2>/dev/null <${cpuFile}
 
 say() {
   if [ -n "$SECURE_RUN_STARTUP_DEBUG" ]; then echo "secure-run: startup: $1" >&2; fi
@@ -105,7 +121,8 @@ say() {
 # A warm \`run\` too: it starts a few milliseconds later from the snapshot than from the
 # modules (whose warm path loads only a few of them), but a cold one 50 to 80 ms sooner.
 if [ "$0" -ef "$dist/cli/secure-run" ] && [ -r "$blob" ] && [ -x "$node" ] &&
-  ! [ "$node" -nt "$blob" ] && ! [ "$node" -ot "$blob" ]; then
+  ! [ "$node" -nt "$blob" ] && ! [ "$node" -ot "$blob" ] && [ "$cpu" = "$cpu_built" ] &&
+  [ -z "$NODE_OPTIONS" ]; then
   exec "$node" --snapshot-blob "$blob" -- "$@"
 fi
 self=$(readlink -f -- "$0") || exit 125

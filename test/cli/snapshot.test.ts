@@ -10,6 +10,7 @@ import {
   statSync,
   symlinkSync,
   utimesSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -104,6 +105,40 @@ test("a snapshot made by another Node is not used", () => {
   withMtime(blob, new Date(node.mtimeMs - 1000), () => {
     assert.match(start(cliExecutable, ["--version"]).how, /^modules/);
   });
+});
+
+test("V8 flags in NODE_OPTIONS (V8 would refuse the snapshot, and Node exit 14): the modules are used", () => {
+  const env = { NODE_OPTIONS: "--max-old-space-size=4096" };
+  for (const args of [["--version"], ["plan", "--json", hello]]) {
+    const s = start(cliExecutable, args, env);
+    assert.match(s.how, /^modules/, args.join(" "));
+    const m = fromModules(args);
+    assert.equal(s.status, m.status, args.join(" "));
+    assert.equal(s.out, m.out, args.join(" "));
+  }
+});
+
+test("a snapshot made on another kind of CPU is not used (a checkout shared with a VM, an image built elsewhere)", () => {
+  const script = readFileSync(cliExecutable, "utf8");
+  const line = /^cpu_built='([^']*)'$/m.exec(script);
+  assert.ok(line, "the executable names the CPU its snapshot was made on");
+  const here = readFileSync("/sys/devices/system/cpu/modalias", "utf8").split("\n")[0];
+  assert.equal(line[1], here, "made on this one");
+  const mode = statSync(cliExecutable).mode;
+  writeFileSync(
+    cliExecutable,
+    script.replace(line[0], "cpu_built='cpu:type:x86,ven0000fam0006mod0001:feature:,0000'"),
+    { mode },
+  );
+  try {
+    const s = start(cliExecutable, ["plan", "--json", hello]);
+    assert.match(s.how, /^modules/);
+    assert.equal(s.status, 0);
+    assert.equal((JSON.parse(s.out) as { name: string }).name, "hello");
+  } finally {
+    writeFileSync(cliExecutable, script, { mode });
+  }
+  assert.equal(start(cliExecutable, ["--version"]).how, "snapshot");
 });
 
 test("modules rebuilt after the snapshot (tsc alone) are used instead of it", () => {
