@@ -16,6 +16,12 @@ import { join, relative } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 execFileSync("npm", ["run", "--silent", "build:ts"], { cwd: root, stdio: "inherit" });
 
+// The tests' temporary directories (test/helpers.ts tempDir: secure-run-test-*): each test file
+// removes its own, also when it fails; one still there after the run is a leak, and counts as a
+// failure (those of another run, there before this one, are not counted).
+const ours = () => new Set(readdirSync(tmpdir()).filter((e) => e.startsWith("secure-run-test-")));
+const tempBefore = ours();
+
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
@@ -178,6 +184,13 @@ if (
 }
 for (const c of cleanups.reverse()) c();
 cleanups.length = 0;
+const leaked = [...ours()].filter((e) => !tempBefore.has(e)).sort();
+if (leaked.length > 0) {
+  console.error(
+    `\nleft behind in ${tmpdir()} by the tests: ${leaked.join(", ")} (a test's tempDir not removed)`,
+  );
+  results.push({ name: "temporary files", status: 1, pass: 0, fail: leaked.length, skipped: 0 });
+}
 
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 console.log(

@@ -31,6 +31,8 @@ interface ImageJson {
   names: string[];
 }
 const images = (): ImageJson[] => JSON.parse(sr(["images", "--json"]).stdout) as ImageJson[];
+// After both suites: the second makes its image in the directory too.
+after(() => tmp.remove());
 
 describe(
   "an image an instance uses",
@@ -60,7 +62,6 @@ describe(
     after(() => {
       const ids = sr(["ps", "-aq"]).stdout.split("\n").filter(Boolean);
       if (ids.length) sr(["rm", "-f", ...ids]);
-      tmp.remove();
     });
 
     test("rmi refuses it while a detached instance runs from it, and after it stopped", () => {
