@@ -366,8 +366,9 @@ static int open_image_layer(const char *path, struct sr_error *err) {
  * exec). `rmi` and `image prune` take it exclusively before they remove the directory, and
  * refuse the image while a launch holds it (src/images/store.ts): an app's root never loses its
  * files. Checked after the lock: a directory removed as it was opened (no links left) is not
- * launched from. */
-static int hold_image_dir(int fd, const char *what, const char *path, struct sr_error *err) {
+ * launched from. `st`: the directory's stat, for the caller's own checks. */
+static int hold_image_dir(int fd, const char *what, const char *path, struct stat *st,
+                          struct sr_error *err) {
   int r;
   do r = flock(fd, LOCK_SH | LOCK_NB);
   while (r < 0 && errno == EINTR);
@@ -377,9 +378,8 @@ static int hold_image_dir(int fd, const char *what, const char *path, struct sr_
                    "again once that is done",
                    what, path);
   if (r < 0) return sr_fail(err, errno, "%s `%s`: flock", what, path);
-  struct stat st;
-  if (fstat(fd, &st) < 0) return sr_fail(err, errno, "stat %s `%s`", what, path);
-  if (st.st_nlink == 0)
+  if (fstat(fd, st) < 0) return sr_fail(err, errno, "stat %s `%s`", what, path);
+  if (st->st_nlink == 0)
     return sr_fail(err, 0,
                    "%s `%s` was removed (secure-run rmi or image prune) as the launch opened it: "
                    "load the image again",
@@ -397,7 +397,8 @@ static int hold_image_root(const struct sr_config *cfg, struct sr_error *err) {
                    errno == ENOENT ? "the image root `%s` (removed: load the image again)"
                                    : "the image root `%s`",
                    cfg->image_root);
-  return hold_image_dir(image_root_fd, "the image root", cfg->image_root, err);
+  struct stat st;
+  return hold_image_dir(image_root_fd, "the image root", cfg->image_root, &st, err);
 }
 
 static int open_image(const struct sr_config *cfg, struct sr_error *err) {
@@ -406,9 +407,8 @@ static int open_image(const struct sr_config *cfg, struct sr_error *err) {
     int fd = open_image_layer(path, err);
     if (fd < 0) return -1;
     image_fds[nimage_fds++] = fd;
-    if (hold_image_dir(fd, "image layer", path, err) < 0) return -1;
     struct stat st;
-    if (fstat(fd, &st) < 0) return sr_fail(err, errno, "stat image layer `%s`", path);
+    if (hold_image_dir(fd, "image layer", path, &st, err) < 0) return -1;
     if (st.st_uid != geteuid())
       return sr_fail(err, EPERM,
                      "image layer `%s` belongs to uid %u, not to the caller (uid %u): the image "

@@ -5,8 +5,8 @@
  * a launch holds is refused (rmi) or left (prune), and a launch started during a removal fails,
  * saying so, rather than run on a root losing its files. */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
-import { InternalError, SecureRunError } from "../errors.js";
-import { execAddon } from "../native/exec.cjs";
+import { SecureRunError } from "../errors.js";
+import { needExecAddon } from "../native/exec-addon.js";
 
 /** The directory `path`, opened (not followed) and locked for its removal; "absent" when there
  * is no such directory, "held" when a launch holds it. Close the descriptor once it is removed. */
@@ -21,13 +21,7 @@ export function lockForRemoval(path: string): number | "absent" | "held" {
     throw e;
   }
   try {
-    const addon = execAddon();
-    if (!addon)
-      throw new InternalError(
-        "the exec addon (build/Release/exec.node) is not built: it locks the image store's directories",
-        "npm run build:native",
-      );
-    if (addon.flock(fd, true, false)) return fd;
+    if (needExecAddon("locks the image store's directories").flock(fd, true, false)) return fd;
   } catch (e) {
     closeSync(fd);
     throw e;

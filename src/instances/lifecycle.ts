@@ -32,7 +32,7 @@ import { openOwned } from "./files.js";
 import { bootId, lockHeldOn, openLock, sameSupervisor } from "./liveness.js";
 import { readExit } from "./exits.js";
 import { withInstanceLock } from "./lock.js";
-import { needExecAddon } from "./exec-addon.js";
+import { needExecAddon } from "../native/exec-addon.js";
 import { RemoveError, removeOwnTree, removeTree } from "../host/remove-tree.js";
 import {
   instanceDir,

@@ -3,7 +3,7 @@
  * after a reboot or by another program does not pass; a supervisor killed with SIGKILL released
  * its lock. */
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
-import { needExecAddon } from "./exec-addon.js";
+import { needExecAddon } from "../native/exec-addon.js";
 import { bootId, procStartTime } from "../host/proc.js";
 import type { StateDoc } from "./types.js";
 

@@ -4,7 +4,7 @@
 import { closeSync, constants, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { SecureRunError } from "../errors.js";
-import { needExecAddon } from "./exec-addon.js";
+import { needExecAddon } from "../native/exec-addon.js";
 import { NoSuchInstance } from "./store.js";
 
 const id = (dir: string): string => (dir.split("/").pop() ?? dir).slice(0, 12);

@@ -1,7 +1,8 @@
-/** The exec addon, which the instances' code cannot do without (locks, liveness, detached
- * starts): its absence is an internal error naming what needed it. */
+/** The exec addon where the caller cannot do without it (the instances' locks, liveness and
+ * detached starts; the image store's removal locks): its absence is an internal error naming
+ * what needed it. */
 import { InternalError } from "../errors.js";
-import { execAddon, type ExecAddon } from "../native/exec.cjs";
+import { execAddon, type ExecAddon } from "./exec.cjs";
 
 /** `purpose` completes "it …", e.g. "locks instances". */
 export function needExecAddon(purpose: string): ExecAddon {
